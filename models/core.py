@@ -1,0 +1,239 @@
+"""Core tables: units, users, documents, plans, tasks and their history, calendar, audit."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.types import utc_now
+
+
+class UnitKind(enum.StrEnum):
+    PROVINCE = "province"
+    DEPARTMENT = "department"
+    DISTRICT = "district"
+    COMMUNE = "commune"
+    OFFICE = "office"
+    AGENCY = "agency"
+    OTHER = "other"
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    LEADER = "leader"
+    OFFICER = "officer"
+    VIEWER = "viewer"
+
+
+class ChannelKind(enum.StrEnum):
+    EMAIL = "email"
+    ZALO = "zalo"
+    ZNS = "zns"
+    APPRISE = "apprise"
+
+
+class DeadlineKind(enum.StrEnum):
+    """How a task's deadline is set: a date, n working days, n calendar days, or none."""
+
+    DATE = "date"
+    WORKING_DAYS = "working_days"
+    DAYS = "days"
+    NONE = "none"
+
+
+class TaskState(enum.StrEnum):
+    OPEN = "open"
+    SUBMITTED = "submitted"
+    DONE = "done"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+
+
+class AssignmentRole(enum.StrEnum):
+    LEAD = "lead"
+    COORDINATE = "coordinate"
+
+
+class ExtensionStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+def _ts(**kwargs: Any) -> Any:
+    return Field(default_factory=utc_now, sa_column=Column(DateTime(timezone=True), **kwargs))
+
+
+class Unit(SQLModel, table=True):
+    """A body in the tree (province, department, commune, office…); depth is free."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=50, unique=True, index=True)
+    name: str = Field(max_length=255)
+    short_name: str = Field(default="", max_length=120)
+    kind: UnitKind = Field(default=UnitKind.OTHER, sa_type=String(20))
+    parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    # Materialised path "/1/4/9/": a subtree is one indexed LIKE 'prefix%'.
+    path: str = Field(default="/", max_length=1000, index=True)
+    place_name: str = Field(default="", max_length=120)
+    parent_body_name: str = Field(default="", max_length=255)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True, index=True)
+    full_name: str = Field(max_length=255)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    role: Role = Field(default=Role.OFFICER, sa_type=String(20))
+    title: str = Field(default="", max_length=120)
+    password_hash: str | None = Field(default=None, max_length=255)
+    active: bool = True
+
+
+class ContactChannel(SQLModel, table=True):
+    """One way to reach a user, as an Apprise URL (mailto://, zalo://, zns://, tgram://…)."""
+
+    __table_args__ = (UniqueConstraint("user_id", "url"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    kind: ChannelKind = Field(sa_type=String(20))
+    url: str = Field(max_length=1000)
+    label: str = Field(default="", max_length=120)
+    active: bool = True
+
+
+class Document(SQLModel, table=True):
+    """A văn bản: plan, decision, official letter, report."""
+
+    __table_args__ = (UniqueConstraint("symbol", "issued_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    symbol: str = Field(max_length=80, index=True)  # "61/KH-UBND", "1412/STTTT"
+    number: int
+    year: int | None = None  # only legal normative documents carry it
+    type_code: str | None = Field(default=None, max_length=10)  # None for a công văn
+    issuer_code: str = Field(max_length=40)
+    issued_on: date
+    issuer_unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    issuer_name: str = Field(default="", max_length=255)
+    summary: str = Field(default="", max_length=2000)  # trích yếu
+    signer: str = Field(default="", max_length=255)
+
+
+class Plan(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int | None = Field(default=None, foreign_key="document.id")
+    title: str = Field(max_length=1000)
+    issuer_unit_id: int = Field(foreign_key="unit.id", index=True)
+
+
+class PlanSection(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("plan_id", "ordinal"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    ordinal: int
+    title: str = Field(max_length=1000)
+
+
+class Task(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_task_lead_due", "lead_unit_id", "due_on"),
+        Index("ix_task_state_due", "state", "due_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=4000)
+    plan_id: int | None = Field(default=None, foreign_key="plan.id", index=True)
+    section_id: int | None = Field(default=None, foreign_key="plansection.id", index=True)
+    source_document_id: int | None = Field(default=None, foreign_key="document.id")
+    issuer_unit_id: int = Field(foreign_key="unit.id", index=True)
+    directing_leader: str = Field(default="", max_length=255)
+    # Denormalised from the lead assignment so lists and sweeps use one index.
+    lead_unit_id: int = Field(foreign_key="unit.id", index=True)
+    assigned_on: date = Field(index=True)
+    deadline_kind: DeadlineKind = Field(sa_type=String(20))
+    deadline_amount: int | None = None
+    original_due_on: date | None = None
+    due_on: date | None = Field(default=None, index=True)  # effective (after extensions)
+    state: TaskState = Field(default=TaskState.OPEN, sa_type=String(20))
+    completion_reported_on: date | None = None
+    completed_on: date | None = None  # the day the work was finished, as reported
+    confirmed_on: date | None = None  # the day the issuer accepted it; counts from then
+    paused_on: date | None = None
+    cancelled_on: date | None = None
+    result: str = Field(default="", max_length=4000)
+    note: str = Field(default="", max_length=4000)
+    version: int = 1
+    created_at: datetime = _ts(nullable=False)
+    updated_at: datetime = _ts(nullable=False)
+
+
+class TaskAssignment(SQLModel, table=True):
+    """Which unit leads and which units coordinate a task."""
+
+    __table_args__ = (UniqueConstraint("task_id", "unit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    role: AssignmentRole = Field(sa_type=String(20))
+    assigned_on: date
+
+
+class ProgressUpdate(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    author_id: int | None = Field(default=None, foreign_key="app_user.id")
+    reported_on: date
+    percent: int | None = None
+    content: str = Field(max_length=4000)
+    created_at: datetime = _ts(nullable=False)
+
+
+class ExtensionRequest(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    requested_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    requested_on: date
+    old_due_on: date
+    proposed_due_on: date
+    reason: str = Field(max_length=4000)
+    status: ExtensionStatus = Field(default=ExtensionStatus.REQUESTED, sa_type=String(20))
+    decided_on: date | None = None
+    decided_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    approved_due_on: date | None = None
+    decision_note: str = Field(default="", max_length=4000)
+
+
+class CalendarOverride(SQLModel, table=True):
+    """A decided working day or day off; wins over weekends and the holidays package."""
+
+    day: date = Field(primary_key=True)
+    is_working_day: bool
+    note: str = Field(max_length=500)
+    legal_source: str = Field(default="", max_length=500)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: the migration installs triggers that refuse UPDATE and DELETE."""
+
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts(nullable=False)
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id")
+    actor: str = Field(default="system", max_length=120)
+    action: str = Field(max_length=80)
+    entity: str = Field(max_length=40)
+    entity_id: int | None = None
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))

@@ -1,0 +1,73 @@
+"""One Settings object, read from the environment (prefix NHIEMVU_) and validated at start."""
+
+from __future__ import annotations
+
+import enum
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "dev-only-change-me"
+
+
+class Environment(enum.StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NHIEMVU_", env_file=".env", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path("data")
+    # Empty means a SQLite file in data_dir; PostgreSQL: postgresql+psycopg://user@host/db
+    database_url: str = ""
+    timezone: str = "Asia/Ho_Chi_Minh"
+    # Tasks due within this many working days are flagged "sắp đến hạn".
+    due_soon_working_days: int = Field(default=3, ge=0, le=60)
+
+    secret_key: str = DEFAULT_SECRET
+    access_token_minutes: int = Field(default=8 * 60, ge=1, le=7 * 24 * 60)
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=1025, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "nhiemvu@localhost"
+    smtp_tls: bool = False
+
+    zalo_api_base: str = "https://openapi.zalo.me"
+    zalo_oauth_base: str = "https://oauth.zaloapp.com"
+    zns_api_base: str = "https://business.openapi.zalo.me"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises on an unknown zone
+        return value
+
+    @model_validator(mode="after")
+    def _secret_outside_development(self) -> Settings:
+        if self.environment == Environment.PRODUCTION and (
+            self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "NHIEMVU_SECRET_KEY phải được đặt (ít nhất 32 ký tự) khi chạy production"
+            )
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'nhiemvu.db').resolve()}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
