@@ -1,0 +1,111 @@
+"""Test fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL is 127.0.0.1:5432 unless NHIEMVU_TEST_POSTGRES_URL says otherwise. Where it is not
+reachable its half is skipped with a visible reason, except under NHIEMVU_REQUIRE_POSTGRES=1
+(CI), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import Engine
+from sqlmodel import Session, SQLModel
+
+os.environ.setdefault("NHIEMVU_ENVIRONMENT", "test")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+import models  # noqa: E402,F401
+from models.db import get_engine, make_engine  # noqa: E402
+from models.migrate import upgrade  # noqa: E402
+from settings import get_settings  # noqa: E402
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "NHIEMVU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRE_POSTGRES = os.environ.get("NHIEMVU_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template() -> Iterator[Path]:
+    folder = Path(tempfile.mkdtemp(prefix="nhiemvu-test-"))
+    template = folder / "template.db"
+    engine = make_engine(f"sqlite:///{template}")
+    upgrade(engine)
+    engine.dispose()
+    yield template
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh database for this test session, migrated once; dropped at the end."""
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect():
+            pass
+    except sa.exc.OperationalError as error:
+        admin.dispose()
+        reason = f"PostgreSQL không kết nối được ({POSTGRES_ADMIN_URL}): {error.orig}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(reason + " — NHIEMVU_REQUIRE_POSTGRES=1 nên không được bỏ qua")
+        pytest.skip(reason)
+    name = f"nhiemvu_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_all(engine: Engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty, migrated database: a copied SQLite file or a truncated PostgreSQL."""
+    if request.param == "sqlite":
+        database = tmp_path / "nhiemvu.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), database)
+        return f"sqlite:///{database}"
+    url: str = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    _truncate_all(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Engine]:
+    """The engine, also installed as the application's (settings point at the same database)."""
+    monkeypatch.setenv("NHIEMVU_DATABASE_URL", db_url)
+    monkeypatch.setenv("NHIEMVU_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    app_engine = get_engine()
+    yield app_engine
+    app_engine.dispose()
+    get_engine.cache_clear()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as db_session:
+        yield db_session

@@ -1,0 +1,125 @@
+"""The working calendar: Monday–Friday, Vietnam's public holidays, and decided overrides.
+
+Order of precedence: an override row (a government decision: swapped day, làm bù Saturday)
+wins over the `holidays` package, which wins over the plain weekend rule.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import holidays
+from sqlmodel import Session, select
+
+from models import CalendarOverride
+from tracking.errors import InvalidInput
+
+OFFICIAL_OVERRIDES_FILE = Path(__file__).parent / "data" / "calendar_overrides.json"
+# A limit of this many working days is far beyond any legal time limit; it guards loops.
+MAX_WORKING_DAYS = 3660
+
+
+@dataclass(frozen=True)
+class DayInfo:
+    day: date
+    is_working_day: bool
+    reason: str  # "ngày làm việc", "thứ Bảy", a holiday name, or an override's note
+    source: str  # "weekday" | "weekend" | "holiday" | "override"
+
+
+class WorkCalendar:
+    """Answers 'is this a working day' and does deadline arithmetic; cheap to build."""
+
+    def __init__(self, overrides: Iterable[CalendarOverride] = ()) -> None:
+        self._overrides = {o.day: o for o in overrides}
+        self._holidays: holidays.HolidayBase = holidays.country_holidays("VN", language="vi")
+        self._cache: dict[date, bool] = {}
+
+    def info(self, day: date) -> DayInfo:
+        override = self._overrides.get(day)
+        if override is not None:
+            return DayInfo(day, override.is_working_day, override.note, "override")
+        holiday_name = self._holidays.get(day)
+        if holiday_name:
+            return DayInfo(day, False, str(holiday_name), "holiday")
+        if day.weekday() >= 5:
+            return DayInfo(day, False, "thứ Bảy" if day.weekday() == 5 else "Chủ nhật", "weekend")
+        return DayInfo(day, True, "ngày làm việc", "weekday")
+
+    def is_working_day(self, day: date) -> bool:
+        cached = self._cache.get(day)
+        if cached is None:
+            cached = self._cache[day] = self.info(day).is_working_day
+        return cached
+
+    def next_working_day(self, day: date) -> date:
+        """The first working day strictly after `day`."""
+        return self.add_working_days(day, 1)
+
+    def on_or_next_working_day(self, day: date) -> date:
+        return day if self.is_working_day(day) else self.next_working_day(day)
+
+    def add_working_days(self, start: date, count: int) -> date:
+        """The count-th working day after start (the first day is not counted)."""
+        _check_count(count)
+        day, left = start, count
+        while left > 0:
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                left -= 1
+        return day
+
+    def add_days(self, start: date, count: int) -> date:
+        """n calendar days after start; a last day that is a day off moves to the next working day."""
+        _check_count(count)
+        return self.on_or_next_working_day(start + timedelta(days=count))
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days in (start, end]; negative when end is before start."""
+        if end < start:
+            return -self.working_days_between(end, start)
+        return sum(
+            1 for n in range(1, (end - start).days + 1)
+            if self.is_working_day(start + timedelta(days=n))
+        )
+
+    def days_off_in_year(self, year: int) -> list[DayInfo]:
+        """Every day of the year that differs from the plain Monday–Friday rule, in order."""
+        day, end, result = date(year, 1, 1), date(year, 12, 31), []
+        while day <= end:
+            info = self.info(day)
+            if info.source in ("holiday", "override"):
+                result.append(info)
+            day += timedelta(days=1)
+        return result
+
+
+def _check_count(count: int) -> None:
+    if count < 0 or count > MAX_WORKING_DAYS:
+        raise InvalidInput(
+            "calendar.count_out_of_range",
+            f"Số ngày phải từ 0 đến {MAX_WORKING_DAYS}",
+            field="count",
+        )
+
+
+def load_calendar(session: Session) -> WorkCalendar:
+    return WorkCalendar(session.exec(select(CalendarOverride)).all())
+
+
+def official_overrides() -> list[CalendarOverride]:
+    """The government's decided swaps and extra days off shipped with the product."""
+    rows = json.loads(OFFICIAL_OVERRIDES_FILE.read_text(encoding="utf-8"))
+    return [
+        CalendarOverride(
+            day=date.fromisoformat(row["day"]),
+            is_working_day=row["is_working_day"],
+            note=row["note"],
+            legal_source=row["legal_source"],
+        )
+        for row in rows
+    ]

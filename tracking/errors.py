@@ -1,0 +1,36 @@
+"""Domain errors: a stable code for programs, a Vietnamese message for people, the field at fault."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Raised by a use case before it changes anything."""
+
+    http_status = 422
+
+    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"code": self.code, "message": self.message, "field": self.field}
+
+
+class InvalidInput(DomainError):
+    http_status = 422
+
+
+class NotFound(DomainError):
+    http_status = 404
+
+
+class Conflict(DomainError):
+    """The state or version changed: the caller must reload and try again."""
+
+    http_status = 409
+
+
+class Forbidden(DomainError):
+    http_status = 403
