@@ -74,7 +74,7 @@ class WorkCalendar:
         return day
 
     def add_days(self, start: date, count: int) -> date:
-        """n calendar days after start; a last day that is a day off moves to the next working day."""
+        """n calendar days after start; a last day off moves to the next working day."""
         _check_count(count)
         return self.on_or_next_working_day(start + timedelta(days=count))
 
@@ -83,7 +83,8 @@ class WorkCalendar:
         if end < start:
             return -self.working_days_between(end, start)
         return sum(
-            1 for n in range(1, (end - start).days + 1)
+            1
+            for n in range(1, (end - start).days + 1)
             if self.is_working_day(start + timedelta(days=n))
         )
 

@@ -1,4 +1,4 @@
-"""Domain errors: a stable code for programs, a Vietnamese message for people, the field at fault."""
+"""Domain errors: a stable code for programs, a Vietnamese message for people, the field."""
 
 from __future__ import annotations
 

@@ -2,11 +2,11 @@
 
 from alembic import context
 from sqlalchemy import Connection
+from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table)
 from models.db import make_engine
 from settings import get_settings
-from sqlmodel import SQLModel
 
 target_metadata = SQLModel.metadata
 

@@ -1,0 +1,167 @@
+"""Documents (văn bản) and their số, ký hiệu: "61/KH-UBND", "1412/STTTT", "28/2018/QĐ-TTg"."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, select
+
+from models import Document, Unit
+from tracking.audit import Actor, record, snapshot
+from tracking.errors import InvalidInput, NotFound
+
+# Nghị định 30/2020, Phụ lục III, plus the legal normative kinds (NĐ, TT, TTLT, L).
+TYPE_CODES: dict[str, str] = {
+    "NQ": "Nghị quyết",
+    "QĐ": "Quyết định",
+    "CT": "Chỉ thị",
+    "QC": "Quy chế",
+    "QyĐ": "Quy định",
+    "TC": "Thông cáo",
+    "TB": "Thông báo",
+    "HD": "Hướng dẫn",
+    "CTr": "Chương trình",
+    "KH": "Kế hoạch",
+    "PA": "Phương án",
+    "ĐA": "Đề án",
+    "DA": "Dự án",
+    "BC": "Báo cáo",
+    "BB": "Biên bản",
+    "TTr": "Tờ trình",
+    "HĐ": "Hợp đồng",
+    "CĐ": "Công điện",
+    "BGN": "Bản ghi nhớ",
+    "BTT": "Bản thỏa thuận",
+    "GUQ": "Giấy ủy quyền",
+    "GM": "Giấy mời",
+    "GGT": "Giấy giới thiệu",
+    "GNP": "Giấy nghỉ phép",
+    "PG": "Phiếu gửi",
+    "PC": "Phiếu chuyển",
+    "PB": "Phiếu báo",
+    "NĐ": "Nghị định",
+    "TT": "Thông tư",
+    "TTLT": "Thông tư liên tịch",
+    "L": "Luật",
+}
+
+_SYMBOL = re.compile(r"^(?P<number>\d{1,6})/(?:(?P<year>\d{4})/)?(?P<rest>[^\s/]+)$")
+_CODE_PART = re.compile(r"^[A-ZĐ][A-Za-zĐđ0-9]*$")
+
+
+@dataclass(frozen=True)
+class Symbol:
+    number: int
+    year: int | None
+    type_code: str | None  # None: a công văn, which has no type code
+    issuer_code: str
+
+    def __str__(self) -> str:
+        year = f"{self.year}/" if self.year else ""
+        kind = f"{self.type_code}-" if self.type_code else ""
+        return f"{self.number:02d}/{year}{kind}{self.issuer_code}"
+
+
+def parse_symbol(text: str) -> Symbol:
+    """Parse and validate a số, ký hiệu; raises InvalidInput naming what is wrong."""
+    match = _SYMBOL.match(text.strip())
+    if match is None:
+        raise InvalidInput(
+            "document.symbol_invalid",
+            f"Số, ký hiệu «{text}» không đúng dạng số/ký hiệu (ví dụ 61/KH-UBND, 1412/STTTT)",
+            field="symbol",
+        )
+    number = int(match["number"])
+    if number < 1:
+        raise InvalidInput("document.number_invalid", "Số văn bản phải lớn hơn 0", field="symbol")
+    year = int(match["year"]) if match["year"] else None
+    if year is not None and not 1945 <= year <= 2100:
+        raise InvalidInput("document.year_invalid", f"Năm {year} không hợp lệ", field="symbol")
+    parts = match["rest"].split("-")
+    if not all(_CODE_PART.match(part) for part in parts):
+        raise InvalidInput(
+            "document.symbol_invalid",
+            f"Ký hiệu «{match['rest']}» chỉ gồm chữ viết tắt và số, nối bằng dấu gạch ngang",
+            field="symbol",
+        )
+    type_code = parts[0] if parts[0] in TYPE_CODES and len(parts) > 1 else None
+    issuer_parts = parts[1:] if type_code else parts
+    if year is not None and type_code is None:
+        raise InvalidInput(
+            "document.type_required",
+            "Văn bản quy phạm pháp luật có năm ban hành phải có tên loại (ví dụ 28/2018/QĐ-TTg)",
+            field="symbol",
+        )
+    return Symbol(number, year, type_code, "-".join(issuer_parts))
+
+
+def get(*, session: Session, document_id: int) -> Document:
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFound(
+            "document.not_found", f"Không tìm thấy văn bản #{document_id}", field="document_id"
+        )
+    return document
+
+
+def find(*, session: Session, symbol: str, issued_on: date) -> Document | None:
+    canonical = str(parse_symbol(symbol))
+    statement = select(Document).where(
+        Document.symbol == canonical, Document.issued_on == issued_on
+    )
+    return session.exec(statement).first()
+
+
+def create(
+    *,
+    session: Session,
+    actor: Actor,
+    symbol: str,
+    issued_on: date,
+    summary: str,
+    issuer: Unit | None = None,
+    issuer_name: str = "",
+    signer: str = "",
+) -> Document:
+    parsed = parse_symbol(symbol)
+    if parsed.year is not None and parsed.year != issued_on.year:
+        raise InvalidInput(
+            "document.year_mismatch",
+            f"Năm trong ký hiệu ({parsed.year}) khác năm ban hành ({issued_on.year})",
+            field="issued_on",
+        )
+    if not summary.strip():
+        raise InvalidInput(
+            "document.summary_required", "Trích yếu không được để trống", field="summary"
+        )
+    if find(session=session, symbol=symbol, issued_on=issued_on) is not None:
+        raise InvalidInput(
+            "document.duplicate",
+            f"Văn bản {parsed} ngày {issued_on:%d/%m/%Y} đã có",
+            field="symbol",
+        )
+    document = Document(
+        symbol=str(parsed),
+        number=parsed.number,
+        year=parsed.year,
+        type_code=parsed.type_code,
+        issuer_code=parsed.issuer_code,
+        issued_on=issued_on,
+        issuer_unit_id=issuer.id if issuer else None,
+        issuer_name=issuer_name or (issuer.name if issuer else ""),
+        summary=summary.strip(),
+        signer=signer.strip(),
+    )
+    session.add(document)
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="document.create",
+        entity="document",
+        entity_id=document.id,
+        after=snapshot(document),
+    )
+    return document

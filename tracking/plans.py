@@ -1,0 +1,67 @@
+"""Plans (kế hoạch) and their sections."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from models import Document, Plan, PlanSection, Unit
+from tracking.audit import Actor, record, snapshot
+from tracking.errors import InvalidInput, NotFound
+
+
+def get(*, session: Session, plan_id: int) -> Plan:
+    plan = session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound("plan.not_found", f"Không tìm thấy kế hoạch #{plan_id}", field="plan_id")
+    return plan
+
+
+def sections(*, session: Session, plan_id: int) -> list[PlanSection]:
+    statement = (
+        select(PlanSection).where(PlanSection.plan_id == plan_id).order_by(col(PlanSection.ordinal))
+    )
+    return list(session.exec(statement).all())
+
+
+def find_by_document(*, session: Session, document: Document) -> Plan | None:
+    return session.exec(select(Plan).where(Plan.document_id == document.id)).first()
+
+
+def create(
+    *,
+    session: Session,
+    actor: Actor,
+    title: str,
+    issuer: Unit,
+    document: Document | None = None,
+    section_titles: list[str] | None = None,
+) -> Plan:
+    if not title.strip():
+        raise InvalidInput("plan.title_required", "Tên kế hoạch không được để trống", field="title")
+    titles = [t.strip() for t in section_titles or []]
+    for index, section_title in enumerate(titles):
+        if not section_title:
+            raise InvalidInput(
+                "plan.section_title_required",
+                f"Tên mục thứ {index + 1} của kế hoạch không được để trống",
+                field=f"sections[{index}]",
+            )
+    plan = Plan(
+        title=title.strip(),
+        issuer_unit_id=issuer.id or 0,
+        document_id=document.id if document else None,
+    )
+    session.add(plan)
+    session.flush()
+    for ordinal, section_title in enumerate(titles, start=1):
+        session.add(PlanSection(plan_id=plan.id or 0, ordinal=ordinal, title=section_title))
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="plan.create",
+        entity="plan",
+        entity_id=plan.id,
+        after={**snapshot(plan), "sections": titles},
+    )
+    return plan

@@ -1,0 +1,616 @@
+"""Task use cases: assign, report progress and completion, extensions, pause, cancel.
+
+Every use case checks its rules before writing anything, refuses a stale version, bumps the
+version, and writes one audit event, in the caller's transaction (commit is the caller's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from models import (
+    AssignmentRole,
+    ExtensionRequest,
+    ExtensionStatus,
+    PlanSection,
+    ProgressUpdate,
+    Task,
+    TaskAssignment,
+    TaskState,
+)
+from tracking import clock
+from tracking import documents as documents_service
+from tracking import plans as plans_service
+from tracking import units as units_service
+from tracking.audit import Actor, record, snapshot
+from tracking.calendar import load_calendar
+from tracking.deadlines import DeadlineRule
+from tracking.errors import Conflict, InvalidInput, NotFound
+
+MAX_TEXT = 4000
+
+
+def get(*, session: Session, task_id: int) -> Task:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound("task.not_found", f"Không tìm thấy nhiệm vụ #{task_id}", field="task_id")
+    return task
+
+
+def assignments(*, session: Session, task_id: int) -> list[TaskAssignment]:
+    statement = (
+        select(TaskAssignment)
+        .where(TaskAssignment.task_id == task_id)
+        .order_by(col(TaskAssignment.role).desc(), col(TaskAssignment.id))
+    )
+    return list(session.exec(statement).all())
+
+
+def extensions(*, session: Session, task_id: int) -> list[ExtensionRequest]:
+    statement = (
+        select(ExtensionRequest)
+        .where(ExtensionRequest.task_id == task_id)
+        .order_by(col(ExtensionRequest.id))
+    )
+    return list(session.exec(statement).all())
+
+
+def progress_updates(*, session: Session, task_id: int) -> list[ProgressUpdate]:
+    statement = (
+        select(ProgressUpdate)
+        .where(ProgressUpdate.task_id == task_id)
+        .order_by(col(ProgressUpdate.reported_on), col(ProgressUpdate.id))
+    )
+    return list(session.exec(statement).all())
+
+
+def _text(value: str, *, field: str, code: str, label: str, required: bool = True) -> str:
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput(code + "_required", f"{label} không được để trống", field=field)
+    if len(value) > MAX_TEXT:
+        raise InvalidInput(code + "_too_long", f"{label} dài quá {MAX_TEXT} ký tự", field=field)
+    return value
+
+
+def _check_version(task: Task, expected_version: int) -> None:
+    if task.version != expected_version:
+        raise Conflict(
+            "task.stale_version",
+            f"Nhiệm vụ đã được người khác cập nhật (phiên bản {task.version}, "
+            f"bạn gửi {expected_version}); hãy tải lại rồi thử lại",
+            field="version",
+        )
+
+
+def _check_state(task: Task, allowed: Sequence[TaskState], action: str) -> None:
+    if task.state not in allowed:
+        raise Conflict(
+            "task.invalid_state",
+            f"Không thể {action} khi nhiệm vụ đang ở trạng thái «{STATE_LABELS[task.state]}»",
+            field="state",
+        )
+
+
+def _not_before(day: date, earliest: date, *, field: str, what: str) -> None:
+    if day < earliest:
+        raise InvalidInput(
+            "task.date_too_early",
+            f"{what} ({day:%d/%m/%Y}) không được trước ngày {earliest:%d/%m/%Y}",
+            field=field,
+        )
+
+
+def _not_in_future(day: date, *, field: str, what: str) -> None:
+    if day > clock.today():
+        raise InvalidInput(
+            "task.date_in_future", f"{what} ({day:%d/%m/%Y}) không được sau hôm nay", field=field
+        )
+
+
+def _bump(session: Session, task: Task) -> None:
+    task.version += 1
+    task.updated_at = clock.now_utc()
+    session.add(task)
+
+
+STATE_LABELS: dict[TaskState, str] = {
+    TaskState.OPEN: "đang thực hiện",
+    TaskState.SUBMITTED: "chờ xác nhận hoàn thành",
+    TaskState.DONE: "đã hoàn thành",
+    TaskState.PAUSED: "tạm dừng",
+    TaskState.CANCELLED: "đã hủy",
+}
+
+
+def assign(
+    *,
+    session: Session,
+    actor: Actor,
+    title: str,
+    issuer_unit_id: int,
+    lead_unit_id: int,
+    deadline: DeadlineRule,
+    coordinating_unit_ids: Sequence[int] = (),
+    assigned_on: date | None = None,
+    plan_id: int | None = None,
+    section_id: int | None = None,
+    source_document_id: int | None = None,
+    directing_leader: str = "",
+    note: str = "",
+) -> Task:
+    """Assign a task to one lead unit and any coordinating units."""
+    title = _text(title, field="title", code="task.title", label="Nội dung nhiệm vụ")
+    note = _text(note, field="note", code="task.note", label="Ghi chú", required=False)
+    assigned_on = assigned_on or clock.today()
+    _not_in_future(assigned_on, field="assigned_on", what="Ngày giao")
+    units_service.get(session=session, unit_id=issuer_unit_id)
+    units_service.get(session=session, unit_id=lead_unit_id)
+    coordinators = list(dict.fromkeys(coordinating_unit_ids))
+    if lead_unit_id in coordinators:
+        raise InvalidInput(
+            "task.lead_also_coordinating",
+            "Đơn vị chủ trì không thể đồng thời là đơn vị phối hợp",
+            field="coordinating_unit_ids",
+        )
+    for unit_id in coordinators:
+        units_service.get(session=session, unit_id=unit_id)
+    if section_id is not None:
+        section = session.get(PlanSection, section_id)
+        if section is None or (plan_id is not None and section.plan_id != plan_id):
+            raise InvalidInput(
+                "task.section_invalid", "Mục không thuộc kế hoạch đã chọn", field="section_id"
+            )
+        plan_id = section.plan_id
+    if plan_id is not None:
+        plans_service.get(session=session, plan_id=plan_id)
+    if source_document_id is not None:
+        documents_service.get(session=session, document_id=source_document_id)
+    due_on = deadline.due_date(assigned_on=assigned_on, calendar=load_calendar(session))
+
+    task = Task(
+        title=title,
+        plan_id=plan_id,
+        section_id=section_id,
+        source_document_id=source_document_id,
+        issuer_unit_id=issuer_unit_id,
+        directing_leader=directing_leader.strip(),
+        lead_unit_id=lead_unit_id,
+        assigned_on=assigned_on,
+        deadline_kind=deadline.kind,
+        deadline_amount=deadline.amount,
+        original_due_on=due_on,
+        due_on=due_on,
+        note=note,
+    )
+    session.add(task)
+    session.flush()
+    task_id = task.id or 0
+    session.add(
+        TaskAssignment(
+            task_id=task_id, unit_id=lead_unit_id, role=AssignmentRole.LEAD, assigned_on=assigned_on
+        )
+    )
+    for unit_id in coordinators:
+        session.add(
+            TaskAssignment(
+                task_id=task_id,
+                unit_id=unit_id,
+                role=AssignmentRole.COORDINATE,
+                assigned_on=assigned_on,
+            )
+        )
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="task.assign",
+        entity="task",
+        entity_id=task_id,
+        after={**snapshot(task), "coordinating_unit_ids": coordinators},
+    )
+    return task
+
+
+def add_progress(
+    *,
+    session: Session,
+    actor: Actor,
+    task_id: int,
+    expected_version: int,
+    unit_id: int,
+    content: str,
+    percent: int | None = None,
+    reported_on: date | None = None,
+) -> ProgressUpdate:
+    """A progress report by the lead unit, or a contribution by a coordinating unit."""
+    task = get(session=session, task_id=task_id)
+    _check_version(task, expected_version)
+    _check_state(task, (TaskState.OPEN, TaskState.SUBMITTED), "cập nhật tiến độ")
+    content = _text(content, field="content", code="progress.content", label="Nội dung tiến độ")
+    if percent is not None and not 0 <= percent <= 100:
+        raise InvalidInput(
+            "progress.percent_out_of_range", "Tỷ lệ hoàn thành phải từ 0 đến 100", field="percent"
+        )
+    if unit_id not in {a.unit_id for a in assignments(session=session, task_id=task_id)}:
+        raise InvalidInput(
+            "progress.unit_not_assigned",
+            "Đơn vị không được giao chủ trì hoặc phối hợp nhiệm vụ này",
+            field="unit_id",
+        )
+    reported_on = reported_on or clock.today()
+    _not_before(reported_on, task.assigned_on, field="reported_on", what="Ngày báo cáo")
+    _not_in_future(reported_on, field="reported_on", what="Ngày báo cáo")
+    update = ProgressUpdate(
+        task_id=task_id,
+        unit_id=unit_id,
+        author_id=actor.user_id,
+        reported_on=reported_on,
+        percent=percent,
+        content=content,
+    )
+    session.add(update)
+    _bump(session, task)
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="task.progress",
+        entity="task",
+        entity_id=task_id,
+        after={
+            "progress_id": update.id,
+            **snapshot(update, ("unit_id", "reported_on", "percent", "content")),
+            "version": task.version,
+        },
+    )
+    return update
+
+
+def report_completion(
+    *,
+    session: Session,
+    actor: Actor,
+    task_id: int,
+    expected_version: int,
+    completed_on: date,
+    result: str,
+    reported_on: date | None = None,
+) -> Task:
+    """The lead unit says the task is done; the issuer still has to confirm it."""
+    task = get(session=session, task_id=task_id)
+    _check_version(task, expected_version)
+    _check_state(task, (TaskState.OPEN,), "báo cáo hoàn thành")
+    result = _text(result, field="result", code="task.result", label="Kết quả thực hiện")
+    reported_on = reported_on or clock.today()
+    _not_before(completed_on, task.assigned_on, field="completed_on", what="Ngày hoàn thành")
+    _not_before(reported_on, completed_on, field="reported_on", what="Ngày báo cáo hoàn thành")
+    _not_in_future(reported_on, field="reported_on", what="Ngày báo cáo hoàn thành")
+    before = snapshot(
+        task, ("state", "completed_on", "completion_reported_on", "result", "version")
+    )
+    task.state = TaskState.SUBMITTED
+    task.completed_on = completed_on
+    task.completion_reported_on = reported_on
+    task.result = result
+    _bump(session, task)
+    record(
+        session=session,
+        actor=actor,
+        action="task.report_completion",
+        entity="task",
+        entity_id=task_id,
+        before=before,
+        after=snapshot(task, tuple(before)),
+    )
+    return task
+
+
+def confirm_completion(
+    *,
+    session: Session,
+    actor: Actor,
+    task_id: int,
+    expected_version: int,
+    confirmed_on: date | None = None,
+) -> Task:
+    """The issuer accepts the reported completion; the task counts as done from that day."""
+    task = get(session=session, task_id=task_id)
+    _check_version(task, expected_version)
+    _check_state(task, (TaskState.SUBMITTED,), "xác nhận hoàn thành")
+    confirmed_on = confirmed_on or clock.today()
+    assert task.completion_reported_on is not None
+    _not_before(
+        confirmed_on, task.completion_reported_on, field="confirmed_on", what="Ngày xác nhận"
+    )
+    _not_in_future(confirmed_on, field="confirmed_on", what="Ngày xác nhận")
+    before = snapshot(task, ("state", "confirmed_on", "version"))
+    task.state = TaskState.DONE
+    task.confirmed_on = confirmed_on
+    _bump(session, task)
+    record(
+        session=session,
+        actor=actor,
+        action="task.confirm_completion",
+        entity="task",
+        entity_id=task_id,
+        before=before,
+        after=snapshot(task, tuple(before)),
+    )
+    return task
+
+
+def return_completion(
+    *, session: Session, actor: Actor, task_id: int, expected_version: int, reason: str
+) -> Task:
+    """The issuer does not accept the reported completion: the task is open again."""
+    task = get(session=session, task_id=task_id)
+    _check_version(task, expected_version)
+    _check_state(task, (TaskState.SUBMITTED,), "trả lại báo cáo hoàn thành")
+    reason = _text(reason, field="reason", code="task.return_reason", label="Lý do trả lại")
+    before = snapshot(task, ("state", "completed_on", "completion_reported_on", "version"))
+    task.state = TaskState.OPEN
+    task.completed_on = None
+    task.completion_reported_on = None
+    _bump(session, task)
+    record(
+        session=session,
+        actor=actor,
+        action="task.return_completion",
+        entity="task",
+        entity_id=task_id,
+        before=before,
+        after={**snapshot(task, tuple(before)), "reason": reason},
+    )
+    return task
+
+
+def request_extension(
+    *,
+    session: Session,
+    actor: Actor,
+    task_id: int,
+    expected_version: int,
+    proposed_due_on: date,
+    reason: str,
+    requested_on: date | None = None,
+) -> ExtensionRequest:
+    task = get(session=session, task_id=task_id)
+    _check_version(task, expected_version)
+    _check_state(task, (TaskState.OPEN,), "xin gia hạn")
+    if task.due_on is None:
+        raise InvalidInput(
+            "extension.no_deadline",
+            "Nhiệm vụ thường xuyên (không có thời hạn) không cần gia hạn",
+            field="proposed_due_on",
+        )
+    if proposed_due_on <= task.due_on:
+        raise InvalidInput(
+            "extension.not_later",
+            f"Thời hạn đề xuất phải sau thời hạn hiện tại ({task.due_on:%d/%m/%Y})",
+            field="proposed_due_on",
+        )
+    reason = _text(reason, field="reason", code="extension.reason", label="Lý do xin gia hạn")
+    pending = session.exec(
+        select(ExtensionRequest).where(
+            ExtensionRequest.task_id == task_id,
+            ExtensionRequest.status == ExtensionStatus.REQUESTED,
+        )
+    ).first()
+    if pending is not None:
+        raise Conflict(
+            "extension.already_pending",
+            "Nhiệm vụ đang có một đề nghị gia hạn chờ quyết định",
+            field="task_id",
+        )
+    requested_on = requested_on or clock.today()
+    _not_before(requested_on, task.assigned_on, field="requested_on", what="Ngày đề nghị")
+    _not_in_future(requested_on, field="requested_on", what="Ngày đề nghị")
+    request = ExtensionRequest(
+        task_id=task_id,
+        requested_by_id=actor.user_id,
+        requested_on=requested_on,
+        old_due_on=task.due_on,
+        proposed_due_on=proposed_due_on,
+        reason=reason,
+    )
+    session.add(request)
+    _bump(session, task)
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="task.request_extension",
+        entity="task",
+        entity_id=task_id,
+        after={"extension_id": request.id, **snapshot(request), "version": task.version},
+    )
+    return request
+
+
+def _pending_extension(session: Session, extension_id: int) -> tuple[ExtensionRequest, Task]:
+    request = session.get(ExtensionRequest, extension_id)
+    if request is None:
+        raise NotFound(
+            "extension.not_found",
+            f"Không tìm thấy đề nghị gia hạn #{extension_id}",
+            field="extension_id",
+        )
+    if request.status != ExtensionStatus.REQUESTED:
+        raise Conflict(
+            "extension.already_decided",
+            "Đề nghị gia hạn này đã được quyết định",
+            field="extension_id",
+        )
+    return request, get(session=session, task_id=request.task_id)
+
+
+def approve_extension(
+    *,
+    session: Session,
+    actor: Actor,
+    extension_id: int,
+    expected_version: int,
+    approved_due_on: date | None = None,
+    decided_on: date | None = None,
+    note: str = "",
+) -> ExtensionRequest:
+    """Approve (possibly with another date): the task's effective deadline moves, the
+    original stays recorded on the task and the old one on the request."""
+    request, task = _pending_extension(session, extension_id)
+    _check_version(task, expected_version)
+    new_due = approved_due_on or request.proposed_due_on
+    if new_due <= request.old_due_on:
+        raise InvalidInput(
+            "extension.not_later",
+            f"Thời hạn được gia hạn phải sau thời hạn cũ ({request.old_due_on:%d/%m/%Y})",
+            field="approved_due_on",
+        )
+    decided_on = decided_on or clock.today()
+    _not_before(decided_on, request.requested_on, field="decided_on", what="Ngày quyết định")
+    _not_in_future(decided_on, field="decided_on", what="Ngày quyết định")
+    before = {"due_on": task.due_on.isoformat() if task.due_on else None, "version": task.version}
+    request.status = ExtensionStatus.APPROVED
+    request.approved_due_on = new_due
+    request.decided_on = decided_on
+    request.decided_by_id = actor.user_id
+    request.decision_note = note.strip()
+    task.due_on = new_due
+    session.add(request)
+    _bump(session, task)
+    record(
+        session=session,
+        actor=actor,
+        action="task.approve_extension",
+        entity="task",
+        entity_id=task.id,
+        before=before,
+        after={
+            "extension_id": extension_id,
+            "due_on": new_due.isoformat(),
+            "version": task.version,
+        },
+    )
+    return request
+
+
+def reject_extension(
+    *,
+    session: Session,
+    actor: Actor,
+    extension_id: int,
+    expected_version: int,
+    note: str,
+    decided_on: date | None = None,
+) -> ExtensionRequest:
+    request, task = _pending_extension(session, extension_id)
+    _check_version(task, expected_version)
+    note = _text(note, field="note", code="extension.reject_reason", label="Lý do không đồng ý")
+    decided_on = decided_on or clock.today()
+    _not_before(decided_on, request.requested_on, field="decided_on", what="Ngày quyết định")
+    _not_in_future(decided_on, field="decided_on", what="Ngày quyết định")
+    request.status = ExtensionStatus.REJECTED
+    request.decided_on = decided_on
+    request.decided_by_id = actor.user_id
+    request.decision_note = note
+    session.add(request)
+    _bump(session, task)
+    record(
+        session=session,
+        actor=actor,
+        action="task.reject_extension",
+        entity="task",
+        entity_id=task.id,
+        after={"extension_id": extension_id, "note": note, "version": task.version},
+    )
+    return request
+
+
+def pause(
+    *,
+    session: Session,
+    actor: Actor,
+    task_id: int,
+    expected_version: int,
+    reason: str,
+    paused_on: date | None = None,
+) -> Task:
+    task = get(session=session, task_id=task_id)
+    _check_version(task, expected_version)
+    _check_state(task, (TaskState.OPEN,), "tạm dừng")
+    reason = _text(reason, field="reason", code="task.pause_reason", label="Lý do tạm dừng")
+    paused_on = paused_on or clock.today()
+    _not_before(paused_on, task.assigned_on, field="paused_on", what="Ngày tạm dừng")
+    _not_in_future(paused_on, field="paused_on", what="Ngày tạm dừng")
+    task.state = TaskState.PAUSED
+    task.paused_on = paused_on
+    _bump(session, task)
+    record(
+        session=session,
+        actor=actor,
+        action="task.pause",
+        entity="task",
+        entity_id=task_id,
+        after={"paused_on": paused_on.isoformat(), "reason": reason, "version": task.version},
+    )
+    return task
+
+
+def resume(*, session: Session, actor: Actor, task_id: int, expected_version: int) -> Task:
+    task = get(session=session, task_id=task_id)
+    _check_version(task, expected_version)
+    _check_state(task, (TaskState.PAUSED,), "tiếp tục")
+    before = {"paused_on": task.paused_on.isoformat() if task.paused_on else None}
+    task.state = TaskState.OPEN
+    task.paused_on = None
+    _bump(session, task)
+    record(
+        session=session,
+        actor=actor,
+        action="task.resume",
+        entity="task",
+        entity_id=task_id,
+        before=before,
+        after={"version": task.version},
+    )
+    return task
+
+
+def cancel(
+    *,
+    session: Session,
+    actor: Actor,
+    task_id: int,
+    expected_version: int,
+    reason: str,
+    cancelled_on: date | None = None,
+) -> Task:
+    task = get(session=session, task_id=task_id)
+    _check_version(task, expected_version)
+    _check_state(task, (TaskState.OPEN, TaskState.SUBMITTED, TaskState.PAUSED), "hủy")
+    reason = _text(reason, field="reason", code="task.cancel_reason", label="Lý do hủy")
+    cancelled_on = cancelled_on or clock.today()
+    _not_before(cancelled_on, task.assigned_on, field="cancelled_on", what="Ngày hủy")
+    _not_in_future(cancelled_on, field="cancelled_on", what="Ngày hủy")
+    before = {"state": task.state.value}
+    task.state = TaskState.CANCELLED
+    task.cancelled_on = cancelled_on
+    _bump(session, task)
+    record(
+        session=session,
+        actor=actor,
+        action="task.cancel",
+        entity="task",
+        entity_id=task_id,
+        before=before,
+        after={
+            "state": task.state.value,
+            "cancelled_on": cancelled_on.isoformat(),
+            "reason": reason,
+            "version": task.version,
+        },
+    )
+    return task

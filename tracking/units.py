@@ -1,0 +1,130 @@
+"""Units (the body tree) and users."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from models import Role, Unit, UnitKind, User
+from tracking.audit import Actor, record, snapshot
+from tracking.errors import InvalidInput, NotFound
+
+
+def get(*, session: Session, unit_id: int) -> Unit:
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound("unit.not_found", f"Không tìm thấy đơn vị #{unit_id}", field="unit_id")
+    return unit
+
+
+def get_by_code(*, session: Session, code: str) -> Unit:
+    unit = session.exec(select(Unit).where(Unit.code == code)).first()
+    if unit is None:
+        raise NotFound("unit.not_found", f"Không tìm thấy đơn vị có mã «{code}»", field="unit")
+    return unit
+
+
+def find_by_code(*, session: Session, code: str) -> Unit | None:
+    return session.exec(select(Unit).where(Unit.code == code)).first()
+
+
+def subtree(*, session: Session, unit: Unit) -> list[Unit]:
+    """The unit and every unit below it, by one indexed prefix query on the path."""
+    statement = select(Unit).where(col(Unit.path).startswith(unit.path)).order_by(col(Unit.path))
+    return list(session.exec(statement).all())
+
+
+def is_in_subtree(*, unit: Unit, root: Unit) -> bool:
+    return unit.path.startswith(root.path)
+
+
+def create(
+    *,
+    session: Session,
+    actor: Actor,
+    code: str,
+    name: str,
+    kind: UnitKind,
+    parent: Unit | None = None,
+    short_name: str = "",
+    place_name: str = "",
+    parent_body_name: str = "",
+) -> Unit:
+    code = code.strip()
+    if not code or len(code) > 50:
+        raise InvalidInput("unit.code_invalid", "Mã đơn vị phải có từ 1 đến 50 ký tự", field="code")
+    if not name.strip():
+        raise InvalidInput("unit.name_required", "Tên đơn vị không được để trống", field="name")
+    if find_by_code(session=session, code=code) is not None:
+        raise InvalidInput("unit.code_taken", f"Mã đơn vị «{code}» đã tồn tại", field="code")
+    unit = Unit(
+        code=code,
+        name=name.strip(),
+        short_name=short_name.strip(),
+        kind=kind,
+        parent_id=parent.id if parent else None,
+        place_name=place_name.strip(),
+        parent_body_name=parent_body_name.strip(),
+    )
+    session.add(unit)
+    session.flush()
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    record(
+        session=session,
+        actor=actor,
+        action="unit.create",
+        entity="unit",
+        entity_id=unit.id,
+        after=snapshot(unit),
+    )
+    return unit
+
+
+def create_user(
+    *,
+    session: Session,
+    actor: Actor,
+    username: str,
+    full_name: str,
+    unit: Unit,
+    role: Role,
+    title: str = "",
+    password_hash: str | None = None,
+) -> User:
+    username = username.strip().lower()
+    if (
+        not username
+        or len(username) > 80
+        or not username.replace(".", "").replace("_", "").isalnum()
+    ):
+        raise InvalidInput(
+            "user.username_invalid",
+            "Tên đăng nhập chỉ gồm chữ, số, dấu chấm, gạch dưới (1–80 ký tự)",
+            field="username",
+        )
+    if session.exec(select(User).where(User.username == username)).first() is not None:
+        raise InvalidInput(
+            "user.username_taken", f"Tên đăng nhập «{username}» đã tồn tại", field="username"
+        )
+    if not full_name.strip():
+        raise InvalidInput(
+            "user.full_name_required", "Họ tên không được để trống", field="full_name"
+        )
+    user = User(
+        username=username,
+        full_name=full_name.strip(),
+        unit_id=unit.id or 0,
+        role=role,
+        title=title.strip(),
+        password_hash=password_hash,
+    )
+    session.add(user)
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="user.create",
+        entity="user",
+        entity_id=user.id,
+        after=snapshot(user, ("username", "full_name", "unit_id", "role", "title")),
+    )
+    return user
