@@ -44,6 +44,19 @@ class Settings(BaseSettings):
     zalo_api_base: str = "https://openapi.zalo.me"
     zalo_oauth_base: str = "https://oauth.zaloapp.com"
     zns_api_base: str = "https://business.openapi.zalo.me"
+    zalo_app_id: str = ""
+    zalo_app_secret: str = ""
+
+    # Reminders (notifications/): the default send window, delivery retries and leases.
+    notify_window_start: str = Field(default="07:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    notify_window_end: str = Field(default="17:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    notify_max_attempts: int = Field(default=6, ge=1, le=50)
+    notify_backoff_seconds: float = Field(default=60.0, ge=0, le=86400)
+    notify_backoff_max_seconds: float = Field(default=6 * 3600, ge=0, le=7 * 86400)
+    notify_lease_seconds: float = Field(default=120.0, gt=0, le=3600)
+    notify_batch_size: int = Field(default=20, ge=1, le=1000)
+    # Comma-separated addresses told when a notification is given up ("dead").
+    admin_emails: str = ""
 
     @field_validator("timezone")
     @classmethod

@@ -21,6 +21,24 @@ from models.core import (
     UnitKind,
     User,
 )
+from models.notifications import (
+    Notification,
+    NotificationKind,
+    NotificationState,
+    PolicyScope,
+    ReminderItem,
+    ReminderPolicy,
+    ZaloToken,
+)
+from models.reports import (
+    Indicator,
+    IndicatorAggregation,
+    IndicatorValue,
+    Report,
+    ReportNumberCounter,
+    ReportState,
+    ReportType,
+)
 
 __all__ = [
     "AssignmentRole",
@@ -42,4 +60,18 @@ __all__ = [
     "Unit",
     "UnitKind",
     "User",
+    "Notification",
+    "NotificationKind",
+    "NotificationState",
+    "PolicyScope",
+    "ReminderItem",
+    "ReminderPolicy",
+    "ZaloToken",
+    "Indicator",
+    "IndicatorAggregation",
+    "IndicatorValue",
+    "Report",
+    "ReportNumberCounter",
+    "ReportState",
+    "ReportType",
 ]

@@ -1,0 +1,113 @@
+"""Reminder policies, planned reminder items, the notification outbox, and Zalo OA tokens."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.types import utc_now
+
+
+class PolicyScope(enum.StrEnum):
+    GLOBAL = "global"
+    PLAN = "plan"
+    TASK = "task"
+
+
+class NotificationState(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"  # will be retried at next_attempt_at
+    DEAD = "dead"  # gave up after the maximum attempts; visible, retried only by hand
+    SKIPPED = "skipped"  # every item it carried went stale (task done, paused, extended…)
+
+
+class NotificationKind(enum.StrEnum):
+    DIGEST = "digest"
+    ALERT = "alert"  # to the administrators, e.g. about a dead notification
+    TEST = "test"
+
+
+def _ts(nullable: bool = True, **kwargs: Any) -> Any:
+    if nullable:
+        return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
+    return Field(default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class ReminderPolicy(SQLModel, table=True):
+    """Reminder rules as data; scope_id is 0 for the global row, else a plan or task id."""
+
+    __tablename__ = "reminderpolicy"
+    __table_args__ = (UniqueConstraint("scope", "scope_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: PolicyScope = Field(sa_type=String(20))
+    scope_id: int = 0
+    rules: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = _ts(nullable=False)
+
+
+class Notification(SQLModel, table=True):
+    """The outbox: one row per message to one channel; key makes planning idempotent."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_state_next", "state", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=255, unique=True)
+    kind: NotificationKind = Field(default=NotificationKind.DIGEST, sa_type=String(20))
+    recipient_user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    channel_id: int | None = Field(default=None, foreign_key="contactchannel.id")
+    channel_url: str = Field(max_length=1000)
+    digest_on: date | None = Field(default=None, index=True)
+    subject: str = Field(default="", max_length=500)
+    body: str = Field(default="", sa_type=Text)
+    state: NotificationState = Field(default=NotificationState.PENDING, sa_type=String(20))
+    attempts: int = 0
+    next_attempt_at: datetime = _ts(nullable=False)
+    lease_owner: str | None = Field(default=None, max_length=120)
+    lease_expires_at: datetime | None = _ts()
+    last_error: str = Field(default="", max_length=2000)
+    sent_at: datetime | None = _ts()
+    created_at: datetime = _ts(nullable=False)
+    updated_at: datetime = _ts(nullable=False)
+
+
+class ReminderItem(SQLModel, table=True):
+    """One planned reminder: exactly one per (task, rule step, recipient, channel, deadline)."""
+
+    __tablename__ = "reminderitem"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=255, unique=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    step: str = Field(max_length=40)  # "before:3", "due", "overdue:6"
+    audience: str = Field(max_length=40)  # "lead", "coordinator", "lead_leaders", …
+    recipient_user_id: int = Field(foreign_key="app_user.id")
+    channel_id: int = Field(foreign_key="contactchannel.id")
+    due_on: date
+    planned_on: date = Field(index=True)
+    notification_id: int | None = Field(default=None, foreign_key="notification.id", index=True)
+    # Set when the task changed before sending (done, paused, cancelled, extended).
+    dropped_reason: str = Field(default="", max_length=200)
+    created_at: datetime = _ts(nullable=False)
+
+
+class ZaloToken(SQLModel, table=True):
+    """The Official Account's access/refresh pair; replaced together, in one transaction."""
+
+    __tablename__ = "zalotoken"
+
+    id: int | None = Field(default=None, primary_key=True)
+    oa_id: str = Field(max_length=64, unique=True)
+    app_id: str = Field(default="", max_length=64)
+    access_token: str = Field(max_length=2000)
+    refresh_token: str = Field(max_length=2000)
+    access_expires_at: datetime | None = _ts()
+    version: int = 1
+    updated_at: datetime = _ts(nullable=False)
