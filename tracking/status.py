@@ -202,6 +202,7 @@ def status_subquery(*, as_of: date, due_soon_until: date | None = None) -> Subqu
             col(Task.issuer_unit_id),
             col(Task.plan_id),
             col(Task.section_id),
+            col(Task.assigned_on),
             col(Task.completion_reported_on),
             col(Task.completed_on),
             col(Task.confirmed_on),

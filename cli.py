@@ -1,0 +1,271 @@
+"""The `nhiemvu` command line. Errors go to stderr with a non-zero exit code, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from functools import wraps
+from typing import Annotated, Any, TypeVar
+
+import sqlalchemy as sa
+import typer
+from sqlmodel import Session
+
+from models import CalendarOverride, Unit
+from models.db import get_engine, session_scope
+from models.migrate import upgrade
+from tracking import demo as demo_world
+from tracking import units
+from tracking.audit import Actor, record, snapshot
+from tracking.calendar import load_calendar, load_official_overrides
+from tracking.errors import DomainError, InvalidInput
+from tracking.queries import StatusCounts, count_by_category, tasks_as_of
+from tracking.status import OFFICIAL_CATEGORIES, Category
+
+app = typer.Typer(
+    help="nhiemvu: theo dõi nhiệm vụ được giao, nhắc hạn và soạn báo cáo định kỳ.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+calendar_app = typer.Typer(help="Lịch làm việc: tính hạn, xem và đặt ngày nghỉ, ngày làm bù.")
+app.add_typer(calendar_app, name="calendar")
+
+CLI_ACTOR = Actor(name="cli")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def parse_date(text: str) -> date:
+    """Accept 2021-11-02 and 02/11/2021."""
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    raise typer.BadParameter(f"«{text}» không phải ngày hợp lệ (dạng 2021-11-02 hoặc 02/11/2021)")
+
+
+DateArg = Annotated[date, typer.Argument(parser=parse_date, metavar="NGÀY")]
+AsOfOption = Annotated[
+    date, typer.Option("--as-of", parser=parse_date, help="Tính đến ngày (YYYY-MM-DD)")
+]
+UnitOption = Annotated[
+    str | None, typer.Option("--unit", help="Mã đơn vị; tính cả các đơn vị trực thuộc")
+]
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(f"Lỗi: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def friendly_errors(function: F) -> F:
+    """Turn domain and database errors into one line on stderr and a non-zero exit."""
+
+    @wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except DomainError as error:
+            where = f" ({error.field})" if error.field else ""
+            fail(f"{error.message}{where} [{error.code}]", 2)
+        except sa.exc.OperationalError as error:
+            fail(f"không truy cập được cơ sở dữ liệu: {error.orig}", 3)
+        return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def prepare_database() -> int:
+    """Migrate to the latest schema and load the shipped calendar decisions (idempotent)."""
+    upgrade(get_engine())
+    with session_scope() as session:
+        return load_official_overrides(session=session)
+
+
+@contextmanager
+def database() -> Iterator[Session]:
+    prepare_database()
+    with session_scope() as session:
+        yield session
+
+
+def _unit_or_none(session: Session, code: str | None) -> Unit | None:
+    return units.get_by_code(session=session, code=code) if code else None
+
+
+@app.command()
+@friendly_errors
+def init() -> None:
+    """Tạo / nâng cấp cơ sở dữ liệu và nạp lịch nghỉ lễ đã quyết định."""
+    added = prepare_database()
+    typer.echo(f"Cơ sở dữ liệu sẵn sàng: {get_engine().url.render_as_string(hide_password=True)}")
+    typer.echo(f"Đã nạp {added} ngày nghỉ / làm bù theo quyết định của Chính phủ.")
+
+
+def format_counts(counts: StatusCounts, scope: str) -> str:
+    lines = [f"Tình hình thực hiện nhiệm vụ của {scope} tính đến ngày {counts.as_of:%d/%m/%Y}:"]
+    width = max(len(c.label) for c in Category)
+    for category in OFFICIAL_CATEGORIES:
+        lines.append(f"  {category.label:<{width}}  {counts.counts[category]:>5}")
+    lines.append(f"  {'Tổng số':<{width}}  {counts.total:>5}")
+    for category in (Category.PAUSED, Category.CANCELLED):
+        if counts.counts[category]:
+            lines.append(f"  {category.label:<{width}}  {counts.counts[category]:>5}")
+    lines.append(
+        f"  Sắp đến hạn (đến {counts.due_soon_until:%d/%m/%Y}): {counts.due_soon}; "
+        f"chờ xác nhận hoàn thành: {counts.awaiting_confirmation}"
+    )
+    rate = counts.completion_rate
+    if rate is not None:
+        lines.append(f"  Tỷ lệ hoàn thành (trên số nhiệm vụ đã đến hạn): {format_percent(rate)}")
+    return "\n".join(lines)
+
+
+def format_percent(rate: float) -> str:
+    text = f"{rate * 100:.1f}".replace(".", ",")
+    return text.removesuffix(",0") + "%"
+
+
+@app.command()
+@friendly_errors
+def status(
+    as_of: AsOfOption,
+    unit: UnitOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="In ra JSON")] = False,
+) -> None:
+    """Số nhiệm vụ theo từng loại tình trạng tính đến một ngày."""
+    with database() as session:
+        scope = _unit_or_none(session, unit)
+        counts = count_by_category(session=session, as_of=as_of, unit=scope)
+        if as_json:
+            payload = counts.as_json() | {"unit": scope.code if scope else None}
+            typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        else:
+            typer.echo(format_counts(counts, scope.name if scope else "toàn hệ thống"))
+
+
+@app.command()
+@friendly_errors
+def tasks(as_of: AsOfOption, unit: UnitOption = None) -> None:
+    """Danh sách nhiệm vụ và tình trạng của từng nhiệm vụ tính đến một ngày."""
+    with database() as session:
+        rows = tasks_as_of(session=session, as_of=as_of, unit=_unit_or_none(session, unit))
+        if not rows:
+            typer.echo("Không có nhiệm vụ nào.")
+        for row in rows:
+            due = f"hạn {row.due_on:%d/%m/%Y}" if row.due_on else "thường xuyên"
+            if row.original_due_on and row.due_on != row.original_due_on:
+                due += f" (hạn ban đầu {row.original_due_on:%d/%m/%Y})"
+            flags = " · sắp đến hạn" if row.due_soon else ""
+            flags += " · chờ xác nhận" if row.awaiting_confirmation else ""
+            typer.echo(f"#{row.id} [{row.category.label}{flags}] {row.lead_unit}; {due}")
+            typer.echo(f"    {row.title}")
+
+
+@app.command()
+@friendly_errors
+def demo() -> None:
+    """Dựng dữ liệu mẫu (Kế hoạch 61/KH-UBND, huyện Lý Sơn, năm 2021) và in tình hình."""
+    with database() as session:
+        world = demo_world.build(session=session)
+        typer.echo("Đã tạo dữ liệu mẫu." if world.created else "Dữ liệu mẫu đã có sẵn.")
+        counts = count_by_category(
+            session=session,
+            as_of=demo_world.REPORT_DATE,
+            unit=world.district,
+            assigned_from=demo_world.YEAR_START,
+        )
+        typer.echo(demo_summary(counts, world.district))
+        typer.echo("")
+        typer.echo(format_counts(counts, world.district.name))
+
+
+def demo_summary(counts: StatusCounts, district: Unit) -> str:
+    """The sentence of the seed report, from the data."""
+    in_progress = counts.counts[Category.IN_PROGRESS]
+    overdue = counts.counts[Category.OVERDUE]
+    sentence = (
+        f"Từ đầu năm {counts.as_of.year} đến ngày {counts.as_of:%d/%m/%Y}, {district.name} có "
+        f"{counts.total:02d} nhiệm vụ do UBND tỉnh, Chủ tịch UBND tỉnh giao, đã hoàn thành "
+        f"{counts.completed:02d} nhiệm vụ"
+    )
+    if in_progress:
+        sentence += f", còn {in_progress:02d} nhiệm vụ chưa đến hạn"
+    if overdue:
+        sentence += f", {overdue:02d} nhiệm vụ quá hạn"
+    return sentence + "."
+
+
+@calendar_app.command("due")
+@friendly_errors
+def calendar_due(
+    start: DateArg,
+    working_days: Annotated[
+        int | None, typer.Option("--working-days", help="Số ngày làm việc")
+    ] = None,
+    days: Annotated[int | None, typer.Option("--days", help="Số ngày (theo lịch)")] = None,
+) -> None:
+    """In ngày đến hạn (ISO) khi tính từ START, không kể ngày đầu."""
+    if (working_days is None) == (days is None):
+        raise InvalidInput(
+            "calendar.rule_required", "Chọn đúng một trong --working-days hoặc --days", field="rule"
+        )
+    with database() as session:
+        calendar = load_calendar(session)
+        if working_days is not None:
+            typer.echo(calendar.add_working_days(start, working_days).isoformat())
+        else:
+            typer.echo(calendar.add_days(start, days or 0).isoformat())
+
+
+@calendar_app.command("list")
+@friendly_errors
+def calendar_list(year: Annotated[int, typer.Argument(min=1900, max=2200)]) -> None:
+    """Các ngày nghỉ lễ, nghỉ bù, hoán đổi và ngày làm bù trong năm."""
+    with database() as session:
+        for info in load_calendar(session).days_off_in_year(year):
+            kind = "làm việc" if info.is_working_day else "nghỉ"
+            weekday = ["T2", "T3", "T4", "T5", "T6", "T7", "CN"][info.day.weekday()]
+            typer.echo(f"{info.day.isoformat()} {weekday}  {kind:<8}  {info.reason}")
+
+
+@calendar_app.command("set")
+@friendly_errors
+def calendar_set(
+    day: DateArg,
+    working: Annotated[bool, typer.Option("--working", help="Là ngày làm việc")] = False,
+    day_off: Annotated[bool, typer.Option("--day-off", help="Là ngày nghỉ")] = False,
+    note: Annotated[str, typer.Option("--note", help="Ghi chú")] = "",
+    source: Annotated[str, typer.Option("--source", help="Căn cứ pháp lý")] = "",
+) -> None:
+    """Đặt một ngày là ngày làm việc hoặc ngày nghỉ (thắng mọi quy tắc khác)."""
+    if working == day_off:
+        raise InvalidInput(
+            "calendar.kind_required", "Chọn đúng một trong --working hoặc --day-off", field="kind"
+        )
+    if not note.strip():
+        raise InvalidInput("calendar.note_required", "Ghi chú không được để trống", field="note")
+    with database() as session:
+        existing = session.get(CalendarOverride, day)
+        before = snapshot(existing) if existing else None
+        override = existing or CalendarOverride(day=day, is_working_day=working, note="")
+        override.is_working_day = working
+        override.note = note.strip()
+        override.legal_source = source.strip()
+        session.add(override)
+        record(
+            session=session,
+            actor=CLI_ACTOR,
+            action="calendar.set",
+            entity="calendar",
+            entity_id=None,
+            before=before,
+            after=snapshot(override),
+        )
+    typer.echo(f"{day.isoformat()}: {'ngày làm việc' if working else 'ngày nghỉ'} — {note}")
+
+
+if __name__ == "__main__":
+    app()

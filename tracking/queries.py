@@ -1,0 +1,167 @@
+"""Read-side queries over tasks as of a date: counts per category and task lists (SQL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Integer, Select, Subquery, cast, func, select
+from sqlmodel import Session, col
+
+from models import Task, Unit
+from settings import get_settings
+from tracking.calendar import WorkCalendar, load_calendar
+from tracking.status import OFFICIAL_CATEGORIES, Category, status_subquery
+
+
+@dataclass(frozen=True)
+class StatusCounts:
+    as_of: date
+    counts: dict[Category, int]
+    due_soon: int
+    awaiting_confirmation: int
+    due_soon_until: date
+
+    @property
+    def total(self) -> int:
+        """Tasks in the five official categories (paused and cancelled ones apart)."""
+        return sum(self.counts[c] for c in OFFICIAL_CATEGORIES)
+
+    @property
+    def completed(self) -> int:
+        return self.counts[Category.DONE_ON_TIME] + self.counts[Category.DONE_LATE]
+
+    @property
+    def completion_rate(self) -> float | None:
+        """Completed over tasks whose deadline has come (completed + overdue), as officially
+        counted; None when no task is due yet."""
+        due = self.completed + self.counts[Category.OVERDUE]
+        return self.completed / due if due else None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "counts": {c.value: self.counts[c] for c in Category},
+            "total": self.total,
+            "completed": self.completed,
+            "completion_rate": self.completion_rate,
+            "due_soon": self.due_soon,
+            "due_soon_until": self.due_soon_until.isoformat(),
+            "awaiting_confirmation": self.awaiting_confirmation,
+        }
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    id: int
+    title: str
+    lead_unit: str
+    assigned_on: date
+    original_due_on: date | None
+    due_on: date | None
+    category: Category
+    due_soon: bool
+    awaiting_confirmation: bool
+    completed_on: date | None
+
+
+def due_soon_until(*, calendar: WorkCalendar, as_of: date, working_days: int | None = None) -> date:
+    days = get_settings().due_soon_working_days if working_days is None else working_days
+    return calendar.add_working_days(as_of, days)
+
+
+def count_by_category(
+    *,
+    session: Session,
+    as_of: date,
+    unit: Unit | None = None,
+    include_subtree: bool = True,
+    assigned_from: date | None = None,
+) -> StatusCounts:
+    """Counts per category of the tasks led by `unit` (and its subtree) as of a date."""
+    until = due_soon_until(calendar=load_calendar(session), as_of=as_of)
+    status = status_subquery(as_of=as_of, due_soon_until=until)
+    statement = select(
+        status.c.category,
+        func.count(),
+        func.sum(cast(status.c.due_soon, Integer)),
+        func.sum(cast(status.c.awaiting_confirmation, Integer)),
+    ).group_by(status.c.category)
+    statement = _within(statement, status, unit, include_subtree, assigned_from)
+    counts = dict.fromkeys(Category, 0)
+    due_soon = awaiting = 0
+    for category, count, soon, waiting in session.execute(statement):
+        counts[Category(category)] = count
+        due_soon += soon or 0
+        awaiting += waiting or 0
+    return StatusCounts(as_of, counts, due_soon, awaiting, until)
+
+
+def tasks_as_of(
+    *,
+    session: Session,
+    as_of: date,
+    unit: Unit | None = None,
+    include_subtree: bool = True,
+    assigned_from: date | None = None,
+) -> list[TaskRow]:
+    until = due_soon_until(calendar=load_calendar(session), as_of=as_of)
+    status = status_subquery(as_of=as_of, due_soon_until=until)
+    lead = Unit.__table__.alias("lead")  # type: ignore[attr-defined]
+    statement = (
+        select(
+            col(Task.id),
+            col(Task.title),
+            lead.c.name,
+            col(Task.assigned_on),
+            col(Task.original_due_on),
+            status.c.due_on_as_of,
+            status.c.category,
+            status.c.due_soon,
+            status.c.awaiting_confirmation,
+            status.c.completed_on,
+        )
+        .join(status, status.c.task_id == Task.id)
+        .join(lead, lead.c.id == Task.lead_unit_id)
+        .order_by(status.c.due_on_as_of.is_(None), status.c.due_on_as_of, col(Task.id))
+    )
+    statement = _within(statement, status, unit, include_subtree, assigned_from)
+    rows = []
+    for row in session.execute(statement):
+        category = Category(row[6])
+        done = category in (Category.DONE_ON_TIME, Category.DONE_LATE)
+        rows.append(
+            TaskRow(
+                id=row[0],
+                title=row[1],
+                lead_unit=row[2],
+                assigned_on=row[3],
+                original_due_on=row[4],
+                due_on=row[5],
+                category=category,
+                due_soon=bool(row[7]),
+                awaiting_confirmation=bool(row[8]),
+                completed_on=row[9] if done else None,
+            )
+        )
+    return rows
+
+
+def _within(
+    statement: Select[Any],
+    status: Subquery,
+    unit: Unit | None,
+    include_subtree: bool,
+    assigned_from: date | None,
+) -> Select[Any]:
+    """Restrict to tasks led by the unit (or its subtree) and assigned from a date."""
+    if unit is not None:
+        if include_subtree:
+            subtree_ids = select(col(Unit.id)).where(col(Unit.path).startswith(unit.path))
+            statement = statement.where(status.c.lead_unit_id.in_(subtree_ids))
+        else:
+            statement = statement.where(status.c.lead_unit_id == unit.id)
+    if assigned_from is not None:
+        statement = statement.where(status.c.assigned_on >= assigned_from)
+    return statement
