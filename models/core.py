@@ -6,10 +6,10 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.types import utc_now
+from models.types import EnumText, utc_now
 
 
 class UnitKind(enum.StrEnum):
@@ -75,7 +75,7 @@ class Unit(SQLModel, table=True):
     code: str = Field(max_length=50, unique=True, index=True)
     name: str = Field(max_length=255)
     short_name: str = Field(default="", max_length=120)
-    kind: UnitKind = Field(default=UnitKind.OTHER, sa_type=String(20))
+    kind: UnitKind = Field(default=UnitKind.OTHER, sa_type=EnumText(UnitKind))
     parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     # Materialised path "/1/4/9/": a subtree is one indexed LIKE 'prefix%'.
     path: str = Field(default="/", max_length=1000, index=True)
@@ -90,7 +90,7 @@ class User(SQLModel, table=True):
     username: str = Field(max_length=80, unique=True, index=True)
     full_name: str = Field(max_length=255)
     unit_id: int = Field(foreign_key="unit.id", index=True)
-    role: Role = Field(default=Role.OFFICER, sa_type=String(20))
+    role: Role = Field(default=Role.OFFICER, sa_type=EnumText(Role))
     title: str = Field(default="", max_length=120)
     password_hash: str | None = Field(default=None, max_length=255)
     active: bool = True
@@ -103,7 +103,7 @@ class ContactChannel(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
-    kind: ChannelKind = Field(sa_type=String(20))
+    kind: ChannelKind = Field(sa_type=EnumText(ChannelKind))
     url: str = Field(max_length=1000)
     label: str = Field(default="", max_length=120)
     active: bool = True
@@ -159,11 +159,11 @@ class Task(SQLModel, table=True):
     # Denormalised from the lead assignment so lists and sweeps use one index.
     lead_unit_id: int = Field(foreign_key="unit.id", index=True)
     assigned_on: date = Field(index=True)
-    deadline_kind: DeadlineKind = Field(sa_type=String(20))
+    deadline_kind: DeadlineKind = Field(sa_type=EnumText(DeadlineKind))
     deadline_amount: int | None = None
     original_due_on: date | None = None
     due_on: date | None = Field(default=None, index=True)  # effective (after extensions)
-    state: TaskState = Field(default=TaskState.OPEN, sa_type=String(20))
+    state: TaskState = Field(default=TaskState.OPEN, sa_type=EnumText(TaskState))
     completion_reported_on: date | None = None
     completed_on: date | None = None  # the day the work was finished, as reported
     confirmed_on: date | None = None  # the day the issuer accepted it; counts from then
@@ -184,7 +184,7 @@ class TaskAssignment(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="task.id", index=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
-    role: AssignmentRole = Field(sa_type=String(20))
+    role: AssignmentRole = Field(sa_type=EnumText(AssignmentRole))
     assigned_on: date
 
 
@@ -207,7 +207,9 @@ class ExtensionRequest(SQLModel, table=True):
     old_due_on: date
     proposed_due_on: date
     reason: str = Field(max_length=4000)
-    status: ExtensionStatus = Field(default=ExtensionStatus.REQUESTED, sa_type=String(20))
+    status: ExtensionStatus = Field(
+        default=ExtensionStatus.REQUESTED, sa_type=EnumText(ExtensionStatus)
+    )
     decided_on: date | None = None
     decided_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     approved_due_on: date | None = None

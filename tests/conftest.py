@@ -23,10 +23,10 @@ os.environ.setdefault("NHIEMVU_ENVIRONMENT", "test")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-import models  # noqa: E402,F401
-from models.db import get_engine, make_engine  # noqa: E402
-from models.migrate import upgrade  # noqa: E402
-from settings import get_settings  # noqa: E402
+import models  # noqa: F401
+from models.db import get_engine, make_engine
+from models.migrate import upgrade
+from settings import get_settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "NHIEMVU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -1,0 +1,95 @@
+from datetime import date
+
+import pytest
+from sqlmodel import Session
+
+from models import CalendarOverride
+from tracking.calendar import (
+    WorkCalendar,
+    load_calendar,
+    load_official_overrides,
+    official_overrides,
+)
+from tracking.deadlines import DeadlineRule
+from tracking.errors import InvalidInput
+
+CALENDAR = WorkCalendar(official_overrides())
+
+
+@pytest.mark.parametrize(
+    ("day", "working", "why"),
+    [
+        (date(2026, 2, 17), False, "Tết Bính Ngọ (holidays package and decision)"),
+        (date(2026, 2, 23), True, "first Monday after Tết"),
+        (date(2021, 5, 3), False, "nghỉ bù: 01/5/2021 fell on a Saturday"),
+        (date(2026, 1, 2), False, "weekday swapped off by the 2026 decision"),
+        (date(2026, 1, 10), True, "làm bù Saturday 10/01/2026"),
+        (date(2026, 8, 22), True, "làm bù Saturday 22/8/2026"),
+        (date(2026, 8, 31), False, "swapped day off before Quốc khánh"),
+        (date(2025, 4, 26), True, "làm bù Saturday 26/4/2025"),
+        (date(2025, 5, 2), False, "swapped day off 02/5/2025"),
+        (date(2021, 9, 3), False, "Quốc khánh's adjacent day since 2021"),
+        (date(2021, 11, 6), False, "plain Saturday"),
+        (date(2021, 11, 2), True, "plain Tuesday"),
+    ],
+)
+def test_working_days(day: date, working: bool, why: str) -> None:
+    assert CALENDAR.is_working_day(day) is working, why
+
+
+def test_working_days_skip_tet() -> None:
+    # Thursday 12/02/2026 + 3 working days: Fri 13, then Tết 14–22/02, then Mon 23, Tue 24.
+    assert CALENDAR.add_working_days(date(2026, 2, 12), 3) == date(2026, 2, 24)
+    assert CALENDAR.working_days_between(date(2026, 2, 12), date(2026, 2, 24)) == 3
+    assert CALENDAR.working_days_between(date(2026, 2, 24), date(2026, 2, 12)) == -3
+
+
+def test_first_day_not_counted_and_lam_bu_saturday_counts() -> None:
+    assert CALENDAR.add_working_days(date(2021, 11, 1), 1) == date(2021, 11, 2)
+    # Friday 09/01/2026 + 1 working day is Saturday 10/01 (làm bù).
+    assert CALENDAR.add_working_days(date(2026, 1, 9), 1) == date(2026, 1, 10)
+    assert CALENDAR.add_working_days(date(2026, 1, 10), 0) == date(2026, 1, 10)
+
+
+def test_calendar_days_ending_on_a_day_off_move_to_next_working_day() -> None:
+    # 10 days after 04/02/2026 is Saturday 14/02, the first day of Tết: moves to Mon 23/02.
+    assert CALENDAR.add_days(date(2026, 2, 4), 10) == date(2026, 2, 23)
+    # 4 days after Monday 01/11/2021 is Friday 05/11: a working day, stays.
+    assert CALENDAR.add_days(date(2021, 11, 1), 4) == date(2021, 11, 5)
+
+
+def test_deadline_rules() -> None:
+    assigned = date(2021, 9, 20)
+    assert DeadlineRule.working_days(15).due_date(assigned_on=assigned, calendar=CALENDAR) == date(
+        2021, 10, 11
+    )
+    assert DeadlineRule.days(12).due_date(assigned_on=assigned, calendar=CALENDAR) == date(
+        2021, 10, 4
+    )
+    assert DeadlineRule.none().due_date(assigned_on=assigned, calendar=CALENDAR) is None
+    with pytest.raises(InvalidInput) as error:
+        DeadlineRule.fixed(date(2021, 9, 1)).due_date(assigned_on=assigned, calendar=CALENDAR)
+    assert error.value.code == "deadline.before_assigned"
+    with pytest.raises(InvalidInput) as error:
+        DeadlineRule.working_days(0).due_date(assigned_on=assigned, calendar=CALENDAR)
+    assert error.value.field == "deadline_amount"
+
+
+def test_override_wins_over_holidays_and_weekends(session: Session) -> None:
+    assert load_official_overrides(session=session) == len(official_overrides())
+    session.add(CalendarOverride(day=date(2026, 9, 2), is_working_day=True, note="thử"))
+    session.add(CalendarOverride(day=date(2026, 11, 25), is_working_day=False, note="bão"))
+    session.commit()
+    calendar = load_calendar(session)
+    assert calendar.is_working_day(date(2026, 9, 2))
+    assert not calendar.is_working_day(date(2026, 11, 25))
+    assert calendar.add_working_days(date(2026, 11, 24), 1) == date(2026, 11, 26)
+    # Loading the shipped decisions again adds nothing and keeps the administrator's days.
+    assert load_official_overrides(session=session) == 0
+
+
+def test_year_list_names_every_special_day() -> None:
+    days = {info.day: info for info in CALENDAR.days_off_in_year(2026)}
+    assert days[date(2026, 1, 10)].is_working_day
+    assert days[date(2026, 2, 17)].source == "override"
+    assert "Quốc khánh" in days[date(2026, 9, 2)].reason
