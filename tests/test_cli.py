@@ -1,0 +1,89 @@
+"""The command line as a user types it, against SQLite and PostgreSQL."""
+
+import json
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from cli import app
+
+runner = CliRunner()
+
+SEED_SENTENCE = (
+    "Từ đầu năm 2021 đến ngày 02/11/2021, Ủy ban nhân dân huyện Lý Sơn có 05 nhiệm vụ do UBND"
+    " tỉnh, Chủ tịch UBND tỉnh giao, đã hoàn thành 03 nhiệm vụ, còn 02 nhiệm vụ chưa đến hạn."
+)
+
+
+def test_demo_prints_the_seed_summary_and_is_idempotent(engine: Engine) -> None:
+    first = runner.invoke(app, ["demo"])
+    assert first.exit_code == 0, first.output
+    assert "Đã tạo dữ liệu mẫu." in first.output
+    assert SEED_SENTENCE in first.output
+    second = runner.invoke(app, ["demo"])
+    assert second.exit_code == 0, second.output
+    assert "Dữ liệu mẫu đã có sẵn." in second.output
+    assert SEED_SENTENCE in second.output
+
+    status = runner.invoke(
+        app, ["status", "--as-of", "2021-11-02", "--unit", "QNG-LYSON", "--json"]
+    )
+    assert status.exit_code == 0, status.output
+    counts = json.loads(status.output)
+    assert counts["counts"]["done_on_time"] == 3 and counts["counts"]["in_progress"] == 2
+    assert counts["total"] == 5 and counts["unit"] == "QNG-LYSON"
+    # The whole province includes the department's overdue task.
+    province = json.loads(runner.invoke(app, ["status", "--as-of", "02/11/2021", "--json"]).output)
+    assert province["total"] == 7 and province["counts"]["overdue"] == 1
+
+    listing = runner.invoke(app, ["tasks", "--as-of", "2021-11-02", "--unit", "QNG-LYSON"])
+    assert listing.exit_code == 0
+    assert "hạn 30/11/2021 (hạn ban đầu 01/11/2021)" in listing.output
+    assert listing.output.count("Hoàn thành đúng hạn") == 3
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (["calendar", "due", "2026-02-12", "--working-days", "3"], "2026-02-24"),
+        (["calendar", "due", "09/01/2026", "--working-days", "1"], "2026-01-10"),
+        (["calendar", "due", "2026-02-04", "--days", "10"], "2026-02-23"),
+    ],
+)
+def test_calendar_due(engine: Engine, arguments: list[str], expected: str) -> None:
+    result = runner.invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == expected
+
+
+def test_calendar_set_and_list(engine: Engine) -> None:
+    result = runner.invoke(
+        app, ["calendar", "set", "2026-11-25", "--day-off", "--note", "Nghỉ do bão"]
+    )
+    assert result.exit_code == 0, result.output
+    listing = runner.invoke(app, ["calendar", "list", "2026"])
+    assert "2026-11-25 T4  nghỉ      Nghỉ do bão" in listing.output
+    assert "2026-01-10 T7  làm việc" in listing.output
+    due = runner.invoke(app, ["calendar", "due", "2026-11-24", "--working-days", "1"])
+    assert due.output.strip() == "2026-11-26"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["calendar", "due", "2026-02-12"], "calendar.rule_required"),
+        (["calendar", "due", "2026-02-12", "--days", "-1"], "calendar.count_out_of_range"),
+        (["calendar", "set", "2026-11-25", "--note", "x"], "calendar.kind_required"),
+        (["calendar", "set", "2026-11-25", "--working"], "calendar.note_required"),
+        (["status", "--as-of", "2021-11-02", "--unit", "KHONG-CO"], "unit.not_found"),
+        (["status", "--as-of", "2021-13-45"], "không phải ngày hợp lệ"),
+    ],
+)
+def test_errors_are_one_line_on_stderr_without_traceback(
+    engine: Engine, arguments: list[str], message: str
+) -> None:
+    result = runner.invoke(app, arguments)
+    assert result.exit_code != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.output + result.stderr
