@@ -15,3 +15,15 @@ def test_audit_log_refuses_update_and_delete(engine: Engine) -> None:
             conn.execute(sa.text(statement))
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT action FROM auditevent")).scalar_one() == "test"
+
+
+def test_migrations_match_the_models(engine: Engine) -> None:
+    """A migrated database has exactly the tables, columns and indexes the models declare."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, SQLModel.metadata)
+    assert differences == []
