@@ -1,0 +1,1 @@
+"""Province-scale benchmarks; `python -m bench --help`."""
