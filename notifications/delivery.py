@@ -1,0 +1,398 @@
+"""Delivery from the outbox: claim with a lease, send through Apprise, record the outcome.
+
+Guarantee: a message is never lost (failures are retried with backoff and end `dead`,
+visible, with the administrators told) and, barring one window, never sent twice. A row is
+claimed with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL, a conditional UPDATE on SQLite),
+the attempt is counted and the lease renewed just before sending, and the result is
+committed right after the remote end accepts. The window left is a crash between the remote
+end accepting and that commit: the row is sent again after its lease expires. Emails carry a
+Message-ID derived from the outbox key, so such a resend is recognisable as the same message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import apprise
+from sqlalchemy import Engine, and_, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from models import (
+    ContactChannel,
+    Notification,
+    NotificationKind,
+    NotificationState,
+    ReminderItem,
+    Task,
+    TaskState,
+    User,
+)
+from models.db import get_engine, is_postgres
+from models.types import utc_now
+from notifications import channels, zalo
+from notifications.digest import render_dead_alert, render_digest
+from notifications.planner import digest_lines
+from notifications.policy import global_rules
+from notifications.tokens import DbTokenStore
+from settings import get_settings
+from tracking import clock
+from tracking.audit import SYSTEM, Actor, record
+from tracking.calendar import load_calendar
+from tracking.errors import Conflict, InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
+
+RETRYABLE = (NotificationState.PENDING, NotificationState.FAILED)
+
+
+@dataclass
+class DeliverResult:
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+    skipped: int = 0
+    lost_lease: int = 0
+    deferred: str = ""  # why nothing was sent (outside the send window), else ""
+    sent_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    ok: bool
+    error: str = ""
+    permanent: bool = False  # retrying cannot help (the URL itself is unusable)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def message_id_for(key: str) -> str:
+    domain = get_settings().smtp_from.rpartition("@")[2] or "nhiemvu.local"
+    return f"<nv-{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+
+
+def send_one(*, channel_url: str, subject: str, body: str, key: str | None = None
+             ) -> SendOutcome:
+    """Send one message through a fresh Apprise object.
+
+    One object per send: Apprise throttles a plugin object to one request per 5.5 s, which
+    only matters for repeated sends on the same object. Apprise never raises; add() and
+    notify() report failure by their return values, and the reason is in the result's logs.
+    """
+    headers = {"X-Nhiemvu-Key": key} if key else None
+    target = channels.sending_url(channel_url, headers=headers)
+    sender = apprise.Apprise(asset=channels.make_asset())
+    channels.instantiate("zalo://0/0")  # make sure zalo:// and zns:// are registered
+    if not sender.add(target):
+        return SendOutcome(False, "Địa chỉ kênh không hợp lệ: " + channels.mask(channel_url),
+                           permanent=True)
+    with channels.stable_message_id(message_id_for(key) if key else None):
+        result = sender.notify(body=body, title=subject)
+    if result:
+        return SendOutcome(True)
+    reasons = [entry.message for entry in result.logs()
+               if entry.level in ("WARNING", "ERROR", "CRITICAL")]
+    return SendOutcome(False, ("; ".join(reasons) or "Gửi không thành công")[:2000])
+
+
+def _due_clause(now: datetime):  # type: ignore[no-untyped-def]
+    return or_(
+        and_(col(Notification.state).in_(RETRYABLE), col(Notification.next_attempt_at) <= now),
+        # A worker that died holding a lease: the row is taken over once the lease expires.
+        and_(Notification.state == NotificationState.SENDING,
+             col(Notification.lease_expires_at) < now),
+    )
+
+
+def claim(*, engine: Engine, owner: str, limit: int, now: datetime | None = None) -> list[int]:
+    """Lease up to `limit` due rows to `owner`; committed before anything is sent."""
+    now = now or utc_now()
+    lease = now + timedelta(seconds=get_settings().notify_lease_seconds)
+    values = {"state": NotificationState.SENDING, "lease_owner": owner,
+              "lease_expires_at": lease, "updated_at": now}
+    order = (col(Notification.next_attempt_at), col(Notification.id))
+    with Session(engine) as session:
+        if is_postgres(engine):
+            ids = list(session.exec(select(Notification.id).where(_due_clause(now))
+                                    .order_by(*order).limit(limit)
+                                    .with_for_update(skip_locked=True)).all())
+            if ids:
+                session.execute(update(Notification).where(col(Notification.id).in_(ids))
+                                .values(**values))
+            session.commit()
+            return [i for i in ids if i is not None]
+        # SQLite has one writer at a time: each conditional UPDATE re-checks the row is
+        # still due, so two workers that read the same candidates cannot both claim one.
+        candidates = list(session.exec(select(Notification.id).where(_due_clause(now))
+                                       .order_by(*order).limit(limit)).all())
+        claimed = []
+        for notification_id in candidates:
+            done = session.execute(update(Notification).where(
+                Notification.id == notification_id, _due_clause(now)).values(**values))
+            if done.rowcount == 1:  # type: ignore[attr-defined]
+                claimed.append(notification_id)
+        session.commit()
+        return [i for i in claimed if i is not None]
+
+
+def _backoff(attempts: int) -> timedelta:
+    settings = get_settings()
+    seconds = settings.notify_backoff_seconds * (2 ** max(0, attempts - 1))
+    return timedelta(seconds=min(seconds, settings.notify_backoff_max_seconds))
+
+
+def _prepare(session: Session, row: Notification) -> str:
+    """Drop items whose task changed since planning; '' if something is left to send."""
+    if row.kind != NotificationKind.DIGEST:
+        return ""
+    items = list(session.exec(select(ReminderItem).where(
+        ReminderItem.notification_id == row.id, ReminderItem.dropped_reason == "")).all())
+    tasks = {t.id: t for t in session.exec(select(Task).where(
+        col(Task.id).in_([i.task_id for i in items]))).all()}
+    keep = []
+    for item in items:
+        task = tasks.get(item.task_id)
+        if task is None or task.state != TaskState.OPEN:
+            item.dropped_reason = f"nhiệm vụ đã chuyển sang {task.state if task else 'xóa'}"
+        elif task.due_on != item.due_on:
+            item.dropped_reason = "hạn xử lý đã thay đổi (gia hạn)"
+        else:
+            keep.append(item)
+            continue
+        session.add(item)
+    if not keep:
+        return "mọi nhiệm vụ trong thông báo đã hoàn thành, tạm dừng, hủy hoặc gia hạn"
+    if len(keep) != len(items):  # re-render without the stale items
+        user = session.get(User, row.recipient_user_id)
+        as_of = row.digest_on or clock.today()
+        row.subject, row.body = render_digest(
+            lines=digest_lines(session, keep, as_of, load_calendar(session)), as_of=as_of,
+            recipient_name=user.full_name if user else "", recipient_title=user.title if user
+            else "")
+    return ""
+
+
+def _alert_admins(session: Session, row: Notification) -> None:
+    """Tell the administrators through the outbox itself (so the alert is retried too)."""
+    if row.kind == NotificationKind.ALERT:
+        return  # an alert about an alert would loop
+    user = session.get(User, row.recipient_user_id) if row.recipient_user_id else None
+    subject, body = render_dead_alert(
+        notification_id=row.id or 0, recipient=user.full_name if user else "",
+        channel=channels.mask(row.channel_url), attempts=row.attempts,
+        last_error=row.last_error)
+    now = utc_now()
+    addresses = [a.strip() for a in get_settings().admin_emails.split(",") if a.strip()]
+    rows = [{"key": f"alert:dead:{row.id}:{address}", "kind": NotificationKind.ALERT.value,
+             "channel_url": f"mailto:{address}", "subject": subject, "body": body,
+             "state": NotificationState.PENDING.value, "attempts": 0, "next_attempt_at": now,
+             "last_error": "", "created_at": now, "updated_at": now} for address in addresses]
+    if rows:
+        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" \
+            else sqlite.insert
+        session.execute(insert(Notification.__table__).values(rows)  # type: ignore[attr-defined]
+                        .on_conflict_do_nothing(index_elements=["key"]))
+
+
+def _mine(notification_id: int, owner: str):  # type: ignore[no-untyped-def]
+    return and_(Notification.id == notification_id, Notification.lease_owner == owner,
+                Notification.state == NotificationState.SENDING)
+
+
+def process(*, engine: Engine, notification_id: int, owner: str, result: DeliverResult) -> None:
+    """Send one claimed row and record what happened."""
+    settings = get_settings()
+    with Session(engine, expire_on_commit=False) as session:
+        row = session.get(Notification, notification_id)
+        if row is None or row.lease_owner != owner or row.state != NotificationState.SENDING:
+            result.lost_lease += 1
+            return
+        stale = _prepare(session, row)
+        now = utc_now()
+        if stale:
+            row.state, row.last_error = NotificationState.SKIPPED, stale
+            row.lease_owner, row.lease_expires_at, row.updated_at = None, None, now
+            session.add(row)
+            session.commit()
+            result.skipped += 1
+            return
+        # Count the attempt and renew the lease right before sending, still conditional on
+        # holding it: a worker that lost its lease must not send.
+        renewed = session.execute(update(Notification).where(_mine(notification_id, owner))
+                                  .values(attempts=Notification.attempts + 1,
+                                          subject=row.subject, body=row.body,
+                                          lease_expires_at=now + timedelta(
+                                              seconds=settings.notify_lease_seconds),
+                                          updated_at=now))
+        session.commit()
+        if renewed.rowcount != 1:  # type: ignore[attr-defined]
+            result.lost_lease += 1
+            return
+        attempts = row.attempts + 1
+        subject, body, url, key = row.subject, row.body, row.channel_url, row.key
+
+    outcome = send_one(channel_url=url, subject=subject, body=body, key=key)
+
+    with Session(engine, expire_on_commit=False) as session:
+        now = utc_now()
+        if outcome.ok:
+            values = {"state": NotificationState.SENT, "sent_at": now, "last_error": ""}
+        elif outcome.permanent or attempts >= settings.notify_max_attempts:
+            values = {"state": NotificationState.DEAD, "last_error": outcome.error}
+        else:
+            values = {"state": NotificationState.FAILED, "last_error": outcome.error,
+                      "next_attempt_at": now + _backoff(attempts)}
+        done = session.execute(update(Notification).where(_mine(notification_id, owner))
+                               .values(lease_owner=None, lease_expires_at=None,
+                                       updated_at=now, **values))
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            # Our lease ran out while sending and another worker took the row over.
+            log.warning("notification %s: lease lost while sending", notification_id)
+            session.rollback()
+            result.lost_lease += 1
+            return
+        if values["state"] == NotificationState.DEAD:
+            row = session.get(Notification, notification_id)
+            assert row is not None
+            _alert_admins(session, row)
+        session.commit()
+    if outcome.ok:
+        result.sent += 1
+        result.sent_ids.append(notification_id)
+    elif values["state"] == NotificationState.DEAD:
+        result.dead += 1
+    else:
+        result.failed += 1
+
+
+def window_closed_reason(engine: Engine) -> str:
+    """Why sending must wait now (quiet hours, a day off), or '' inside the send window."""
+    with Session(engine) as session:
+        rules = global_rules(session)
+        calendar = load_calendar(session)
+    moment = clock.now_local()
+    if rules.send_window.is_open(moment, calendar):
+        return ""
+    opening = rules.send_window.next_opening(moment, calendar)
+    return f"ngoài khung giờ gửi; lần gửi tiếp theo từ {opening:%H:%M %d/%m/%Y}"
+
+
+def deliver(*, engine: Engine | None = None, owner: str | None = None,
+            batch_size: int | None = None, max_batches: int | None = None) -> DeliverResult:
+    """Send what is due, batch by batch, until nothing is due (or max_batches)."""
+    engine = engine or get_engine()
+    owner = owner or worker_name()
+    batch_size = batch_size or get_settings().notify_batch_size
+    result = DeliverResult()
+    reason = window_closed_reason(engine)
+    if reason:
+        result.deferred = reason
+        return result
+    zalo.set_token_store(DbTokenStore(engine))
+    batches = 0
+    while max_batches is None or batches < max_batches:
+        ids = claim(engine=engine, owner=owner, limit=batch_size)
+        if not ids:
+            break
+        batches += 1
+        result.claimed += len(ids)
+        for notification_id in ids:
+            process(engine=engine, notification_id=notification_id, owner=owner, result=result)
+    return result
+
+
+# --- service functions for the API --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    id: int
+    key: str
+    kind: str
+    recipient_user_id: int | None
+    channel: str  # masked
+    subject: str
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str
+    sent_at: datetime | None
+    digest_on: object
+
+
+def list_outbox(*, session: Session, state: NotificationState | str | None = None,
+                recipient_user_id: int | None = None, limit: int = 100, offset: int = 0
+                ) -> list[OutboxEntry]:
+    """Newest first; the channel URL is masked."""
+    if state is not None:
+        try:
+            state = NotificationState(state)
+        except ValueError:
+            raise InvalidInput("outbox.state", "Trạng thái không hợp lệ", field="state") from None
+    if not 1 <= limit <= 1000 or offset < 0:
+        raise InvalidInput("outbox.page", "Giới hạn phải từ 1 đến 1000, vị trí không âm",
+                           field="limit")
+    statement = select(Notification)
+    if state is not None:
+        statement = statement.where(Notification.state == state)
+    if recipient_user_id is not None:
+        statement = statement.where(Notification.recipient_user_id == recipient_user_id)
+    rows = session.exec(statement.order_by(col(Notification.id).desc())
+                        .offset(offset).limit(limit)).all()
+    return [OutboxEntry(id=r.id or 0, key=r.key, kind=r.kind, recipient_user_id=r.recipient_user_id,
+                        channel=channels.mask(r.channel_url), subject=r.subject, state=r.state,
+                        attempts=r.attempts, next_attempt_at=r.next_attempt_at,
+                        last_error=r.last_error, sent_at=r.sent_at, digest_on=r.digest_on)
+            for r in rows]
+
+
+def retry_dead(*, session: Session, notification_id: int, actor: Actor = SYSTEM
+               ) -> Notification:
+    """Put a dead notification back in the queue (with the channel's current URL)."""
+    row = session.get(Notification, notification_id)
+    if row is None:
+        raise NotFound("outbox.not_found", "Không tìm thấy thông báo",
+                       field="notification_id")
+    if row.state != NotificationState.DEAD:
+        raise Conflict("outbox.not_dead", "Chỉ gửi lại được thông báo đã dừng (dead)",
+                       field="notification_id")
+    before = {"state": row.state, "attempts": row.attempts, "last_error": row.last_error}
+    if row.channel_id is not None:
+        channel = session.get(ContactChannel, row.channel_id)
+        if channel is not None and channel.active:
+            row.channel_url = channel.url
+    now = utc_now()
+    row.state, row.attempts, row.next_attempt_at, row.updated_at = (
+        NotificationState.PENDING, 0, now, now)
+    session.add(row)
+    session.flush()
+    record(session=session, actor=actor, action="notification.retry", entity="notification",
+           entity_id=row.id, before=before, after={"state": row.state})
+    return row
+
+
+@dataclass(frozen=True)
+class TestResult:
+    ok: bool
+    channel: str
+    error: str
+
+
+def send_test(*, channel_url: str, subject: str = "[nhiemvu] Thử kênh nhắc việc",
+              body: str = "Đây là tin nhắn thử của hệ thống theo dõi nhiệm vụ. "
+                          "Nếu anh/chị nhận được, kênh liên lạc đã hoạt động.",
+              engine: Engine | None = None) -> TestResult:
+    """Send a test message now, outside the outbox; bad URLs raise InvalidInput."""
+    url = channels.validate(channel_url, field="channel_url")
+    zalo.set_token_store(DbTokenStore(engine or get_engine()))
+    outcome = send_one(channel_url=url, subject=subject, body=body,
+                       key=f"test:{datetime.now(UTC).isoformat()}")
+    return TestResult(outcome.ok, channels.mask(url), outcome.error)

@@ -1,0 +1,87 @@
+"""The daily digest: one message per recipient per channel listing all their items (Vietnamese)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+ROLE_TEXT = {
+    "lead": "đơn vị anh/chị chủ trì thực hiện",
+    "coordinators": "đơn vị anh/chị phối hợp thực hiện",
+    "lead_leaders": "nhiệm vụ quá hạn của đơn vị do anh/chị lãnh đạo",
+    "issuer_office": "nhiệm vụ quá hạn lâu do cơ quan anh/chị giao",
+}
+
+
+def vn_date(day: date) -> str:
+    """'ngày 05 tháng 01 năm 2026': day < 10 and months 1–2 take a leading zero (NĐ 30)."""
+    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def status_text(working_days_left: int) -> str:
+    if working_days_left > 0:
+        return f"còn {working_days_left} ngày làm việc"
+    if working_days_left == 0:
+        return "đến hạn hôm nay"
+    return f"quá hạn {-working_days_left} ngày làm việc"
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    task_id: int
+    title: str
+    unit: str
+    due_on: date
+    working_days_left: int  # negative when overdue
+    audience: str
+    link: str
+
+    @property
+    def deadline_text(self) -> str:
+        return vn_date(self.due_on)
+
+    @property
+    def status_text(self) -> str:
+        return status_text(self.working_days_left)
+
+    @property
+    def role_text(self) -> str:
+        return ROLE_TEXT.get(self.audience, self.audience)
+
+
+@lru_cache
+def _env() -> Environment:
+    # Plain text, not HTML: autoescape would turn "&" in a task title into "&amp;".
+    return Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
+                       autoescape=False, keep_trailing_newline=False)
+
+
+def render_digest(*, lines: list[DigestLine], as_of: date, recipient_name: str,
+                  recipient_title: str = "") -> tuple[str, str]:
+    """(subject, body); items ordered most overdue first, then by deadline."""
+    ordered = sorted(lines, key=lambda line: (line.working_days_left, line.due_on, line.task_id))
+    context = {
+        "items": ordered,
+        "overdue": sum(1 for line in ordered if line.working_days_left < 0),
+        "as_of_text": vn_date(as_of),
+        "recipient_name": recipient_name,
+        "recipient_title": recipient_title,
+    }
+    subject = _env().get_template("digest_subject.j2").render(context).strip()
+    body = _env().get_template("digest_body.j2").render(context).strip() + "\n"
+    return subject, body
+
+
+def render_dead_alert(*, notification_id: int, recipient: str, channel: str, attempts: int,
+                      last_error: str) -> tuple[str, str]:
+    body = _env().get_template("dead_alert.j2").render(
+        notification_id=notification_id, recipient=recipient, channel=channel,
+        attempts=attempts, last_error=last_error).strip() + "\n"
+    return f"[nhiemvu] Thông báo số {notification_id} không gửi được", body
