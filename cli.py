@@ -267,5 +267,13 @@ def calendar_set(
     typer.echo(f"{day.isoformat()}: {'ngày làm việc' if working else 'ngày nghỉ'} — {note}")
 
 
+def _register_api_commands() -> None:
+    from api.commands import register
+
+    register(app)
+
+
+_register_api_commands()
+
 if __name__ == "__main__":
     app()

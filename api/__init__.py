@@ -1,0 +1,1 @@
+"""HTTP API (FastAPI) over the tracking services, versioned under /api/v1."""

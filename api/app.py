@@ -1,0 +1,67 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import Engine
+
+from api import errors
+from api.routers import acts, auth, calendar, stats, tasks, units, users
+from models.db import get_engine
+from settings import DEFAULT_SECRET, Environment, Settings, get_settings
+
+API_PREFIX = "/api/v1"
+DEFAULT_SECRET_MESSAGE = (
+    "NHIEMVU_SECRET_KEY chưa được đặt: khóa mặc định chỉ được dùng khi phát triển "
+    "(NHIEMVU_ENVIRONMENT=development)"
+)
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse to start with the default secret outside development."""
+    if settings.environment != Environment.DEVELOPMENT and settings.secret_key == DEFAULT_SECRET:
+        raise RuntimeError(DEFAULT_SECRET_MESSAGE)
+
+
+def create_app(*, settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    check_settings(settings)
+    app = FastAPI(
+        title="nhiemvu API",
+        version="1.0.0",
+        summary="Theo dõi nhiệm vụ được giao, thời hạn, gia hạn và kết quả thực hiện",
+        description=(
+            "Đăng nhập tại `POST /api/v1/auth/token` (biểu mẫu OAuth2: username, password) để "
+            "nhận mã truy cập, rồi gửi `Authorization: Bearer <mã>`. Mọi lỗi có dạng "
+            '`{"detail": [{"code", "message", "field", "row"}]}`. Người dùng chỉ thấy dữ liệu '
+            "của đơn vị mình và các đơn vị trực thuộc; ngoài phạm vi đó câu trả lời là 404."
+        ),
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/docs",
+        redoc_url="/redoc",
+    )
+    app.state.settings = settings
+    app.state.engine = engine or get_engine()
+    errors.install(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+
+    @api.get("/health", tags=["health"], summary="Kiểm tra dịch vụ còn chạy")
+    def health() -> dict[str, Any]:
+        return {"status": "ok"}
+
+    for router in (
+        auth.router,
+        units.router,
+        users.router,
+        acts.documents,
+        acts.plans,
+        tasks.router,
+        calendar.router,
+        stats.router,
+    ):
+        api.include_router(router)
+    app.include_router(api)
+    return app

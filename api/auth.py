@@ -1,0 +1,94 @@
+"""Passwords (argon2 through pwdlib) and bearer tokens (JWT, HS256, with an expiry)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+
+import jwt
+from pwdlib import PasswordHash
+from sqlmodel import Session, select
+
+from models import User
+from settings import Settings
+from tracking import clock
+from tracking.errors import InvalidInput
+
+ALGORITHM = "HS256"
+MIN_PASSWORD = 8
+MAX_PASSWORD = 256
+MAX_ID = 2_147_483_647
+
+
+@lru_cache
+def _hasher() -> PasswordHash:
+    return PasswordHash.recommended()
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD or len(password) > MAX_PASSWORD:
+        raise InvalidInput(
+            "user.password_length",
+            f"Mật khẩu phải có từ {MIN_PASSWORD} đến {MAX_PASSWORD} ký tự",
+            field="password",
+        )
+
+
+def hash_password(password: str) -> str:
+    check_password_strength(password)
+    return _hasher().hash(password)
+
+
+# A hash of a random password, verified when the user is unknown so that both paths take
+# the same time and do not tell which usernames exist.
+_DUMMY_HASH: str | None = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = _hasher().hash("không-phải-mật-khẩu-thật")
+    return _DUMMY_HASH
+
+
+def authenticate(*, session: Session, username: str, password: str) -> User | None:
+    """The active user with this username and password, or None."""
+    name = username.strip().lower()
+    if not name or len(name) > 80 or "\x00" in name or len(password) > MAX_PASSWORD:
+        return None
+    user = session.exec(select(User).where(User.username == name)).first()
+    if user is None or not user.password_hash or not user.active:
+        _hasher().verify(password, _dummy_hash())
+        return None
+    try:
+        valid = _hasher().verify(password, user.password_hash)
+    except Exception:  # a malformed stored hash must not become a server error
+        return None
+    return user if valid else None
+
+
+def create_access_token(*, user: User, settings: Settings) -> tuple[str, int]:
+    """A signed token for the user and its lifetime in seconds."""
+    lifetime = timedelta(minutes=settings.access_token_minutes)
+    now = clock.now_utc()
+    payload = {"sub": str(user.id), "iat": now, "exp": now + lifetime, "role": user.role.value}
+    token = jwt.encode(payload, settings.secret_key, algorithm=ALGORITHM)
+    return token, int(lifetime.total_seconds())
+
+
+def user_id_from_token(*, token: str, settings: Settings) -> int | None:
+    """The user id a valid, unexpired token names; None for anything else."""
+    try:
+        payload = jwt.decode(
+            token,
+            settings.secret_key,
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "exp"]},
+        )
+    except jwt.PyJWTError:
+        return None
+    subject = payload.get("sub")
+    if not isinstance(subject, str) or not subject.isdigit():
+        return None
+    user_id = int(subject)
+    return user_id if 1 <= user_id <= MAX_ID else None

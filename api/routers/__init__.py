@@ -1,0 +1,1 @@
+"""Routers: parse, authorise, call a service, shape the response."""

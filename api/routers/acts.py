@@ -1,0 +1,190 @@
+"""Documents (văn bản), plans and their sections, importing a plan's tasks from a file."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, UploadFile, status
+from sqlmodel import Session, col, select
+
+from api.deps import CurrentUser, PathId, SessionDep
+from api.errors import COMMON_RESPONSES
+from api.schemas.acts import (
+    DocumentCreate,
+    DocumentPublic,
+    ImportResultPublic,
+    PlanCreate,
+    PlanPublic,
+    SectionCreate,
+    SectionPublic,
+)
+from models import Document, Plan
+from tracking import documents as documents_service
+from tracking import editing, importing
+from tracking import plans as plans_service
+from tracking import units as units_service
+from tracking.access import Principal, authorize_issue
+
+documents = APIRouter(prefix="/documents", tags=["documents"], responses=COMMON_RESPONSES)
+plans = APIRouter(prefix="/plans", tags=["plans"], responses=COMMON_RESPONSES)
+
+Limit = Annotated[int, Query(ge=1, le=200)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+@documents.get("", response_model=list[DocumentPublic], summary="Danh sách văn bản")
+def list_documents(
+    _principal: CurrentUser,
+    session: SessionDep,
+    issuer_unit_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[Document]:
+    statement = select(Document).order_by(col(Document.issued_on).desc(), col(Document.id))
+    if issuer_unit_id is not None:
+        statement = statement.where(Document.issuer_unit_id == issuer_unit_id)
+    return list(session.exec(statement.limit(limit).offset(offset)).all())
+
+
+@documents.get("/{document_id}", response_model=DocumentPublic, summary="Một văn bản")
+def get_document(document_id: PathId, _principal: CurrentUser, session: SessionDep) -> Document:
+    return documents_service.get(session=session, document_id=document_id)
+
+
+@documents.post(
+    "",
+    response_model=DocumentPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Thêm văn bản nhân danh đơn vị của mình",
+)
+def create_document(body: DocumentCreate, principal: CurrentUser, session: SessionDep) -> Document:
+    issuer = units_service.get(
+        session=session, unit_id=body.issuer_unit_id or principal.unit.id or 0
+    )
+    authorize_issue(principal=principal, issuer=issuer)
+    document = documents_service.create(
+        session=session,
+        actor=principal.actor,
+        symbol=body.symbol,
+        issued_on=body.issued_on,
+        summary=body.summary,
+        issuer=issuer,
+        issuer_name=body.issuer_name,
+        signer=body.signer,
+    )
+    session.commit()
+    return document
+
+
+def _plan_public(session: Session, plan: Plan) -> PlanPublic:
+    sections = plans_service.sections(session=session, plan_id=plan.id or 0)
+    return PlanPublic(
+        id=plan.id or 0,
+        title=plan.title,
+        issuer_unit_id=plan.issuer_unit_id,
+        document_id=plan.document_id,
+        sections=[SectionPublic.model_validate(s) for s in sections],
+    )
+
+
+def _own_plan(session: Session, principal: Principal, plan_id: int) -> Plan:
+    plan = plans_service.get(session=session, plan_id=plan_id)
+    issuer = units_service.get(session=session, unit_id=plan.issuer_unit_id)
+    authorize_issue(principal=principal, issuer=issuer)
+    return plan
+
+
+@plans.get("", response_model=list[PlanPublic], summary="Danh sách kế hoạch")
+def list_plans(
+    _principal: CurrentUser,
+    session: SessionDep,
+    issuer_unit_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[PlanPublic]:
+    statement = select(Plan).order_by(col(Plan.id).desc())
+    if issuer_unit_id is not None:
+        statement = statement.where(Plan.issuer_unit_id == issuer_unit_id)
+    rows = session.exec(statement.limit(limit).offset(offset)).all()
+    return [_plan_public(session, plan) for plan in rows]
+
+
+@plans.get("/{plan_id}", response_model=PlanPublic, summary="Một kế hoạch và các mục")
+def get_plan(plan_id: PathId, _principal: CurrentUser, session: SessionDep) -> PlanPublic:
+    return _plan_public(session, plans_service.get(session=session, plan_id=plan_id))
+
+
+@plans.post(
+    "",
+    response_model=PlanPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Thêm kế hoạch nhân danh đơn vị của mình",
+)
+def create_plan(body: PlanCreate, principal: CurrentUser, session: SessionDep) -> PlanPublic:
+    issuer = units_service.get(
+        session=session, unit_id=body.issuer_unit_id or principal.unit.id or 0
+    )
+    authorize_issue(principal=principal, issuer=issuer)
+    document = (
+        documents_service.get(session=session, document_id=body.document_id)
+        if body.document_id is not None
+        else None
+    )
+    plan = plans_service.create(
+        session=session,
+        actor=principal.actor,
+        title=body.title,
+        issuer=issuer,
+        document=document,
+        section_titles=body.sections,
+    )
+    session.commit()
+    return _plan_public(session, plan)
+
+
+@plans.post(
+    "/{plan_id}/sections",
+    response_model=SectionPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Thêm mục vào kế hoạch",
+)
+def add_section(
+    plan_id: PathId, body: SectionCreate, principal: CurrentUser, session: SessionDep
+) -> SectionPublic:
+    plan = _own_plan(session, principal, plan_id)
+    section = editing.add_section(
+        session=session, actor=principal.actor, plan_id=plan.id or 0, title=body.title
+    )
+    session.commit()
+    return SectionPublic.model_validate(section)
+
+
+@plans.post(
+    "/{plan_id}/tasks/import",
+    response_model=ImportResultPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Nhập nhiệm vụ của kế hoạch từ tệp .xlsx hoặc .csv",
+    description=(
+        "Cột (tiêu đề tiếng Việt): nội dung nhiệm vụ, đơn vị chủ trì, đơn vị phối hợp, "
+        "thời hạn, ghi chú. Đơn vị ghi theo mã hoặc tên. Thời hạn: dd/mm/yyyy, "
+        "«n ngày làm việc», «n ngày», hoặc để trống / «thường xuyên». Tệp có dòng lỗi thì "
+        "không nhập dòng nào; câu trả lời 422 liệt kê mọi dòng lỗi (trường `row`)."
+    ),
+)
+def import_tasks(
+    plan_id: PathId,
+    file: Annotated[UploadFile, File(description="Tệp .xlsx hoặc .csv (UTF-8)")],
+    principal: CurrentUser,
+    session: SessionDep,
+) -> ImportResultPublic:
+    plan = _own_plan(session, principal, plan_id)
+    content = file.file.read(importing.MAX_BYTES + 1)
+    result = importing.import_tasks(
+        session=session,
+        actor=principal.actor,
+        plan=plan,
+        content=content,
+        filename=file.filename or "",
+    )
+    session.commit()
+    return ImportResultPublic(plan_id=result.plan_id, count=result.count, task_ids=result.task_ids)

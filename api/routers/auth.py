@@ -1,0 +1,40 @@
+"""Log in with a password, get a bearer token; read who is signed in."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from api.auth import authenticate, create_access_token
+from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.errors import COMMON_RESPONSES
+from api.schemas.directory import Token, UserPublic
+from models import User
+
+router = APIRouter(prefix="/auth", tags=["auth"], responses=COMMON_RESPONSES)
+
+
+@router.post("/token", response_model=Token, summary="Đăng nhập, nhận mã truy cập")
+def login(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Token:
+    user = authenticate(session=session, username=form.username, password=form.password)
+    if user is None:
+        raise HTTPException(
+            status_code=status.HTTP_401_UNAUTHORIZED,
+            detail="nhiemvu:auth.bad_credentials|Sai tên đăng nhập hoặc mật khẩu",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    token, seconds = create_access_token(user=user, settings=settings)
+    return Token(access_token=token, expires_in=seconds)
+
+
+@router.get("/me", response_model=UserPublic, summary="Người dùng đang đăng nhập")
+def me(principal: CurrentUser, session: SessionDep) -> User:
+    user = session.get(User, principal.actor.user_id)
+    assert user is not None
+    return user

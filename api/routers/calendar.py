@@ -1,0 +1,69 @@
+"""Calendar overrides (decided days off and làm bù days): everyone reads, admins change."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from api.deps import CurrentUser, SessionDep
+from api.errors import COMMON_RESPONSES
+from api.schemas.acts import CalendarOverridePublic, CalendarOverrideSet
+from models import CalendarOverride
+from tracking import editing
+from tracking.access import authorize_admin
+
+router = APIRouter(prefix="/calendar", tags=["calendar"], responses=COMMON_RESPONSES)
+
+MIN_DAY, MAX_DAY = date(1990, 1, 1), date(2099, 12, 31)
+DayPath = Annotated[date, Path(ge=MIN_DAY, le=MAX_DAY, description="Ngày, YYYY-MM-DD")]
+DayQuery = Annotated[date | None, Query(ge=MIN_DAY, le=MAX_DAY)]
+
+
+@router.get(
+    "/overrides",
+    response_model=list[CalendarOverridePublic],
+    summary="Ngày nghỉ, ngày làm bù đã quyết định",
+)
+def list_overrides(
+    _principal: CurrentUser,
+    session: SessionDep,
+    start: DayQuery = None,
+    end: DayQuery = None,
+) -> list[CalendarOverride]:
+    return editing.calendar_overrides(session=session, start=start, end=end)
+
+
+@router.put(
+    "/overrides/{day}",
+    response_model=CalendarOverridePublic,
+    summary="Đặt một ngày là ngày làm việc hoặc ngày nghỉ (quản trị viên)",
+)
+def set_override(
+    day: DayPath, body: CalendarOverrideSet, principal: CurrentUser, session: SessionDep
+) -> CalendarOverride:
+    authorize_admin(principal=principal)
+    override = editing.set_calendar_override(
+        session=session,
+        actor=principal.actor,
+        day=day,
+        is_working_day=body.is_working_day,
+        note=body.note,
+        legal_source=body.legal_source,
+    )
+    session.commit()
+    return override
+
+
+@router.delete(
+    "/overrides/{day}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Bỏ điều chỉnh của một ngày (quản trị viên)",
+)
+def delete_override(day: DayPath, principal: CurrentUser, session: SessionDep) -> Response:
+    authorize_admin(principal=principal)
+    editing.delete_calendar_override(session=session, actor=principal.actor, day=day)
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,479 @@
+"""Tasks: assign, read, list, edit; progress, completion, extensions, pause, cancel, history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from pydantic import StringConstraints
+from sqlmodel import Session
+
+from api.deps import NO_NUL, CurrentUser, PathId, SessionDep
+from api.errors import COMMON_RESPONSES
+from api.schemas.tasks import (
+    AuditEventPublic,
+    CompletionConfirm,
+    CompletionReport,
+    ExtensionApprove,
+    ExtensionCreate,
+    ExtensionPublic,
+    ExtensionReject,
+    ProgressCreate,
+    ProgressPublic,
+    Reason,
+    TaskCreate,
+    TaskPage,
+    TaskPublic,
+    TaskUpdate,
+    VersionOnly,
+    to_rule,
+)
+from models import AssignmentRole, AuditEvent, ExtensionRequest, ProgressUpdate, Task
+from models import TaskAssignment as Assignment
+from tracking import clock, editing, task_queries
+from tracking import tasks as tasks_service
+from tracking import units as units_service
+from tracking.access import Principal, TaskAction, authorize_issue, task_for
+from tracking.audit import history
+from tracking.calendar import load_calendar
+from tracking.errors import NotFound
+from tracking.queries import due_soon_until
+from tracking.status import (
+    Category,
+    TaskFacts,
+    category_as_of,
+    due_as_of,
+    is_awaiting_confirmation,
+    is_due_soon,
+)
+
+router = APIRouter(prefix="/tasks", tags=["tasks"], responses=COMMON_RESPONSES)
+
+MAX_ID = 2_147_483_647
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+DayQuery = Annotated[date | None, Query(ge=date(1990, 1, 1), le=date(2099, 12, 31))]
+
+
+def _public(
+    session: Session,
+    task: Task,
+    assignments: Sequence[Assignment] | None = None,
+    *,
+    as_of: date | None = None,
+) -> TaskPublic:
+    """The task with its status as of a date, computed by the Python form of the rule."""
+    task_id = task.id or 0
+    if assignments is None:
+        assignments = tasks_service.assignments(session=session, task_id=task_id)
+    day = as_of or clock.today()
+    facts = TaskFacts.of(task, tasks_service.extensions(session=session, task_id=task_id))
+    until = due_soon_until(calendar=load_calendar(session), as_of=day)
+    category = category_as_of(facts, day) or Category.IN_PROGRESS
+    return TaskPublic.model_validate(
+        {
+            **task.model_dump(),
+            "coordinating_unit_ids": [
+                a.unit_id for a in assignments if a.role == AssignmentRole.COORDINATE
+            ],
+            "as_of": day,
+            "category": category,
+            "due_on_as_of": due_as_of(facts, day),
+            "due_soon": is_due_soon(facts, day, until),
+            "awaiting_confirmation": is_awaiting_confirmation(facts, day),
+        }
+    )
+
+
+@router.get("", response_model=TaskPage, summary="Danh sách nhiệm vụ, có lọc, sắp xếp, phân trang")
+def list_tasks(
+    principal: CurrentUser,
+    session: SessionDep,
+    as_of: Annotated[
+        DayQuery, Query(description="Tính trạng thái tại ngày; mặc định hôm nay")
+    ] = None,
+    category: Annotated[list[Category] | None, Query(description="Nhóm trạng thái")] = None,
+    due_soon: bool | None = None,
+    awaiting_confirmation: bool | None = None,
+    unit: Annotated[IdQuery, Query(description="Đơn vị chủ trì hoặc phối hợp")] = None,
+    include_subtree: Annotated[bool, Query(description="Tính cả đơn vị trực thuộc")] = False,
+    unit_role: Annotated[AssignmentRole | None, Query(description="Vai trò của đơn vị")] = None,
+    issuer: IdQuery = None,
+    plan: IdQuery = None,
+    section: IdQuery = None,
+    due_from: DayQuery = None,
+    due_to: DayQuery = None,
+    q: Annotated[
+        str | None,
+        StringConstraints(max_length=200, pattern=NO_NUL),
+        Query(description="Tìm trong nội dung và ghi chú"),
+    ] = None,
+    sort: task_queries.TaskSort = task_queries.TaskSort.DUE_ON,
+    limit: Annotated[int, Query(ge=1, le=task_queries.MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> TaskPage:
+    unit_row = units_service.get(session=session, unit_id=unit) if unit is not None else None
+    day = as_of or clock.today()
+    page = task_queries.list_tasks(
+        session=session,
+        principal=principal,
+        flt=task_queries.TaskFilter(
+            as_of=day,
+            categories=category or (),
+            due_soon=due_soon,
+            awaiting_confirmation=awaiting_confirmation,
+            unit=unit_row,
+            include_subtree=include_subtree,
+            unit_role=unit_role,
+            issuer_unit_id=issuer,
+            plan_id=plan,
+            section_id=section,
+            due_from=due_from,
+            due_to=due_to,
+            text=q,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        ),
+    )
+    items = [
+        TaskPublic.model_validate(
+            {
+                **item.task.model_dump(),
+                "coordinating_unit_ids": item.coordinating_unit_ids,
+                "as_of": day,
+                "category": item.category,
+                "due_on_as_of": item.due_on_as_of,
+                "due_soon": item.due_soon,
+                "awaiting_confirmation": item.awaiting_confirmation,
+            }
+        )
+        for item in page.items
+    ]
+    return TaskPage(total=page.total, limit=limit, offset=offset, items=items)
+
+
+@router.post(
+    "",
+    response_model=TaskPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Giao nhiệm vụ cho đơn vị chủ trì và các đơn vị phối hợp",
+)
+def create_task(body: TaskCreate, principal: CurrentUser, session: SessionDep) -> TaskPublic:
+    issuer = units_service.get(
+        session=session, unit_id=body.issuer_unit_id or principal.unit.id or 0
+    )
+    authorize_issue(principal=principal, issuer=issuer)
+    task = tasks_service.assign(
+        session=session,
+        actor=principal.actor,
+        title=body.title,
+        issuer_unit_id=issuer.id or 0,
+        lead_unit_id=body.lead_unit_id,
+        coordinating_unit_ids=body.coordinating_unit_ids,
+        deadline=to_rule(body.deadline),
+        assigned_on=body.assigned_on,
+        plan_id=body.plan_id,
+        section_id=body.section_id,
+        source_document_id=body.source_document_id,
+        directing_leader=body.directing_leader,
+        note=body.note,
+    )
+    session.commit()
+    return _public(session, task)
+
+
+@router.get("/{task_id}", response_model=TaskPublic, summary="Một nhiệm vụ")
+def get_task(
+    task_id: PathId,
+    principal: CurrentUser,
+    session: SessionDep,
+    as_of: DayQuery = None,
+) -> TaskPublic:
+    task, assignments, _ = task_for(
+        session=session, principal=principal, task_id=task_id, action=TaskAction.READ
+    )
+    return _public(session, task, assignments, as_of=as_of)
+
+
+@router.patch("/{task_id}", response_model=TaskPublic, summary="Sửa nội dung (đơn vị giao)")
+def update_task(
+    task_id: PathId, body: TaskUpdate, principal: CurrentUser, session: SessionDep
+) -> TaskPublic:
+    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.EDIT)
+    task = editing.update_task(
+        session=session,
+        actor=principal.actor,
+        task_id=task_id,
+        expected_version=body.version,
+        title=body.title,
+        note=body.note,
+        directing_leader=body.directing_leader,
+    )
+    session.commit()
+    return _public(session, task)
+
+
+@router.get(
+    "/{task_id}/progress", response_model=list[ProgressPublic], summary="Các lần báo cáo tiến độ"
+)
+def list_progress(
+    task_id: PathId, principal: CurrentUser, session: SessionDep
+) -> list[ProgressPublic]:
+    _, assignments, _ = task_for(
+        session=session, principal=principal, task_id=task_id, action=TaskAction.READ
+    )
+    roles = {a.unit_id: a.role for a in assignments}
+    return [
+        ProgressPublic.model_validate({**update.model_dump(), "role": roles.get(update.unit_id)})
+        for update in tasks_service.progress_updates(session=session, task_id=task_id)
+    ]
+
+
+def _progress_unit(principal: Principal, task: Task, requested: int | None) -> int:
+    if requested is not None and (principal.is_admin or requested == principal.unit.id):
+        return requested
+    if principal.is_admin:
+        return task.lead_unit_id
+    return principal.unit.id or 0
+
+
+@router.post(
+    "/{task_id}/progress",
+    response_model=ProgressPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Báo cáo tiến độ (đơn vị chủ trì) hoặc đóng góp (đơn vị phối hợp)",
+)
+def add_progress(
+    task_id: PathId, body: ProgressCreate, principal: CurrentUser, session: SessionDep
+) -> ProgressUpdate:
+    task, _, _ = task_for(
+        session=session, principal=principal, task_id=task_id, action=TaskAction.CONTRIBUTE
+    )
+    update = tasks_service.add_progress(
+        session=session,
+        actor=principal.actor,
+        task_id=task_id,
+        expected_version=body.version,
+        unit_id=_progress_unit(principal, task, body.unit_id),
+        content=body.content,
+        percent=body.percent,
+        reported_on=body.reported_on,
+    )
+    session.commit()
+    return update
+
+
+@router.post(
+    "/{task_id}/completion",
+    response_model=TaskPublic,
+    summary="Báo cáo hoàn thành (đơn vị chủ trì)",
+)
+def report_completion(
+    task_id: PathId, body: CompletionReport, principal: CurrentUser, session: SessionDep
+) -> TaskPublic:
+    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.REPORT)
+    task = tasks_service.report_completion(
+        session=session,
+        actor=principal.actor,
+        task_id=task_id,
+        expected_version=body.version,
+        completed_on=body.completed_on,
+        result=body.result,
+        reported_on=body.reported_on,
+    )
+    session.commit()
+    return _public(session, task)
+
+
+@router.post(
+    "/{task_id}/completion/confirm",
+    response_model=TaskPublic,
+    summary="Xác nhận hoàn thành (lãnh đạo đơn vị giao)",
+)
+def confirm_completion(
+    task_id: PathId, body: CompletionConfirm, principal: CurrentUser, session: SessionDep
+) -> TaskPublic:
+    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
+    task = tasks_service.confirm_completion(
+        session=session,
+        actor=principal.actor,
+        task_id=task_id,
+        expected_version=body.version,
+        confirmed_on=body.confirmed_on,
+    )
+    session.commit()
+    return _public(session, task)
+
+
+@router.post(
+    "/{task_id}/completion/return",
+    response_model=TaskPublic,
+    summary="Trả lại báo cáo hoàn thành (lãnh đạo đơn vị giao)",
+)
+def return_completion(
+    task_id: PathId, body: Reason, principal: CurrentUser, session: SessionDep
+) -> TaskPublic:
+    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
+    task = tasks_service.return_completion(
+        session=session,
+        actor=principal.actor,
+        task_id=task_id,
+        expected_version=body.version,
+        reason=body.reason,
+    )
+    session.commit()
+    return _public(session, task)
+
+
+@router.get(
+    "/{task_id}/extensions", response_model=list[ExtensionPublic], summary="Các đề nghị gia hạn"
+)
+def list_extensions(
+    task_id: PathId, principal: CurrentUser, session: SessionDep
+) -> list[ExtensionRequest]:
+    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.READ)
+    return tasks_service.extensions(session=session, task_id=task_id)
+
+
+@router.post(
+    "/{task_id}/extensions",
+    response_model=ExtensionPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Xin gia hạn (đơn vị chủ trì)",
+)
+def request_extension(
+    task_id: PathId, body: ExtensionCreate, principal: CurrentUser, session: SessionDep
+) -> ExtensionRequest:
+    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.REPORT)
+    request = tasks_service.request_extension(
+        session=session,
+        actor=principal.actor,
+        task_id=task_id,
+        expected_version=body.version,
+        proposed_due_on=body.proposed_due_on,
+        reason=body.reason,
+        requested_on=body.requested_on,
+    )
+    session.commit()
+    return request
+
+
+def _extension_of(session: Session, task_id: int, extension_id: int) -> None:
+    request = session.get(ExtensionRequest, extension_id)
+    if request is None or request.task_id != task_id:
+        raise NotFound(
+            "extension.not_found",
+            f"Không tìm thấy đề nghị gia hạn #{extension_id}",
+            field="extension_id",
+        )
+
+
+@router.post(
+    "/{task_id}/extensions/{extension_id}/approve",
+    response_model=ExtensionPublic,
+    summary="Đồng ý gia hạn (lãnh đạo đơn vị giao)",
+)
+def approve_extension(
+    task_id: PathId,
+    extension_id: PathId,
+    body: ExtensionApprove,
+    principal: CurrentUser,
+    session: SessionDep,
+) -> ExtensionRequest:
+    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
+    _extension_of(session, task_id, extension_id)
+    request = tasks_service.approve_extension(
+        session=session,
+        actor=principal.actor,
+        extension_id=extension_id,
+        expected_version=body.version,
+        approved_due_on=body.approved_due_on,
+        decided_on=body.decided_on,
+        note=body.note,
+    )
+    session.commit()
+    return request
+
+
+@router.post(
+    "/{task_id}/extensions/{extension_id}/reject",
+    response_model=ExtensionPublic,
+    summary="Không đồng ý gia hạn (lãnh đạo đơn vị giao)",
+)
+def reject_extension(
+    task_id: PathId,
+    extension_id: PathId,
+    body: ExtensionReject,
+    principal: CurrentUser,
+    session: SessionDep,
+) -> ExtensionRequest:
+    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
+    _extension_of(session, task_id, extension_id)
+    request = tasks_service.reject_extension(
+        session=session,
+        actor=principal.actor,
+        extension_id=extension_id,
+        expected_version=body.version,
+        note=body.note,
+        decided_on=body.decided_on,
+    )
+    session.commit()
+    return request
+
+
+@router.post("/{task_id}/pause", response_model=TaskPublic, summary="Tạm dừng (đơn vị giao)")
+def pause_task(
+    task_id: PathId, body: Reason, principal: CurrentUser, session: SessionDep
+) -> TaskPublic:
+    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
+    task = tasks_service.pause(
+        session=session,
+        actor=principal.actor,
+        task_id=task_id,
+        expected_version=body.version,
+        reason=body.reason,
+        paused_on=body.on,
+    )
+    session.commit()
+    return _public(session, task)
+
+
+@router.post("/{task_id}/resume", response_model=TaskPublic, summary="Tiếp tục (đơn vị giao)")
+def resume_task(
+    task_id: PathId, body: VersionOnly, principal: CurrentUser, session: SessionDep
+) -> TaskPublic:
+    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
+    task = tasks_service.resume(
+        session=session, actor=principal.actor, task_id=task_id, expected_version=body.version
+    )
+    session.commit()
+    return _public(session, task)
+
+
+@router.post("/{task_id}/cancel", response_model=TaskPublic, summary="Hủy (đơn vị giao)")
+def cancel_task(
+    task_id: PathId, body: Reason, principal: CurrentUser, session: SessionDep
+) -> TaskPublic:
+    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
+    task = tasks_service.cancel(
+        session=session,
+        actor=principal.actor,
+        task_id=task_id,
+        expected_version=body.version,
+        reason=body.reason,
+        cancelled_on=body.on,
+    )
+    session.commit()
+    return _public(session, task)
+
+
+@router.get(
+    "/{task_id}/history",
+    response_model=list[AuditEventPublic],
+    summary="Nhật ký thay đổi của nhiệm vụ",
+)
+def task_history(task_id: PathId, principal: CurrentUser, session: SessionDep) -> list[AuditEvent]:
+    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.READ)
+    return history(session=session, entity="task", entity_id=task_id)

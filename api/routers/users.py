@@ -1,0 +1,166 @@
+"""Users and their contact channels, within the caller's reach."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+from sqlmodel import Session, col, select
+
+from api.auth import hash_password
+from api.deps import CurrentUser, PathId, SessionDep
+from api.errors import COMMON_RESPONSES
+from api.schemas.directory import (
+    ChannelCreate,
+    ChannelPublic,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+)
+from models import ContactChannel, Unit, User
+from tracking import editing
+from tracking import units as units_service
+from tracking.access import (
+    Principal,
+    authorize_admin,
+    authorize_unit_data,
+    authorize_user,
+    user_reach_filter,
+)
+from tracking.errors import NotFound
+
+router = APIRouter(prefix="/users", tags=["users"], responses=COMMON_RESPONSES)
+
+
+def _user(session: Session, principal: Principal, user_id: int, *, manage: bool) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user.not_found", f"Không tìm thấy người dùng #{user_id}", field="user_id")
+    unit = units_service.get(session=session, unit_id=user.unit_id)
+    authorize_user(principal=principal, user=user, unit=unit, manage=manage)
+    return user
+
+
+@router.get("", response_model=list[UserPublic], summary="Người dùng trong phạm vi")
+def list_users(
+    principal: CurrentUser,
+    session: SessionDep,
+    unit_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    include_subtree: bool = False,
+) -> list[User]:
+    statement = select(User).order_by(col(User.username))
+    reach = user_reach_filter(principal)
+    if reach is not None:
+        statement = statement.where(reach)
+    if unit_id is not None:
+        unit = units_service.get(session=session, unit_id=unit_id)
+        authorize_unit_data(principal=principal, unit=unit)
+        if include_subtree:
+            ids = select(col(Unit.id)).where(col(Unit.path).startswith(unit.path))
+            statement = statement.where(col(User.unit_id).in_(ids))
+        else:
+            statement = statement.where(User.unit_id == unit_id)
+    return list(session.exec(statement).all())
+
+
+@router.get("/{user_id}", response_model=UserPublic, summary="Một người dùng")
+def get_user(user_id: PathId, principal: CurrentUser, session: SessionDep) -> User:
+    return _user(session, principal, user_id, manage=False)
+
+
+@router.post(
+    "",
+    response_model=UserPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Thêm người dùng (quản trị viên)",
+)
+def create_user(body: UserCreate, principal: CurrentUser, session: SessionDep) -> User:
+    authorize_admin(principal=principal)
+    unit = units_service.get(session=session, unit_id=body.unit_id)
+    user = units_service.create_user(
+        session=session,
+        actor=principal.actor,
+        username=body.username,
+        full_name=body.full_name,
+        unit=unit,
+        role=body.role,
+        title=body.title,
+        password_hash=hash_password(body.password),
+    )
+    session.commit()
+    return user
+
+
+@router.patch("/{user_id}", response_model=UserPublic, summary="Sửa người dùng (quản trị viên)")
+def update_user(
+    user_id: PathId, body: UserUpdate, principal: CurrentUser, session: SessionDep
+) -> User:
+    authorize_admin(principal=principal)
+    user = _user(session, principal, user_id, manage=True)
+    unit = (
+        units_service.get(session=session, unit_id=body.unit_id)
+        if body.unit_id is not None
+        else None
+    )
+    editing.update_user(
+        session=session,
+        actor=principal.actor,
+        user=user,
+        full_name=body.full_name,
+        unit=unit,
+        role=body.role,
+        title=body.title,
+        active=body.active,
+        password_hash=hash_password(body.password) if body.password is not None else None,
+    )
+    session.commit()
+    return user
+
+
+@router.get(
+    "/{user_id}/channels",
+    response_model=list[ChannelPublic],
+    summary="Kênh liên lạc của người dùng (chính họ hoặc quản trị viên)",
+)
+def list_channels(
+    user_id: PathId, principal: CurrentUser, session: SessionDep
+) -> list[ContactChannel]:
+    _user(session, principal, user_id, manage=True)
+    return editing.channels(session=session, user_id=user_id)
+
+
+@router.post(
+    "/{user_id}/channels",
+    response_model=ChannelPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Thêm kênh liên lạc (email, Zalo, ZNS, URL Apprise)",
+)
+def add_channel(
+    user_id: PathId, body: ChannelCreate, principal: CurrentUser, session: SessionDep
+) -> ContactChannel:
+    user = _user(session, principal, user_id, manage=True)
+    channel = editing.add_channel(
+        session=session,
+        actor=principal.actor,
+        user=user,
+        kind=body.kind,
+        url=body.url,
+        label=body.label,
+    )
+    session.commit()
+    return channel
+
+
+@router.delete(
+    "/{user_id}/channels/{channel_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Xóa kênh liên lạc",
+)
+def remove_channel(
+    user_id: PathId, channel_id: PathId, principal: CurrentUser, session: SessionDep
+) -> Response:
+    user = _user(session, principal, user_id, manage=True)
+    editing.remove_channel(session=session, actor=principal.actor, user=user, channel_id=channel_id)
+    session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,1 @@
+"""Request and response models: XCreate / XUpdate for input, XPublic for output."""

@@ -1,0 +1,125 @@
+"""Documents (văn bản), plans and sections, calendar overrides, statistics."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import Day, Id, Required1000, Text255, Text500, text
+
+Symbol = Annotated[str, text(80, min_length=1)]
+
+
+class DocumentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    symbol: Symbol = Field(description="Số, ký hiệu, ví dụ 61/KH-UBND")
+    issued_on: Day
+    summary: Annotated[str, text(2000, min_length=1)] = Field(description="Trích yếu")
+    issuer_unit_id: Id | None = Field(
+        default=None, description="Đơn vị ban hành; mặc định là đơn vị của người dùng"
+    )
+    issuer_name: Text255 = ""
+    signer: Text255 = ""
+
+
+class DocumentPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    symbol: str
+    number: int
+    year: int | None
+    type_code: str | None
+    issuer_code: str
+    issued_on: date
+    issuer_unit_id: int | None
+    issuer_name: str
+    summary: str
+    signer: str
+
+
+class SectionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Required1000
+
+
+class SectionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    plan_id: int
+    ordinal: int
+    title: str
+
+
+class PlanCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Required1000
+    issuer_unit_id: Id | None = Field(
+        default=None, description="Đơn vị ban hành; mặc định là đơn vị của người dùng"
+    )
+    document_id: Id | None = None
+    sections: list[Required1000] = Field(default_factory=list, max_length=200)
+
+
+class PlanPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    title: str
+    issuer_unit_id: int
+    document_id: int | None
+    sections: list[SectionPublic] = Field(default_factory=list)
+
+
+class ImportRowError(BaseModel):
+    row: int
+    field: str | None
+    code: str
+    message: str
+
+
+class ImportResultPublic(BaseModel):
+    plan_id: int
+    count: int
+    task_ids: list[int]
+
+
+class CalendarOverrideSet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    is_working_day: bool
+    note: Annotated[str, text(500, min_length=1)]
+    legal_source: Text500 = ""
+
+
+class CalendarOverridePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    day: date
+    is_working_day: bool
+    note: str
+    legal_source: str
+
+
+class StatsPublic(BaseModel):
+    as_of: date
+    unit_id: int
+    counts: dict[str, int] = Field(
+        description="Số nhiệm vụ theo nhóm: done_on_time, done_late, in_progress, overdue, "
+        "no_deadline (năm nhóm chính thức), và paused, cancelled"
+    )
+    labels: dict[str, str] = Field(description="Tên tiếng Việt của từng nhóm")
+    total: int = Field(description="Tổng số nhiệm vụ thuộc năm nhóm chính thức")
+    completed: int
+    completion_rate: float | None = Field(
+        description="Tỷ lệ hoàn thành trên số nhiệm vụ đã đến hạn (0–1); null khi chưa có"
+    )
+    due_soon: int
+    due_soon_until: date
+    awaiting_confirmation: int

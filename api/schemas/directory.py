@@ -1,0 +1,109 @@
+"""Units, users, contact channels, auth tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import Id, Required255, Text120, Text255, text
+from models import ChannelKind, Role, UnitKind
+
+Code = Annotated[str, text(50, min_length=1)]
+Username = Annotated[str, text(80, min_length=1)]
+Password = Annotated[str, text(256, min_length=8)]
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int = Field(description="Số giây còn hiệu lực")
+
+
+class UnitCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: Code
+    name: Required255
+    kind: UnitKind = UnitKind.OTHER
+    parent_id: Id | None = None
+    short_name: Text120 = ""
+    place_name: Text120 = ""
+    parent_body_name: Text255 = ""
+
+
+class UnitUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Required255 | None = None
+    kind: UnitKind | None = None
+    short_name: Text120 | None = None
+    place_name: Text120 | None = None
+    parent_body_name: Text255 | None = None
+
+
+class UnitPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    code: str
+    name: str
+    short_name: str
+    kind: UnitKind
+    parent_id: int | None
+    path: str
+    place_name: str
+    parent_body_name: str
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: Username
+    full_name: Required255
+    unit_id: Id
+    role: Role = Role.OFFICER
+    title: Text120 = ""
+    password: Password
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    full_name: Required255 | None = None
+    unit_id: Id | None = None
+    role: Role | None = None
+    title: Text120 | None = None
+    active: bool | None = None
+    password: Password | None = None
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    full_name: str
+    unit_id: int
+    role: Role
+    title: str
+    active: bool
+
+
+class ChannelCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ChannelKind
+    url: Annotated[str, text(1000, min_length=1)]
+    label: Text120 = ""
+
+
+class ChannelPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    user_id: int
+    kind: ChannelKind
+    url: str
+    label: str
+    active: bool

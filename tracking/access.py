@@ -1,0 +1,208 @@
+"""Who may see and do what, by unit: plain rules that hold outside HTTP too.
+
+The rules (DESIGN.md, "Authorisation by unit"):
+- A user's *reach* is their unit and every unit below it. A task is visible when its issuer,
+  lead or any coordinating unit is within reach (so ancestors read their units' data).
+  Outside reach a caller learns nothing: the answer is "not found", never "forbidden".
+- The issuing unit edits what it issued (officers and leaders) and decides on it (leaders:
+  confirm or return a completion, approve or reject an extension, pause, resume, cancel).
+- The lead unit reports progress and completion and asks for extensions (officers, leaders).
+- Coordinating units add contributions (progress updates in their own name).
+- Viewers only read. Administrators manage units, users and the calendar, see everything
+  and may act on any task (to repair data); every change is audited either way.
+- The unit tree, documents (văn bản) and plans are published acts: every signed-in user reads
+  them, since units must pick the units they assign to and read the plans they carry out.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlmodel import Session, col
+
+from models import AssignmentRole, Role, Task, TaskAssignment, Unit, User
+from tracking import tasks as tasks_service
+from tracking.audit import Actor
+from tracking.errors import Forbidden, NotFound
+
+WRITER_ROLES = frozenset({Role.LEADER, Role.OFFICER})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The acting user with their unit (whose path gives the reach)."""
+
+    actor: Actor
+    unit: Unit
+
+    @property
+    def role(self) -> Role | None:
+        return self.actor.role
+
+    @property
+    def is_admin(self) -> bool:
+        return self.actor.role == Role.ADMIN
+
+    @property
+    def writes(self) -> bool:
+        return self.actor.role in WRITER_ROLES
+
+    @classmethod
+    def of(cls, *, user: User, unit: Unit) -> Principal:
+        actor = Actor(name=user.username, user_id=user.id, unit_id=unit.id, role=user.role)
+        return cls(actor=actor, unit=unit)
+
+
+@dataclass(frozen=True)
+class TaskUnits:
+    """The units a task involves, with their paths."""
+
+    issuer: Unit
+    lead: Unit
+    coordinators: tuple[Unit, ...]
+
+    @property
+    def all(self) -> tuple[Unit, ...]:
+        return (self.issuer, self.lead, *self.coordinators)
+
+
+class TaskAction(enum.StrEnum):
+    READ = "read"
+    EDIT = "edit"  # change content, note, directing leader
+    DECIDE = "decide"  # confirm/return completion, decide extensions, pause/resume/cancel
+    REPORT = "report"  # progress as the lead, completion report, extension request
+    CONTRIBUTE = "contribute"  # progress update as lead or coordinator
+
+
+def in_reach(*, principal: Principal, unit: Unit) -> bool:
+    return principal.is_admin or unit.path.startswith(principal.unit.path)
+
+
+def task_units(*, session: Session, task: Task, assignments: Sequence[TaskAssignment]) -> TaskUnits:
+    ids = {task.issuer_unit_id, task.lead_unit_id, *(a.unit_id for a in assignments)}
+    rows = session.scalars(select(Unit).where(col(Unit.id).in_(ids))).all()
+    by_id = {unit.id: unit for unit in rows}
+    coordinators = tuple(
+        by_id[a.unit_id] for a in assignments if a.role == AssignmentRole.COORDINATE
+    )
+    return TaskUnits(
+        issuer=by_id[task.issuer_unit_id], lead=by_id[task.lead_unit_id], coordinators=coordinators
+    )
+
+
+def can_read_task(*, principal: Principal, units: TaskUnits) -> bool:
+    return principal.is_admin or any(in_reach(principal=principal, unit=u) for u in units.all)
+
+
+def can_act_on_task(*, principal: Principal, units: TaskUnits, action: TaskAction) -> bool:
+    if principal.is_admin:
+        return True
+    mine = principal.unit.id
+    match action:
+        case TaskAction.READ:
+            return can_read_task(principal=principal, units=units)
+        case TaskAction.EDIT:
+            return principal.writes and units.issuer.id == mine
+        case TaskAction.DECIDE:
+            return principal.role == Role.LEADER and units.issuer.id == mine
+        case TaskAction.REPORT:
+            return principal.writes and units.lead.id == mine
+        case TaskAction.CONTRIBUTE:
+            involved = {units.lead.id, *(u.id for u in units.coordinators)}
+            return principal.writes and mine in involved
+    return False
+
+
+def authorize_task(
+    *, principal: Principal, task: Task, units: TaskUnits, action: TaskAction
+) -> None:
+    """Raise NotFound when the task is out of reach, Forbidden when it may not be acted on."""
+    if not can_read_task(principal=principal, units=units):
+        raise NotFound("task.not_found", f"Không tìm thấy nhiệm vụ #{task.id}", field="task_id")
+    if not can_act_on_task(principal=principal, units=units, action=action):
+        raise Forbidden(
+            "task.forbidden",
+            FORBIDDEN_MESSAGES[action],
+            field=None,
+        )
+
+
+FORBIDDEN_MESSAGES: dict[TaskAction, str] = {
+    TaskAction.READ: "Bạn không có quyền xem nhiệm vụ này",
+    TaskAction.EDIT: "Chỉ đơn vị giao nhiệm vụ mới được sửa nhiệm vụ này",
+    TaskAction.DECIDE: "Chỉ lãnh đạo đơn vị giao nhiệm vụ mới được quyết định việc này",
+    TaskAction.REPORT: "Chỉ đơn vị chủ trì mới được báo cáo tiến độ, hoàn thành hoặc xin gia hạn",
+    TaskAction.CONTRIBUTE: "Chỉ đơn vị chủ trì hoặc phối hợp mới được cập nhật tiến độ",
+}
+
+
+def can_issue_from(*, principal: Principal, issuer: Unit) -> bool:
+    """Create tasks, documents, plans or sections in the name of `issuer`."""
+    return principal.is_admin or (principal.writes and principal.unit.id == issuer.id)
+
+
+def authorize_issue(*, principal: Principal, issuer: Unit) -> None:
+    if not can_issue_from(principal=principal, issuer=issuer):
+        raise Forbidden(
+            "access.not_issuer",
+            "Bạn chỉ được giao việc, ban hành văn bản và kế hoạch nhân danh đơn vị của mình",
+            field="issuer_unit_id",
+        )
+
+
+def authorize_admin(*, principal: Principal) -> None:
+    if not principal.is_admin:
+        raise Forbidden(
+            "access.admin_only",
+            "Chỉ quản trị viên mới được quản lý đơn vị, người dùng và lịch làm việc",
+        )
+
+
+def authorize_unit_data(*, principal: Principal, unit: Unit) -> None:
+    """Statistics and user lists of a unit: within reach only (else not found)."""
+    if not in_reach(principal=principal, unit=unit):
+        raise NotFound("unit.not_found", f"Không tìm thấy đơn vị #{unit.id}", field="unit_id")
+
+
+def authorize_user(*, principal: Principal, user: User, unit: Unit, manage: bool) -> None:
+    """Read a user within reach; change them (or their channels) only as themselves or admin."""
+    if not in_reach(principal=principal, unit=unit):
+        raise NotFound("user.not_found", f"Không tìm thấy người dùng #{user.id}", field="user_id")
+    if manage and not (principal.is_admin or principal.actor.user_id == user.id):
+        raise Forbidden(
+            "access.not_self", "Chỉ chính người dùng hoặc quản trị viên mới được thay đổi"
+        )
+
+
+# --- The same reach rule in SQL, for listings -----------------------------------------
+
+
+def task_reach_filter(principal: Principal) -> ColumnElement[bool] | None:
+    """A WHERE clause keeping the tasks the principal may read; None means every task."""
+    if principal.is_admin:
+        return None
+    units = select(col(Unit.id)).where(col(Unit.path).startswith(principal.unit.path))
+    involved = select(col(TaskAssignment.task_id)).where(col(TaskAssignment.unit_id).in_(units))
+    return or_(col(Task.issuer_unit_id).in_(units), col(Task.id).in_(involved))
+
+
+def user_reach_filter(principal: Principal) -> ColumnElement[bool] | None:
+    if principal.is_admin:
+        return None
+    units = select(col(Unit.id)).where(col(Unit.path).startswith(principal.unit.path))
+    return col(User.unit_id).in_(units)
+
+
+def task_for(
+    *, session: Session, principal: Principal, task_id: int, action: TaskAction
+) -> tuple[Task, list[TaskAssignment], TaskUnits]:
+    """Load a task the principal may act on, with its assignments and units, or raise
+    NotFound (out of reach, or no such task) / Forbidden (visible, but not this action)."""
+    task = tasks_service.get(session=session, task_id=task_id)
+    assignments = tasks_service.assignments(session=session, task_id=task_id)
+    units = task_units(session=session, task=task, assignments=assignments)
+    authorize_task(principal=principal, task=task, units=units, action=action)
+    return task, assignments, units
