@@ -30,6 +30,7 @@ from models.notifications import (
     ReminderPolicy,
     ZaloToken,
 )
+from models.obligations import Obligation, ObligationDraft
 from models.reports import (
     Indicator,
     IndicatorAggregation,
@@ -56,6 +57,8 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "NotificationState",
+    "Obligation",
+    "ObligationDraft",
     "Plan",
     "PlanSection",
     "PolicyScope",

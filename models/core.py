@@ -147,6 +147,8 @@ class Task(SQLModel, table=True):
     __table_args__ = (
         Index("ix_task_lead_due", "lead_unit_id", "due_on"),
         Index("ix_task_state_due", "state", "due_on"),
+        # One task per occurrence of a recurring duty (migration 0004).
+        Index("uq_task_obligation_occurrence", "obligation_id", "occurrence_key", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -174,6 +176,9 @@ class Task(SQLModel, table=True):
     version: int = 1
     created_at: datetime = _ts(nullable=False)
     updated_at: datetime = _ts(nullable=False)
+    # Set on the tasks a recurring duty creates: the duty and the period ("2026-M03").
+    obligation_id: int | None = Field(default=None, foreign_key="obligation.id")
+    occurrence_key: str | None = Field(default=None, max_length=20)
 
 
 class TaskAssignment(SQLModel, table=True):
