@@ -1,0 +1,278 @@
+"""The report as a DOCX laid out as Nghị định 30/2020/NĐ-CP (Phụ lục I) asks.
+
+A4 portrait, margins 20/20/30/15 mm, Times New Roman; a two-column header without borders
+(parent body regular capitals, issuing body bold capitals with a short rule, "Số:"; national
+title bold capitals, motto bold with a rule, place and date in italics); "BÁO CÁO" and the
+trích yếu bold and centred with a short rule; body 14 pt justified with a 1.27 cm first-line
+indent and 6 pt after; "Nơi nhận:" bold italic 12 pt with recipients in 11 pt beside the
+signature block; page numbers centred at the top from page 2 (different first-page header).
+The output is deterministic: fixed core properties and ZIP timestamps.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+from typing import Any
+
+from docx import Document as new_document
+from docx.document import Document as DocxDocument
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Length, Mm, Pt
+from docx.table import _Cell
+from docx.text.paragraph import Paragraph
+
+from reports.archive import normalise_zip
+from reports.chart import completion_by_unit_png
+
+FONT = "Times New Roman"
+PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
+MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = Mm(20), Mm(20), Mm(30), Mm(15)
+TEXT_WIDTH_MM = 210 - 30 - 15
+HEADER_COLUMNS_MM = (62, TEXT_WIDTH_MM - 62)
+SIGNATURE_COLUMNS_MM = (75, TEXT_WIDTH_MM - 75)
+CELL_PADDING_MM = 1.9  # Word's default left/right cell margin (0.19 cm)
+
+Container = DocxDocument | _Cell
+
+
+def _set_fonts(r_pr_parent: Any) -> None:
+    """Times New Roman for every script slot (Vietnamese letters use ascii/hAnsi/cs)."""
+    r_pr = r_pr_parent.get_or_add_rPr()
+    fonts = r_pr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        r_pr.insert(0, fonts)
+    for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(slot), FONT)
+
+
+def _paragraph(
+    container: Container,
+    text: str = "",
+    *,
+    size: float = 14,
+    bold: bool = False,
+    italic: bool = False,
+    align: int = WD_ALIGN_PARAGRAPH.CENTER,
+    space_before: float = 0,
+    space_after: float = 0,
+    first_line_indent: Length | None = None,
+    reuse_first: bool = False,
+) -> Paragraph:
+    if reuse_first and isinstance(container, _Cell) and not container.paragraphs[0].text:
+        paragraph = container.paragraphs[0]
+    else:
+        paragraph = container.add_paragraph()
+    paragraph.alignment = align
+    pf = paragraph.paragraph_format
+    pf.space_before, pf.space_after = Pt(space_before), Pt(space_after)
+    pf.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    if first_line_indent is not None:
+        pf.first_line_indent = first_line_indent
+    if text:
+        run = paragraph.add_run(text)
+        run.font.size, run.font.bold, run.font.italic = Pt(size), bold, italic
+        run.font.name = FONT
+        _set_fonts(run._r)
+    return paragraph
+
+
+def _rule(container: Container, *, width_mm: float, column_mm: float) -> None:
+    """A short horizontal rule: an empty paragraph with a bottom border, indented so that the
+    border is width_mm long and centred in a column (or the text block) column_mm wide."""
+    paragraph = _paragraph(container)
+    inner = column_mm - (2 * CELL_PADDING_MM if isinstance(container, _Cell) else 0)
+    side = max((inner - width_mm) / 2, 0)
+    pf = paragraph.paragraph_format
+    pf.left_indent, pf.right_indent = Mm(side), Mm(side)
+    pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    pf.line_spacing = Pt(6)  # the rule sits 6 pt under the text above it
+    p_pr = paragraph._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+        bottom.set(qn(key), value)
+    borders.append(bottom)
+    p_pr.append(borders)
+
+
+def _table(document: DocxDocument, widths_mm: tuple[float, ...]) -> Any:
+    """A borderless table with fixed column widths; LibreOffice reads the w:tblGrid widths,
+    Word the cell widths, so both are set."""
+    table = document.add_table(rows=1, cols=len(widths_mm))
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    tbl_pr = table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tbl_pr.append(layout)
+    width = OxmlElement("w:tblW")
+    width.set(qn("w:w"), str(int(Mm(sum(widths_mm)).twips)))
+    width.set(qn("w:type"), "dxa")
+    existing = tbl_pr.find(qn("w:tblW"))
+    if existing is not None:
+        tbl_pr.remove(existing)
+    tbl_pr.append(width)
+    for index, column_mm in enumerate(widths_mm):
+        table.columns[index].width = Mm(column_mm)  # w:gridCol
+        table.rows[0].cells[index].width = Mm(column_mm)  # w:tcW
+    return table
+
+
+def _add_page_number_header(document: DocxDocument) -> None:
+    section = document.sections[0]
+    section.different_first_page_header_footer = True
+    section.first_page_header.is_linked_to_previous = False  # an empty header on page 1
+    header = section.header
+    header.is_linked_to_previous = False
+    paragraph = header.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run = OxmlElement("w:r")
+    r_pr = OxmlElement("w:rPr")
+    fonts = OxmlElement("w:rFonts")
+    for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(slot), FONT)
+    size = OxmlElement("w:sz")
+    size.set(qn("w:val"), "26")
+    r_pr.append(fonts)
+    r_pr.append(size)
+    run.append(r_pr)
+    text = OxmlElement("w:t")
+    text.text = "2"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+
+
+def _setup(document: DocxDocument) -> None:
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
+    section.top_margin, section.bottom_margin = MARGIN_TOP, MARGIN_BOTTOM
+    section.left_margin, section.right_margin = MARGIN_LEFT, MARGIN_RIGHT
+    section.header_distance, section.footer_distance = Mm(10), Mm(10)
+    normal = document.styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(14)
+    _set_fonts(normal.element)
+
+
+def _header(document: DocxDocument, header: dict[str, Any]) -> None:
+    left_mm, right_mm = HEADER_COLUMNS_MM
+    table = _table(document, HEADER_COLUMNS_MM)
+    left, right = table.rows[0].cells
+    _paragraph(left, header["parent_body"], size=13, reuse_first=True)
+    _paragraph(left, header["issuing_body"], size=13, bold=True)
+    _rule(left, width_mm=22, column_mm=left_mm)
+    _paragraph(left, header["number_line"], size=13, space_before=6)
+    _paragraph(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True, reuse_first=True)
+    _paragraph(right, "Độc lập - Tự do - Hạnh phúc", size=13, bold=True)
+    _rule(right, width_mm=60, column_mm=right_mm)
+    _paragraph(right, header["place_date"], size=14, italic=True, space_before=6)
+
+    _paragraph(document, header["document_type"], size=14, bold=True, space_before=18)
+    _paragraph(document, header["summary"], size=14, bold=True)
+    _rule(document, width_mm=35, column_mm=TEXT_WIDTH_MM)
+    if header.get("addressee"):
+        _paragraph(document, f"Kính gửi: {header['addressee']}", size=14, space_before=12)
+    _paragraph(document, "", space_after=6)
+
+
+def _body(document: DocxDocument, snapshot: dict[str, Any]) -> None:
+    indent = Cm(1.27)
+    justify = WD_ALIGN_PARAGRAPH.JUSTIFY
+    for block in snapshot["blocks"]:
+        kind = block["kind"]
+        if kind == "heading":
+            _paragraph(
+                document,
+                block["text"],
+                bold=True,
+                align=justify,
+                first_line_indent=indent,
+                space_before=6 if block["level"] == 1 else 0,
+                space_after=6,
+            )
+        elif kind == "chart":
+            rows = snapshot["figures"]["by_unit"]
+            if not rows:
+                continue
+            picture = _paragraph(document, space_before=6)
+            picture.add_run().add_picture(
+                io.BytesIO(completion_by_unit_png(rows)), width=Mm(150)
+            )
+            _paragraph(document, block["text"], size=12, italic=True, space_after=6)
+        else:
+            _paragraph(
+                document, block["text"], align=justify, first_line_indent=indent, space_after=6
+            )
+
+
+def _signature(document: DocxDocument, snapshot: dict[str, Any]) -> None:
+    _paragraph(document, "", space_after=0)
+    table = _table(document, SIGNATURE_COLUMNS_MM)
+    left, right = table.rows[0].cells
+    left_align = WD_ALIGN_PARAGRAPH.LEFT
+    _paragraph(left, "Nơi nhận:", size=12, bold=True, italic=True, align=left_align,
+               reuse_first=True)
+    recipients = snapshot["recipients"]
+    for index, name in enumerate(recipients):
+        end = "." if index == len(recipients) - 1 else ";"
+        _paragraph(left, f"- {name}{end}", size=11, align=left_align)
+    signature = snapshot["signature"]
+    first = True
+    for line in (signature["authority"], signature["deputy"], signature["title"]):
+        if line:
+            _paragraph(right, line.upper(), size=14, bold=True, reuse_first=first)
+            first = False
+    for _ in range(4):
+        _paragraph(right, "")
+    if signature["name"]:
+        _paragraph(right, signature["name"], size=14, bold=True)
+
+
+def _core_properties(document: DocxDocument, snapshot: dict[str, Any]) -> None:
+    day = date.fromisoformat(snapshot["report"]["document_date"])
+    stamp = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    properties = document.core_properties
+    properties.author = snapshot["unit"]["name"]
+    properties.last_modified_by = "nhiemvu"
+    properties.title = snapshot["header"]["summary"][:250]
+    properties.subject = snapshot["header"]["number_line"]
+    properties.created = properties.modified = properties.last_printed = stamp
+    properties.revision = 1
+
+
+def render_docx(snapshot: dict[str, Any]) -> bytes:
+    """The DOCX of a report snapshot; the same snapshot gives the same bytes."""
+    document = new_document()
+    _setup(document)
+    _add_page_number_header(document)
+    _header(document, snapshot["header"])
+    _body(document, snapshot)
+    _signature(document, snapshot)
+    _core_properties(document, snapshot)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return normalise_zip(buffer.getvalue())
+
+
+def docx_text(data: bytes) -> str:
+    """Every paragraph of a DOCX (body and tables, in document order), one per line."""
+    document = new_document(io.BytesIO(data))
+    lines: list[str] = []
+    body = document.element.body
+    for child in body.iterchildren():
+        if child.tag == qn("w:p"):
+            lines.append(Paragraph(child, document).text)
+        elif child.tag == qn("w:tbl"):
+            for paragraph_element in child.iter(qn("w:p")):
+                lines.append(Paragraph(paragraph_element, document).text)
+    return "\n".join(lines)

@@ -1,0 +1,54 @@
+"""The report as Markdown (for review on screen and in the web pages)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _escape(text: str) -> str:
+    """Keep "- …" and "1. …" lines of the office's text as plain text, not Markdown lists."""
+    if text.startswith(("- ", "+ ", "* ")):
+        return "\\" + text
+    head, dot, _ = text.partition(". ")
+    if dot and head.isdigit():
+        return text.replace(". ", "\\. ", 1)
+    return text
+
+
+def render_markdown(snapshot: dict[str, Any]) -> str:
+    header = snapshot["header"]
+    lines = [
+        "| | |",
+        "|:---:|:---:|",
+        f"| {header['parent_body']} | **CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM** |",
+        f"| **{header['issuing_body']}** | **Độc lập - Tự do - Hạnh phúc** |",
+        f"| {header['number_line']} | *{header['place_date']}* |",
+        "",
+        f"## {header['document_type']}",
+        "",
+        f"**{header['summary']}**",
+        "",
+    ]
+    if header.get("addressee"):
+        lines += [f"Kính gửi: {header['addressee']}", ""]
+    for block in snapshot["blocks"]:
+        if block["kind"] == "heading":
+            marks = "###" if block["level"] == 1 else "####"
+            lines += [f"{marks} {block['text']}", ""]
+        elif block["kind"] == "chart":
+            lines += [f"*{block['text']}: xem bản DOCX và phụ lục XLSX.*", ""]
+        else:
+            lines += [_escape(block["text"]), ""]
+    lines += ["**_Nơi nhận:_**", ""]
+    recipients = snapshot["recipients"]
+    for index, name in enumerate(recipients):
+        lines.append(f"- {name}{'.' if index == len(recipients) - 1 else ';'}")
+    lines.append("")
+    signature = snapshot["signature"]
+    for line in (signature["authority"], signature["deputy"], signature["title"]):
+        if line:
+            lines += [f"**{line.upper()}**  "]
+    lines += ["", "*(Đã ký)*" if snapshot["report"]["state"] == "issued" else "", ""]
+    if signature["name"]:
+        lines += [f"**{signature['name']}**", ""]
+    return "\n".join(lines)

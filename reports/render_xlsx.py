@@ -1,0 +1,140 @@
+"""The numbers annex (biểu mẫu số liệu) as XLSX: figures by unit, by plan section, by issuer,
+indicators, the overdue list and the extended tasks. Deterministic for a given snapshot."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import UTC, date, datetime
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from reports.archive import normalise_zip
+from tracking.status import CATEGORY_LABELS, OFFICIAL_CATEGORIES
+
+BOLD = Font(name="Times New Roman", bold=True)
+PLAIN = Font(name="Times New Roman")
+COUNT_HEADERS = [CATEGORY_LABELS[c] for c in OFFICIAL_CATEGORIES]
+
+
+def _counts(row: dict[str, Any]) -> list[Any]:
+    return [
+        row["total"],
+        *[row["counts"][c.value] for c in OFFICIAL_CATEGORIES],
+        row["completion_rate"],
+    ]
+
+
+def _sheet(
+    workbook: Workbook, title: str, caption: str, headers: list[str], rows: list[list[Any]]
+) -> Worksheet:
+    sheet = workbook.create_sheet(title)
+    sheet.append([caption])
+    sheet["A1"].font = Font(name="Times New Roman", bold=True, size=13)
+    sheet.append([])
+    sheet.append(headers)
+    for cell in sheet[3]:
+        cell.font = BOLD
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    for row in rows:
+        sheet.append(row)
+    for row_cells in sheet.iter_rows(min_row=4):
+        for cell in row_cells:
+            cell.font = PLAIN
+            if isinstance(cell.value, float) and headers[cell.column - 1].startswith("Tỷ lệ"):
+                cell.number_format = "0.0%"
+            elif isinstance(cell.value, date):
+                cell.number_format = "DD/MM/YYYY"
+    for index, header in enumerate(headers, start=1):
+        width = 12 if len(header) < 12 else min(len(header), 60)
+        if header in ("Nhiệm vụ", "Đơn vị", "Nội dung", "Chỉ tiêu"):
+            width = 60
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A4"
+    return sheet
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def render_xlsx(snapshot: dict[str, Any]) -> bytes:
+    figures = snapshot["figures"]
+    as_of = date.fromisoformat(snapshot["report"]["figures_as_of"])
+    suffix = f"{snapshot['header']['number_line']} – số liệu đến ngày {as_of:%d/%m/%Y}"
+    workbook = Workbook()
+    workbook.remove(workbook.worksheets[0])
+    count_headers = ["Tổng số", *COUNT_HEADERS, "Tỷ lệ hoàn thành"]
+    _sheet(
+        workbook,
+        "Theo đơn vị",
+        f"Biểu 01. Kết quả thực hiện nhiệm vụ theo đơn vị chủ trì ({suffix})",
+        ["Mã", "Đơn vị", *count_headers],
+        [[r["code"], r["name"], *_counts(r)] for r in figures["by_unit"]],
+    )
+    _sheet(
+        workbook,
+        "Theo nội dung",
+        f"Biểu 02. Kết quả theo kế hoạch và nội dung ({suffix})",
+        ["Mục", "Nội dung", *count_headers],
+        [
+            [r["ordinal"], r["section_title"] or r["plan_title"] or "(không thuộc kế hoạch)",
+             *_counts(r)]
+            for r in figures["by_section"]
+        ],
+    )
+    _sheet(
+        workbook,
+        "Theo cơ quan giao",
+        f"Biểu 03. Kết quả theo cơ quan giao nhiệm vụ ({suffix})",
+        ["Cơ quan giao", *count_headers],
+        [[r["name"], *_counts(r)] for r in figures["by_issuer"]],
+    )
+    _sheet(
+        workbook,
+        "Quá hạn",
+        f"Biểu 04. Nhiệm vụ quá hạn ({suffix})",
+        ["STT", "Nhiệm vụ", "Đơn vị chủ trì", "Ngày giao", "Hạn xử lý", "Số ngày làm việc quá hạn"],
+        [
+            [i, t["title"], t["lead_unit"], _day(t["assigned_on"]), _day(t["due_on"]),
+             t["working_days_overdue"]]
+            for i, t in enumerate(figures["overdue"], start=1)
+        ],
+    )
+    _sheet(
+        workbook,
+        "Gia hạn",
+        f"Biểu 05. Nhiệm vụ được gia hạn ({suffix})",
+        ["STT", "Nhiệm vụ", "Đơn vị chủ trì", "Hạn ban đầu", "Hạn sau gia hạn", "Số lần gia hạn"],
+        [
+            [i, t["title"], t["lead_unit"], _day(t["original_due_on"]), _day(t["due_on"]),
+             t["extensions"]]
+            for i, t in enumerate(figures["extended"], start=1)
+        ],
+    )
+    _sheet(
+        workbook,
+        "Chỉ tiêu",
+        f"Biểu 06. Chỉ tiêu ({suffix})",
+        ["Mã", "Chỉ tiêu", "Đơn vị tính", "Chỉ tiêu kế hoạch", "Kết quả", "Số đơn vị báo cáo"],
+        [
+            [i["code"], i["name"], i["unit_of_measure"], i["target"], i["value"],
+             i["units_reporting"]]
+            for i in snapshot["indicators"]
+        ],
+    )
+    day = date.fromisoformat(snapshot["report"]["document_date"])
+    stamp = datetime(day.year, day.month, day.day, tzinfo=UTC).replace(tzinfo=None)
+    workbook.properties.creator = snapshot["unit"]["name"]
+    workbook.properties.title = snapshot["header"]["summary"][:250]
+    workbook.properties.created = workbook.properties.modified = stamp
+    buffer = io.BytesIO()
+    # ExcelWriter directly: openpyxl's save_workbook stamps "modified" with the current time.
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(workbook, archive).write_data()
+    return normalise_zip(buffer.getvalue())
