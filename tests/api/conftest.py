@@ -1,0 +1,162 @@
+"""The API against a real database: one world (units, users, tokens) per module and backend.
+
+Each module gets its own migrated database (a copied SQLite file, or the session's PostgreSQL
+database truncated once), an app built against that engine, and a TestClient.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session
+
+from api.app import create_app
+from api.auth import create_access_token, hash_password
+from models import AuditEvent, Role, Unit, UnitKind, User
+from models.db import make_engine
+from settings import Environment, Settings
+from tests.conftest import _truncate_all
+from tracking import clock
+from tracking import tasks as tasks_service
+from tracking import units as units_service
+from tracking.audit import Actor
+from tracking.deadlines import DeadlineRule
+
+TEST_SECRET = "kiem-thu-khoa-bi-mat-du-dai-32-ky-tu-tro-len"
+ROLES = (Role.LEADER, Role.OFFICER, Role.VIEWER, Role.ADMIN)
+SETUP = Actor(name="test-setup")
+PASSWORD = "mat-khau-dang-nhap-2025"
+
+
+@dataclass
+class World:
+    """Units: root > {issuer > issuer_child, lead > lead_child, coord, other}."""
+
+    engine: Engine
+    client: TestClient
+    settings: Settings
+    units: dict[str, Unit] = field(default_factory=dict)
+    users: dict[tuple[str, Role], User] = field(default_factory=dict)
+    tokens: dict[tuple[str, Role], str] = field(default_factory=dict)
+    counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def headers(self, unit: str, role: Role) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[(unit, role)]}"}
+
+    def unit_id(self, key: str) -> int:
+        return self.units[key].id or 0
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def next(self) -> int:
+        return next(self.counter)
+
+    def audit_count(self) -> int:
+        with self.session() as session:
+            return session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+
+    def new_task(self, **overrides: object) -> int:
+        """An open task issued by `issuer`, led by `lead`, with `coord` coordinating."""
+        today = clock.today()
+        arguments: dict[str, object] = {
+            "title": f"Nhiệm vụ kiểm thử số {self.next()}",
+            "issuer_unit_id": self.unit_id("issuer"),
+            "lead_unit_id": self.unit_id("lead"),
+            "coordinating_unit_ids": [self.unit_id("coord")],
+            "deadline": DeadlineRule.fixed(today + timedelta(days=30)),
+            "assigned_on": today - timedelta(days=20),
+        }
+        arguments.update(overrides)
+        with self.session() as session:
+            task = tasks_service.assign(session=session, actor=SETUP, **arguments)  # type: ignore[arg-type]
+            session.commit()
+            return task.id or 0
+
+
+UNIT_TREE = (
+    ("root", None, UnitKind.PROVINCE, "UBND tỉnh Quảng Ngãi"),
+    ("issuer", "root", UnitKind.OFFICE, "Văn phòng UBND tỉnh"),
+    ("issuer_child", "issuer", UnitKind.OFFICE, "Phòng Tổng hợp, Văn phòng UBND tỉnh"),
+    ("lead", "root", UnitKind.DEPARTMENT, "Sở Nội vụ"),
+    ("lead_child", "lead", UnitKind.OFFICE, "Phòng Cải cách hành chính, Sở Nội vụ"),
+    ("coord", "root", UnitKind.DEPARTMENT, "Sở Tài chính"),
+    ("other", "root", UnitKind.DEPARTMENT, "Sở Y tế"),
+)
+
+
+def build_world(engine: Engine, settings: Settings) -> World:
+    app = create_app(settings=settings, engine=engine)
+    world = World(engine=engine, client=TestClient(app), settings=settings)
+    with world.session() as session:
+        for key, parent, kind, name in UNIT_TREE:
+            world.units[key] = units_service.create(
+                session=session,
+                actor=SETUP,
+                code=key.upper().replace("_", "-"),
+                name=name,
+                kind=kind,
+                parent=world.units[parent] if parent else None,
+            )
+        for key, unit in world.units.items():
+            for role in ROLES:
+                world.users[(key, role)] = units_service.create_user(
+                    session=session,
+                    actor=SETUP,
+                    username=f"{key}.{role.value}",
+                    full_name=f"{role.value} {unit.name}",
+                    unit=unit,
+                    role=role,
+                )
+        # One user who can log in with a password (hashing every user would be slow).
+        world.users[("lead", Role.OFFICER)].password_hash = hash_password(PASSWORD)
+        session.commit()
+    for key, user in world.users.items():
+        world.tokens[key], _ = create_access_token(user=user, settings=settings)
+    return world
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def module_db_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    if request.param == "sqlite":
+        database = Path(tmp_path_factory.mktemp("api")) / "nhiemvu.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), database)
+        return f"sqlite:///{database}"
+    url: str = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    _truncate_all(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="module")
+def world(module_db_url: str) -> Iterator[World]:
+    settings = Settings(
+        environment=Environment.TEST, secret_key=TEST_SECRET, database_url=module_db_url
+    )
+    engine = make_engine(module_db_url)
+    built = build_world(engine, settings)
+    yield built
+    built.client.close()
+    engine.dispose()
+
+
+def today_iso(offset_days: int = 0) -> str:
+    return (clock.today() + timedelta(days=offset_days)).isoformat()
+
+
+def far_day(world: World) -> date:
+    """A distinct day for calendar tests (far from any real decision)."""
+    return date(2040, 1, 1) + timedelta(days=world.next())
