@@ -37,7 +37,7 @@ def _make_msgid(idstring: str | None = None, domain: str | None = None) -> str:
     return stable if stable else _original_make_msgid(idstring=idstring, domain=domain)
 
 
-_apprise_email.make_msgid = _make_msgid  # type: ignore[attr-defined]
+_apprise_email.make_msgid = _make_msgid
 
 
 @contextlib.contextmanager
@@ -115,7 +115,8 @@ def mask(url: str) -> str:
 def kind_of(url: str) -> ChannelKind:
     if email_address(url) is not None:
         return ChannelKind.EMAIL
-    schema = (_SCHEMA.match(url) or [None, ""])[1].lower()  # type: ignore[index]
+    match = _SCHEMA.match(url)
+    schema = match.group(1).lower() if match else ""
     if schema in ("mailto", "mailtos"):
         return ChannelKind.EMAIL
     if schema == "zalo":

@@ -95,7 +95,9 @@ def send_one(*, channel_url: str, subject: str, body: str, key: str | None = Non
         return SendOutcome(False, "Địa chỉ kênh không hợp lệ: " + channels.mask(channel_url),
                            permanent=True)
     with channels.stable_message_id(message_id_for(key) if key else None):
-        result = sender.notify(body=body, title=subject)
+        # Bodies are plain text; without saying so Apprise takes them as HTML for email
+        # and collapses the line breaks of the text part.
+        result = sender.notify(body=body, title=subject, body_format=apprise.NotifyFormat.TEXT)
     if result:
         return SendOutcome(True)
     reasons = [entry.message for entry in result.logs()
@@ -107,7 +109,7 @@ def _due_clause(now: datetime):  # type: ignore[no-untyped-def]
     return or_(
         and_(col(Notification.state).in_(RETRYABLE), col(Notification.next_attempt_at) <= now),
         # A worker that died holding a lease: the row is taken over once the lease expires.
-        and_(Notification.state == NotificationState.SENDING,
+        and_(col(Notification.state) == NotificationState.SENDING,
              col(Notification.lease_expires_at) < now),
     )
 
@@ -136,7 +138,7 @@ def claim(*, engine: Engine, owner: str, limit: int, now: datetime | None = None
         claimed = []
         for notification_id in candidates:
             done = session.execute(update(Notification).where(
-                Notification.id == notification_id, _due_clause(now)).values(**values))
+                col(Notification.id) == notification_id, _due_clause(now)).values(**values))
             if done.rowcount == 1:  # type: ignore[attr-defined]
                 claimed.append(notification_id)
         session.commit()
@@ -203,8 +205,8 @@ def _alert_admins(session: Session, row: Notification) -> None:
 
 
 def _mine(notification_id: int, owner: str):  # type: ignore[no-untyped-def]
-    return and_(Notification.id == notification_id, Notification.lease_owner == owner,
-                Notification.state == NotificationState.SENDING)
+    return and_(col(Notification.id) == notification_id, col(Notification.lease_owner) == owner,
+                col(Notification.state) == NotificationState.SENDING)
 
 
 def process(*, engine: Engine, notification_id: int, owner: str, result: DeliverResult) -> None:
@@ -226,9 +228,10 @@ def process(*, engine: Engine, notification_id: int, owner: str, result: Deliver
             return
         # Count the attempt and renew the lease right before sending, still conditional on
         # holding it: a worker that lost its lease must not send.
+        attempts = row.attempts + 1
+        subject, body, url, key = row.subject, row.body, row.channel_url, row.key
         renewed = session.execute(update(Notification).where(_mine(notification_id, owner))
-                                  .values(attempts=Notification.attempts + 1,
-                                          subject=row.subject, body=row.body,
+                                  .values(attempts=attempts, subject=subject, body=body,
                                           lease_expires_at=now + timedelta(
                                               seconds=settings.notify_lease_seconds),
                                           updated_at=now))
@@ -236,8 +239,6 @@ def process(*, engine: Engine, notification_id: int, owner: str, result: Deliver
         if renewed.rowcount != 1:  # type: ignore[attr-defined]
             result.lost_lease += 1
             return
-        attempts = row.attempts + 1
-        subject, body, url, key = row.subject, row.body, row.channel_url, row.key
 
     outcome = send_one(channel_url=url, subject=subject, body=body, key=key)
 

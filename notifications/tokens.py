@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Engine, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import ZaloToken
 from models.types import utc_now
@@ -38,7 +38,7 @@ class DbTokenStore:
         replaced uses the new one instead of refreshing again.
         """
         with Session(self.engine) as session:
-            locked = session.execute(update(ZaloToken).where(ZaloToken.oa_id == oa_id)
+            locked = session.execute(update(ZaloToken).where(col(ZaloToken.oa_id) == oa_id)
                                      .values(version=ZaloToken.version))
             if not locked.rowcount:  # type: ignore[attr-defined]
                 session.rollback()

@@ -112,7 +112,7 @@ def normalise_phone(value: str) -> str | None:
 class _ZaloBase(NotifyBase):
     """Shared by both plugins: token handling and one JSON POST with Zalo's error rules."""
 
-    service_url = "https://developers.zalo.me/"
+    service_url = "https://developers.zalo.me/"  # type: ignore[assignment]
     # Apprise's default of 5.5 s between requests is for free public services; an Official
     # Account allows far more. A small pause still keeps a split message from hammering.
     request_rate_per_sec = 0.2
@@ -219,13 +219,13 @@ class _ZaloBase(NotifyBase):
 class NotifyZalo(_ZaloBase):
     """A text message from the Official Account to its followers (by OA user id)."""
 
-    service_name = "Zalo Official Account"
-    protocol = "zalo"
-    secure_protocol = "zalo"
-    setup_url = "https://developers.zalo.me/docs/official-account/"
+    service_name = "Zalo Official Account"  # type: ignore[assignment]
+    protocol = "zalo"  # type: ignore[assignment]
+    secure_protocol = "zalo"  # type: ignore[assignment]
+    setup_url = "https://developers.zalo.me/docs/official-account/"  # type: ignore[assignment]
     body_maxlen = 2000  # Zalo's limit for a text message
 
-    templates = ("{schema}://{oa_id}/{targets}", "{schema}://{access_token}@{oa_id}/{targets}")
+    templates = ("{schema}://{oa_id}/{targets}", "{schema}://{access_token}@{oa_id}/{targets}")  # type: ignore[assignment]
     template_tokens = dict(
         NotifyBase.template_tokens,
         **{
@@ -278,7 +278,7 @@ class NotifyZalo(_ZaloBase):
         return not has_error
 
     @property
-    def url_identifier(self) -> tuple[str, ...]:
+    def url_identifier(self) -> tuple[str, ...]:  # type: ignore[override]
         return (self.secure_protocol, self.oa_id, self.base)
 
     def url(self, privacy: bool = False, *args: Any, **kwargs: Any) -> str:
@@ -296,7 +296,7 @@ class NotifyZalo(_ZaloBase):
         return max(1, len(self.targets))
 
     @staticmethod
-    def parse_url(url: str) -> dict[str, Any] | None:
+    def parse_url(url: str) -> dict[str, Any] | None:  # type: ignore[override]
         results = NotifyBase.parse_url(url, verify_host=False)
         if not results:
             return results
@@ -318,13 +318,13 @@ class NotifyZalo(_ZaloBase):
 class NotifyZNS(_ZaloBase):
     """A Zalo Notification Service template message to a phone number (paid, pre-approved)."""
 
-    service_name = "Zalo ZNS"
-    protocol = "zns"
-    secure_protocol = "zns"
-    setup_url = "https://developers.zalo.me/docs/zalo-notification-service/"
+    service_name = "Zalo ZNS"  # type: ignore[assignment]
+    protocol = "zns"  # type: ignore[assignment]
+    secure_protocol = "zns"  # type: ignore[assignment]
+    setup_url = "https://developers.zalo.me/docs/zalo-notification-service/"  # type: ignore[assignment]
     body_maxlen = 400  # a template parameter holds a few hundred characters
 
-    templates = ("{schema}://{oa_id}/{targets}", "{schema}://{access_token}@{oa_id}/{targets}")
+    templates = ("{schema}://{oa_id}/{targets}", "{schema}://{access_token}@{oa_id}/{targets}")  # type: ignore[assignment]
     template_tokens = dict(
         NotifyBase.template_tokens,
         **{
@@ -395,7 +395,7 @@ class NotifyZNS(_ZaloBase):
         return not has_error
 
     @property
-    def url_identifier(self) -> tuple[str, ...]:
+    def url_identifier(self) -> tuple[str, ...]:  # type: ignore[override]
         return (self.secure_protocol, self.oa_id, self.base, self.template_id)
 
     def url(self, privacy: bool = False, *args: Any, **kwargs: Any) -> str:
@@ -417,7 +417,7 @@ class NotifyZNS(_ZaloBase):
         return max(1, len(self.targets))
 
     @staticmethod
-    def parse_url(url: str) -> dict[str, Any] | None:
+    def parse_url(url: str) -> dict[str, Any] | None:  # type: ignore[override]
         results = NotifyBase.parse_url(url, verify_host=False)
         if not results:
             return results

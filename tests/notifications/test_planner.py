@@ -138,7 +138,7 @@ def test_index_window_reads_only_tasks_in_the_window(engine: Engine, world: Worl
 
 def test_stale_items_are_not_sent(engine: Engine, world: World) -> None:
     """Completed/extended before sending: the digest shrinks or is skipped."""
-    from notifications.delivery import claim, process, DeliverResult
+    from notifications.delivery import DeliverResult, claim, process
     with Session(engine) as session:
         plan_reminders(session=session, as_of=AS_OF)
         session.commit()
