@@ -35,6 +35,9 @@ class Obligation(SQLModel, table=True):
     issuer_unit_id: int = Field(foreign_key="unit.id", index=True)  # who requires the report
     lead_unit_id: int = Field(foreign_key="unit.id", index=True)  # who must send it
     recipient: str = Field(default="", max_length=500)  # "Sở Thông tin và Truyền thông"
+    # The sending body's code in the report's number ("UBND" in "555/BC-UBND"); "" = the one
+    # of the unit's latest registered document.
+    report_issuer_code: str = Field(default="", max_length=40)
     plan_id: int | None = Field(default=None, foreign_key="plan.id")
     source_document_id: int | None = Field(default=None, foreign_key="document.id")
     send_deadline_working_days: int | None = None

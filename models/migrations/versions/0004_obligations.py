@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("issuer_unit_id", sa.Integer(), nullable=False),
         sa.Column("lead_unit_id", sa.Integer(), nullable=False),
         sa.Column("recipient", sa.String(length=500), nullable=False),
+        sa.Column("report_issuer_code", sa.String(length=40), nullable=False),
         sa.Column("plan_id", sa.Integer(), nullable=True),
         sa.Column("source_document_id", sa.Integer(), nullable=True),
         sa.Column("send_deadline_working_days", sa.Integer(), nullable=True),

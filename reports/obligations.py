@@ -1,0 +1,622 @@
+"""Recurring duties (obligations): each period of a report kind becomes one task, and once the
+period's cut-off has passed, one draft report with a notice to the responsible office.
+
+The periods come from the report kind's rule (reports.periods, NĐ 09/2019 Điều 12) and the
+working calendar. Both steps are idempotent: a task carries (obligation_id, occurrence_key)
+under a unique index, and a drafted report is recorded in ObligationDraft, whose primary key is
+the same pair; a second run, a catch-up run or a concurrent run adds nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from models import (
+    ContactChannel,
+    Notification,
+    NotificationState,
+    Obligation,
+    ObligationDraft,
+    Role,
+    Task,
+    Unit,
+    UnitKind,
+    User,
+)
+from models.types import utc_now
+from reports import service as report_service
+from reports.periods import Period, PeriodRule, get_report_type, periods_of_year
+from settings import get_settings
+from tracking import clock
+from tracking import documents as documents_service
+from tracking import plans as plans_service
+from tracking import tasks as tasks_service
+from tracking import units as units_service
+from tracking.audit import SYSTEM, Actor, record, snapshot
+from tracking.calendar import WorkCalendar, load_calendar
+from tracking.deadlines import DeadlineRule
+from tracking.errors import Conflict, InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
+
+TITLE_MAX = 1000
+# The outbox kind of the notice "the draft report is ready" (a plain string column).
+REPORT_READY_KIND = "report_ready"
+
+
+# --- defining duties ----------------------------------------------------------------------
+
+
+def get(*, session: Session, obligation_id: int) -> Obligation:
+    obligation = session.get(Obligation, obligation_id)
+    if obligation is None:
+        raise NotFound(
+            "obligation.not_found",
+            f"Không tìm thấy nghĩa vụ báo cáo #{obligation_id}",
+            field="obligation_id",
+        )
+    return obligation
+
+
+def list_obligations(
+    *, session: Session, lead_unit_id: int | None = None, active_only: bool = False
+) -> list[Obligation]:
+    statement = select(Obligation)
+    if lead_unit_id is not None:
+        statement = statement.where(Obligation.lead_unit_id == lead_unit_id)
+    if active_only:
+        statement = statement.where(col(Obligation.active).is_(True))
+    return list(session.exec(statement.order_by(col(Obligation.id))).all())
+
+
+def _check_send_days(value: int | None) -> None:
+    if value is not None and not 1 <= value <= 60:
+        raise InvalidInput(
+            "obligation.send_deadline_invalid",
+            "Hạn gửi báo cáo phải từ 01 đến 60 ngày làm việc sau ngày chốt số liệu",
+            field="send_deadline_working_days",
+        )
+
+
+def create(
+    *,
+    session: Session,
+    actor: Actor,
+    title: str,
+    report_kind: str,
+    issuer_unit_id: int,
+    lead_unit_id: int,
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    recipient: str = "",
+    send_deadline_working_days: int | None = None,
+    plan_id: int | None = None,
+    source_document_id: int | None = None,
+    report_issuer_code: str = "",
+    draft_report: bool = True,
+    note: str = "",
+) -> Obligation:
+    """Define a duty: `lead_unit_id` sends a report of `report_kind` every period, to
+    `recipient`, as required by `issuer_unit_id` (and, when given, by a plan or a document)."""
+    title = " ".join(title.split())
+    if not title:
+        raise InvalidInput(
+            "obligation.title_required", "Tên nghĩa vụ báo cáo không được để trống", field="title"
+        )
+    if len(title) > TITLE_MAX:
+        raise InvalidInput(
+            "obligation.title_too_long",
+            f"Tên nghĩa vụ báo cáo dài quá {TITLE_MAX} ký tự",
+            field="title",
+        )
+    get_report_type(session=session, kind=report_kind)
+    units_service.get(session=session, unit_id=issuer_unit_id)
+    units_service.get(session=session, unit_id=lead_unit_id)
+    if plan_id is not None:
+        plans_service.get(session=session, plan_id=plan_id)
+    if source_document_id is not None:
+        documents_service.get(session=session, document_id=source_document_id)
+    _check_send_days(send_deadline_working_days)
+    starts_on = starts_on or clock.today()
+    if ends_on is not None and ends_on < starts_on:
+        raise InvalidInput(
+            "obligation.ends_before_start",
+            "Ngày kết thúc không được trước ngày bắt đầu",
+            field="ends_on",
+        )
+    issuer_code = report_issuer_code.strip()
+    if len(issuer_code) > 40 or "/" in issuer_code:
+        raise InvalidInput(
+            "obligation.issuer_code_invalid",
+            "Chữ viết tắt tên cơ quan ban hành tối đa 40 ký tự, không có dấu «/»",
+            field="report_issuer_code",
+        )
+    duplicate = session.exec(
+        select(Obligation.id).where(
+            Obligation.lead_unit_id == lead_unit_id,
+            Obligation.report_kind == report_kind,
+            Obligation.title == title,
+        )
+    ).first()
+    if duplicate is not None:
+        raise Conflict(
+            "obligation.duplicate",
+            f"Đơn vị đã có nghĩa vụ báo cáo này (#{duplicate})",
+            field="title",
+        )
+    obligation = Obligation(
+        title=title,
+        report_kind=report_kind,
+        issuer_unit_id=issuer_unit_id,
+        lead_unit_id=lead_unit_id,
+        recipient=recipient.strip()[:500],
+        report_issuer_code=issuer_code,
+        plan_id=plan_id,
+        source_document_id=source_document_id,
+        send_deadline_working_days=send_deadline_working_days,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        draft_report=draft_report,
+        note=note.strip()[:2000],
+    )
+    session.add(obligation)
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="obligation.create",
+        entity="obligation",
+        entity_id=obligation.id,
+        after=snapshot(obligation),
+    )
+    return obligation
+
+
+def set_active(
+    *,
+    session: Session,
+    actor: Actor,
+    obligation_id: int,
+    expected_version: int,
+    active: bool,
+    ends_on: date | None = None,
+) -> Obligation:
+    """Stop (or resume) a duty; tasks already created keep their own history."""
+    obligation = get(session=session, obligation_id=obligation_id)
+    if obligation.version != expected_version:
+        raise Conflict(
+            "obligation.stale_version",
+            "Nghĩa vụ báo cáo đã được người khác cập nhật; hãy tải lại rồi thử lại",
+            field="version",
+        )
+    if ends_on is not None and ends_on < obligation.starts_on:
+        raise InvalidInput(
+            "obligation.ends_before_start",
+            "Ngày kết thúc không được trước ngày bắt đầu",
+            field="ends_on",
+        )
+    before = snapshot(obligation, ("active", "ends_on", "version"))
+    obligation.active = active
+    if ends_on is not None:
+        obligation.ends_on = ends_on
+    obligation.version += 1
+    obligation.updated_at = utc_now()
+    session.add(obligation)
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="obligation.set_active",
+        entity="obligation",
+        entity_id=obligation.id,
+        before=before,
+        after=snapshot(obligation, tuple(before)),
+    )
+    return obligation
+
+
+# --- occurrences --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One period of a duty: the task to create, due `due_on`."""
+
+    obligation_id: int
+    key: str  # the period's code: "2026", "2026-Q1", "2026-M03"
+    period: Period
+    assigned_on: date
+    due_on: date
+
+
+def occurrences(
+    *, obligation: Obligation, rule: PeriodRule, calendar: WorkCalendar, as_of: date
+) -> list[Occurrence]:
+    """The periods of the duty that have begun by `as_of` and fall within its validity.
+
+    Looks one year back at most: a stop of the service longer than that is not caught up.
+    """
+    days = obligation.send_deadline_working_days or rule.send_deadline_working_days
+    result = []
+    for year in range(as_of.year - 1, as_of.year + 2):
+        for period in periods_of_year(rule, year, calendar):
+            if period.start > as_of or period.start > (obligation.ends_on or period.start):
+                continue
+            due_on = calendar.add_working_days(period.end, days)
+            if due_on < obligation.starts_on:
+                continue
+            result.append(
+                Occurrence(
+                    obligation_id=obligation.id or 0,
+                    key=period.code,
+                    period=period,
+                    assigned_on=max(period.start, obligation.starts_on),
+                    due_on=due_on,
+                )
+            )
+    return sorted(result, key=lambda o: (o.period.start, o.key))
+
+
+@dataclass
+class OccurrenceRun:
+    as_of: date
+    created: list[dict[str, Any]] = field(default_factory=list)  # obligation, key, task, due
+    already: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {"as_of": self.as_of.isoformat(), "created": self.created, "already": self.already}
+
+
+def _due_obligations(session: Session, as_of: date, *, drafting: bool) -> list[Obligation]:
+    statement = select(Obligation).where(
+        col(Obligation.active).is_(True), col(Obligation.starts_on) <= as_of
+    )
+    if drafting:
+        statement = statement.where(col(Obligation.draft_report).is_(True))
+    return list(session.exec(statement.order_by(col(Obligation.id))).all())
+
+
+def _rules(session: Session, kinds: Iterable[str]) -> dict[str, PeriodRule]:
+    rules = {}
+    for kind in set(kinds):
+        try:
+            rules[kind] = PeriodRule.of(get_report_type(session=session, kind=kind))
+        except NotFound:
+            log.warning("report kind %s is inactive or gone; its duties are skipped", kind)
+    return rules
+
+
+def _existing_keys(session: Session, obligation_ids: list[int]) -> set[tuple[int, str]]:
+    if not obligation_ids:
+        return set()
+    rows = session.exec(
+        select(Task.obligation_id, Task.occurrence_key).where(
+            col(Task.obligation_id).in_(obligation_ids)
+        )
+    ).all()
+    return {(int(o), str(k)) for o, k in rows if o is not None and k is not None}
+
+
+def _not_in_future(as_of: date) -> None:
+    if as_of > clock.today():
+        raise InvalidInput(
+            "obligation.as_of_in_future", "Ngày xét không được sau hôm nay", field="as_of"
+        )
+
+
+def occurrence_title(obligation: Obligation, period: Period) -> str:
+    return f"{obligation.title} {period.name}"[:4000]
+
+
+def create_due_occurrences(
+    *, session: Session, as_of: date, actor: Actor = SYSTEM
+) -> OccurrenceRun:
+    """Create the task of every occurrence begun by `as_of` that has none yet.
+
+    Flushes; the caller commits. A concurrent run that created the same occurrence first
+    makes this one skip it (the unique index on task (obligation_id, occurrence_key)).
+    """
+    _not_in_future(as_of)
+    run = OccurrenceRun(as_of=as_of)
+    obligations = _due_obligations(session, as_of, drafting=False)
+    rules = _rules(session, (o.report_kind for o in obligations))
+    calendar = load_calendar(session)
+    existing = _existing_keys(session, [o.id or 0 for o in obligations])
+    for obligation in obligations:
+        rule = rules.get(obligation.report_kind)
+        if rule is None:
+            continue
+        for occurrence in occurrences(
+            obligation=obligation, rule=rule, calendar=calendar, as_of=as_of
+        ):
+            if (occurrence.obligation_id, occurrence.key) in existing:
+                run.already += 1
+                continue
+            task = _create_task(session, actor, obligation, occurrence)
+            if task is None:
+                run.already += 1
+                continue
+            run.created.append(
+                {
+                    "obligation_id": occurrence.obligation_id,
+                    "occurrence_key": occurrence.key,
+                    "task_id": task.id,
+                    "due_on": occurrence.due_on.isoformat(),
+                }
+            )
+    return run
+
+
+def _create_task(
+    session: Session, actor: Actor, obligation: Obligation, occurrence: Occurrence
+) -> Task | None:
+    period = occurrence.period
+    note = (
+        f"Kỳ báo cáo: {period.start:%d/%m/%Y} – {period.end:%d/%m/%Y} "
+        f"(chốt số liệu ngày {period.end:%d/%m/%Y})."
+    )
+    if obligation.recipient:
+        note = f"Gửi {obligation.recipient}. " + note
+    try:
+        with session.begin_nested():
+            task = tasks_service.assign(
+                session=session,
+                actor=actor,
+                title=occurrence_title(obligation, period),
+                issuer_unit_id=obligation.issuer_unit_id,
+                lead_unit_id=obligation.lead_unit_id,
+                deadline=DeadlineRule.fixed(occurrence.due_on),
+                assigned_on=occurrence.assigned_on,
+                plan_id=obligation.plan_id,
+                source_document_id=obligation.source_document_id,
+                note=note,
+            )
+            task.obligation_id = occurrence.obligation_id
+            task.occurrence_key = occurrence.key
+            session.add(task)
+            session.flush()
+    except IntegrityError:
+        log.info("occurrence %s/%s created by another run", obligation.id, occurrence.key)
+        return None
+    return task
+
+
+def occurrence_tasks(*, session: Session, obligation_id: int) -> list[Task]:
+    """The tasks a duty created, one per period, oldest first."""
+    statement = (
+        select(Task)
+        .where(Task.obligation_id == obligation_id)
+        .order_by(col(Task.assigned_on), col(Task.id))
+    )
+    return list(session.exec(statement).all())
+
+
+# --- drafting the reports when a period's cut-off has passed ------------------------------
+
+
+@dataclass
+class DraftRun:
+    as_of: date
+    drafted: list[dict[str, Any]] = field(default_factory=list)  # obligation, key, report
+    notices: int = 0
+    already: int = 0
+    failed: list[dict[str, Any]] = field(default_factory=list)  # obligation, key, error
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "drafted": self.drafted,
+            "notices": self.notices,
+            "already": self.already,
+            "failed": self.failed,
+        }
+
+
+def _drafted_keys(session: Session, obligation_ids: list[int]) -> set[tuple[int, str]]:
+    if not obligation_ids:
+        return set()
+    rows = session.exec(
+        select(ObligationDraft.obligation_id, ObligationDraft.occurrence_key).where(
+            col(ObligationDraft.obligation_id).in_(obligation_ids)
+        )
+    ).all()
+    return {(int(o), str(k)) for o, k in rows}
+
+
+def draft_due_reports(*, session: Session, as_of: date, actor: Actor = SYSTEM) -> DraftRun:
+    """Draft the report of every occurrence whose cut-off is before `as_of` and that has no
+    draft yet, and tell the responsible office through the outbox. Flushes; the caller commits.
+
+    A draft the reports service refuses (say, no issuer code known for the unit) is listed in
+    `failed` with the reason and tried again on the next run; the others go ahead.
+    """
+    _not_in_future(as_of)
+    run = DraftRun(as_of=as_of)
+    obligations = _due_obligations(session, as_of, drafting=True)
+    rules = _rules(session, (o.report_kind for o in obligations))
+    calendar = load_calendar(session)
+    drafted = _drafted_keys(session, [o.id or 0 for o in obligations])
+    for obligation in obligations:
+        rule = rules.get(obligation.report_kind)
+        if rule is None:
+            continue
+        for occurrence in occurrences(
+            obligation=obligation, rule=rule, calendar=calendar, as_of=as_of
+        ):
+            if occurrence.period.end >= as_of:
+                continue  # the cut-off has not passed yet
+            if (occurrence.obligation_id, occurrence.key) in drafted:
+                run.already += 1
+                continue
+            _draft_one(session, actor, obligation, occurrence, as_of, run)
+    return run
+
+
+def _draft_one(
+    session: Session,
+    actor: Actor,
+    obligation: Obligation,
+    occurrence: Occurrence,
+    as_of: date,
+    run: DraftRun,
+) -> None:
+    try:
+        with session.begin_nested():
+            report = report_service.create_draft(
+                session=session,
+                actor=actor,
+                kind=obligation.report_kind,
+                period_code=occurrence.key,
+                unit_id=obligation.lead_unit_id,
+                plan_id=obligation.plan_id,
+                as_of=occurrence.period.end,
+                document_date=as_of,
+                issuer_code=obligation.report_issuer_code or None,
+                texts={"addressee": f"Kính gửi: {obligation.recipient}"}
+                if obligation.recipient
+                else None,
+            )
+            session.add(
+                ObligationDraft(
+                    obligation_id=occurrence.obligation_id,
+                    occurrence_key=occurrence.key,
+                    report_id=report.id or 0,
+                    drafted_on=as_of,
+                )
+            )
+            session.flush()
+    except IntegrityError:
+        run.already += 1  # a concurrent run drafted it first
+        return
+    except (InvalidInput, NotFound, Conflict) as error:
+        log.warning("draft of %s/%s refused: %s", obligation.id, occurrence.key, error.message)
+        run.failed.append(
+            {
+                "obligation_id": occurrence.obligation_id,
+                "occurrence_key": occurrence.key,
+                "error": error.message,
+                "code": error.code,
+            }
+        )
+        return
+    run.drafted.append(
+        {
+            "obligation_id": occurrence.obligation_id,
+            "occurrence_key": occurrence.key,
+            "report_id": report.id,
+            "send_by": occurrence.due_on.isoformat(),
+        }
+    )
+    run.notices += _tell_office(session, obligation, occurrence, report.id or 0)
+
+
+def responsible_people(session: Session, unit_id: int) -> list[User]:
+    """Who prepares a unit's reports: the officers of its office (Văn phòng) when it has one,
+    else its own officers; a unit without officers: its leaders."""
+    offices = list(
+        session.exec(
+            select(Unit.id).where(Unit.parent_id == unit_id, Unit.kind == UnitKind.OFFICE)
+        ).all()
+    )
+    for unit_ids in ([u for u in offices if u is not None], [unit_id]):
+        if not unit_ids:
+            continue
+        users = list(
+            session.exec(
+                select(User)
+                .where(col(User.unit_id).in_(unit_ids), col(User.active).is_(True))
+                .order_by(col(User.id))
+            ).all()
+        )
+        for roles in ((Role.OFFICER,), (Role.LEADER,)):
+            chosen = [u for u in users if u.role in roles]
+            if chosen:
+                return chosen
+    return []
+
+
+def _vn_date(day: date) -> str:
+    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def ready_notice(
+    obligation: Obligation, occurrence: Occurrence, report_id: int, recipient_name: str
+) -> tuple[str, str]:
+    """The subject and body telling the office that the draft is waiting."""
+    period = occurrence.period
+    link = f"{get_settings().public_base_url.rstrip('/')}/reports/{report_id}"
+    subject = f"[nhiemvu] Dự thảo báo cáo {period.name} đã sẵn sàng"
+    lines = [
+        f"Kính gửi: {recipient_name},",
+        "",
+        f"Kỳ báo cáo {period.name} đã chốt số liệu ({period.start:%d/%m/%Y} – "
+        f"{period.end:%d/%m/%Y}). Hệ thống đã soạn sẵn dự thảo:",
+        f"  {obligation.title} {period.name}",
+        f"  Hạn gửi: {_vn_date(occurrence.due_on)}"
+        + (f", gửi {obligation.recipient}" if obligation.recipient else ""),
+        f"  Xem và hoàn thiện: {link}",
+        "",
+        "Đề nghị anh/chị bổ sung phần tồn tại, hạn chế, kiến nghị và trình lãnh đạo ký ban hành "
+        "đúng hạn.",
+    ]
+    return subject, "\n".join(lines)
+
+
+def _tell_office(
+    session: Session, obligation: Obligation, occurrence: Occurrence, report_id: int
+) -> int:
+    people = responsible_people(session, obligation.lead_unit_id)
+    channels: dict[int, list[ContactChannel]] = defaultdict(list)
+    if people:
+        for channel in session.exec(
+            select(ContactChannel)
+            .where(
+                col(ContactChannel.user_id).in_([p.id for p in people]),
+                col(ContactChannel.active).is_(True),
+            )
+            .order_by(col(ContactChannel.id))
+        ).all():
+            channels[channel.user_id].append(channel)
+    now = utc_now()
+    rows = []
+    for person in people:
+        subject, body = ready_notice(obligation, occurrence, report_id, person.full_name)
+        for channel in channels.get(person.id or 0, []):
+            rows.append(
+                {
+                    "key": f"report-ready:{obligation.id}:{occurrence.key}:{person.id}:"
+                    f"{channel.id}",
+                    "kind": REPORT_READY_KIND,
+                    "recipient_user_id": person.id,
+                    "channel_id": channel.id,
+                    "channel_url": channel.url,
+                    "subject": subject,
+                    "body": body,
+                    "state": NotificationState.PENDING.value,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "last_error": "",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+    if not rows:
+        log.warning("nobody to tell about report %s (unit %s)", report_id, obligation.lead_unit_id)
+        return 0
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(Notification.__table__)  # type: ignore[attr-defined]
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
