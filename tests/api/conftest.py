@@ -47,6 +47,8 @@ class World:
     users: dict[tuple[str, Role], User] = field(default_factory=dict)
     tokens: dict[tuple[str, Role], str] = field(default_factory=dict)
     counter: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    # A user of the lead unit who is nobody's caller: a target for user-management checks.
+    target: User | None = None
 
     def headers(self, unit: str, role: Role) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[(unit, role)]}"}
@@ -116,6 +118,14 @@ def build_world(engine: Engine, settings: Settings) -> World:
                     unit=unit,
                     role=role,
                 )
+        world.target = units_service.create_user(
+            session=session,
+            actor=SETUP,
+            username="lead.target",
+            full_name="Nguyễn Văn Đích",
+            unit=world.units["lead"],
+            role=Role.OFFICER,
+        )
         # One user who can log in with a password (hashing every user would be slow).
         world.users[("lead", Role.OFFICER)].password_hash = hash_password(PASSWORD)
         session.commit()
@@ -127,9 +137,7 @@ def build_world(engine: Engine, settings: Settings) -> World:
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
-def module_db_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> str:
+def module_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     if request.param == "sqlite":
         database = Path(tmp_path_factory.mktemp("api")) / "nhiemvu.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), database)

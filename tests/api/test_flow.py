@@ -54,12 +54,12 @@ def test_expired_or_forged_tokens_are_refused(world: World) -> None:
         algorithm="HS256",
     )
     forged = jwt.encode(
-        {"sub": str(user.id), "exp": now + timedelta(hours=1)}, "another-secret-key-of-32-bytes-or-more", algorithm="HS256"
+        {"sub": str(user.id), "exp": now + timedelta(hours=1)},
+        "another-secret-key-of-32-bytes-or-more",
+        algorithm="HS256",
     )
     for token in (expired, forged, "not-a-jwt"):
-        response = world.client.get(
-            "/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}
-        )
+        response = world.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401
         assert response.headers["www-authenticate"] == "Bearer"
         assert response.json()["detail"][0]["code"] == "auth.unauthorized"
@@ -121,7 +121,11 @@ def test_assign_report_confirm_and_stats(world: World) -> None:
     assert stats_after["counts"][done] == stats_before["counts"][done] + 1
     assert stats_after["completion_rate"] is not None
     assert set(stats_after["counts"]) >= {
-        "done_on_time", "done_late", "in_progress", "overdue", "no_deadline"
+        "done_on_time",
+        "done_late",
+        "in_progress",
+        "overdue",
+        "no_deadline",
     }
 
     history = world.client.get(f"/api/v1/tasks/{task['id']}/history", headers=root).json()

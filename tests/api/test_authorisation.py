@@ -1,0 +1,601 @@
+"""Every endpoint × every role × the caller's unit relative to the resource's unit.
+
+World (tests/api/conftest.py): root > {issuer > issuer_child, lead > lead_child, coord, other}.
+A task is issued by `issuer`, led by `lead`, coordinated by `coord`. For each endpoint the
+*subject* is the unit whose rights matter (the issuer for decisions, the lead for reports,
+the unit itself for unit data); the caller sits in that unit (own), in its child, in an
+uninvolved sibling (`other`), or in the parent (`root`).
+
+Expected statuses, columns = (leader, officer, viewer, admin); OK = the endpoint's success.
+Out of reach answers 404 (nothing leaks); visible but not allowed answers 403. A refused
+change writes nothing (no audit event); an accepted one writes at least one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from models import ChannelKind, Role
+from tests.api.conftest import ROLES, SETUP, World, far_day, today_iso
+from tracking import clock, editing
+from tracking import plans as plans_service
+from tracking import tasks as tasks_service
+from tracking import units as units_service
+
+OK = "ok"
+Rule = dict[str, tuple[Any, Any, Any, Any]]
+
+PUBLIC: Rule = {
+    "own": (OK, OK, OK, OK),
+    "child": (OK, OK, OK, OK),
+    "sibling": (OK, OK, OK, OK),
+    "parent": (OK, OK, OK, OK),
+}
+READ: Rule = {  # task data, user lists, statistics: the unit and its ancestors
+    "own": (OK, OK, OK, OK),
+    "child": (404, 404, 404, OK),
+    "sibling": (404, 404, 404, OK),
+    "parent": (OK, OK, OK, OK),
+}
+WRITE: Rule = {  # lead reports / issuer edits: officers and leaders of that very unit
+    "own": (OK, OK, 403, OK),
+    "child": (404, 404, 404, OK),
+    "sibling": (404, 404, 404, OK),
+    "parent": (403, 403, 403, OK),
+}
+DECIDE: Rule = {  # confirm, return, extensions, pause, resume, cancel: the issuer's leader
+    "own": (OK, 403, 403, OK),
+    "child": (404, 404, 404, OK),
+    "sibling": (404, 404, 404, OK),
+    "parent": (403, 403, 403, OK),
+}
+ISSUE: Rule = {  # create tasks, documents, plans in a unit's name (units are public)
+    "own": (OK, OK, 403, OK),
+    "child": (403, 403, 403, OK),
+    "sibling": (403, 403, 403, OK),
+    "parent": (403, 403, 403, OK),
+}
+ADMIN: Rule = {
+    "own": (403, 403, 403, OK),
+    "child": (403, 403, 403, OK),
+    "sibling": (403, 403, 403, OK),
+    "parent": (403, 403, 403, OK),
+}
+OTHER_USER: Rule = {  # someone else's contact channels: themselves or an admin only
+    "own": (403, 403, 403, OK),
+    "child": (404, 404, 404, OK),
+    "sibling": (404, 404, 404, OK),
+    "parent": (403, 403, 403, OK),
+}
+
+RELATIVES = {
+    "issuer": {"own": "issuer", "child": "issuer_child", "sibling": "other", "parent": "root"},
+    "lead": {"own": "lead", "child": "lead_child", "sibling": "other", "parent": "root"},
+}
+
+Ctx = dict[str, Any]
+
+
+def open_task(world: World, subject: str) -> Ctx:
+    return {"task": world.new_task(), "version": 1}
+
+
+def submitted_task(world: World, subject: str) -> Ctx:
+    task_id = world.new_task()
+    with world.session() as session:
+        tasks_service.report_completion(
+            session=session,
+            actor=SETUP,
+            task_id=task_id,
+            expected_version=1,
+            completed_on=clock.today() - timedelta(days=1),
+            result="Đã hoàn thành",
+        )
+        session.commit()
+    return {"task": task_id, "version": 2}
+
+
+def task_with_extension(world: World, subject: str) -> Ctx:
+    task_id = world.new_task()
+    with world.session() as session:
+        request = tasks_service.request_extension(
+            session=session,
+            actor=SETUP,
+            task_id=task_id,
+            expected_version=1,
+            proposed_due_on=clock.today() + timedelta(days=60),
+            reason="Chờ ý kiến của Bộ",
+        )
+        session.commit()
+    return {"task": task_id, "version": 2, "extension": request.id}
+
+
+def paused_task(world: World, subject: str) -> Ctx:
+    task_id = world.new_task()
+    with world.session() as session:
+        tasks_service.pause(
+            session=session, actor=SETUP, task_id=task_id, expected_version=1, reason="Chờ vốn"
+        )
+        session.commit()
+    return {"task": task_id, "version": 2}
+
+
+def subject_unit(world: World, subject: str) -> Ctx:
+    return {"unit": world.unit_id(subject)}
+
+
+def plan_of(world: World, subject: str) -> Ctx:
+    with world.session() as session:
+        plan = plans_service.create(
+            session=session,
+            actor=SETUP,
+            title=f"Kế hoạch kiểm thử {world.next()}",
+            issuer=units_service.get(session=session, unit_id=world.unit_id(subject)),
+        )
+        session.commit()
+        return {"plan": plan.id, "unit": world.unit_id(subject)}
+
+
+def target_user(world: World, subject: str) -> Ctx:
+    assert world.target is not None
+    return {"user": world.target.id}
+
+
+def target_channel(world: World, subject: str) -> Ctx:
+    assert world.target is not None
+    with world.session() as session:
+        channel = editing.add_channel(
+            session=session,
+            actor=SETUP,
+            user=world.target,
+            kind=ChannelKind.EMAIL,
+            url=f"mailto://dich{world.next()}@example.vn",
+        )
+        session.commit()
+        return {"user": world.target.id, "channel": channel.id}
+
+
+def a_document(world: World, subject: str) -> Ctx:
+    from tracking import documents
+
+    with world.session() as session:
+        document = documents.create(
+            session=session,
+            actor=SETUP,
+            symbol=f"{world.next()}/KH-UBND",
+            issued_on=clock.today(),
+            summary="Kế hoạch kiểm thử",
+        )
+        session.commit()
+        return {"document": document.id}
+
+
+def an_override(world: World, subject: str) -> Ctx:
+    day = far_day(world)
+    with world.session() as session:
+        editing.set_calendar_override(
+            session=session, actor=SETUP, day=day, is_working_day=False, note="Nghỉ thử"
+        )
+        session.commit()
+    return {"day": day.isoformat()}
+
+
+def nothing(world: World, subject: str) -> Ctx:
+    return {}
+
+
+CSV_ONE_ROW = "nội dung nhiệm vụ,đơn vị chủ trì,thời hạn\nBáo cáo sơ kết,LEAD,30 ngày\n"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    method: str
+    path: str  # formatted with the setup context
+    subject: str  # "issuer" or "lead"
+    rule: Rule
+    success: int
+    setup: Callable[[World, str], Ctx] = nothing
+    body: Callable[[World, Ctx], Any] | None = None
+    params: Callable[[World, Ctx], dict[str, Any]] | None = None
+    upload: bool = False
+
+    @property
+    def changes(self) -> bool:
+        return self.method != "GET"
+
+
+def n(world: World) -> int:
+    return world.next()
+
+
+CASES = [
+    Case("me", "GET", "/api/v1/auth/me", "lead", PUBLIC, 200),
+    # units
+    Case("units.list", "GET", "/api/v1/units", "lead", PUBLIC, 200),
+    Case("units.get", "GET", "/api/v1/units/{unit}", "lead", PUBLIC, 200, subject_unit),
+    Case("units.subtree", "GET", "/api/v1/units/{unit}/subtree", "lead", PUBLIC, 200, subject_unit),
+    Case(
+        "units.create",
+        "POST",
+        "/api/v1/units",
+        "lead",
+        ADMIN,
+        201,
+        subject_unit,
+        lambda w, c: {"code": f"DV{n(w)}", "name": "Phòng mới", "parent_id": c["unit"]},
+    ),
+    Case(
+        "units.update",
+        "PATCH",
+        "/api/v1/units/{unit}",
+        "lead",
+        ADMIN,
+        200,
+        subject_unit,
+        lambda w, c: {"short_name": f"SNV{n(w)}"},
+    ),
+    # users and channels
+    Case(
+        "users.list",
+        "GET",
+        "/api/v1/users",
+        "lead",
+        READ,
+        200,
+        subject_unit,
+        params=lambda w, c: {"unit_id": c["unit"]},
+    ),
+    Case("users.get", "GET", "/api/v1/users/{user}", "lead", READ, 200, target_user),
+    Case(
+        "users.create",
+        "POST",
+        "/api/v1/users",
+        "lead",
+        ADMIN,
+        201,
+        subject_unit,
+        lambda w, c: {
+            "username": f"moi{n(w)}",
+            "full_name": "Trần Thị Mới",
+            "unit_id": c["unit"],
+            "role": "viewer",
+            "password": "mat-khau-moi-1",
+        },
+    ),
+    Case(
+        "users.update",
+        "PATCH",
+        "/api/v1/users/{user}",
+        "lead",
+        ADMIN,
+        200,
+        target_user,
+        lambda w, c: {"title": "Chuyên viên chính"},
+    ),
+    Case(
+        "channels.list",
+        "GET",
+        "/api/v1/users/{user}/channels",
+        "lead",
+        OTHER_USER,
+        200,
+        target_user,
+    ),
+    Case(
+        "channels.add",
+        "POST",
+        "/api/v1/users/{user}/channels",
+        "lead",
+        OTHER_USER,
+        201,
+        target_user,
+        lambda w, c: {"kind": "email", "url": f"mailto://moi{n(w)}@example.vn"},
+    ),
+    Case(
+        "channels.remove",
+        "DELETE",
+        "/api/v1/users/{user}/channels/{channel}",
+        "lead",
+        OTHER_USER,
+        204,
+        target_channel,
+    ),
+    # documents and plans (published acts: everyone reads; a unit issues in its own name)
+    Case("documents.list", "GET", "/api/v1/documents", "issuer", PUBLIC, 200),
+    Case("documents.get", "GET", "/api/v1/documents/{document}", "issuer", PUBLIC, 200, a_document),
+    Case(
+        "documents.create",
+        "POST",
+        "/api/v1/documents",
+        "issuer",
+        ISSUE,
+        201,
+        subject_unit,
+        lambda w, c: {
+            "symbol": f"{n(w)}/KH-UBND",
+            "issued_on": today_iso(),
+            "summary": "Kế hoạch cải cách hành chính",
+            "issuer_unit_id": c["unit"],
+        },
+    ),
+    Case("plans.list", "GET", "/api/v1/plans", "issuer", PUBLIC, 200),
+    Case("plans.get", "GET", "/api/v1/plans/{plan}", "issuer", PUBLIC, 200, plan_of),
+    Case(
+        "plans.create",
+        "POST",
+        "/api/v1/plans",
+        "issuer",
+        ISSUE,
+        201,
+        subject_unit,
+        lambda w, c: {"title": "Kế hoạch năm", "issuer_unit_id": c["unit"], "sections": ["Mục I"]},
+    ),
+    Case(
+        "plans.add_section",
+        "POST",
+        "/api/v1/plans/{plan}/sections",
+        "issuer",
+        ISSUE,
+        201,
+        plan_of,
+        lambda w, c: {"title": "Mục bổ sung"},
+    ),
+    Case(
+        "plans.import",
+        "POST",
+        "/api/v1/plans/{plan}/tasks/import",
+        "issuer",
+        ISSUE,
+        201,
+        plan_of,
+        upload=True,
+    ),
+    # tasks
+    Case("tasks.list", "GET", "/api/v1/tasks", "lead", PUBLIC, 200),
+    Case(
+        "tasks.create",
+        "POST",
+        "/api/v1/tasks",
+        "issuer",
+        ISSUE,
+        201,
+        subject_unit,
+        lambda w, c: {
+            "title": "Nhiệm vụ mới",
+            "issuer_unit_id": c["unit"],
+            "lead_unit_id": w.unit_id("lead"),
+            "deadline": {"kind": "days", "amount": 15},
+        },
+    ),
+    Case("tasks.get", "GET", "/api/v1/tasks/{task}", "lead", READ, 200, open_task),
+    Case(
+        "tasks.update",
+        "PATCH",
+        "/api/v1/tasks/{task}",
+        "issuer",
+        WRITE,
+        200,
+        open_task,
+        lambda w, c: {"version": c["version"], "note": "Ghi chú mới"},
+    ),
+    Case("tasks.history", "GET", "/api/v1/tasks/{task}/history", "lead", READ, 200, open_task),
+    Case("progress.list", "GET", "/api/v1/tasks/{task}/progress", "lead", READ, 200, open_task),
+    Case(
+        "progress.add",
+        "POST",
+        "/api/v1/tasks/{task}/progress",
+        "lead",
+        WRITE,
+        201,
+        open_task,
+        lambda w, c: {"version": c["version"], "content": "Đã họp triển khai", "percent": 30},
+    ),
+    Case(
+        "completion.report",
+        "POST",
+        "/api/v1/tasks/{task}/completion",
+        "lead",
+        WRITE,
+        200,
+        open_task,
+        lambda w, c: {
+            "version": c["version"],
+            "completed_on": today_iso(-1),
+            "result": "Đã ban hành quyết định",
+        },
+    ),
+    Case(
+        "completion.confirm",
+        "POST",
+        "/api/v1/tasks/{task}/completion/confirm",
+        "issuer",
+        DECIDE,
+        200,
+        submitted_task,
+        lambda w, c: {"version": c["version"]},
+    ),
+    Case(
+        "completion.return",
+        "POST",
+        "/api/v1/tasks/{task}/completion/return",
+        "issuer",
+        DECIDE,
+        200,
+        submitted_task,
+        lambda w, c: {"version": c["version"], "reason": "Thiếu hồ sơ kèm theo"},
+    ),
+    Case(
+        "extensions.list",
+        "GET",
+        "/api/v1/tasks/{task}/extensions",
+        "lead",
+        READ,
+        200,
+        task_with_extension,
+    ),
+    Case(
+        "extensions.request",
+        "POST",
+        "/api/v1/tasks/{task}/extensions",
+        "lead",
+        WRITE,
+        201,
+        open_task,
+        lambda w, c: {
+            "version": c["version"],
+            "proposed_due_on": today_iso(90),
+            "reason": "Chờ hướng dẫn của Bộ Nội vụ",
+        },
+    ),
+    Case(
+        "extensions.approve",
+        "POST",
+        "/api/v1/tasks/{task}/extensions/{extension}/approve",
+        "issuer",
+        DECIDE,
+        200,
+        task_with_extension,
+        lambda w, c: {"version": c["version"]},
+    ),
+    Case(
+        "extensions.reject",
+        "POST",
+        "/api/v1/tasks/{task}/extensions/{extension}/reject",
+        "issuer",
+        DECIDE,
+        200,
+        task_with_extension,
+        lambda w, c: {"version": c["version"], "note": "Không có lý do chính đáng"},
+    ),
+    Case(
+        "tasks.pause",
+        "POST",
+        "/api/v1/tasks/{task}/pause",
+        "issuer",
+        DECIDE,
+        200,
+        open_task,
+        lambda w, c: {"version": c["version"], "reason": "Chờ bố trí vốn"},
+    ),
+    Case(
+        "tasks.resume",
+        "POST",
+        "/api/v1/tasks/{task}/resume",
+        "issuer",
+        DECIDE,
+        200,
+        paused_task,
+        lambda w, c: {"version": c["version"]},
+    ),
+    Case(
+        "tasks.cancel",
+        "POST",
+        "/api/v1/tasks/{task}/cancel",
+        "issuer",
+        DECIDE,
+        200,
+        open_task,
+        lambda w, c: {"version": c["version"], "reason": "Không còn phù hợp"},
+    ),
+    # calendar and statistics
+    Case("calendar.list", "GET", "/api/v1/calendar/overrides", "lead", PUBLIC, 200),
+    Case(
+        "calendar.set",
+        "PUT",
+        "/api/v1/calendar/overrides/{day}",
+        "lead",
+        ADMIN,
+        200,
+        lambda w, s: {"day": far_day(w).isoformat()},
+        lambda w, c: {"is_working_day": True, "note": "Làm bù"},
+    ),
+    Case(
+        "calendar.delete",
+        "DELETE",
+        "/api/v1/calendar/overrides/{day}",
+        "lead",
+        ADMIN,
+        204,
+        an_override,
+    ),
+    Case(
+        "stats",
+        "GET",
+        "/api/v1/stats",
+        "lead",
+        READ,
+        200,
+        subject_unit,
+        params=lambda w, c: {"unit": c["unit"]},
+    ),
+]
+
+ROLE_INDEX = {role: index for index, role in enumerate(ROLES)}
+PARAMS = [
+    pytest.param(case, role, relation, id=f"{case.name}-{role.value}-{relation}")
+    for case in CASES
+    for role in ROLES
+    for relation in ("own", "child", "sibling", "parent")
+]
+
+
+@pytest.mark.parametrize(("case", "role", "relation"), PARAMS)
+def test_authorisation(world: World, case: Case, role: Role, relation: str) -> None:
+    expected = case.rule[relation][ROLE_INDEX[role]]
+    expected_status = case.success if expected == OK else expected
+    caller_unit = RELATIVES[case.subject][relation]
+    context = case.setup(world, case.subject)
+    url = case.path.format(**context)
+    kwargs: dict[str, Any] = {"headers": world.headers(caller_unit, role)}
+    if case.body is not None:
+        kwargs["json"] = case.body(world, context)
+    if case.params is not None:
+        kwargs["params"] = case.params(world, context)
+    if case.upload:
+        kwargs["files"] = {"file": ("nhiem-vu.csv", CSV_ONE_ROW.encode(), "text/csv")}
+    audit_before = world.audit_count()
+
+    response = world.client.request(case.method, url, **kwargs)
+
+    assert response.status_code == expected_status, response.text
+    if response.status_code >= 400:
+        detail = response.json()["detail"]
+        assert detail and detail[0]["code"] and detail[0]["message"]
+    if case.changes:
+        written = world.audit_count() - audit_before
+        assert (written >= 1) if expected == OK else (written == 0)
+
+
+def test_the_table_covers_every_operation(world: World) -> None:
+    schema = world.client.get("/api/v1/openapi.json").json()
+    documented = {
+        (method.upper(), path)
+        for path, operations in schema["paths"].items()
+        for method in operations
+    }
+    covered = {(case.method, _template(case.path)) for case in CASES}
+    public = {("GET", "/api/v1/health"), ("POST", "/api/v1/auth/token")}
+    assert documented - public == {(m, _template(p)) for m, p in covered}
+
+
+def _template(path: str) -> str:
+    """/api/v1/tasks/{task} → the OpenAPI form /api/v1/tasks/{task_id}."""
+    names = {
+        "{unit}": "{unit_id}",
+        "{user}": "{user_id}",
+        "{channel}": "{channel_id}",
+        "{document}": "{document_id}",
+        "{plan}": "{plan_id}",
+        "{task}": "{task_id}",
+        "{extension}": "{extension_id}",
+        "{day}": "{day}",
+    }
+    for short, long in names.items():
+        path = path.replace(short, long)
+    return path
