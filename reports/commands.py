@@ -1,0 +1,234 @@
+"""`nhiemvu report …`: report periods, drafting a report into files, importing indicators.
+
+cli.py mounts `report_app` as the `report` sub-command.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import sqlalchemy as sa
+import typer
+from sqlmodel import Session, col, select
+
+from models import Document, Plan
+from models.db import get_engine, session_scope
+from models.migrate import upgrade
+from reports import indicators as indicators_service
+from reports import service
+from reports.periods import list_kinds, list_periods
+from tracking import units as units_service
+from tracking.audit import Actor
+from tracking.calendar import load_official_overrides
+from tracking.errors import DomainError, InvalidInput, NotFound
+
+report_app = typer.Typer(
+    help="Báo cáo định kỳ: kỳ báo cáo, soạn báo cáo (DOCX, Markdown, XLSX, PDF), chỉ tiêu.",
+    no_args_is_help=True,
+)
+CLI_ACTOR = Actor(name="cli")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _date(text: str) -> date:
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    raise typer.BadParameter(f"«{text}» không phải ngày hợp lệ (dạng 2021-11-02 hoặc 02/11/2021)")
+
+
+def _errors(function: F) -> F:
+    @wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except DomainError as error:
+            where = f" ({error.field})" if error.field else ""
+            typer.echo(f"Lỗi: {error.message}{where} [{error.code}]", err=True)
+            raise typer.Exit(2) from error
+        except sa.exc.OperationalError as error:
+            typer.echo(f"Lỗi: không truy cập được cơ sở dữ liệu: {error.orig}", err=True)
+            raise typer.Exit(3) from error
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def _database() -> Iterator[Session]:
+    upgrade(get_engine())
+    with session_scope() as session:
+        load_official_overrides(session=session)
+    with session_scope() as session:
+        yield session
+
+
+def _plan(session: Session, symbol: str) -> Plan:
+    statement = (
+        select(Plan)
+        .join(Document, col(Document.id) == Plan.document_id)
+        .where(Document.symbol == symbol.strip())
+        .order_by(col(Document.issued_on).desc())
+    )
+    plan = session.exec(statement).first()
+    if plan is None:
+        raise NotFound("plan.not_found", f"Không có kế hoạch theo văn bản {symbol}", field="plan")
+    return plan
+
+
+def _read_texts(path: Path) -> dict[str, Any]:
+    """The office's texts from a .json or .toml file (keys as in reports.content.ReportTexts)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise InvalidInput(
+            "report.texts_file", f"Không đọc được {path}: {error}", field="texts"
+        ) from error
+    try:
+        data: dict[str, Any] = (
+            tomllib.loads(raw.decode("utf-8"))
+            if path.suffix.lower() == ".toml"
+            else json.loads(raw.decode("utf-8"))
+        )
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InvalidInput(
+            "report.texts_file", f"Tệp {path.name} không đúng định dạng: {error}", field="texts"
+        ) from error
+    return data
+
+
+@report_app.command("kinds")
+@_errors
+def kinds() -> None:
+    """Các loại báo cáo định kỳ (mã dùng cho --kind)."""
+    with _database() as session:
+        for kind in list_kinds(session=session):
+            typer.echo(kind)
+
+
+@report_app.command("periods")
+@_errors
+def periods(
+    year: Annotated[int, typer.Argument(help="Năm báo cáo")],
+    kind: Annotated[
+        str, typer.Option("--kind", help="month, quarter, half_year, nine_months, year")
+    ],
+) -> None:
+    """Các kỳ báo cáo trong năm theo thời gian chốt số liệu (NĐ 09/2019) và hạn gửi."""
+    with _database() as session:
+        for period in list_periods(session=session, kind=kind, year=year):
+            typer.echo(
+                f"{period.code:<10} {period.name:<24} "
+                f"{period.start:%d/%m/%Y} – {period.end:%d/%m/%Y}  "
+                f"hạn gửi {period.send_by:%d/%m/%Y}"
+            )
+
+
+@report_app.command("make")
+@_errors
+def make(
+    kind: Annotated[str, typer.Option("--kind", help="Loại báo cáo (xem `report kinds`)")],
+    period: Annotated[str, typer.Option("--period", help="Kỳ: 2021, 2021-Q1, 2021-M03, 2021-H1")],
+    unit: Annotated[str, typer.Option("--unit", help="Mã đơn vị báo cáo (tính cả đơn vị con)")],
+    as_of: Annotated[date, typer.Option("--as-of", parser=_date, help="Số liệu tính đến ngày")],
+    out: Annotated[Path, typer.Option("--out", help="Thư mục ghi tệp")],
+    plan: Annotated[
+        str | None, typer.Option("--plan", help="Số ký hiệu kế hoạch, ví dụ 61/KH-UBND")
+    ] = None,
+    issuer_code: Annotated[
+        str | None, typer.Option("--issuer-code", help="Viết tắt cơ quan ban hành, ví dụ UBND")
+    ] = None,
+    texts: Annotated[
+        Path | None, typer.Option("--texts", help="Tệp .json/.toml các phần do văn phòng viết")
+    ] = None,
+    issue: Annotated[
+        bool, typer.Option("--issue", help="Ban hành: lấy số và khóa số liệu")
+    ] = False,
+    issued_on: Annotated[
+        date | None, typer.Option("--issued-on", parser=_date, help="Ngày ban hành")
+    ] = None,
+    formats: Annotated[str, typer.Option("--formats", help="docx,md,xlsx,pdf")] = "docx,md,xlsx",
+) -> None:
+    """Soạn báo cáo của một đơn vị cho một kỳ và ghi ra DOCX, Markdown, XLSX (và PDF)."""
+    wanted = [f.strip() for f in formats.split(",") if f.strip()]
+    for name in wanted:
+        if name not in {f.value for f in service.ReportFormat}:
+            raise InvalidInput(
+                "report.format_unknown", f"Định dạng «{name}» không hỗ trợ", field="formats"
+            )
+    with _database() as session:
+        reporting_unit = units_service.get_by_code(session=session, code=unit)
+        report = service.create_draft(
+            session=session,
+            actor=CLI_ACTOR,
+            kind=kind,
+            period_code=period,
+            unit_id=reporting_unit.id or 0,
+            plan_id=_plan(session, plan).id if plan else None,
+            as_of=as_of,
+            issuer_code=issuer_code,
+            document_date=issued_on,
+            texts=_read_texts(texts) if texts else None,
+        )
+        if issue:
+            report = service.issue(
+                session=session,
+                actor=CLI_ACTOR,
+                report_id=report.id or 0,
+                expected_version=report.version,
+                issued_on=issued_on,
+            )
+        out.mkdir(parents=True, exist_ok=True)
+        for name in wanted:
+            rendered = service.render(session=session, report_id=report.id or 0, fmt=name)
+            target = out / rendered.filename
+            target.write_bytes(rendered.content)
+            typer.echo(str(target))
+        state = f"đã ban hành số {report.symbol}" if report.symbol else "dự thảo"
+        typer.echo(f"Báo cáo #{report.id} ({state}), SHA-256 số liệu {report.snapshot_sha256}")
+
+
+@report_app.command("import-indicators")
+@_errors
+def import_indicators(
+    plan: Annotated[str, typer.Argument(help="Số ký hiệu kế hoạch, ví dụ 61/KH-UBND")],
+    file: Annotated[Path, typer.Argument(help="Tệp .csv hoặc .xlsx")],
+) -> None:
+    """Nhập chỉ tiêu của kế hoạch (cột: code, name, unit_of_measure, target, aggregation,
+    ordinal, sentence). Một dòng lỗi thì không nhập dòng nào."""
+    with _database() as session:
+        created = indicators_service.import_indicators(
+            session=session,
+            actor=CLI_ACTOR,
+            plan_id=_plan(session, plan).id or 0,
+            filename=file.name,
+            content=file.read_bytes(),
+        )
+        typer.echo(f"Đã nhập {len(created)} chỉ tiêu.")
+
+
+@report_app.command("import-values")
+@_errors
+def import_values(
+    plan: Annotated[str, typer.Argument(help="Số ký hiệu kế hoạch, ví dụ 61/KH-UBND")],
+    file: Annotated[Path, typer.Argument(help="Tệp .csv hoặc .xlsx")],
+) -> None:
+    """Nhập số liệu chỉ tiêu (cột: indicator_code, unit_code, period_kind, period_code, value,
+    reported_on, note). Một dòng lỗi thì không nhập dòng nào."""
+    with _database() as session:
+        saved = indicators_service.import_values(
+            session=session,
+            actor=CLI_ACTOR,
+            plan_id=_plan(session, plan).id or 0,
+            filename=file.name,
+            content=file.read_bytes(),
+        )
+        typer.echo(f"Đã nhập {len(saved)} số liệu.")

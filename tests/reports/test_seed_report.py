@@ -1,0 +1,82 @@
+"""The seed's report 555/BC-UBND of 02/11/2021, drafted from the demo data and issued."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import Session
+
+from reports import service
+from reports.render_docx import docx_text
+from tests.reports.helpers import issued_seed_report
+
+
+def test_seed_report_docx_has_the_official_parts(session: Session) -> None:
+    report = issued_seed_report(session)
+    assert report.symbol == "555/BC-UBND"
+    text = docx_text(service.render(session=session, report_id=report.id or 0, fmt="docx").content)
+    lines = text.splitlines()
+
+    # Header, both columns (NĐ 30): bodies, national title and motto, number, place and date.
+    for line in (
+        "UBND TỈNH QUẢNG NGÃI",
+        "ỦY BAN NHÂN DÂN HUYỆN LÝ SƠN",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "Số: 555/BC-UBND",
+        "Lý Sơn, ngày 02 tháng 11 năm 2021",
+        "BÁO CÁO",
+        "Kết quả thực hiện Kế hoạch số 61/KH-UBND ngày 10/4/2019 của UBND tỉnh trong năm 2021"
+        " và định hướng nhiệm vụ, giải pháp năm 2022",
+    ):
+        assert line in lines, line
+
+    # Section II's sentence, computed in SQL from the tasks as of 02/11/2021.
+    assert (
+        "Từ đầu năm 2021 đến nay, qua theo dõi trên hệ thống có 05 nhiệm vụ do UBND tỉnh giao,"
+        " đã hoàn thành 03 nhiệm vụ, còn 02 nhiệm vụ chưa đến hạn đang tích cực triển khai"
+        " thực hiện." in lines
+    )
+    # The four sections of Plan 61, in order, and the extension shown with both deadlines.
+    headings = [line for line in lines if re.match(r"^[1-4]\. ", line) and line.endswith(":")]
+    assert [h[:3] for h in headings] == ["1. ", "2. ", "3. ", "4. "]
+    assert any("hạn ban đầu 01/11/2021, hạn sau gia hạn 30/11/2021" in line for line in lines)
+    assert "Không có nhiệm vụ quá hạn." in lines
+
+    # Section I from the indicators, in the seed's number format.
+    assert any(line.startswith("- Đã cung cấp 100% dịch vụ công trực tuyến mức độ 2 (282 bộ TTHC")
+               for line in lines)
+    assert any(
+        "là 12.269 hồ sơ, đã giải quyết đúng hạn 12.243 hồ sơ, còn 26 hồ sơ chưa đến hạn trả"
+        in line
+        for line in lines
+    )
+    assert any("đạt khoảng 99,5%." in line for line in lines)
+    assert "87 thủ tục" in text
+
+    # The office's texts, the recipients (last one ends with a full stop) and the signature.
+    assert "III. Một số tồn tại, hạn chế, khó khăn" in lines
+    assert "IV. Kiến nghị, đề xuất" in lines
+    assert "Nơi nhận:" in lines
+    assert lines.index("- Sở Thông tin và Truyền thông;") < lines.index("- Lưu: VT.")
+    signature = ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]
+    start = lines.index(signature[0])
+    assert lines[start : start + 3] == signature
+    assert "Lê Văn Ninh" in lines[start + 3 :]
+
+
+def test_draft_has_a_blank_number_and_an_issued_report_the_next_one(session: Session) -> None:
+    report = issued_seed_report(session)
+    from reports import demo as report_demo
+
+    draft = report_demo.draft_seed_report(session=session)
+    text = docx_text(service.render(session=session, report_id=draft.id or 0, fmt="docx").content)
+    assert "Số: \u00a0\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0/BC-UBND" in text.splitlines()
+    second = service.issue(
+        session=session,
+        actor=report_demo.DEMO_ACTOR,
+        report_id=draft.id or 0,
+        expected_version=draft.version,
+        issued_on=report.document_date,
+    )
+    assert second.symbol == "556/BC-UBND"
