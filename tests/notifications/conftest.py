@@ -209,7 +209,8 @@ def zalo_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, ZaloState]]
     state = ZaloState()
     handler = type("Handler", (_ZaloHandler,), {"state": state})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                              daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     monkeypatch.setenv("NHIEMVU_ZALO_API_BASE", base)

@@ -1,0 +1,204 @@
+"""The zalo:// and zns:// Apprise plugins against a local HTTP server behaving as Zalo's API."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import apprise
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from models import ZaloToken
+from notifications import channels, zalo
+from notifications.delivery import send_one, send_test
+from notifications.tokens import DbTokenStore, save_zalo_tokens
+from tests.notifications.conftest import ZaloState, free_port
+from tracking.errors import InvalidInput
+
+OA = "4318270000000000001"
+
+
+@pytest.fixture
+def store(engine: Engine, zalo_api: tuple[str, ZaloState]) -> Iterator[DbTokenStore]:
+    with Session(engine) as session:
+        save_zalo_tokens(session=session, oa_id=OA, app_id="APP", access_token="AT-1",
+                         refresh_token="RT-1")
+        session.commit()
+    token_store = DbTokenStore(engine)
+    zalo.set_token_store(token_store)
+    yield token_store
+    zalo.set_token_store(None)
+
+
+def _pair(engine: Engine) -> tuple[str, str, int]:
+    with Session(engine) as session:
+        row = session.exec(select(ZaloToken).where(ZaloToken.oa_id == OA)).one()
+        return row.access_token, row.refresh_token, row.version
+
+
+def test_message_is_sent_with_the_access_token_header(
+        engine: Engine, zalo_api: tuple[str, ZaloState], store: DbTokenStore) -> None:
+    _, api = zalo_api
+    outcome = send_one(channel_url=f"zalo://{OA}/7001", subject="Nhắc việc",
+                       body="Còn 1 ngày làm việc: Báo cáo tháng 3")
+    assert outcome.ok, outcome.error
+    assert api.messages == [{
+        "path": "/v3.0/oa/message/cs", "recipient": {"user_id": "7001"},
+        # Zalo has no title: Apprise puts it on the first line of the text.
+        "message": {"text": "Nhắc việc\r\nCòn 1 ngày làm việc: Báo cáo tháng 3"},
+    }]
+    assert api.refreshes == 0
+
+
+def test_error_code_on_http_200_is_a_failure(
+        engine: Engine, zalo_api: tuple[str, ZaloState], store: DbTokenStore) -> None:
+    _, api = zalo_api
+    api.error_for_user["7002"] = (-213, "User has not interacted with the OA in the last 7 days")
+    outcome = send_one(channel_url=f"zalo://{OA}/7002", subject="", body="xin chào")
+    assert not outcome.ok
+    assert "error=-213" in outcome.error and "not interacted" in outcome.error
+    assert api.messages == []
+
+
+def test_expired_token_is_refreshed_once_stored_atomically_and_retried(
+        engine: Engine, zalo_api: tuple[str, ZaloState], store: DbTokenStore) -> None:
+    _, api = zalo_api
+    api.access_tokens = {"AT-server-only"}  # ours (AT-1) has expired
+    api.refresh_tokens = {"RT-1"}
+    outcome = send_one(channel_url=f"zalo://{OA}/7003", subject="", body="Hạn xử lý hôm nay")
+    assert outcome.ok, outcome.error
+    assert api.refreshes == 1 and len(api.messages) == 1
+    access, refresh, version = _pair(engine)
+    assert (access, refresh, version) == ("AT-2", "RT-2", 2)
+    # The old refresh token is dead at Zalo; the stored one is the live one.
+    assert "RT-1" not in api.refresh_tokens and refresh in api.refresh_tokens
+    # The next send uses the stored new token without refreshing again.
+    assert send_one(channel_url=f"zalo://{OA}/7003", subject="", body="lần 2").ok
+    assert api.refreshes == 1
+
+
+def test_refused_refresh_fails_and_keeps_the_stored_pair(
+        engine: Engine, zalo_api: tuple[str, ZaloState], store: DbTokenStore) -> None:
+    _, api = zalo_api
+    api.access_tokens = {"AT-server-only"}
+    api.refuse_refresh = True
+    outcome = send_one(channel_url=f"zalo://{OA}/7004", subject="", body="x")
+    assert not outcome.ok
+    assert "refresh was refused" in outcome.error and "-14014" in outcome.error
+    assert _pair(engine) == ("AT-1", "RT-1", 1)
+    assert api.messages == []
+
+
+def test_a_token_someone_else_refreshed_is_not_refreshed_again(
+        engine: Engine, zalo_api: tuple[str, ZaloState], store: DbTokenStore) -> None:
+    base, api = zalo_api
+    # Another worker refreshed first: our stale token is not the stored one any more.
+    first = store.refresh(OA, "AT-1", base)
+    assert first == "AT-2" and api.refreshes == 1
+    assert store.refresh(OA, "AT-1", base) == "AT-2"
+    assert api.refreshes == 1
+
+
+def test_zns_template_message_to_a_phone_number(
+        engine: Engine, zalo_api: tuple[str, ZaloState], store: DbTokenStore) -> None:
+    _, api = zalo_api
+    url = f"zns://{OA}/0912345678?template=251234&:ten_can_bo=Nguyễn Văn An&tracking=r-1"
+    assert send_one(channel_url=url, subject="", body="3 nhiệm vụ cần xử lý").ok
+    assert api.messages == [{
+        "path": "/message/template", "phone": "84912345678", "template_id": "251234",
+        "template_data": {"ten_can_bo": "Nguyễn Văn An", "noi_dung": "3 nhiệm vụ cần xử lý"},
+        "tracking_id": "r-1",
+    }]
+
+
+class _Closer(BaseHTTPRequestHandler):
+    """Accepts the connection, then hangs up without an answer (a broken upstream)."""
+
+    def do_POST(self) -> None:
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def closer_base() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Closer)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                              daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+# Apprise-style table: (url, instance expected, setup of the fake API, notify result).
+URL_TABLE: list[tuple[str, bool, dict[str, Any], bool]] = [
+    ("zalo://", False, {}, False),  # no OA id
+    ("zalo://%20/7001", False, {}, False),  # blank OA id
+    (f"zalo://{OA}/7001?mode=broadcast", False, {}, False),  # unknown mode
+    (f"zalo://{OA}/7001?base=ftp://x", False, {}, False),  # base must be http(s)
+    (f"zalo://{OA}", True, {}, False),  # no users to notify
+    (f"zalo://{OA}/bad!id", True, {}, False),  # invalid user id dropped
+    (f"zalo://{OA}/7001", True, {}, True),
+    (f"zalo://{OA}/7001/7002", True, {}, True),
+    (f"zalo://{OA}/?to=7001,7002&mode=transaction", True, {}, True),
+    (f"zalo://AT-1@{OA}/7001", True, {}, True),  # a fixed token in the URL
+    (f"zalo://WRONG@{OA}/7001", True, {}, False),  # fixed token: no refresh possible
+    (f"zalo://{OA}/7500", True, {"status": 500}, False),
+    (f"zalo://{OA}/7404", True, {"status": 404}, False),
+    (f"zalo://{OA}/7999", True, {"error": -230}, False),
+    (f"zalo://{OA}/7001", True, {"refused": True}, False),  # connection refused
+    (f"zalo://{OA}/7001", True, {"hangup": True}, False),  # connection dropped
+    ("zns://", False, {}, False),
+    (f"zns://{OA}/0912345678", False, {}, False),  # template required
+    (f"zns://{OA}/0912345678?template=bad%20id", False, {}, False),
+    (f"zns://{OA}/12345?template=T1", True, {}, False),  # not a VN mobile number
+    (f"zns://{OA}/+84912345678?template=T1", True, {}, True),
+    (f"zns://{OA}/0912345678?template=T1", True, {"status": 500}, False),
+]
+
+
+@pytest.mark.parametrize(("url", "valid", "setup", "expected"), URL_TABLE,
+                         ids=[f"{n}:{row[0][:40]}" for n, row in enumerate(URL_TABLE)])
+def test_url_table(engine: Engine, zalo_api: tuple[str, ZaloState], store: DbTokenStore,
+                   closer_base: str, url: str, valid: bool, setup: dict[str, Any],
+                   expected: bool) -> None:
+    _, api = zalo_api
+    target = url
+    if setup.get("refused"):
+        target += ("&" if "?" in url else "?") + f"base=http://127.0.0.1:{free_port()}"
+    if setup.get("hangup"):
+        target += ("&" if "?" in url else "?") + f"base={closer_base}"
+    for who in ("7500", "7404", "84912345678"):
+        if setup.get("status"):
+            api.status_for_user[who] = setup["status"]
+    if setup.get("error"):
+        api.error_for_user["7999"] = (setup["error"], "refused")
+    plugin = channels.instantiate(target)
+    assert (plugin is not None) == valid
+    if plugin is None:
+        with pytest.raises(InvalidInput) as error:
+            channels.validate(target)
+        assert error.value.code == "channel.invalid_url"
+        return
+    # Apprise never raises: notify() says True or False.
+    assert plugin.notify(body="Nội dung", title="Tiêu đề") is expected
+    # The privacy URL hides the token and still describes a usable plugin of the same kind.
+    private = plugin.url(privacy=True)
+    assert "AT-1" not in private and "WRONG" not in private
+    public = apprise.Apprise.instantiate(plugin.url())
+    assert public is not None and type(public) is type(plugin)
+    assert public.url() == plugin.url()
+
+
+def test_send_test_validates_the_url(engine: Engine) -> None:
+    with pytest.raises(InvalidInput) as error:
+        send_test(channel_url="khong-phai-url", engine=engine)
+    assert error.value.field == "channel_url"
