@@ -11,6 +11,8 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-only-change-me"
+# Five cron fields: minute hour day-of-month month day-of-week.
+CRON_PATTERN = r"^\S+( \S+){4}$"
 
 
 class Environment(enum.StrEnum):
@@ -57,6 +59,16 @@ class Settings(BaseSettings):
     notify_batch_size: int = Field(default=20, ge=1, le=1000)
     # Comma-separated addresses told when a notification is given up ("dead").
     admin_emails: str = ""
+
+    # Prefect schedules (flows/), cron in `timezone`. Every day: the working calendar (làm bù
+    # Saturdays, holidays) decides inside the flows whether a day plans or sends anything.
+    sweep_cron: str = Field(default="0 7 * * *", pattern=CRON_PATTERN)
+    delivery_cron: str = Field(default="*/5 7-17 * * *", pattern=CRON_PATTERN)
+    drafting_cron: str = Field(default="30 6 * * *", pattern=CRON_PATTERN)
+    # The embedded Prefect (no PREFECT_API_URL): its home and SQLite database, default
+    # data_dir/prefect; the seconds its local server may take to start on a slow machine.
+    prefect_home: Path | None = None
+    prefect_startup_timeout_seconds: int = Field(default=90, ge=10, le=900)
 
     @field_validator("timezone")
     @classmethod
