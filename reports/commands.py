@@ -23,7 +23,7 @@ from models.db import get_engine, session_scope
 from models.migrate import upgrade
 from reports import indicators as indicators_service
 from reports import service
-from reports.periods import list_kinds, list_periods
+from reports.periods import install_default_report_types, list_kinds, list_periods
 from tracking import units as units_service
 from tracking.audit import Actor
 from tracking.calendar import load_official_overrides
@@ -67,6 +67,7 @@ def _database() -> Iterator[Session]:
     upgrade(get_engine())
     with session_scope() as session:
         load_official_overrides(session=session)
+        install_default_report_types(session=session)
     with session_scope() as session:
         yield session
 

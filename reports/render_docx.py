@@ -101,10 +101,10 @@ def _rule(container: Container, *, width_mm: float, column_mm: float) -> None:
     p_pr.append(borders)
 
 
-def _table(document: DocxDocument, widths_mm: tuple[float, ...]) -> Any:
+def _table(document: DocxDocument, widths_mm: tuple[float, ...], rows: int = 1) -> Any:
     """A borderless table with fixed column widths; LibreOffice reads the w:tblGrid widths,
     Word the cell widths, so both are set."""
-    table = document.add_table(rows=1, cols=len(widths_mm))
+    table = document.add_table(rows=rows, cols=len(widths_mm))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     tbl_pr = table._tbl.tblPr
@@ -120,7 +120,8 @@ def _table(document: DocxDocument, widths_mm: tuple[float, ...]) -> Any:
     tbl_pr.append(width)
     for index, column_mm in enumerate(widths_mm):
         table.columns[index].width = Mm(column_mm)  # w:gridCol
-        table.rows[0].cells[index].width = Mm(column_mm)  # w:tcW
+        for row in table.rows:
+            row.cells[index].width = Mm(column_mm)  # w:tcW
     return table
 
 
@@ -166,16 +167,20 @@ def _setup(document: DocxDocument) -> None:
 
 def _header(document: DocxDocument, header: dict[str, Any]) -> None:
     left_mm, right_mm = HEADER_COLUMNS_MM
-    table = _table(document, HEADER_COLUMNS_MM)
+    # Two rows, so that "Số:" and the place and date stand on one line whatever the bodies'
+    # names wrap to.
+    table = _table(document, HEADER_COLUMNS_MM, rows=2)
     left, right = table.rows[0].cells
     _paragraph(left, header["parent_body"], size=13, reuse_first=True)
     _paragraph(left, header["issuing_body"], size=13, bold=True)
     _rule(left, width_mm=22, column_mm=left_mm)
-    _paragraph(left, header["number_line"], size=13, space_before=6)
     _paragraph(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True, reuse_first=True)
     _paragraph(right, "Độc lập - Tự do - Hạnh phúc", size=13, bold=True)
     _rule(right, width_mm=60, column_mm=right_mm)
-    _paragraph(right, header["place_date"], size=14, italic=True, space_before=6)
+    number_cell, date_cell = table.rows[1].cells
+    _paragraph(number_cell, header["number_line"], size=13, space_before=6, reuse_first=True)
+    _paragraph(date_cell, header["place_date"], size=14, italic=True, space_before=6,
+               reuse_first=True)
 
     _paragraph(document, header["document_type"], size=14, bold=True, space_before=18)
     _paragraph(document, header["summary"], size=14, bold=True)
