@@ -16,6 +16,7 @@ from sqlmodel import Session
 from models import CalendarOverride, Unit
 from models.db import get_engine, session_scope
 from models.migrate import upgrade
+from notifications.commands import deliver_command, remind
 from reports.commands import report_app
 from tracking import demo as demo_world
 from tracking import units
@@ -33,6 +34,8 @@ app = typer.Typer(
 calendar_app = typer.Typer(help="Lịch làm việc: tính hạn, xem và đặt ngày nghỉ, ngày làm bù.")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(report_app, name="report")
+app.command("remind")(remind)
+app.command("deliver")(deliver_command)
 
 CLI_ACTOR = Actor(name="cli")
 F = TypeVar("F", bound=Callable[..., Any])
