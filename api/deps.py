@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import OAuth2PasswordBearer
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -87,3 +87,11 @@ Text120 = Annotated[str, text(120)]
 Required4000 = Annotated[str, text(4000, min_length=1)]
 Required1000 = Annotated[str, text(1000, min_length=1)]
 Required255 = Annotated[str, text(255, min_length=1)]
+
+
+def _aware(value: datetime) -> datetime:
+    """Stored instants are UTC; SQLite hands them back without a zone."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+Instant = Annotated[datetime, AfterValidator(_aware)]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import Day, Id, Required4000, Text255, Text4000, Version
+from api.deps import Day, Id, Instant, Required4000, Text255, Text4000, Version
 from models import AssignmentRole, DeadlineKind, ExtensionStatus, TaskState
 from tracking.deadlines import DeadlineRule
 from tracking.status import Category
@@ -115,8 +115,8 @@ class TaskPublic(BaseModel):
     result: str
     note: str
     version: int
-    created_at: datetime
-    updated_at: datetime
+    created_at: Instant
+    updated_at: Instant
     as_of: date = Field(description="Ngày tính nhóm trạng thái")
     category: Category = Field(description="Nhóm trạng thái tại ngày as_of")
     due_on_as_of: date | None = Field(description="Thời hạn có hiệu lực tại ngày as_of")
@@ -239,7 +239,7 @@ class AuditEventPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    at: datetime
+    at: Instant
     actor_id: int | None
     actor: str
     action: str

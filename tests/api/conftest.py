@@ -134,6 +134,22 @@ def build_world(engine: Engine, settings: Settings) -> World:
     return world
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2 with its production cost takes ~50 ms a hash; tests use the same algorithm
+    with the smallest cost so that generated requests creating users stay fast."""
+    from pwdlib import PasswordHash
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    import api.auth
+
+    original = api.auth._hasher
+    cheap = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+    api.auth._hasher = lambda: cheap  # type: ignore[assignment]
+    yield
+    api.auth._hasher = original
+
+
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
