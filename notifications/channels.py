@@ -19,6 +19,7 @@ import apprise
 import apprise.plugins.email.base as _apprise_email
 
 from models import ChannelKind
+from notifications import zalo  # noqa: F401  (registers zalo:// and zns:// with Apprise)
 from settings import Settings, get_settings
 from tracking.errors import InvalidInput
 
@@ -96,8 +97,6 @@ def sending_url(url: str, *, headers: dict[str, str] | None = None) -> str:
 
 def instantiate(url: str) -> Any:
     """The Apprise plugin object for a URL, or None when Apprise cannot use it."""
-    import notifications.zalo  # noqa: F401  (registers zalo:// and zns://)
-
     return apprise.Apprise.instantiate(url, asset=make_asset())
 
 

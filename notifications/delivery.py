@@ -90,7 +90,6 @@ def send_one(*, channel_url: str, subject: str, body: str, key: str | None = Non
     headers = {"X-Nhiemvu-Key": key} if key else None
     target = channels.sending_url(channel_url, headers=headers)
     sender = apprise.Apprise(asset=channels.make_asset())
-    channels.instantiate("zalo://0/0")  # make sure zalo:// and zns:// are registered
     if not sender.add(target):
         return SendOutcome(False, "Địa chỉ kênh không hợp lệ: " + channels.mask(channel_url),
                            permanent=True)

@@ -20,8 +20,9 @@ from sqlmodel import Session, select
 
 from models import Notification, NotificationKind, NotificationState
 from models.types import utc_now
-from notifications.delivery import message_id_for
+from notifications.delivery import claim, message_id_for
 from notifications.policy import set_policy
+from settings import get_settings
 from tests.notifications.conftest import SmtpServer, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,7 +82,7 @@ def test_worker_killed_mid_batch_then_restarted_delivers_each_once(
             Notification.state == NotificationState.SENDING)).all()
         assert len(leased) == 2  # the killed batch, still leased to the dead worker
     second = _worker(db_url, smtp.port, batch=2)
-    out, err = second.communicate(timeout=60)
+    _out, err = second.communicate(timeout=60)
     assert second.returncode == 0, err.decode()
     attempts = _check_all_once(engine, smtp, keys)
     # The message the crash interrupted was tried twice; the rest once.
@@ -91,10 +92,24 @@ def test_worker_killed_mid_batch_then_restarted_delivers_each_once(
 @pytest.mark.parametrize("workers", [2])
 def test_two_workers_at_once_deliver_each_once(engine: Engine, db_url: str, smtp: SmtpServer,
                                                workers: int) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("concurrent worker processes: PostgreSQL (SQLite claims: test below)")
     keys = _outbox(engine, 12)
     procs = [_worker(db_url, smtp.port, batch=3) for _ in range(workers)]
     for proc in procs:
-        out, err = proc.communicate(timeout=60)
+        _out, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err.decode()
     attempts = _check_all_once(engine, smtp, keys)
     assert set(attempts.values()) == {1}  # no row was ever claimed twice
+
+
+def test_claims_never_overlap_and_expired_leases_are_taken_over(engine: Engine) -> None:
+    _outbox(engine, 5)
+    first = claim(engine=engine, owner="a", limit=3)
+    second = claim(engine=engine, owner="b", limit=3)
+    assert len(first) == 3 and len(second) == 2 and not set(first) & set(second)
+    assert claim(engine=engine, owner="c", limit=3) == []
+    # Worker "a" dies: once its lease has expired its rows go to someone else, not before.
+    later = utc_now() + timedelta(seconds=get_settings().notify_lease_seconds + 1)
+    assert sorted(claim(engine=engine, owner="c", limit=10, now=later)) == sorted(
+        first + second)

@@ -1,0 +1,58 @@
+"""A user's contact channels: every one an Apprise URL (or a plain email address)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from models import ChannelKind, ContactChannel, User
+from notifications import channels
+from tracking.audit import SYSTEM, Actor, record
+from tracking.errors import InvalidInput, NotFound
+
+
+@dataclass(frozen=True)
+class ChannelView:
+    id: int
+    kind: ChannelKind
+    url: str  # masked
+    label: str
+    active: bool
+
+
+def list_contact_channels(*, session: Session, user_id: int) -> list[ChannelView]:
+    rows = session.exec(select(ContactChannel).where(ContactChannel.user_id == user_id)
+                        .order_by(col(ContactChannel.id))).all()
+    return [ChannelView(r.id or 0, r.kind, channels.mask(r.url), r.label, r.active)
+            for r in rows]
+
+
+def set_contact_channels(*, session: Session, user_id: int, urls: list[str],
+                         actor: Actor = SYSTEM) -> list[ChannelView]:
+    """Make `urls` the user's active channels; others are deactivated, never deleted
+    (the outbox and planned reminders refer to them). All URLs are checked first, so a bad
+    one changes nothing. The caller commits."""
+    if session.get(User, user_id) is None:
+        raise NotFound("user.not_found", "Không tìm thấy người dùng", field="user_id")
+    if len(urls) > 20:
+        raise InvalidInput("channel.too_many", "Tối đa 20 kênh liên lạc", field="urls")
+    wanted: list[str] = []
+    for index, url in enumerate(urls):
+        value = channels.validate(url, field=f"urls[{index}]")
+        if value not in wanted:
+            wanted.append(value)
+    existing = {r.url: r for r in session.exec(select(ContactChannel).where(
+        ContactChannel.user_id == user_id)).all()}
+    before = sorted(channels.mask(u) for u, r in existing.items() if r.active)
+    for url, row in existing.items():
+        row.active = url in wanted
+        session.add(row)
+    for url in wanted:
+        if url not in existing:
+            session.add(ContactChannel(user_id=user_id, kind=channels.kind_of(url), url=url))
+    session.flush()
+    record(session=session, actor=actor, action="user.set_channels", entity="user",
+           entity_id=user_id, before={"channels": before},
+           after={"channels": sorted(channels.mask(u) for u in wanted)})
+    return list_contact_channels(session=session, user_id=user_id)
