@@ -192,7 +192,9 @@ def _alert_admins(session: Session, row: Notification) -> None:
         last_error=row.last_error)
     now = utc_now()
     addresses = [a.strip() for a in get_settings().admin_emails.split(",") if a.strip()]
-    rows = [{"key": f"alert:dead:{row.id}:{address}", "kind": NotificationKind.ALERT.value,
+    # One alert per death: a notification retried by hand and dead again is told again.
+    death = row.updated_at.isoformat() if row.updated_at else ""
+    rows = [{"key": f"alert:dead:{row.id}:{death}:{address}", "kind": NotificationKind.ALERT.value,
              "channel_url": f"mailto:{address}", "subject": subject, "body": body,
              "state": NotificationState.PENDING.value, "attempts": 0, "next_attempt_at": now,
              "last_error": "", "created_at": now, "updated_at": now} for address in addresses]

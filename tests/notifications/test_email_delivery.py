@@ -197,3 +197,23 @@ def test_gives_up_as_dead_tells_admins_and_can_be_retried(
     with time_machine.travel(_at(9, 9, 0)):
         assert deliver(engine=engine).sent == 1
     assert len(smtp.to("cuong@stc.example.vn")) == 1
+
+
+def test_a_task_done_before_sending_is_left_out_of_the_digest(
+        engine: Engine, world: World, smtp: SmtpServer) -> None:
+    from models import Task, TaskState
+
+    with time_machine.travel(_at(9, 7, 0)):
+        _plan(engine)  # before the window opens
+        with Session(engine) as session:
+            task = session.get(Task, world.tasks["due"].id)
+            assert task is not None
+            task.state, task.completed_on = TaskState.DONE, AS_OF
+            session.add(task)
+            session.commit()
+    with time_machine.travel(_at(9, 8, 0)):
+        deliver(engine=engine)
+    mail = smtp.to("an@skhcn.example.vn")[0]
+    assert mail.subject.startswith("[Nhắc việc] 4 nhiệm vụ cần xử lý (2 quá hạn)")
+    assert "Tổng hợp ý kiến góp ý dự thảo Nghị quyết" not in mail.text
+    assert "Xây dựng kế hoạch chuyển đổi số năm 2026" in mail.text
