@@ -153,6 +153,12 @@ def update_user(
     active: bool | None = None,
     password_hash: str | None = None,
 ) -> User:
+    if actor.user_id == user.id and (active is False or (role is not None and role != user.role)):
+        raise InvalidInput(
+            "user.cannot_lock_self",
+            "Không thể tự khóa tài khoản hoặc tự đổi vai trò của chính mình",
+            field="active" if active is False else "role",
+        )
     before = snapshot(user, _USER_FIELDS)
     if full_name is not None:
         user.full_name = _text(

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -66,10 +67,10 @@ class World:
         with self.session() as session:
             return session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
 
-    def new_task(self, **overrides: object) -> int:
+    def new_task(self, **overrides: Any) -> int:
         """An open task issued by `issuer`, led by `lead`, with `coord` coordinating."""
         today = clock.today()
-        arguments: dict[str, object] = {
+        arguments: dict[str, Any] = {
             "title": f"Nhiệm vụ kiểm thử số {self.next()}",
             "issuer_unit_id": self.unit_id("issuer"),
             "lead_unit_id": self.unit_id("lead"),
@@ -79,7 +80,7 @@ class World:
         }
         arguments.update(overrides)
         with self.session() as session:
-            task = tasks_service.assign(session=session, actor=SETUP, **arguments)  # type: ignore[arg-type]
+            task = tasks_service.assign(session=session, actor=SETUP, **arguments)
             session.commit()
             return task.id or 0
 
@@ -129,8 +130,8 @@ def build_world(engine: Engine, settings: Settings) -> World:
         # One user who can log in with a password (hashing every user would be slow).
         world.users[("lead", Role.OFFICER)].password_hash = hash_password(PASSWORD)
         session.commit()
-    for key, user in world.users.items():
-        world.tokens[key], _ = create_access_token(user=user, settings=settings)
+    for user_key, user in world.users.items():
+        world.tokens[user_key], _ = create_access_token(user=user, settings=settings)
     return world
 
 

@@ -26,7 +26,7 @@ from models.db import make_engine
 from settings import Environment, Settings
 from tests.api.conftest import TEST_SECRET, World
 
-MAX_EXAMPLES = 20
+MAX_EXAMPLES = 15
 
 # The description does not depend on the database, so the schema is loaded at import time
 # (schemathesis' lazy fixture loader does not work with pytest 9); the app's engine and
