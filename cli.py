@@ -16,8 +16,11 @@ from sqlmodel import Session
 from models import CalendarOverride, Unit
 from models.db import get_engine, session_scope
 from models.migrate import upgrade
+from notifications import demo as notifications_demo
 from notifications.commands import deliver_command, remind
+from reports import demo as reports_demo
 from reports.commands import report_app
+from settings import get_settings
 from tracking import demo as demo_world
 from tracking import units
 from tracking.audit import Actor, record, snapshot
@@ -185,6 +188,24 @@ def demo() -> None:
         typer.echo(demo_summary(counts, world.district))
         typer.echo("")
         typer.echo(format_counts(counts, world.district.name))
+        report, files = reports_demo.write_seed_report(
+            session=session, folder=get_settings().data_dir / "reports"
+        )
+    typer.echo("")
+    typer.echo(f"Báo cáo số {report.symbol} ngày {report.document_date:%d/%m/%Y} đã được soạn:")
+    for path in files:
+        typer.echo(f"  {path.resolve()}")
+    mail_folder = get_settings().data_dir / "demo-mail"
+    reminders = notifications_demo.send_demo_reminders(engine=get_engine(), mail_folder=mail_folder)
+    typer.echo("")
+    typer.echo(
+        f"Nhắc việc từ {notifications_demo.DEMO_DAYS[0]:%d/%m/%Y} đến "
+        f"{notifications_demo.DEMO_DAYS[1]:%d/%m/%Y}: "
+        f"lập {sum(p.notifications_added for p in reminders.plans)} thư mới, "
+        f"gửi {reminders.received} thư tới máy chủ thư cục bộ"
+        + (f" (như vào lúc {reminders.sent_at:%H:%M %d/%m/%Y})." if reminders.sent_at else ".")
+    )
+    typer.echo(f"  Đọc thư: mutt -f {mail_folder.resolve()}  (hộp thư Maildir)")
 
 
 def demo_summary(counts: StatusCounts, district: Unit) -> str:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import enum
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -96,3 +99,21 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+@contextmanager
+def overridden(**values: str) -> Iterator[Settings]:
+    """Settings with some values replaced for the duration of a block (the demo points
+    SMTP at the mail server it starts); the environment is restored afterwards."""
+    saved = {key: os.environ.get(f"NHIEMVU_{key.upper()}") for key in values}
+    os.environ.update({f"NHIEMVU_{key.upper()}": value for key, value in values.items()})
+    get_settings.cache_clear()
+    try:
+        yield get_settings()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(f"NHIEMVU_{key.upper()}", None)
+            else:
+                os.environ[f"NHIEMVU_{key.upper()}"] = value
+        get_settings.cache_clear()

@@ -275,33 +275,45 @@ def process(*, engine: Engine, notification_id: int, owner: str, result: Deliver
         result.failed += 1
 
 
-def window_closed_reason(engine: Engine) -> str:
-    """Why sending must wait now (quiet hours, a day off), or '' inside the send window."""
+def window_closed_reason(engine: Engine, at: datetime | None = None) -> str:
+    """Why sending must wait at `at` (default now): quiet hours, a day off; '' if open."""
     with Session(engine) as session:
         rules = global_rules(session)
         calendar = load_calendar(session)
-    moment = clock.now_local()
+    moment = at.astimezone(clock.local_zone()) if at else clock.now_local()
     if rules.send_window.is_open(moment, calendar):
         return ""
     opening = rules.send_window.next_opening(moment, calendar)
     return f"ngoài khung giờ gửi; lần gửi tiếp theo từ {opening:%H:%M %d/%m/%Y}"
 
 
+def next_window_opening(engine: Engine) -> datetime:
+    """Now if the send window is open, else when it next opens (local time)."""
+    with Session(engine) as session:
+        rules = global_rules(session)
+        calendar = load_calendar(session)
+    return rules.send_window.next_opening(clock.now_local(), calendar)
+
+
 def deliver(*, engine: Engine | None = None, owner: str | None = None,
-            batch_size: int | None = None, max_batches: int | None = None) -> DeliverResult:
-    """Send what is due, batch by batch, until nothing is due (or max_batches)."""
+            batch_size: int | None = None, max_batches: int | None = None,
+            at: datetime | None = None) -> DeliverResult:
+    """Send what is due, batch by batch, until nothing is due (or max_batches).
+
+    `at` delivers as if at that instant (what is due then, if the window is open then); the
+    demo uses the next opening of the window rather than wait for it. Default: now."""
     engine = engine or get_engine()
     owner = owner or worker_name()
     batch_size = batch_size or get_settings().notify_batch_size
     result = DeliverResult()
-    reason = window_closed_reason(engine)
+    reason = window_closed_reason(engine, at)
     if reason:
         result.deferred = reason
         return result
     zalo.set_token_store(DbTokenStore(engine))
     batches = 0
     while max_batches is None or batches < max_batches:
-        ids = claim(engine=engine, owner=owner, limit=batch_size)
+        ids = claim(engine=engine, owner=owner, limit=batch_size, now=at)
         if not ids:
             break
         batches += 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, select
@@ -16,6 +17,7 @@ from models import Document, Plan, Unit
 from models.reports import IndicatorAggregation, Report
 from reports import indicators as indicators_service
 from reports import service
+from reports.pdf import libreoffice_binary
 from tracking import units as units_service
 from tracking.audit import Actor
 
@@ -232,3 +234,25 @@ def issue_seed_report(*, session: Session, actor: Actor = DEMO_ACTOR) -> Report:
         expected_version=report.version,
         issued_on=AS_OF,
     )
+
+
+def write_seed_report(*, session: Session, folder: Path) -> tuple[Report, list[Path]]:
+    """Issue the seed report once (a second demo run finds it) and write its files."""
+    district = units_service.get_by_code(session=session, code=DISTRICT_CODE)
+    issued = [
+        r
+        for r in service.list_reports(session=session, unit_id=district.id or 0, year=AS_OF.year)
+        if r.number == SEED_NUMBER and r.period_code == REPORT_PERIOD
+    ]
+    report = issued[0] if issued else issue_seed_report(session=session)
+    formats = [service.ReportFormat.DOCX, service.ReportFormat.MARKDOWN, service.ReportFormat.XLSX]
+    if libreoffice_binary() is not None:
+        formats.append(service.ReportFormat.PDF)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt in formats:
+        rendered = service.render(session=session, report_id=report.id or 0, fmt=fmt)
+        target = folder / rendered.filename
+        target.write_bytes(rendered.content)
+        written.append(target)
+    return report, written

@@ -26,6 +26,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 import models  # noqa: F401
 from models.db import get_engine, make_engine
 from models.migrate import upgrade
+from reports.periods import install_default_report_types
 from settings import get_settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -72,9 +73,13 @@ def postgres_url() -> Iterator[str]:
 
 
 def _truncate_all(engine: Engine) -> None:
+    """Empty every table, then put back the reference rows the migrations seed."""
     tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    with Session(engine) as session:
+        install_default_report_types(session=session)
+        session.commit()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -1,8 +1,13 @@
 """The command line as a user types it, against SQLite and PostgreSQL."""
 
 import json
+import mailbox
+import os
+from email.header import decode_header, make_header
+from pathlib import Path
 
 import pytest
+from docx import Document
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
@@ -21,10 +26,26 @@ def test_demo_prints_the_seed_summary_and_is_idempotent(engine: Engine) -> None:
     assert first.exit_code == 0, first.output
     assert "Đã tạo dữ liệu mẫu." in first.output
     assert SEED_SENTENCE in first.output
+    # The seed report is issued and written; the week's reminders reach a local mail server.
+    data_dir = Path(os.environ["NHIEMVU_DATA_DIR"])
+    assert "Báo cáo số 555/BC-UBND ngày 02/11/2021 đã được soạn:" in first.output
+    docx = data_dir / "reports" / "bao-cao-555-BC-UBND.docx"
+    text = "\n".join(p.text for p in Document(str(docx)).paragraphs)
+    assert "Lý Sơn, ngày 02 tháng 11 năm 2021" in text or "Lý Sơn, ngày 02 tháng 11 năm 2021" in (
+        "\n".join(c.text for t in Document(str(docx)).tables for r in t.rows for c in r.cells)
+    )
+    mails = list(mailbox.Maildir(data_dir / "demo-mail", create=False))
+    assert len(mails) == 4
+    assert "gửi 4 thư tới máy chủ thư cục bộ" in first.output
+    subjects = {str(make_header(decode_header(m["Subject"]))) for m in mails}
+    assert "[Nhắc việc] 1 nhiệm vụ cần xử lý (1 quá hạn) - ngày 29 tháng 10 năm 2021" in subjects
+
     second = runner.invoke(app, ["demo"])
     assert second.exit_code == 0, second.output
     assert "Dữ liệu mẫu đã có sẵn." in second.output
     assert SEED_SENTENCE in second.output
+    assert "lập 0 thư mới, gửi 0 thư" in second.output
+    assert len(list(mailbox.Maildir(data_dir / "demo-mail", create=False))) == 4
 
     status = runner.invoke(
         app, ["status", "--as-of", "2021-11-02", "--unit", "QNG-LYSON", "--json"]
