@@ -165,7 +165,7 @@ def test_server_down_then_back_loses_nothing_and_doubles_nothing(
 
 
 def test_gives_up_as_dead_tells_admins_and_can_be_retried(
-        engine: Engine, world: World, smtp: SmtpServer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        engine: Engine, world: World, smtp: SmtpServer, monkeypatch) -> None:
     monkeypatch.setenv("NHIEMVU_NOTIFY_MAX_ATTEMPTS", "2")
     monkeypatch.setenv("NHIEMVU_NOTIFY_BACKOFF_SECONDS", "0")
     get_settings.cache_clear()

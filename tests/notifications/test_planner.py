@@ -14,7 +14,7 @@ from tests.notifications.conftest import AS_OF, World, make_task
 from tracking.errors import InvalidInput
 
 
-def _steps(result) -> set[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+def _steps(result) -> set[tuple[str, str, str]]:
     return {(r.task_title, r.step, r.recipient_name) for r in result.reminders}
 
 
@@ -168,7 +168,7 @@ def test_stale_items_are_not_sent(engine: Engine, world: World) -> None:
     assert result.skipped == 1 and result.sent == 0
 
 
-def test_remind_and_deliver_commands(engine: Engine, world: World, smtp) -> None:  # type: ignore[no-untyped-def]
+def test_remind_and_deliver_commands(engine: Engine, world: World, smtp) -> None:
     import time_machine
     from typer.testing import CliRunner
 

@@ -63,7 +63,7 @@ def test_pdf_page_one_has_the_decree_header(session: Session, tmp_path: Path) ->
 
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info), info
-    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))  # type: ignore[union-attr]
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     assert pages >= 2
 
     page1 = _words(pdf, 1)

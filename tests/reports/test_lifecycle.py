@@ -36,7 +36,7 @@ def test_issued_report_renders_identically_after_the_data_changed(session: Sessi
     # The data changes after issue: the open task is completed and confirmed (dated before
     # 02/11/2021, so a new report as of that day would count it) and an indicator is corrected.
     open_task = session.exec(
-        select(Task).where(Task.title.startswith("Xây dựng, ban hành Kế hoạch chuyển đổi số"))  # type: ignore[attr-defined]
+        select(Task).where(Task.title.startswith("Xây dựng, ban hành Kế hoạch chuyển đổi số"))
     ).one()
     task_service.report_completion(
         session=session, actor=ACTOR, task_id=open_task.id or 0,
