@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: setup
-	$(VENV)/bin/nhiemvu demo
+	$(VENV)/bin/nhiemvu demo --flows
 
 lint: setup
 	$(VENV)/bin/ruff check .

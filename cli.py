@@ -174,7 +174,11 @@ def tasks(as_of: AsOfOption, unit: UnitOption = None) -> None:
 
 @app.command()
 @friendly_errors
-def demo() -> None:
+def demo(
+    flows: Annotated[
+        bool, typer.Option("--flows", help="Chạy thêm một lần các luồng Prefect của ngày mẫu")
+    ] = False,
+) -> None:
     """Dựng dữ liệu mẫu (Kế hoạch 61/KH-UBND, huyện Lý Sơn, năm 2021) và in tình hình."""
     with database() as session:
         world = demo_world.build(session=session)
@@ -206,6 +210,13 @@ def demo() -> None:
         + (f" (như vào lúc {reminders.sent_at:%H:%M %d/%m/%Y})." if reminders.sent_at else ".")
     )
     typer.echo(f"  Đọc thư: mutt -f {mail_folder.resolve()}  (hộp thư Maildir)")
+    if flows:
+        from flows.demo import DEMO_DAY, describe, run_demo_day
+
+        typer.echo("")
+        typer.echo(f"Các luồng Prefect của ngày {DEMO_DAY:%d/%m/%Y} (Prefect cục bộ):")
+        for outcome in run_demo_day(engine=get_engine(), mail_folder=mail_folder):
+            typer.echo(f"  {describe(outcome)}")
 
 
 def demo_summary(counts: StatusCounts, district: Unit) -> str:

@@ -3,7 +3,7 @@ returns a JSON-safe summary. Testable without Prefect; every one is idempotent f
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from models.db import get_engine, session_scope
@@ -36,9 +36,10 @@ def plan_reminders(*, as_of: date) -> dict[str, Any]:
     }
 
 
-def deliver_outbox() -> dict[str, Any]:
-    """Send what is due in the outbox, until nothing is due."""
-    result = deliver(engine=get_engine())
+def deliver_outbox(*, at: datetime | None = None) -> dict[str, Any]:
+    """Send what is due in the outbox, until nothing is due; `at` (the demo) delivers as if
+    at that instant instead of now."""
+    result = deliver(engine=get_engine(), at=at)
     return {
         "claimed": result.claimed,
         "sent": result.sent,
