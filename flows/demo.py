@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from prefect import State
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -63,16 +64,16 @@ def run_demo_day(*, engine: Engine, mail_folder: Path) -> list[FlowOutcome]:
         local_mail_server(mail_folder) as sink,
         overridden(smtp_host=sink.host, smtp_port=str(sink.port), smtp_tls="false"),
     ):
-        runs = [
-            (report_drafting, {"as_of": DEMO_DAY}),
-            (daily_sweep, {"as_of": DEMO_DAY}),
-            (delivery, {"as_of": DEMO_DAY, "at": next_window_opening(engine)}),
+        states: list[State[dict[str, Any]]] = [
+            report_drafting(as_of=DEMO_DAY, return_state=True),
+            daily_sweep(as_of=DEMO_DAY, return_state=True),
+            delivery(as_of=DEMO_DAY, at=next_window_opening(engine), return_state=True),
         ]
-        for flow, parameters in runs:
-            state = flow(**parameters, return_state=True)  # type: ignore[operator]
+        names = (report_drafting.name, daily_sweep.name, delivery.name)
+        for name, state in zip(names, states, strict=True):
             result = state.result(raise_on_failure=False) if state.is_completed() else {}
             outcomes.append(
-                FlowOutcome(flow.name, str(state.name), result if isinstance(result, dict) else {})
+                FlowOutcome(name, str(state.name), result if isinstance(result, dict) else {})
             )
     return outcomes
 
