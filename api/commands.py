@@ -92,8 +92,16 @@ def user_add(
 def serve(
     host: Annotated[str, typer.Option(help="Địa chỉ lắng nghe")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Cổng")] = 8000,
+    flows: Annotated[
+        bool,
+        typer.Option(
+            "--flows/--no-flows",
+            help="Chạy cả các luồng Prefect theo lịch (rà soát, gửi nhắc, soạn báo cáo); "
+            "--no-flows khi chạy nhiều tiến trình API sau một Prefect server",
+        ),
+    ] = True,
 ) -> None:
-    """Chạy API (tài liệu tương tác ở /docs)."""
+    """Chạy API (tài liệu tương tác ở /docs) và các luồng theo lịch."""
     import uvicorn
 
     from api.app import create_app
@@ -104,7 +112,13 @@ def serve(
     except (RuntimeError, ValueError) as error:
         _fail(str(error), 2)
     typer.echo(f"API: http://{host}:{port}/api/v1 — tài liệu: http://{host}:{port}/docs")
-    uvicorn.run(app, host=host, port=port)
+    if flows:
+        from flows.serving import serve_with_api
+
+        typer.echo("Các luồng theo lịch: rà soát hằng ngày, gửi nhắc, soạn báo cáo (Prefect).")
+        serve_with_api(app=app, host=host, port=port)
+    else:
+        uvicorn.run(app, host=host, port=port)
 
 
 def import_file(

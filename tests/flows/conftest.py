@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 import socket
 import tempfile
-from collections.abc import Iterator
+import time as clock_time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from email import message_from_bytes
@@ -48,6 +49,18 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         prefect_test_harness(server_startup_timeout=180),
     ):
         yield
+
+
+def wait_for(what: str, predicate: Callable[[], Any], timeout: float) -> Any:
+    """Polls until predicate() is truthy; fails naming what never happened (bounds a wait,
+    asserts nothing about how long it took)."""
+    end = clock_time.monotonic() + timeout
+    while clock_time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        clock_time.sleep(0.3)
+    raise AssertionError(f"not within {timeout:.0f} s: {what}")
 
 
 def free_port() -> int:

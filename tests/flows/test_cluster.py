@@ -12,10 +12,9 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -42,7 +41,7 @@ from models.migrate import upgrade
 from notifications.policy import set_policy
 from reports import obligations
 from tests.conftest import POSTGRES_ADMIN_URL, REQUIRE_POSTGRES
-from tests.flows.conftest import MailServer, free_port
+from tests.flows.conftest import MailServer, free_port, wait_for
 from tracking import tasks, units
 from tracking.audit import Actor
 from tracking.deadlines import DeadlineRule
@@ -55,17 +54,6 @@ AS_OF = date(2026, 3, 9)  # Monday; the task is due Thursday 12/03: 3 working da
 OFFICERS = 24
 ACTOR = Actor(name="test")
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
-
-
-def wait_for(what: str, predicate: Callable[[], Any], timeout: float) -> Any:
-    """Polls until predicate() is truthy; fails naming what never happened."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"not within {timeout:.0f} s: {what}")
 
 
 @dataclass
