@@ -117,6 +117,8 @@ class _ZaloBase(NotifyBase):
     # Account allows far more. A small pause still keeps a split message from hammering.
     request_rate_per_sec = 0.2
     title_maxlen = 0
+    targets: list[str]
+    invalid_targets: list[str]
 
     template_args = dict(
         NotifyBase.template_args,
@@ -215,6 +217,50 @@ class _ZaloBase(NotifyBase):
             params["oauth"] = self.oauth
         return params
 
+    # Query arguments of the URL and the keyword each maps to, per plugin.
+    query_arguments: tuple[tuple[str, str], ...] = (("base", "base"), ("oauth", "oauth"))
+
+    def _plugin_params(self) -> dict[str, str]:
+        """The plugin's own query arguments, written before Apprise's common ones."""
+        return {}
+
+    def _trailing_params(self) -> dict[str, str]:
+        """Query arguments written after Apprise's common ones."""
+        return {}
+
+    def url(self, privacy: bool = False, *args: Any, **kwargs: Any) -> str:
+        params = self._common_params()
+        params.update(self._plugin_params())
+        params.update(self.url_parameters(*args, privacy=privacy, **kwargs))
+        params.update(self._trailing_params())
+        targets = "/".join(self.pprint(t, privacy, safe="") for t in
+                           [*self.targets, *self.invalid_targets])
+        return (f"{self.secure_protocol}://{self._token_for_url(privacy)}"
+                f"{self.pprint(self.oa_id, privacy, safe='')}/{targets}"
+                f"?{self.urlencode(params)}")
+
+    def __len__(self) -> int:
+        return max(1, len(self.targets))
+
+    @classmethod
+    def _parse(cls, url: str) -> dict[str, Any] | None:
+        results = NotifyBase.parse_url(url, verify_host=False)
+        if not results:
+            return results
+        results["oa_id"] = cls.unquote(results["host"])
+        results["targets"] = cls.split_path(results["fullpath"])
+        qsd = results["qsd"]
+        if results.get("user"):
+            results["access_token"] = cls.unquote(results["user"])
+        if qsd.get("token"):
+            results["access_token"] = cls.unquote(qsd["token"])
+        if qsd.get("to"):
+            results["targets"] += cls.parse_list(qsd["to"])
+        for name, key in cls.query_arguments:
+            if qsd.get(name):
+                results[key] = cls.unquote(qsd[name])
+        return results
+
 
 class NotifyZalo(_ZaloBase):
     """A text message from the Official Account to its followers (by OA user id)."""
@@ -281,38 +327,14 @@ class NotifyZalo(_ZaloBase):
     def url_identifier(self) -> tuple[str, ...]:  # type: ignore[override]
         return (self.secure_protocol, self.oa_id, self.base)
 
-    def url(self, privacy: bool = False, *args: Any, **kwargs: Any) -> str:
-        params = self._common_params()
-        if self.mode != "cs":
-            params["mode"] = self.mode
-        params.update(self.url_parameters(*args, privacy=privacy, **kwargs))
-        targets = "/".join(self.pprint(t, privacy, safe="") for t in
-                           [*self.targets, *self.invalid_targets])
-        return (f"{self.secure_protocol}://{self._token_for_url(privacy)}"
-                f"{self.pprint(self.oa_id, privacy, safe='')}/{targets}"
-                f"?{self.urlencode(params)}")
+    query_arguments = (("mode", "mode"), ("base", "base"), ("oauth", "oauth"))
 
-    def __len__(self) -> int:
-        return max(1, len(self.targets))
+    def _plugin_params(self) -> dict[str, str]:
+        return {"mode": self.mode} if self.mode != "cs" else {}
 
     @staticmethod
     def parse_url(url: str) -> dict[str, Any] | None:  # type: ignore[override]
-        results = NotifyBase.parse_url(url, verify_host=False)
-        if not results:
-            return results
-        results["oa_id"] = NotifyZalo.unquote(results["host"])
-        results["targets"] = NotifyZalo.split_path(results["fullpath"])
-        qsd = results["qsd"]
-        if results.get("user"):
-            results["access_token"] = NotifyZalo.unquote(results["user"])
-        if qsd.get("token"):
-            results["access_token"] = NotifyZalo.unquote(qsd["token"])
-        if qsd.get("to"):
-            results["targets"] += NotifyZalo.parse_list(qsd["to"])
-        for name in ("mode", "base", "oauth"):
-            if qsd.get(name):
-                results[name] = NotifyZalo.unquote(qsd[name])
-        return results
+        return NotifyZalo._parse(url)
 
 
 class NotifyZNS(_ZaloBase):
@@ -398,44 +420,29 @@ class NotifyZNS(_ZaloBase):
     def url_identifier(self) -> tuple[str, ...]:  # type: ignore[override]
         return (self.secure_protocol, self.oa_id, self.base, self.template_id)
 
-    def url(self, privacy: bool = False, *args: Any, **kwargs: Any) -> str:
-        params = self._common_params()
-        params["template"] = self.template_id
+    query_arguments = (
+        ("template", "template_id"), ("body", "body_key"), ("tracking", "tracking_id"),
+        ("base", "base"), ("oauth", "oauth"),
+    )
+
+    def _plugin_params(self) -> dict[str, str]:
+        params = {"template": self.template_id}
         if self.body_key != "noi_dung":
             params["body"] = self.body_key
         if self.tracking_id:
             params["tracking"] = self.tracking_id
-        params.update(self.url_parameters(*args, privacy=privacy, **kwargs))
-        params.update({f":{k}": v for k, v in self.template_data.items()})
-        targets = "/".join(self.pprint(t, privacy, safe="") for t in
-                           [*self.targets, *self.invalid_targets])
-        return (f"{self.secure_protocol}://{self._token_for_url(privacy)}"
-                f"{self.pprint(self.oa_id, privacy, safe='')}/{targets}"
-                f"?{self.urlencode(params)}")
+        return params
 
-    def __len__(self) -> int:
-        return max(1, len(self.targets))
+    def _trailing_params(self) -> dict[str, str]:
+        return {f":{k}": v for k, v in self.template_data.items()}
 
     @staticmethod
     def parse_url(url: str) -> dict[str, Any] | None:  # type: ignore[override]
-        results = NotifyBase.parse_url(url, verify_host=False)
-        if not results:
-            return results
-        results["oa_id"] = NotifyZNS.unquote(results["host"])
-        results["targets"] = NotifyZNS.split_path(results["fullpath"])
-        qsd = results["qsd"]
-        if results.get("user"):
-            results["access_token"] = NotifyZNS.unquote(results["user"])
-        if qsd.get("token"):
-            results["access_token"] = NotifyZNS.unquote(qsd["token"])
-        if qsd.get("to"):
-            results["targets"] += NotifyZNS.parse_list(qsd["to"])
-        for name, key in (("template", "template_id"), ("body", "body_key"),
-                          ("tracking", "tracking_id"), ("base", "base"), ("oauth", "oauth")):
-            if qsd.get(name):
-                results[key] = NotifyZNS.unquote(qsd[name])
-        results["template_data"] = {k: NotifyZNS.unquote(v) for k, v in
-                                    results.get("qsd:", {}).items()}
+        results = NotifyZNS._parse(url)
+        if results:
+            results["template_data"] = {
+                k: NotifyZNS.unquote(v) for k, v in results.get("qsd:", {}).items()
+            }
         return results
 
 

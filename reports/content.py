@@ -22,32 +22,12 @@ from reports import formatting as fmt
 from reports.periods import Period, get_period, get_report_type
 from tracking import plans as plans_service
 from tracking import units as units_service
+from tracking.documents import TYPE_CODES
 from tracking.status import Category
 
 SNAPSHOT_FORMAT = 1
 DRAFT_NUMBER_BLANK = "\u00a0" * 8
 
-# Phụ lục III NĐ 30/2020: names of the document type codes a report may cite.
-DOCUMENT_TYPE_NAMES = {
-    "NQ": "Nghị quyết",
-    "QĐ": "Quyết định",
-    "CT": "Chỉ thị",
-    "QC": "Quy chế",
-    "QyĐ": "Quy định",
-    "TB": "Thông báo",
-    "HD": "Hướng dẫn",
-    "CTr": "Chương trình",
-    "KH": "Kế hoạch",
-    "PA": "Phương án",
-    "ĐA": "Đề án",
-    "DA": "Dự án",
-    "BC": "Báo cáo",
-    "BB": "Biên bản",
-    "TTr": "Tờ trình",
-    "HĐ": "Hợp đồng",
-    "CĐ": "Công điện",
-    "KL": "Kết luận",
-}
 
 
 class Signature(BaseModel):
@@ -101,7 +81,7 @@ def _lower_first(text: str) -> str:
 
 def document_reference(session: Session, document: Document) -> str:
     """"Kế hoạch số 61/KH-UBND ngày 10/4/2019 của UBND tỉnh"; a công văn: "Công văn số …"."""
-    kind = DOCUMENT_TYPE_NAMES.get(document.type_code or "", "Công văn")
+    kind = TYPE_CODES.get(document.type_code or "", "Công văn")
     reference = f"{kind} số {document.symbol} ngày {fmt.short_date(document.issued_on)}"
     issuer = session.get(Unit, document.issuer_unit_id) if document.issuer_unit_id else None
     issuer_name = (issuer.short_name or issuer.name) if issuer else document.issuer_name
