@@ -20,6 +20,7 @@ from notifications import demo as notifications_demo
 from notifications.commands import deliver_command, remind
 from reports import demo as reports_demo
 from reports.commands import report_app
+from reports.obligation_commands import obligation_app
 from settings import get_settings
 from tracking import demo as demo_world
 from tracking import units
@@ -37,6 +38,7 @@ app = typer.Typer(
 calendar_app = typer.Typer(help="Lịch làm việc: tính hạn, xem và đặt ngày nghỉ, ngày làm bù.")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(report_app, name="report")
+app.add_typer(obligation_app, name="obligation")
 app.command("remind")(remind)
 app.command("deliver")(deliver_command)
 
