@@ -111,6 +111,20 @@ def _not_in_future(day: date, *, field: str, what: str) -> None:
         )
 
 
+def _for_change(
+    session: Session,
+    task_id: int,
+    expected_version: int,
+    allowed: Sequence[TaskState],
+    action: str,
+) -> Task:
+    """The task, if the caller saw its current version and its state allows the action."""
+    task = get(session=session, task_id=task_id)
+    _check_version(task, expected_version)
+    _check_state(task, allowed, action)
+    return task
+
+
 def _bump(session: Session, task: Task) -> None:
     task.version += 1
     task.updated_at = clock.now_utc()
@@ -227,9 +241,13 @@ def add_progress(
     reported_on: date | None = None,
 ) -> ProgressUpdate:
     """A progress report by the lead unit, or a contribution by a coordinating unit."""
-    task = get(session=session, task_id=task_id)
-    _check_version(task, expected_version)
-    _check_state(task, (TaskState.OPEN, TaskState.SUBMITTED), "cập nhật tiến độ")
+    task = _for_change(
+        session,
+        task_id,
+        expected_version,
+        (TaskState.OPEN, TaskState.SUBMITTED),
+        "cập nhật tiến độ",
+    )
     content = _text(content, field="content", code="progress.content", label="Nội dung tiến độ")
     if percent is not None and not 0 <= percent <= 100:
         raise InvalidInput(
@@ -281,9 +299,7 @@ def report_completion(
     reported_on: date | None = None,
 ) -> Task:
     """The lead unit says the task is done; the issuer still has to confirm it."""
-    task = get(session=session, task_id=task_id)
-    _check_version(task, expected_version)
-    _check_state(task, (TaskState.OPEN,), "báo cáo hoàn thành")
+    task = _for_change(session, task_id, expected_version, (TaskState.OPEN,), "báo cáo hoàn thành")
     result = _text(result, field="result", code="task.result", label="Kết quả thực hiện")
     reported_on = reported_on or clock.today()
     _not_before(completed_on, task.assigned_on, field="completed_on", what="Ngày hoàn thành")
@@ -318,9 +334,9 @@ def confirm_completion(
     confirmed_on: date | None = None,
 ) -> Task:
     """The issuer accepts the reported completion; the task counts as done from that day."""
-    task = get(session=session, task_id=task_id)
-    _check_version(task, expected_version)
-    _check_state(task, (TaskState.SUBMITTED,), "xác nhận hoàn thành")
+    task = _for_change(
+        session, task_id, expected_version, (TaskState.SUBMITTED,), "xác nhận hoàn thành"
+    )
     confirmed_on = confirmed_on or clock.today()
     assert task.completion_reported_on is not None
     _not_before(
@@ -347,9 +363,9 @@ def return_completion(
     *, session: Session, actor: Actor, task_id: int, expected_version: int, reason: str
 ) -> Task:
     """The issuer does not accept the reported completion: the task is open again."""
-    task = get(session=session, task_id=task_id)
-    _check_version(task, expected_version)
-    _check_state(task, (TaskState.SUBMITTED,), "trả lại báo cáo hoàn thành")
+    task = _for_change(
+        session, task_id, expected_version, (TaskState.SUBMITTED,), "trả lại báo cáo hoàn thành"
+    )
     reason = _text(reason, field="reason", code="task.return_reason", label="Lý do trả lại")
     before = snapshot(task, ("state", "completed_on", "completion_reported_on", "version"))
     task.state = TaskState.OPEN
@@ -378,9 +394,7 @@ def request_extension(
     reason: str,
     requested_on: date | None = None,
 ) -> ExtensionRequest:
-    task = get(session=session, task_id=task_id)
-    _check_version(task, expected_version)
-    _check_state(task, (TaskState.OPEN,), "xin gia hạn")
+    task = _for_change(session, task_id, expected_version, (TaskState.OPEN,), "xin gia hạn")
     if task.due_on is None:
         raise InvalidInput(
             "extension.no_deadline",
@@ -538,9 +552,7 @@ def pause(
     reason: str,
     paused_on: date | None = None,
 ) -> Task:
-    task = get(session=session, task_id=task_id)
-    _check_version(task, expected_version)
-    _check_state(task, (TaskState.OPEN,), "tạm dừng")
+    task = _for_change(session, task_id, expected_version, (TaskState.OPEN,), "tạm dừng")
     reason = _text(reason, field="reason", code="task.pause_reason", label="Lý do tạm dừng")
     paused_on = paused_on or clock.today()
     _not_before(paused_on, task.assigned_on, field="paused_on", what="Ngày tạm dừng")
@@ -560,9 +572,7 @@ def pause(
 
 
 def resume(*, session: Session, actor: Actor, task_id: int, expected_version: int) -> Task:
-    task = get(session=session, task_id=task_id)
-    _check_version(task, expected_version)
-    _check_state(task, (TaskState.PAUSED,), "tiếp tục")
+    task = _for_change(session, task_id, expected_version, (TaskState.PAUSED,), "tiếp tục")
     before = {"paused_on": task.paused_on.isoformat() if task.paused_on else None}
     task.state = TaskState.OPEN
     task.paused_on = None
@@ -588,9 +598,13 @@ def cancel(
     reason: str,
     cancelled_on: date | None = None,
 ) -> Task:
-    task = get(session=session, task_id=task_id)
-    _check_version(task, expected_version)
-    _check_state(task, (TaskState.OPEN, TaskState.SUBMITTED, TaskState.PAUSED), "hủy")
+    task = _for_change(
+        session,
+        task_id,
+        expected_version,
+        (TaskState.OPEN, TaskState.SUBMITTED, TaskState.PAUSED),
+        "hủy",
+    )
     reason = _text(reason, field="reason", code="task.cancel_reason", label="Lý do hủy")
     cancelled_on = cancelled_on or clock.today()
     _not_before(cancelled_on, task.assigned_on, field="cancelled_on", what="Ngày hủy")
