@@ -8,7 +8,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine
 
 from api import errors
-from api.routers import acts, auth, calendar, stats, tasks, units, users
+from api.routers import acts, auth, calendar, reminders, reports, stats, tasks, units, users
 from models.db import get_engine
 from settings import DEFAULT_SECRET, Environment, Settings, get_settings
 
@@ -61,6 +61,8 @@ def create_app(*, settings: Settings | None = None, engine: Engine | None = None
         tasks.router,
         calendar.router,
         stats.router,
+        reminders.router,
+        reports.router,
     ):
         api.include_router(router)
     app.include_router(api)

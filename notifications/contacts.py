@@ -56,3 +56,40 @@ def set_contact_channels(*, session: Session, user_id: int, urls: list[str],
            entity_id=user_id, before={"channels": before},
            after={"channels": sorted(channels.mask(u) for u in wanted)})
     return list_contact_channels(session=session, user_id=user_id)
+
+
+def _active_urls(session: Session, user_id: int) -> list[str]:
+    return list(session.exec(select(ContactChannel.url).where(
+        ContactChannel.user_id == user_id, col(ContactChannel.active))
+        .order_by(col(ContactChannel.id))).all())
+
+
+def add_contact_channels(*, session: Session, user_id: int, urls: list[str],
+                         actor: Actor = SYSTEM) -> list[ChannelView]:
+    """Add `urls` to the user's active channels, keeping the others. A bad URL names its
+    field `urls[i]` (its index in `urls`) and changes nothing. The caller commits."""
+    if session.get(User, user_id) is None:
+        raise NotFound("user.not_found", "Không tìm thấy người dùng", field="user_id")
+    added = [channels.validate(url, field=f"urls[{index}]") for index, url in enumerate(urls)]
+    return set_contact_channels(session=session, user_id=user_id, actor=actor,
+                                urls=[*added, *_active_urls(session, user_id)])
+
+
+def deactivate_contact_channel(*, session: Session, user_id: int, channel_id: int,
+                               actor: Actor = SYSTEM) -> list[ChannelView]:
+    """Stop using one channel (kept for the outbox's history). The caller commits."""
+    row = session.get(ContactChannel, channel_id)
+    if row is None or row.user_id != user_id:
+        raise NotFound("channel.not_found", f"Không tìm thấy kênh liên lạc #{channel_id}",
+                       field="channel_id")
+    remaining = [url for url in _active_urls(session, user_id) if url != row.url]
+    return set_contact_channels(session=session, user_id=user_id, urls=remaining, actor=actor)
+
+
+def channel_url_of(*, session: Session, channel_id: int) -> tuple[int, str]:
+    """(owner's user id, stored URL) of a channel, for a test message."""
+    row = session.get(ContactChannel, channel_id)
+    if row is None:
+        raise NotFound("channel.not_found", f"Không tìm thấy kênh liên lạc #{channel_id}",
+                       field="channel_id")
+    return row.user_id, row.url

@@ -31,6 +31,7 @@ from models import (
     ReminderItem,
     Task,
     TaskState,
+    Unit,
     User,
 )
 from models.db import get_engine, is_postgres
@@ -343,9 +344,11 @@ class OutboxEntry:
 
 
 def list_outbox(*, session: Session, state: NotificationState | str | None = None,
-                recipient_user_id: int | None = None, limit: int = 100, offset: int = 0
-                ) -> list[OutboxEntry]:
-    """Newest first; the channel URL is masked."""
+                recipient_user_id: int | None = None, limit: int = 100, offset: int = 0,
+                recipient_unit_path: str | None = None) -> list[OutboxEntry]:
+    """Newest first; the channel URL is masked. `recipient_unit_path` keeps the messages to
+    users of that unit and the units below it (messages to no user, such as alerts to the
+    administrators' addresses, are then left out)."""
     if state is not None:
         try:
             state = NotificationState(state)
@@ -359,6 +362,10 @@ def list_outbox(*, session: Session, state: NotificationState | str | None = Non
         statement = statement.where(Notification.state == state)
     if recipient_user_id is not None:
         statement = statement.where(Notification.recipient_user_id == recipient_user_id)
+    if recipient_unit_path is not None:
+        users = select(User.id).join(Unit, col(Unit.id) == col(User.unit_id)).where(
+            col(Unit.path).startswith(recipient_unit_path))
+        statement = statement.where(col(Notification.recipient_user_id).in_(users))
     rows = session.exec(statement.order_by(col(Notification.id).desc())
                         .offset(offset).limit(limit)).all()
     return [OutboxEntry(id=r.id or 0, key=r.key, kind=r.kind, recipient_user_id=r.recipient_user_id,

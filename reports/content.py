@@ -353,7 +353,7 @@ def build_snapshot(*, session: Session, report: Report) -> dict[str, Any]:
             "id": report.id,
             "kind": report.kind,
             "kind_name": report_type.name,
-            "state": report.state.value if report.state else ReportState.DRAFT.value,
+            "state": ReportState(report.state or ReportState.DRAFT).value,
             "number": report.number,
             "symbol": report.symbol,
             "as_of": report.as_of.isoformat(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import string
 from collections.abc import Iterable, Sequence
@@ -133,6 +134,32 @@ def get_indicator(*, session: Session, indicator_id: int) -> Indicator:
             "indicator.not_found", f"Không tìm thấy chỉ tiêu #{indicator_id}", field="indicator_id"
         )
     return indicator
+
+
+def list_values(
+    *,
+    session: Session,
+    indicator_id: int,
+    unit_path: str | None = None,
+    unit_id: int | None = None,
+    period_kind: str | None = None,
+    period_code: str | None = None,
+) -> list[IndicatorValue]:
+    """The values reported for an indicator, newest report first; `unit_path` keeps the
+    values of that unit and the units below it (None: every unit)."""
+    get_indicator(session=session, indicator_id=indicator_id)
+    statement = select(IndicatorValue).where(IndicatorValue.indicator_id == indicator_id)
+    if unit_path is not None:
+        units = select(Unit.id).where(col(Unit.path).startswith(unit_path))
+        statement = statement.where(col(IndicatorValue.unit_id).in_(units))
+    if unit_id is not None:
+        statement = statement.where(IndicatorValue.unit_id == unit_id)
+    if period_kind is not None:
+        statement = statement.where(IndicatorValue.period_kind == period_kind)
+    if period_code is not None:
+        statement = statement.where(IndicatorValue.period_code == period_code)
+    order = (col(IndicatorValue.reported_on).desc(), col(IndicatorValue.id).desc())
+    return list(session.exec(statement.order_by(*order)).all())
 
 
 def find_indicator(*, session: Session, plan_id: int, code: str) -> Indicator | None:
@@ -261,9 +288,15 @@ def read_table(*, filename: str, content: bytes) -> list[dict[str, Any]]:
             raise InvalidInput(
                 "import.encoding", "Tệp CSV phải được lưu với mã UTF-8", field="file"
             ) from error
-        dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;")
-        reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-        return [{(k or "").strip(): v for k, v in row.items()} for row in reader]
+        first = text.splitlines()[0] if text.strip() else ","
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+        reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+        try:
+            return [{(k or "").strip(): v for k, v in row.items()} for row in reader]
+        except csv.Error as error:
+            raise InvalidInput(
+                "import.unreadable", f"Không đọc được tệp CSV: {error}", field="file"
+            ) from error
     if lowered.endswith(".xlsx"):
         from openpyxl import load_workbook
 
@@ -305,7 +338,10 @@ def parse_number(value: Any) -> float:
         text = text.replace(".", "").replace(",", ".")
     elif _THOUSANDS.match(text):
         text = text.replace(".", "")
-    return float(text)
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(text)
+    return number
 
 
 def parse_date(value: Any) -> date:

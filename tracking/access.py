@@ -206,3 +206,61 @@ def task_for(
     units = task_units(session=session, task=task, assignments=assignments)
     authorize_task(principal=principal, task=task, units=units, action=action)
     return task, assignments, units
+
+
+# --- Reports, indicator values, reminder policies ---------------------------------------
+
+
+class ReportAction(enum.StrEnum):
+    READ = "read"  # the unit and its ancestors
+    WRITE = "write"  # draft, edit the texts, regenerate: the unit's officers and leaders
+    ISSUE = "issue"  # number and freeze: the unit's leaders
+
+
+def authorize_report(
+    *, principal: Principal, unit: Unit, action: ReportAction, report_id: int | None = None
+) -> None:
+    """A unit's reports are its data: out of reach → not found; the unit's own writers draft
+    and edit, its leaders issue; ancestors only read; administrators may do everything."""
+    if not in_reach(principal=principal, unit=unit):
+        if report_id is None:
+            raise NotFound("unit.not_found", f"Không tìm thấy đơn vị #{unit.id}", field="unit_id")
+        raise NotFound(
+            "report.not_found", f"Không tìm thấy báo cáo #{report_id}", field="report_id"
+        )
+    if principal.is_admin or action == ReportAction.READ:
+        return
+    own = principal.unit.id == unit.id
+    if action == ReportAction.WRITE and not (own and principal.writes):
+        raise Forbidden(
+            "report.forbidden", "Chỉ cán bộ, lãnh đạo của đơn vị mới được soạn báo cáo của đơn vị"
+        )
+    if action == ReportAction.ISSUE and not (own and principal.role == Role.LEADER):
+        raise Forbidden(
+            "report.issue_forbidden", "Chỉ lãnh đạo của đơn vị mới được ban hành báo cáo"
+        )
+
+
+def authorize_indicator_value(*, principal: Principal, unit: Unit, plan_issuer: Unit) -> None:
+    """A value is recorded by the reporting unit's writers, or by the plan's issuing unit
+    (which collects its units' figures), or by an administrator."""
+    if can_issue_from(principal=principal, issuer=plan_issuer):
+        return
+    if not in_reach(principal=principal, unit=unit):
+        raise NotFound("unit.not_found", f"Không tìm thấy đơn vị #{unit.id}", field="unit_id")
+    if not (principal.writes and principal.unit.id == unit.id):
+        raise Forbidden(
+            "indicator.value_forbidden",
+            "Chỉ đơn vị báo cáo hoặc đơn vị ban hành kế hoạch mới được ghi số liệu",
+            field="unit_id",
+        )
+
+
+def authorize_plan_policy(*, principal: Principal, issuer: Unit) -> None:
+    """A plan's reminder policy is set by a leader of the plan's issuing unit (or an admin)."""
+    leader = principal.role == Role.LEADER and principal.unit.id == issuer.id
+    if not (principal.is_admin or leader):
+        raise Forbidden(
+            "policy.forbidden",
+            "Chỉ lãnh đạo đơn vị ban hành kế hoạch mới được đặt chính sách nhắc việc",
+        )

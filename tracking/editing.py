@@ -1,6 +1,6 @@
-"""Edits the core services do not cover yet: a task's text, units, users, contact channels,
-plan sections and calendar overrides. Same discipline as tracking/tasks.py: check first,
-then change, one audit event, commit left to the caller."""
+"""Edits the core services do not cover yet: a task's text, units, users, plan sections and
+calendar overrides (contact channels: notifications/contacts.py). Same discipline as
+tracking/tasks.py: check first, then change, one audit event, commit left to the caller."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from sqlmodel import Session, col, select
 
 from models import (
     CalendarOverride,
-    ChannelKind,
-    ContactChannel,
     PlanSection,
     Role,
     Task,
@@ -188,79 +186,6 @@ def update_user(
         after=after,
     )
     return user
-
-
-_CHANNEL_SCHEMES: dict[ChannelKind, tuple[str, ...]] = {
-    ChannelKind.EMAIL: ("mailto://", "mailtos://"),
-    ChannelKind.ZALO: ("zalo://",),
-    ChannelKind.ZNS: ("zns://",),
-    ChannelKind.APPRISE: (),
-}
-
-
-def channels(*, session: Session, user_id: int) -> list[ContactChannel]:
-    statement = (
-        select(ContactChannel)
-        .where(ContactChannel.user_id == user_id)
-        .order_by(col(ContactChannel.id))
-    )
-    return list(session.exec(statement).all())
-
-
-def add_channel(
-    *, session: Session, actor: Actor, user: User, kind: ChannelKind, url: str, label: str = ""
-) -> ContactChannel:
-    url = url.strip()
-    if not url or len(url) > 1000 or "://" not in url:
-        raise InvalidInput(
-            "channel.url_invalid",
-            "Địa chỉ kênh liên lạc phải là một URL Apprise (ví dụ mailto://...)",
-            field="url",
-        )
-    schemes = _CHANNEL_SCHEMES[kind]
-    if schemes and not url.lower().startswith(schemes):
-        raise InvalidInput(
-            "channel.url_kind_mismatch",
-            f"Kênh loại «{kind.value}» phải có địa chỉ bắt đầu bằng {' hoặc '.join(schemes)}",
-            field="url",
-        )
-    label = _text(label, field="label", label="Nhãn", required=False, limit=120)
-    exists = session.exec(
-        select(ContactChannel).where(ContactChannel.user_id == user.id, ContactChannel.url == url)
-    ).first()
-    if exists is not None:
-        raise InvalidInput("channel.duplicate", "Người dùng đã có kênh liên lạc này", field="url")
-    channel = ContactChannel(user_id=user.id or 0, kind=kind, url=url, label=label)
-    session.add(channel)
-    session.flush()
-    record(
-        session=session,
-        actor=actor,
-        action="channel.add",
-        entity="user",
-        entity_id=user.id,
-        after={"channel_id": channel.id, "kind": kind.value, "label": label},
-    )
-    return channel
-
-
-def remove_channel(*, session: Session, actor: Actor, user: User, channel_id: int) -> None:
-    channel = session.get(ContactChannel, channel_id)
-    if channel is None or channel.user_id != user.id:
-        raise NotFound(
-            "channel.not_found",
-            f"Không tìm thấy kênh liên lạc #{channel_id}",
-            field="channel_id",
-        )
-    session.delete(channel)
-    record(
-        session=session,
-        actor=actor,
-        action="channel.remove",
-        entity="user",
-        entity_id=user.id,
-        before={"channel_id": channel_id, "kind": channel.kind, "label": channel.label},
-    )
 
 
 def add_section(*, session: Session, actor: Actor, plan_id: int, title: str) -> PlanSection:

@@ -11,13 +11,15 @@ from api.auth import hash_password
 from api.deps import CurrentUser, PathId, SessionDep
 from api.errors import COMMON_RESPONSES
 from api.schemas.directory import (
-    ChannelCreate,
     ChannelPublic,
+    ChannelsSet,
     UserCreate,
     UserPublic,
     UserUpdate,
 )
-from models import ContactChannel, Unit, User
+from models import Unit, User
+from notifications import contacts
+from notifications.contacts import ChannelView
 from tracking import editing
 from tracking import units as units_service
 from tracking.access import (
@@ -117,50 +119,72 @@ def update_user(
     return user
 
 
+def _channels(user_id: int, views: list[ChannelView]) -> list[ChannelPublic]:
+    return [
+        ChannelPublic(
+            id=v.id, user_id=user_id, kind=v.kind, url=v.url, label=v.label, active=v.active
+        )
+        for v in views
+    ]
+
+
 @router.get(
     "/{user_id}/channels",
     response_model=list[ChannelPublic],
-    summary="Kênh liên lạc của người dùng (chính họ hoặc quản trị viên)",
+    summary="Kênh liên lạc của người dùng (chính họ hoặc quản trị viên); bí mật được che",
 )
 def list_channels(
     user_id: PathId, principal: CurrentUser, session: SessionDep
-) -> list[ContactChannel]:
+) -> list[ChannelPublic]:
     _user(session, principal, user_id, manage=True)
-    return editing.channels(session=session, user_id=user_id)
+    return _channels(user_id, contacts.list_contact_channels(session=session, user_id=user_id))
+
+
+@router.put(
+    "/{user_id}/channels",
+    response_model=list[ChannelPublic],
+    summary="Đặt lại toàn bộ kênh liên lạc đang dùng (kênh không có trong danh sách bị ngừng)",
+)
+def set_channels(
+    user_id: PathId, body: ChannelsSet, principal: CurrentUser, session: SessionDep
+) -> list[ChannelPublic]:
+    _user(session, principal, user_id, manage=True)
+    views = contacts.set_contact_channels(
+        session=session, user_id=user_id, urls=body.urls, actor=principal.actor
+    )
+    session.commit()
+    return _channels(user_id, views)
 
 
 @router.post(
     "/{user_id}/channels",
-    response_model=ChannelPublic,
+    response_model=list[ChannelPublic],
     status_code=status.HTTP_201_CREATED,
-    summary="Thêm kênh liên lạc (email, Zalo, ZNS, URL Apprise)",
+    summary="Thêm kênh liên lạc (email, Zalo, ZNS, URL Apprise), giữ các kênh đang có",
 )
-def add_channel(
-    user_id: PathId, body: ChannelCreate, principal: CurrentUser, session: SessionDep
-) -> ContactChannel:
-    user = _user(session, principal, user_id, manage=True)
-    channel = editing.add_channel(
-        session=session,
-        actor=principal.actor,
-        user=user,
-        kind=body.kind,
-        url=body.url,
-        label=body.label,
+def add_channels(
+    user_id: PathId, body: ChannelsSet, principal: CurrentUser, session: SessionDep
+) -> list[ChannelPublic]:
+    _user(session, principal, user_id, manage=True)
+    views = contacts.add_contact_channels(
+        session=session, user_id=user_id, urls=body.urls, actor=principal.actor
     )
     session.commit()
-    return channel
+    return _channels(user_id, views)
 
 
 @router.delete(
     "/{user_id}/channels/{channel_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    summary="Xóa kênh liên lạc",
+    summary="Ngừng dùng một kênh liên lạc (giữ lại cho lịch sử gửi)",
 )
 def remove_channel(
     user_id: PathId, channel_id: PathId, principal: CurrentUser, session: SessionDep
 ) -> Response:
-    user = _user(session, principal, user_id, manage=True)
-    editing.remove_channel(session=session, actor=principal.actor, user=user, channel_id=channel_id)
+    _user(session, principal, user_id, manage=True)
+    contacts.deactivate_contact_channel(
+        session=session, user_id=user_id, channel_id=channel_id, actor=principal.actor
+    )
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

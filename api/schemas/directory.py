@@ -90,20 +90,24 @@ class UserPublic(BaseModel):
     active: bool
 
 
-class ChannelCreate(BaseModel):
+class ChannelsSet(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: ChannelKind
-    url: Annotated[str, text(1000, min_length=1)]
-    label: Text120 = ""
+    urls: list[Annotated[str, text(2000)]] = Field(
+        max_length=20,
+        description=(
+            "Địa chỉ email (an@so.gov.vn) hoặc URL Apprise (zalo://, zns://, mailtos://, "
+            "tgram://…); URL sai được báo ở trường `urls[i]`"
+        ),
+    )
 
 
 class ChannelPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    """A contact channel; the secrets in its URL (tokens, passwords) are masked."""
 
     id: int
     user_id: int
     kind: ChannelKind
-    url: str
+    url: str = Field(description="URL đã che các thông tin bí mật")
     label: str
     active: bool

@@ -20,7 +20,10 @@ from typing import Any
 
 import pytest
 
-from models import ChannelKind, Role
+from models import Notification, NotificationState, Role
+from notifications import contacts
+from reports import indicators as indicators_service
+from reports import service as reports_service
 from tests.api.conftest import ROLES, SETUP, World, far_day, today_iso
 from tracking import clock, editing
 from tracking import plans as plans_service
@@ -70,6 +73,13 @@ OTHER_USER: Rule = {  # someone else's contact channels: themselves or an admin 
     "own": (403, 403, 403, OK),
     "child": (404, 404, 404, OK),
     "sibling": (404, 404, 404, OK),
+    "parent": (403, 403, 403, OK),
+}
+
+PLAN_LEADER: Rule = {  # a plan's reminder policy: a leader of the plan's issuing unit
+    "own": (OK, 403, 403, OK),
+    "child": (403, 403, 403, OK),
+    "sibling": (403, 403, 403, OK),
     "parent": (403, 403, 403, OK),
 }
 
@@ -148,16 +158,14 @@ def target_user(world: World, subject: str) -> Ctx:
 
 def target_channel(world: World, subject: str) -> Ctx:
     assert world.target is not None
+    address = f"dich{world.next()}@example.vn"
     with world.session() as session:
-        channel = editing.add_channel(
-            session=session,
-            actor=SETUP,
-            user=world.target,
-            kind=ChannelKind.EMAIL,
-            url=f"mailto://dich{world.next()}@example.vn",
+        views = contacts.set_contact_channels(
+            session=session, user_id=world.target.id or 0, urls=[address], actor=SETUP
         )
         session.commit()
-        return {"user": world.target.id, "channel": channel.id}
+    channel = next(v for v in views if address in v.url)
+    return {"user": world.target.id, "channel": channel.id}
 
 
 def a_document(world: World, subject: str) -> Ctx:
@@ -189,6 +197,76 @@ def nothing(world: World, subject: str) -> Ctx:
     return {}
 
 
+def dead_message(world: World, subject: str) -> Ctx:
+    assert world.target is not None
+    with world.session() as session:
+        row = Notification(
+            key=f"test:dead:{world.next()}",
+            recipient_user_id=world.target.id,
+            channel_url="mailto:dich@example.vn",
+            subject="Nhắc việc",
+            body="Nội dung",
+            state=NotificationState.DEAD,
+            attempts=5,
+            last_error="Máy chủ thư từ chối",
+        )
+        session.add(row)
+        session.commit()
+        return {"notification": row.id}
+
+
+ISSUE_TEXTS = {
+    "shortcomings": "Còn chậm.",
+    "recommendations": "Bổ sung kinh phí.",
+    "orientation": "Tiếp tục triển khai.",
+    "signature": {"title": "GIÁM ĐỐC", "name": "Nguyễn Văn A"},
+}
+
+
+def draft_report(world: World, subject: str) -> Ctx:
+    with world.session() as session:
+        report = reports_service.create_draft(
+            session=session,
+            actor=SETUP,
+            kind="year",
+            period_code=str(clock.today().year),
+            unit_id=world.unit_id(subject),
+            as_of=clock.today(),
+            issuer_code="SNV",
+            texts=ISSUE_TEXTS,
+        )
+        session.commit()
+        return {"report": report.id, "version": report.version, "unit": world.unit_id(subject)}
+
+
+def indicator_of(world: World, subject: str, issuer: str = "issuer") -> Ctx:
+    """A plan issued by `issuer` with one indicator (values are reported by the subject)."""
+    context = plan_of(world, issuer)
+    with world.session() as session:
+        indicator = indicators_service.create_indicator(
+            session=session, actor=SETUP, plan_id=context["plan"], code="CT1", name="Chỉ tiêu"
+        )
+        session.commit()
+    return {**context, "indicator": indicator.id, "unit": world.unit_id(subject)}
+
+
+def report_kind(world: World, subject: str) -> Ctx:
+    return {"kind": "year"}
+
+
+def indicators_csv(world: World, context: Ctx) -> tuple[str, bytes]:
+    return "chi-tieu.csv", f"code,name\nCT{world.next()},Chỉ tiêu thử\n".encode()
+
+
+def values_csv(world: World, context: Ctx) -> tuple[str, bytes]:
+    today = clock.today()
+    return (
+        "so-lieu.csv",
+        "indicator_code,unit_code,period_kind,period_code,value,reported_on\n"
+        f"CT1,LEAD,year,{today.year},5,{today:%d/%m/%Y}\n".encode(),
+    )
+
+
 CSV_ONE_ROW = "nội dung nhiệm vụ,đơn vị chủ trì,thời hạn\nBáo cáo sơ kết,LEAD,30 ngày\n"
 
 
@@ -204,10 +282,12 @@ class Case:
     body: Callable[[World, Ctx], Any] | None = None
     params: Callable[[World, Ctx], dict[str, Any]] | None = None
     upload: bool = False
+    file: Callable[[World, Ctx], tuple[str, bytes]] | None = None
+    writes: bool = True  # False: an action that changes no data (a test message)
 
     @property
     def changes(self) -> bool:
-        return self.method != "GET"
+        return self.method != "GET" and self.writes
 
 
 def n(world: World) -> int:
@@ -295,7 +375,17 @@ CASES = [
         OTHER_USER,
         201,
         target_user,
-        lambda w, c: {"kind": "email", "url": f"mailto://moi{n(w)}@example.vn"},
+        lambda w, c: {"urls": [f"moi{n(w)}@example.vn"]},
+    ),
+    Case(
+        "channels.set",
+        "PUT",
+        "/api/v1/users/{user}/channels",
+        "lead",
+        OTHER_USER,
+        200,
+        target_user,
+        lambda w, c: {"urls": [f"dat{n(w)}@example.vn", "tgram://123456789:AAHsecret/-100123"]},
     ),
     Case(
         "channels.remove",
@@ -534,6 +624,213 @@ CASES = [
         subject_unit,
         params=lambda w, c: {"unit": c["unit"]},
     ),
+    # reminders
+    Case("outbox.list", "GET", "/api/v1/outbox", "lead", PUBLIC, 200),
+    Case(
+        "outbox.retry",
+        "POST",
+        "/api/v1/outbox/{notification}/retry",
+        "lead",
+        ADMIN,
+        200,
+        dead_message,
+    ),
+    Case(
+        "reminders.test",
+        "POST",
+        "/api/v1/reminders/test",
+        "lead",
+        OTHER_USER,
+        200,
+        target_channel,
+        lambda w, c: {"channel_id": c["channel"]},
+        writes=False,
+    ),
+    Case("policy.global.get", "GET", "/api/v1/reminder-policy", "lead", PUBLIC, 200),
+    Case(
+        "policy.global.set",
+        "PUT",
+        "/api/v1/reminder-policy",
+        "lead",
+        ADMIN,
+        200,
+        body=lambda w, c: {"rules": {"overdue_every": 5}},
+    ),
+    Case(
+        "policy.plan.get",
+        "GET",
+        "/api/v1/plans/{plan}/reminder-policy",
+        "issuer",
+        PUBLIC,
+        200,
+        plan_of,
+    ),
+    Case(
+        "policy.plan.set",
+        "PUT",
+        "/api/v1/plans/{plan}/reminder-policy",
+        "issuer",
+        PLAN_LEADER,
+        200,
+        plan_of,
+        lambda w, c: {"rules": {"before_working_days": [5, 2]}},
+    ),
+    Case(
+        "policy.task.get",
+        "GET",
+        "/api/v1/tasks/{task}/reminder-policy",
+        "lead",
+        READ,
+        200,
+        open_task,
+    ),
+    Case(
+        "policy.task.set",
+        "PUT",
+        "/api/v1/tasks/{task}/reminder-policy",
+        "issuer",
+        DECIDE,
+        200,
+        open_task,
+        lambda w, c: {"rules": {"on_due_day": False}},
+    ),
+    # reports (a unit's data: its writers draft, its leaders issue, ancestors read)
+    Case("report_kinds.list", "GET", "/api/v1/report-kinds", "lead", PUBLIC, 200),
+    Case(
+        "report_kinds.periods",
+        "GET",
+        "/api/v1/report-kinds/{kind}/periods",
+        "lead",
+        PUBLIC,
+        200,
+        report_kind,
+    ),
+    Case(
+        "reports.list",
+        "GET",
+        "/api/v1/reports",
+        "lead",
+        READ,
+        200,
+        subject_unit,
+        params=lambda w, c: {"unit_id": c["unit"]},
+    ),
+    Case(
+        "reports.create",
+        "POST",
+        "/api/v1/reports",
+        "lead",
+        WRITE,
+        201,
+        subject_unit,
+        lambda w, c: {
+            "kind": "year",
+            "period": str(clock.today().year),
+            "unit_id": c["unit"],
+            "as_of": today_iso(),
+            "issuer_code": "SNV",
+            "texts": {"shortcomings": "Còn chậm."},
+        },
+    ),
+    Case("reports.get", "GET", "/api/v1/reports/{report}", "lead", READ, 200, draft_report),
+    Case(
+        "reports.edit_texts",
+        "PATCH",
+        "/api/v1/reports/{report}/texts",
+        "lead",
+        WRITE,
+        200,
+        draft_report,
+        lambda w, c: {"version": c["version"], "texts": {"recommendations": "Đề nghị thêm."}},
+    ),
+    Case(
+        "reports.regenerate",
+        "POST",
+        "/api/v1/reports/{report}/regenerate",
+        "lead",
+        WRITE,
+        200,
+        draft_report,
+        lambda w, c: {"version": c["version"]},
+    ),
+    Case(
+        "reports.issue",
+        "POST",
+        "/api/v1/reports/{report}/issue",
+        "lead",
+        DECIDE,
+        200,
+        draft_report,
+        lambda w, c: {"version": c["version"]},
+    ),
+    Case(
+        "reports.download",
+        "GET",
+        "/api/v1/reports/{report}/files/{format}",
+        "lead",
+        READ,
+        200,
+        lambda w, s: {**draft_report(w, s), "format": "md"},
+    ),
+    # indicators (of a plan, a public act; defined by its issuer) and their values
+    Case(
+        "indicators.list", "GET", "/api/v1/plans/{plan}/indicators", "issuer", PUBLIC, 200, plan_of
+    ),
+    Case(
+        "indicators.create",
+        "POST",
+        "/api/v1/plans/{plan}/indicators",
+        "issuer",
+        ISSUE,
+        201,
+        plan_of,
+        lambda w, c: {"code": f"CT{n(w)}", "name": "Tỷ lệ hồ sơ", "unit_of_measure": "%"},
+    ),
+    Case(
+        "indicators.import",
+        "POST",
+        "/api/v1/plans/{plan}/indicators/import",
+        "issuer",
+        ISSUE,
+        201,
+        plan_of,
+        file=indicators_csv,
+    ),
+    Case(
+        "values.import",
+        "POST",
+        "/api/v1/plans/{plan}/indicator-values/import",
+        "issuer",
+        ISSUE,
+        201,
+        lambda w, s: indicator_of(w, "lead", issuer=s),
+        file=values_csv,
+    ),
+    Case(
+        "values.list",
+        "GET",
+        "/api/v1/indicators/{indicator}/values",
+        "lead",
+        PUBLIC,
+        200,
+        indicator_of,
+    ),
+    Case(
+        "values.record",
+        "POST",
+        "/api/v1/indicators/{indicator}/values",
+        "lead",
+        WRITE,
+        201,
+        indicator_of,
+        lambda w, c: {
+            "unit_id": c["unit"],
+            "period_kind": "year",
+            "period_code": str(clock.today().year),
+            "value": 42,
+            "reported_on": today_iso(),
+        },
+    ),
 ]
 
 ROLE_INDEX = {role: index for index, role in enumerate(ROLES)}
@@ -557,7 +854,10 @@ def test_authorisation(world: World, case: Case, role: Role, relation: str) -> N
         kwargs["json"] = case.body(world, context)
     if case.params is not None:
         kwargs["params"] = case.params(world, context)
-    if case.upload:
+    if case.file is not None:
+        name, content = case.file(world, context)
+        kwargs["files"] = {"file": (name, content, "text/csv")}
+    elif case.upload:
         kwargs["files"] = {"file": ("nhiem-vu.csv", CSV_ONE_ROW.encode(), "text/csv")}
     audit_before = world.audit_count()
 
@@ -595,6 +895,10 @@ def _template(path: str) -> str:
         "{task}": "{task_id}",
         "{extension}": "{extension_id}",
         "{day}": "{day}",
+        "{notification}": "{notification_id}",
+        "{report}": "{report_id}",
+        "{format}": "{file_format}",
+        "{indicator}": "{indicator_id}",
     }
     for short, long in names.items():
         path = path.replace(short, long)

@@ -1,0 +1,253 @@
+"""Reminders (issue 4 §6): the outbox, retrying a dead message, test messages, and the
+reminder policy of the whole system, of a plan and of a task.
+
+Who sees the outbox: administrators see every message; anybody else sees the messages to
+users of their unit and the units below it (the same reach as user lists), so a leader can
+check that their officers are being reminded. Alerts to the administrators' addresses belong
+to no user and are shown to administrators only.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from sqlmodel import Session
+
+from api.deps import CurrentUser, PathId, SessionDep
+from api.errors import COMMON_RESPONSES
+from api.schemas.reminders import (
+    OutboxEntryPublic,
+    OutboxPage,
+    PolicyPublic,
+    PolicySet,
+    TestMessage,
+    TestMessageResult,
+)
+from models import NotificationState, PolicyScope, User
+from notifications import channels, contacts, delivery, policy
+from tracking import plans as plans_service
+from tracking import units as units_service
+from tracking.access import (
+    Principal,
+    TaskAction,
+    authorize_admin,
+    authorize_plan_policy,
+    authorize_user,
+    task_for,
+)
+from tracking.errors import Forbidden, NotFound
+
+router = APIRouter(tags=["reminders"], responses=COMMON_RESPONSES)
+
+
+@router.get(
+    "/outbox",
+    response_model=OutboxPage,
+    summary="Hộp thư đi: các tin nhắc việc theo trạng thái, mới nhất trước",
+    description=(
+        "Quản trị viên thấy mọi tin; người dùng khác thấy các tin gửi tới người dùng của đơn "
+        "vị mình và các đơn vị trực thuộc. Kênh nhận được che các thông tin bí mật."
+    ),
+)
+def list_outbox(
+    principal: CurrentUser,
+    session: SessionDep,
+    state: NotificationState | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> OutboxPage:
+    entries = delivery.list_outbox(
+        session=session,
+        state=state,
+        limit=limit,
+        offset=offset,
+        recipient_unit_path=None if principal.is_admin else principal.unit.path,
+    )
+    return OutboxPage(
+        limit=limit,
+        offset=offset,
+        items=[OutboxEntryPublic.model_validate(entry) for entry in entries],
+    )
+
+
+@router.post(
+    "/outbox/{notification_id}/retry",
+    response_model=OutboxEntryPublic,
+    summary="Gửi lại một tin đã dừng (dead) (quản trị viên)",
+)
+def retry_dead(
+    notification_id: PathId, principal: CurrentUser, session: SessionDep
+) -> OutboxEntryPublic:
+    authorize_admin(principal=principal)
+    row = delivery.retry_dead(
+        session=session, notification_id=notification_id, actor=principal.actor
+    )
+    session.commit()
+    return OutboxEntryPublic(
+        id=row.id or 0,
+        key=row.key,
+        kind=row.kind,
+        recipient_user_id=row.recipient_user_id,
+        channel=channels.mask(row.channel_url),
+        subject=row.subject,
+        state=row.state,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+        sent_at=row.sent_at,
+        digest_on=row.digest_on,
+    )
+
+
+def _own_channel_url(session: Session, principal: Principal, channel_id: int) -> str:
+    owner_id, url = contacts.channel_url_of(session=session, channel_id=channel_id)
+    owner = session.get(User, owner_id)
+    if owner is None:
+        raise NotFound("channel.not_found", f"Không tìm thấy kênh liên lạc #{channel_id}",
+                       field="channel_id")
+    unit = units_service.get(session=session, unit_id=owner.unit_id)
+    authorize_user(principal=principal, user=owner, unit=unit, manage=True)
+    return url
+
+
+@router.post(
+    "/reminders/test",
+    response_model=TestMessageResult,
+    summary="Gửi ngay một tin thử tới một kênh của mình (quản trị viên: kênh bất kỳ)",
+    description=(
+        "Gửi trực tiếp, không qua hộp thư đi. `ok` cho biết máy chủ nhận tin đã chấp nhận; "
+        "khi không thành công, `error` nêu lý do."
+    ),
+)
+def send_test(
+    body: TestMessage, principal: CurrentUser, session: SessionDep, request: Request
+) -> TestMessageResult:
+    if body.channel_id is not None:
+        url = _own_channel_url(session, principal, body.channel_id)
+    else:
+        if not principal.is_admin:
+            raise Forbidden(
+                "reminder.test_any_channel",
+                "Chỉ quản trị viên mới được gửi thử tới một địa chỉ bất kỳ; hãy chọn một kênh "
+                "của mình (channel_id)",
+                field="channel_url",
+            )
+        url = body.channel_url or ""
+    session.rollback()  # nothing to keep; the send may take a while
+    result = delivery.send_test(channel_url=url, engine=request.app.state.engine)
+    return TestMessageResult(ok=result.ok, channel=result.channel, error=result.error)
+
+
+@router.get(
+    "/reminder-policy",
+    response_model=PolicyPublic,
+    summary="Chính sách nhắc việc chung",
+)
+def get_global_policy(_principal: CurrentUser, session: SessionDep) -> PolicyPublic:
+    return _global(session)
+
+
+def _global(session: Session) -> PolicyPublic:
+    stored = policy.get_policy(session=session, scope=PolicyScope.GLOBAL)
+    return PolicyPublic(
+        scope=PolicyScope.GLOBAL,
+        scope_id=0,
+        rules=stored,
+        effective=policy.merge(policy.default_rules(), stored),
+    )
+
+
+@router.put(
+    "/reminder-policy",
+    response_model=PolicyPublic,
+    summary="Đặt chính sách nhắc việc chung (quản trị viên)",
+)
+def set_global_policy(body: PolicySet, principal: CurrentUser, session: SessionDep) -> PolicyPublic:
+    authorize_admin(principal=principal)
+    policy.set_policy(
+        session=session, scope=PolicyScope.GLOBAL, rules=body.rules, actor=principal.actor
+    )
+    session.commit()
+    return _global(session)
+
+
+def _plan_policy(session: Session, plan_id: int) -> PolicyPublic:
+    stored = policy.get_policy(session=session, scope=PolicyScope.PLAN, scope_id=plan_id)
+    effective = policy.merge(
+        policy.default_rules(),
+        policy.get_policy(session=session, scope=PolicyScope.GLOBAL),
+        stored,
+    )
+    return PolicyPublic(scope=PolicyScope.PLAN, scope_id=plan_id, rules=stored, effective=effective)
+
+
+@router.get(
+    "/plans/{plan_id}/reminder-policy",
+    response_model=PolicyPublic,
+    summary="Chính sách nhắc việc của một kế hoạch",
+)
+def get_plan_policy(plan_id: PathId, _principal: CurrentUser, session: SessionDep) -> PolicyPublic:
+    plans_service.get(session=session, plan_id=plan_id)
+    return _plan_policy(session, plan_id)
+
+
+@router.put(
+    "/plans/{plan_id}/reminder-policy",
+    response_model=PolicyPublic,
+    summary="Đặt chính sách nhắc việc của một kế hoạch (lãnh đạo đơn vị ban hành)",
+)
+def set_plan_policy(
+    plan_id: PathId, body: PolicySet, principal: CurrentUser, session: SessionDep
+) -> PolicyPublic:
+    plan = plans_service.get(session=session, plan_id=plan_id)
+    issuer = units_service.get(session=session, unit_id=plan.issuer_unit_id)
+    authorize_plan_policy(principal=principal, issuer=issuer)
+    policy.set_policy(
+        session=session,
+        scope=PolicyScope.PLAN,
+        scope_id=plan_id,
+        rules=body.rules,
+        actor=principal.actor,
+    )
+    session.commit()
+    return _plan_policy(session, plan_id)
+
+
+def _task_policy(session: Session, task_id: int) -> PolicyPublic:
+    return PolicyPublic(
+        scope=PolicyScope.TASK,
+        scope_id=task_id,
+        rules=policy.get_policy(session=session, scope=PolicyScope.TASK, scope_id=task_id),
+        effective=policy.effective_policy(session=session, task_id=task_id),
+    )
+
+
+@router.get(
+    "/tasks/{task_id}/reminder-policy",
+    response_model=PolicyPublic,
+    summary="Chính sách nhắc việc đang áp dụng cho một nhiệm vụ",
+)
+def get_task_policy(task_id: PathId, principal: CurrentUser, session: SessionDep) -> PolicyPublic:
+    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.READ)
+    return _task_policy(session, task_id)
+
+
+@router.put(
+    "/tasks/{task_id}/reminder-policy",
+    response_model=PolicyPublic,
+    summary="Đặt chính sách nhắc việc của một nhiệm vụ (lãnh đạo đơn vị giao)",
+)
+def set_task_policy(
+    task_id: PathId, body: PolicySet, principal: CurrentUser, session: SessionDep
+) -> PolicyPublic:
+    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
+    policy.set_policy(
+        session=session,
+        scope=PolicyScope.TASK,
+        scope_id=task_id,
+        rules=body.rules,
+        actor=principal.actor,
+    )
+    session.commit()
+    return _task_policy(session, task_id)

@@ -1,0 +1,76 @@
+"""The outbox, test messages and reminder policies."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from api.deps import Id, Instant, text
+from models import NotificationState, PolicyScope
+
+
+class OutboxEntryPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    key: str
+    kind: str
+    recipient_user_id: int | None
+    channel: str = Field(description="Kênh nhận, đã che các thông tin bí mật")
+    subject: str
+    state: NotificationState
+    attempts: int
+    next_attempt_at: Instant
+    last_error: str
+    sent_at: Instant | None
+    digest_on: date | None
+
+
+class OutboxPage(BaseModel):
+    limit: int
+    offset: int
+    items: list[OutboxEntryPublic]
+
+
+class TestMessage(BaseModel):
+    """Exactly one of channel_id (a stored channel) and channel_url (any address: admins)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel_id: Id | None = Field(default=None, description="Một kênh đã lưu của chính mình")
+    channel_url: Annotated[str, text(2000, min_length=1)] | None = Field(
+        default=None, description="Địa chỉ email hoặc URL Apprise bất kỳ (chỉ quản trị viên)"
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> TestMessage:
+        if (self.channel_id is None) == (self.channel_url is None):
+            raise ValueError("Cần đúng một trong hai trường channel_id hoặc channel_url")
+        return self
+
+
+class TestMessageResult(BaseModel):
+    ok: bool = Field(description="Máy chủ nhận tin đã chấp nhận tin nhắn")
+    channel: str = Field(description="Kênh đã gửi, đã che các thông tin bí mật")
+    error: str = Field(description="Lý do gửi không thành công, nếu có")
+
+
+class PolicySet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rules: dict[str, Any] = Field(
+        description=(
+            "Các khóa muốn ghi đè: before_working_days, on_due_day, overdue_first, "
+            "overdue_every, escalation, coordinators_before_deadline, send_window. "
+            "Đối tượng rỗng xóa phần ghi đè."
+        )
+    )
+
+
+class PolicyPublic(BaseModel):
+    scope: PolicyScope
+    scope_id: int
+    rules: dict[str, Any] = Field(description="Phần ghi đè đã lưu ở phạm vi này")
+    effective: dict[str, Any] = Field(description="Chính sách đang có hiệu lực sau khi gộp")

@@ -1,0 +1,199 @@
+"""Reports (báo cáo), report kinds and periods, indicators (chỉ tiêu) and their values."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from api.deps import Day, Id, Instant, Version
+from models.reports import IndicatorAggregation, ReportState
+
+# What a Word or Excel file can hold: no control characters other than tab and line breaks.
+XML_SAFE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]*$"
+CODE = r"^[A-Za-z0-9_-]+$"
+
+Code20 = Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=CODE)]
+Xml40 = Annotated[str, StringConstraints(max_length=40, pattern=XML_SAFE)]
+Xml200 = Annotated[str, StringConstraints(max_length=200, pattern=XML_SAFE)]
+Xml500 = Annotated[str, StringConstraints(max_length=500, pattern=XML_SAFE)]
+Xml1000 = Annotated[str, StringConstraints(max_length=1000, pattern=XML_SAFE)]
+Xml2000 = Annotated[str, StringConstraints(max_length=2000, pattern=XML_SAFE)]
+Xml4000 = Annotated[str, StringConstraints(max_length=4000, pattern=XML_SAFE)]
+Xml5000 = Annotated[str, StringConstraints(max_length=5000, pattern=XML_SAFE)]
+Xml20000 = Annotated[str, StringConstraints(max_length=20000, pattern=XML_SAFE)]
+SectionKey = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,3}$")]
+Amount = Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False)]
+
+
+class Signature(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    authority: Xml200 = Field(default="", description="Ví dụ: TM. ỦY BAN NHÂN DÂN")
+    deputy: Xml200 = Field(default="", description="Ví dụ: KT. CHỦ TỊCH")
+    title: Xml200 = Field(default="", description="Ví dụ: PHÓ CHỦ TỊCH")
+    name: Xml200 = Field(default="", description="Họ tên người ký")
+
+
+class ReportTextsIn(BaseModel):
+    """What the office writes; each multi-line text is one paragraph per line. In an edit,
+    only the sections sent are replaced."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    summary: Xml1000 = Field(default="", description="Trích yếu; để trống thì tự tạo")
+    addressee: Xml500 = Field(default="", description="Kính gửi (khi báo cáo lên cấp trên)")
+    intro: Xml5000 = Field(default="", description="Phần mở đầu")
+    results: Xml20000 = Field(default="", description="Kết quả (mục I, sau các chỉ tiêu)")
+    sections: dict[SectionKey, Xml20000] = Field(
+        default_factory=dict, max_length=50, description="Số thứ tự mục của kế hoạch → nội dung"
+    )
+    shortcomings: Xml20000 = Field(default="", description="Tồn tại, hạn chế, khó khăn")
+    recommendations: Xml20000 = Field(default="", description="Kiến nghị, đề xuất")
+    orientation_title: Xml500 = Field(default="", description="Tiêu đề phần định hướng")
+    orientation: Xml20000 = Field(default="", description="Định hướng nhiệm vụ, giải pháp")
+    closing: Xml5000 = Field(default="", description="Đoạn kết")
+    recipients: list[Xml500] = Field(default_factory=list, max_length=50, description="Nơi nhận")
+    signature: Signature = Field(default_factory=Signature)
+
+
+class ReportCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Code20 = Field(description="Loại báo cáo, xem GET /report-kinds (ví dụ year)")
+    period: Code20 = Field(description="Kỳ báo cáo, ví dụ 2021, 2021-Q1, 2021-M03")
+    unit_id: Id = Field(description="Đơn vị báo cáo (số liệu của đơn vị và các đơn vị trực thuộc)")
+    plan_id: Id | None = Field(default=None, description="Kế hoạch được báo cáo, nếu có")
+    as_of: Day = Field(description="Ngày lấy số liệu")
+    issuer_code: Xml40 | None = Field(
+        default=None, description="Chữ viết tắt cơ quan ban hành, «UBND» trong «555/BC-UBND»"
+    )
+    document_date: Day | None = Field(default=None, description="Ngày tháng của văn bản")
+    texts: ReportTextsIn = Field(default_factory=ReportTextsIn)
+
+
+class ReportTextsEdit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: Version
+    texts: ReportTextsIn
+
+
+class ReportRegenerate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: Version
+    as_of: Day | None = Field(default=None, description="Ngày lấy số liệu mới, nếu đổi")
+
+
+class ReportIssue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: Version
+    issued_on: Day | None = Field(default=None, description="Ngày ban hành; mặc định hôm nay")
+
+
+class ReportPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    period_code: str
+    unit_id: int
+    plan_id: int | None
+    as_of: date
+    document_date: date
+    issuer_code: str
+    type_code: str
+    state: ReportState
+    number: int | None
+    number_year: int | None
+    symbol: str | None = Field(description="Số, ký hiệu sau khi ban hành, ví dụ 555/BC-UBND")
+    texts: dict[str, Any]
+    snapshot_sha256: str | None
+    issued_at: Instant | None
+    version: int
+    created_at: Instant
+    updated_at: Instant
+
+
+class ReportKindPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    length_months: int
+    cutoff_day: int
+    send_deadline_working_days: int
+    legal_source: str
+
+
+class PeriodPublic(BaseModel):
+    kind: str
+    code: str
+    year: int
+    name: str
+    start: date
+    end: date = Field(description="Ngày chốt số liệu")
+    send_by: date = Field(description="Hạn gửi báo cáo")
+
+
+class IndicatorCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=XML_SAFE)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=XML_SAFE)]
+    unit_of_measure: Xml40 = Field(default="", description="Ví dụ: %, hồ sơ, thủ tục")
+    target: Amount | None = None
+    aggregation: IndicatorAggregation = IndicatorAggregation.SUM
+    ordinal: Annotated[int, Field(ge=0, le=10_000)] | None = None
+    sentence: Xml4000 | None = Field(
+        default=None,
+        description="Mẫu câu trong báo cáo, dùng {value}, {target}, {note}, {name}, {MÃ}",
+    )
+
+
+class IndicatorPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    plan_id: int
+    code: str
+    name: str
+    unit_of_measure: str
+    target: float | None
+    aggregation: IndicatorAggregation
+    ordinal: int
+    sentence: str | None
+
+
+class ValueCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    unit_id: Id
+    period_kind: Code20 = Field(description="Loại kỳ, ví dụ year")
+    period_code: Code20 = Field(description="Kỳ, ví dụ 2021")
+    value: Amount
+    reported_on: Day
+    note: Xml2000 = ""
+
+
+class ValuePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    indicator_id: int
+    unit_id: int
+    period_kind: str
+    period_code: str
+    value: float
+    reported_on: date
+    note: str
+    created_at: Instant
+
+
+class ImportedPublic(BaseModel):
+    plan_id: int
+    count: int
+    ids: list[int]
