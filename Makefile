@@ -1,4 +1,5 @@
-# Every target creates .venv by itself when it is missing (uv inside the venv does the install).
+# Every target creates .venv by itself when it is missing (uv inside the venv does the install);
+# a new package (a new */__init__.py) or a changed pyproject.toml reinstalls.
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
@@ -7,7 +8,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
 .PHONY: setup demo test lint serve bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(wildcard */__init__.py)
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check uv
 	$(VENV)/bin/uv pip install -q --python $(PY) -e '.[dev]'

@@ -31,6 +31,7 @@ class NotificationKind(enum.StrEnum):
     DIGEST = "digest"
     ALERT = "alert"  # to the administrators, e.g. about a dead notification
     TEST = "test"
+    REPORT_READY = "report_ready"  # a drafted periodic report is waiting for the office
 
 
 def _ts(nullable: bool = True, **kwargs: Any) -> Any:

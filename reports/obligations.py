@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from models import (
     ContactChannel,
     Notification,
+    NotificationKind,
     NotificationState,
     Obligation,
     ObligationDraft,
@@ -50,7 +51,6 @@ log = logging.getLogger(__name__)
 
 TITLE_MAX = 1000
 # The outbox kind of the notice "the draft report is ready" (a plain string column).
-REPORT_READY_KIND = "report_ready"
 
 
 # --- defining duties ----------------------------------------------------------------------
@@ -596,7 +596,7 @@ def _tell_office(
                 {
                     "key": f"report-ready:{obligation.id}:{occurrence.key}:{person.id}:"
                     f"{channel.id}",
-                    "kind": REPORT_READY_KIND,
+                    "kind": NotificationKind.REPORT_READY.value,
                     "recipient_user_id": person.id,
                     "channel_id": channel.id,
                     "channel_url": channel.url,

@@ -13,6 +13,7 @@ from models import (
     ChannelKind,
     ContactChannel,
     Notification,
+    NotificationKind,
     ObligationDraft,
     Report,
     Role,
@@ -156,7 +157,7 @@ def test_the_draft_waits_for_the_cut_off_then_comes_once_with_a_notice(session: 
     assert report.texts["addressee"] == "Kính gửi: Văn phòng UBND tỉnh"
     notices = session.exec(select(Notification)).all()
     assert [(n.recipient_user_id, n.kind, n.channel_url) for n in notices] == [
-        (officer.id, obligations.REPORT_READY_KIND, "mailto:lan@lyson.gov.vn")
+        (officer.id, NotificationKind.REPORT_READY, "mailto:lan@lyson.gov.vn")
     ]
     assert notices[0].subject == "[nhiemvu] Dự thảo báo cáo tháng 3 năm 2026 đã sẵn sàng"
     assert "Hạn gửi: ngày 16 tháng 3 năm 2026, gửi Văn phòng UBND tỉnh" in notices[0].body
