@@ -28,7 +28,7 @@ from reports import pdf
 from settings import Environment, Settings
 from tests.api.conftest import TEST_SECRET, World
 
-MAX_EXAMPLES = 15
+MAX_EXAMPLES = 10  # per operation and backend: keeps tests/api near 90 s on two cores
 
 # The description does not depend on the database, so the schema is loaded at import time
 # (schemathesis' lazy fixture loader does not work with pytest 9); the app's engine and
