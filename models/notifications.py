@@ -6,10 +6,10 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.types import utc_now
+from models.types import EnumText, utc_now
 
 
 class PolicyScope(enum.StrEnum):
@@ -47,7 +47,7 @@ class ReminderPolicy(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("scope", "scope_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    scope: PolicyScope = Field(sa_type=String(20))
+    scope: PolicyScope = Field(sa_type=EnumText(PolicyScope))
     scope_id: int = 0
     rules: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = _ts(nullable=False)
@@ -61,14 +61,18 @@ class Notification(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=255, unique=True)
-    kind: NotificationKind = Field(default=NotificationKind.DIGEST, sa_type=String(20))
+    kind: NotificationKind = Field(
+        default=NotificationKind.DIGEST, sa_type=EnumText(NotificationKind)
+    )
     recipient_user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
     channel_id: int | None = Field(default=None, foreign_key="contactchannel.id")
     channel_url: str = Field(max_length=1000)
     digest_on: date | None = Field(default=None, index=True)
     subject: str = Field(default="", max_length=500)
     body: str = Field(default="", sa_type=Text)
-    state: NotificationState = Field(default=NotificationState.PENDING, sa_type=String(20))
+    state: NotificationState = Field(
+        default=NotificationState.PENDING, sa_type=EnumText(NotificationState)
+    )
     attempts: int = 0
     next_attempt_at: datetime = _ts(nullable=False)
     lease_owner: str | None = Field(default=None, max_length=120)

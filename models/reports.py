@@ -6,10 +6,10 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.types import utc_now
+from models.types import EnumText, utc_now
 
 
 class IndicatorAggregation(enum.StrEnum):
@@ -47,7 +47,7 @@ class Indicator(SQLModel, table=True):
     unit_of_measure: str = Field(default="", max_length=40)  # "%", "hồ sơ", "thủ tục"
     target: float | None = None
     aggregation: IndicatorAggregation = Field(
-        default=IndicatorAggregation.SUM, sa_type=String(20)
+        default=IndicatorAggregation.SUM, sa_type=EnumText(IndicatorAggregation)
     )
     ordinal: int = 0
     sentence: str | None = Field(default=None, max_length=4000)
@@ -105,7 +105,7 @@ class Report(SQLModel, table=True):
     document_date: date
     issuer_code: str = Field(max_length=40)  # "UBND" in "555/BC-UBND"
     type_code: str = Field(default="BC", max_length=10)
-    state: ReportState = Field(default=ReportState.DRAFT, sa_type=String(20))
+    state: ReportState = Field(default=ReportState.DRAFT, sa_type=EnumText(ReportState))
     number: int | None = None
     number_year: int | None = None
     symbol: str | None = Field(default=None, max_length=80)
