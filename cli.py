@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import typer
 from sqlmodel import Session
 
-from models import CalendarOverride, Unit
+from models import Unit
 from models.db import get_engine, session_scope
 from models.migrate import upgrade
 from notifications import demo as notifications_demo
@@ -24,8 +24,8 @@ from reports.obligation_commands import obligation_app
 from settings import get_settings
 from tracking import demo as demo_world
 from tracking import units
-from tracking.audit import Actor, record, snapshot
-from tracking.calendar import load_calendar, load_official_overrides
+from tracking.audit import Actor
+from tracking.calendar import load_calendar, load_official_overrides, set_override
 from tracking.errors import DomainError, InvalidInput
 from tracking.queries import StatusCounts, count_by_category, tasks_as_of
 from tracking.status import OFFICIAL_CATEGORIES, Category
@@ -284,24 +284,14 @@ def calendar_set(
         raise InvalidInput(
             "calendar.kind_required", "Chọn đúng một trong --working hoặc --day-off", field="kind"
         )
-    if not note.strip():
-        raise InvalidInput("calendar.note_required", "Ghi chú không được để trống", field="note")
     with database() as session:
-        existing = session.get(CalendarOverride, day)
-        before = snapshot(existing) if existing else None
-        override = existing or CalendarOverride(day=day, is_working_day=working, note="")
-        override.is_working_day = working
-        override.note = note.strip()
-        override.legal_source = source.strip()
-        session.add(override)
-        record(
+        set_override(
             session=session,
             actor=CLI_ACTOR,
-            action="calendar.set",
-            entity="calendar",
-            entity_id=None,
-            before=before,
-            after=snapshot(override),
+            day=day,
+            is_working_day=working,
+            note=note,
+            legal_source=source,
         )
     typer.echo(f"{day.isoformat()}: {'ngày làm việc' if working else 'ngày nghỉ'} — {note}")
 

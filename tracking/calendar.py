@@ -13,10 +13,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import holidays
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import CalendarOverride
-from tracking.errors import InvalidInput
+from tracking.audit import Actor, record, snapshot
+from tracking.errors import InvalidInput, NotFound
+from tracking.validation import clean_text
 
 OFFICIAL_OVERRIDES_FILE = Path(__file__).parent / "data" / "calendar_overrides.json"
 # A limit of this many working days is far beyond any legal time limit; it guards loops.
@@ -133,3 +135,77 @@ def load_official_overrides(*, session: Session) -> int:
     missing = [o for o in official_overrides() if o.day not in existing]
     session.add_all(missing)
     return len(missing)
+
+
+def list_overrides(
+    *, session: Session, start: date | None = None, end: date | None = None
+) -> list[CalendarOverride]:
+    statement = select(CalendarOverride).order_by(col(CalendarOverride.day))
+    if start is not None:
+        statement = statement.where(col(CalendarOverride.day) >= start)
+    if end is not None:
+        statement = statement.where(col(CalendarOverride.day) <= end)
+    return list(session.exec(statement).all())
+
+
+def set_override(
+    *,
+    session: Session,
+    actor: Actor,
+    day: date,
+    is_working_day: bool,
+    note: str,
+    legal_source: str = "",
+) -> CalendarOverride:
+    note = clean_text(
+        note, code="calendar.note", field="note", label="Ghi chú", required=True, limit=500
+    )
+    legal_source = clean_text(
+        legal_source,
+        code="calendar.legal_source",
+        field="legal_source",
+        label="Căn cứ pháp lý",
+        required=False,
+        limit=500,
+    )
+    override = session.get(CalendarOverride, day)
+    before = snapshot(override) if override is not None else None
+    if override is None:
+        override = CalendarOverride(
+            day=day, is_working_day=is_working_day, note=note, legal_source=legal_source
+        )
+    else:
+        override.is_working_day = is_working_day
+        override.note = note
+        override.legal_source = legal_source
+    session.add(override)
+    record(
+        session=session,
+        actor=actor,
+        action="calendar.set",
+        entity="calendar",
+        entity_id=None,
+        before=before,
+        after=snapshot(override),
+    )
+    return override
+
+
+def delete_override(*, session: Session, actor: Actor, day: date) -> None:
+    override = session.get(CalendarOverride, day)
+    if override is None:
+        raise NotFound(
+            "calendar.not_found",
+            f"Không có điều chỉnh lịch cho ngày {day:%d/%m/%Y}",
+            field="day",
+        )
+    before = snapshot(override)
+    session.delete(override)
+    record(
+        session=session,
+        actor=actor,
+        action="calendar.delete",
+        entity="calendar",
+        entity_id=None,
+        before=before,
+    )

@@ -27,6 +27,7 @@ from tracking import tasks as tasks_service
 from tracking.audit import Actor, record
 from tracking.deadlines import DeadlineRule
 from tracking.errors import DomainError, InvalidInput
+from tracking.validation import MAX_TEXT
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -300,9 +301,9 @@ def parse_rows(
 
         if not content:
             bad(CONTENT, "import.content_required", "Nội dung nhiệm vụ không được để trống")
-        elif len(content) > tasks_service.MAX_TEXT:
+        elif len(content) > MAX_TEXT:
             bad(CONTENT, "import.content_too_long", "Nội dung nhiệm vụ dài quá 4000 ký tự")
-        if len(note) > tasks_service.MAX_TEXT:
+        if len(note) > MAX_TEXT:
             bad(NOTE, "import.note_too_long", "Ghi chú dài quá 4000 ký tự")
         lead: Unit | None = None
         if not lead_text:

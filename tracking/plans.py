@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 from models import Document, Plan, PlanSection, Unit
 from tracking.audit import Actor, record, snapshot
 from tracking.errors import InvalidInput, NotFound
+from tracking.validation import clean_text
 
 
 def get(*, session: Session, plan_id: int) -> Plan:
@@ -65,3 +66,26 @@ def create(
         after={**snapshot(plan), "sections": titles},
     )
     return plan
+
+
+def add_section(*, session: Session, actor: Actor, plan_id: int, title: str) -> PlanSection:
+    title = clean_text(
+        title, code="plan.section_title", field="title", label="Tên mục", required=True, limit=1000
+    )
+    last = session.exec(
+        select(PlanSection.ordinal)
+        .where(PlanSection.plan_id == plan_id)
+        .order_by(col(PlanSection.ordinal).desc())
+    ).first()
+    section = PlanSection(plan_id=plan_id, ordinal=(last or 0) + 1, title=title)
+    session.add(section)
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="plan.add_section",
+        entity="plan",
+        entity_id=plan_id,
+        after={"section_id": section.id, "ordinal": section.ordinal, "title": title},
+    )
+    return section

@@ -29,8 +29,7 @@ from tracking.audit import Actor, record, snapshot
 from tracking.calendar import load_calendar
 from tracking.deadlines import DeadlineRule
 from tracking.errors import Conflict, InvalidInput, NotFound
-
-MAX_TEXT = 4000
+from tracking.validation import clean_text
 
 
 def get(*, session: Session, task_id: int) -> Task:
@@ -65,15 +64,6 @@ def progress_updates(*, session: Session, task_id: int) -> list[ProgressUpdate]:
         .order_by(col(ProgressUpdate.reported_on), col(ProgressUpdate.id))
     )
     return list(session.exec(statement).all())
-
-
-def _text(value: str, *, field: str, code: str, label: str, required: bool = True) -> str:
-    value = value.strip()
-    if required and not value:
-        raise InvalidInput(code + "_required", f"{label} không được để trống", field=field)
-    if len(value) > MAX_TEXT:
-        raise InvalidInput(code + "_too_long", f"{label} dài quá {MAX_TEXT} ký tự", field=field)
-    return value
 
 
 def _check_version(task: Task, expected_version: int) -> None:
@@ -157,8 +147,8 @@ def assign(
     note: str = "",
 ) -> Task:
     """Assign a task to one lead unit and any coordinating units."""
-    title = _text(title, field="title", code="task.title", label="Nội dung nhiệm vụ")
-    note = _text(note, field="note", code="task.note", label="Ghi chú", required=False)
+    title = clean_text(title, field="title", code="task.title", label="Nội dung nhiệm vụ")
+    note = clean_text(note, field="note", code="task.note", label="Ghi chú", required=False)
     assigned_on = assigned_on or clock.today()
     _not_in_future(assigned_on, field="assigned_on", what="Ngày giao")
     units_service.get(session=session, unit_id=issuer_unit_id)
@@ -248,7 +238,9 @@ def add_progress(
         (TaskState.OPEN, TaskState.SUBMITTED),
         "cập nhật tiến độ",
     )
-    content = _text(content, field="content", code="progress.content", label="Nội dung tiến độ")
+    content = clean_text(
+        content, field="content", code="progress.content", label="Nội dung tiến độ"
+    )
     if percent is not None and not 0 <= percent <= 100:
         raise InvalidInput(
             "progress.percent_out_of_range", "Tỷ lệ hoàn thành phải từ 0 đến 100", field="percent"
@@ -300,7 +292,7 @@ def report_completion(
 ) -> Task:
     """The lead unit says the task is done; the issuer still has to confirm it."""
     task = _for_change(session, task_id, expected_version, (TaskState.OPEN,), "báo cáo hoàn thành")
-    result = _text(result, field="result", code="task.result", label="Kết quả thực hiện")
+    result = clean_text(result, field="result", code="task.result", label="Kết quả thực hiện")
     reported_on = reported_on or clock.today()
     _not_before(completed_on, task.assigned_on, field="completed_on", what="Ngày hoàn thành")
     _not_before(reported_on, completed_on, field="reported_on", what="Ngày báo cáo hoàn thành")
@@ -366,7 +358,7 @@ def return_completion(
     task = _for_change(
         session, task_id, expected_version, (TaskState.SUBMITTED,), "trả lại báo cáo hoàn thành"
     )
-    reason = _text(reason, field="reason", code="task.return_reason", label="Lý do trả lại")
+    reason = clean_text(reason, field="reason", code="task.return_reason", label="Lý do trả lại")
     before = snapshot(task, ("state", "completed_on", "completion_reported_on", "version"))
     task.state = TaskState.OPEN
     task.completed_on = None
@@ -407,7 +399,7 @@ def request_extension(
             f"Thời hạn đề xuất phải sau thời hạn hiện tại ({task.due_on:%d/%m/%Y})",
             field="proposed_due_on",
         )
-    reason = _text(reason, field="reason", code="extension.reason", label="Lý do xin gia hạn")
+    reason = clean_text(reason, field="reason", code="extension.reason", label="Lý do xin gia hạn")
     pending = session.exec(
         select(ExtensionRequest).where(
             ExtensionRequest.task_id == task_id,
@@ -522,7 +514,9 @@ def reject_extension(
 ) -> ExtensionRequest:
     request, task = _pending_extension(session, extension_id)
     _check_version(task, expected_version)
-    note = _text(note, field="note", code="extension.reject_reason", label="Lý do không đồng ý")
+    note = clean_text(
+        note, field="note", code="extension.reject_reason", label="Lý do không đồng ý"
+    )
     decided_on = decided_on or clock.today()
     _not_before(decided_on, request.requested_on, field="decided_on", what="Ngày quyết định")
     _not_in_future(decided_on, field="decided_on", what="Ngày quyết định")
@@ -553,7 +547,7 @@ def pause(
     paused_on: date | None = None,
 ) -> Task:
     task = _for_change(session, task_id, expected_version, (TaskState.OPEN,), "tạm dừng")
-    reason = _text(reason, field="reason", code="task.pause_reason", label="Lý do tạm dừng")
+    reason = clean_text(reason, field="reason", code="task.pause_reason", label="Lý do tạm dừng")
     paused_on = paused_on or clock.today()
     _not_before(paused_on, task.assigned_on, field="paused_on", what="Ngày tạm dừng")
     _not_in_future(paused_on, field="paused_on", what="Ngày tạm dừng")
@@ -605,7 +599,7 @@ def cancel(
         (TaskState.OPEN, TaskState.SUBMITTED, TaskState.PAUSED),
         "hủy",
     )
-    reason = _text(reason, field="reason", code="task.cancel_reason", label="Lý do hủy")
+    reason = clean_text(reason, field="reason", code="task.cancel_reason", label="Lý do hủy")
     cancelled_on = cancelled_on or clock.today()
     _not_before(cancelled_on, task.assigned_on, field="cancelled_on", what="Ngày hủy")
     _not_in_future(cancelled_on, field="cancelled_on", what="Ngày hủy")
@@ -626,5 +620,57 @@ def cancel(
             "reason": reason,
             "version": task.version,
         },
+    )
+    return task
+
+
+def update(
+    *,
+    session: Session,
+    actor: Actor,
+    task_id: int,
+    expected_version: int,
+    title: str | None = None,
+    note: str | None = None,
+    directing_leader: str | None = None,
+) -> Task:
+    """The issuer corrects a task's content, note or directing leader."""
+    task = _for_change(
+        session,
+        task_id,
+        expected_version,
+        (TaskState.OPEN, TaskState.SUBMITTED, TaskState.PAUSED),
+        "sửa nhiệm vụ",
+    )
+    changes: dict[str, str] = {}
+    if title is not None:
+        changes["title"] = clean_text(
+            title, field="title", code="task.title", label="Nội dung nhiệm vụ"
+        )
+    if note is not None:
+        changes["note"] = clean_text(
+            note, field="note", code="task.note", label="Ghi chú", required=False
+        )
+    if directing_leader is not None:
+        changes["directing_leader"] = clean_text(
+            directing_leader,
+            field="directing_leader",
+            code="task.directing_leader",
+            label="Lãnh đạo giao",
+            required=False,
+            limit=255,
+        )
+    before = snapshot(task, (*changes, "version"))
+    for name, value in changes.items():
+        setattr(task, name, value)
+    _bump(session, task)
+    record(
+        session=session,
+        actor=actor,
+        action="task.update",
+        entity="task",
+        entity_id=task_id,
+        before=before,
+        after=snapshot(task, tuple(before)),
     )
     return task

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 from models import Role, Unit, UnitKind, User
 from tracking.audit import Actor, record, snapshot
 from tracking.errors import InvalidInput, NotFound
+from tracking.validation import clean_text
 
 
 def get(*, session: Session, unit_id: int) -> Unit:
@@ -126,5 +127,122 @@ def create_user(
         entity="user",
         entity_id=user.id,
         after=snapshot(user, ("username", "full_name", "unit_id", "role", "title")),
+    )
+    return user
+
+
+def update(
+    *,
+    session: Session,
+    actor: Actor,
+    unit: Unit,
+    name: str | None = None,
+    short_name: str | None = None,
+    kind: UnitKind | None = None,
+    place_name: str | None = None,
+    parent_body_name: str | None = None,
+) -> Unit:
+    before = snapshot(unit)
+    if name is not None:
+        unit.name = clean_text(
+            name, code="unit.name", field="name", label="Tên đơn vị", required=True, limit=255
+        )
+    if short_name is not None:
+        unit.short_name = clean_text(
+            short_name,
+            code="unit.short_name",
+            field="short_name",
+            label="Tên viết tắt",
+            required=False,
+            limit=120,
+        )
+    if kind is not None:
+        unit.kind = kind
+    if place_name is not None:
+        unit.place_name = clean_text(
+            place_name,
+            code="unit.place_name",
+            field="place_name",
+            label="Địa danh",
+            required=False,
+            limit=120,
+        )
+    if parent_body_name is not None:
+        unit.parent_body_name = clean_text(
+            parent_body_name,
+            code="unit.parent_body_name",
+            field="parent_body_name",
+            label="Tên cơ quan chủ quản",
+            required=False,
+            limit=255,
+        )
+    session.add(unit)
+    record(
+        session=session,
+        actor=actor,
+        action="unit.update",
+        entity="unit",
+        entity_id=unit.id,
+        before=before,
+        after=snapshot(unit),
+    )
+    return unit
+
+
+_USER_FIELDS = ("full_name", "unit_id", "role", "title", "active")
+
+
+def update_user(
+    *,
+    session: Session,
+    actor: Actor,
+    user: User,
+    full_name: str | None = None,
+    unit: Unit | None = None,
+    role: Role | None = None,
+    title: str | None = None,
+    active: bool | None = None,
+    password_hash: str | None = None,
+) -> User:
+    if actor.user_id == user.id and (active is False or (role is not None and role != user.role)):
+        raise InvalidInput(
+            "user.cannot_lock_self",
+            "Không thể tự khóa tài khoản hoặc tự đổi vai trò của chính mình",
+            field="active" if active is False else "role",
+        )
+    before = snapshot(user, _USER_FIELDS)
+    if full_name is not None:
+        user.full_name = clean_text(
+            full_name,
+            code="user.full_name",
+            field="full_name",
+            label="Họ tên",
+            required=True,
+            limit=255,
+        )
+    if unit is not None:
+        user.unit_id = unit.id or 0
+    if role is not None:
+        user.role = role
+    if title is not None:
+        user.title = clean_text(
+            title, code="user.title", field="title", label="Chức vụ", required=False, limit=120
+        )
+    if active is not None:
+        user.active = active
+    if password_hash is not None:
+        user.password_hash = password_hash
+    session.add(user)
+    after = snapshot(user, _USER_FIELDS)
+    if password_hash is not None:
+        after["password_changed"] = True
+    record(
+        session=session,
+        actor=actor,
+        action="user.update",
+        entity="user",
+        entity_id=user.id,
+        before=before,
+        after=after,
     )
     return user

@@ -20,7 +20,7 @@ from api.schemas.acts import (
 )
 from models import Document, Plan
 from tracking import documents as documents_service
-from tracking import editing, importing
+from tracking import importing
 from tracking import plans as plans_service
 from tracking import units as units_service
 from tracking.access import Principal, authorize_issue
@@ -152,7 +152,7 @@ def add_section(
     plan_id: PathId, body: SectionCreate, principal: CurrentUser, session: SessionDep
 ) -> SectionPublic:
     plan = _own_plan(session, principal, plan_id)
-    section = editing.add_section(
+    section = plans_service.add_section(
         session=session, actor=principal.actor, plan_id=plan.id or 0, title=body.title
     )
     session.commit()

@@ -11,7 +11,7 @@ from api.deps import CurrentUser, SessionDep
 from api.errors import COMMON_RESPONSES
 from api.schemas.acts import CalendarOverridePublic, CalendarOverrideSet
 from models import CalendarOverride
-from tracking import editing
+from tracking import calendar as calendar_service
 from tracking.access import authorize_admin
 
 router = APIRouter(prefix="/calendar", tags=["calendar"], responses=COMMON_RESPONSES)
@@ -32,7 +32,7 @@ def list_overrides(
     start: DayQuery = None,
     end: DayQuery = None,
 ) -> list[CalendarOverride]:
-    return editing.calendar_overrides(session=session, start=start, end=end)
+    return calendar_service.list_overrides(session=session, start=start, end=end)
 
 
 @router.put(
@@ -44,7 +44,7 @@ def set_override(
     day: DayPath, body: CalendarOverrideSet, principal: CurrentUser, session: SessionDep
 ) -> CalendarOverride:
     authorize_admin(principal=principal)
-    override = editing.set_calendar_override(
+    override = calendar_service.set_override(
         session=session,
         actor=principal.actor,
         day=day,
@@ -64,6 +64,6 @@ def set_override(
 )
 def delete_override(day: DayPath, principal: CurrentUser, session: SessionDep) -> Response:
     authorize_admin(principal=principal)
-    editing.delete_calendar_override(session=session, actor=principal.actor, day=day)
+    calendar_service.delete_override(session=session, actor=principal.actor, day=day)
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

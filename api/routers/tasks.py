@@ -32,7 +32,7 @@ from api.schemas.tasks import (
 )
 from models import AssignmentRole, AuditEvent, ExtensionRequest, ProgressUpdate, Task
 from models import TaskAssignment as Assignment
-from tracking import clock, editing, task_queries
+from tracking import clock, task_queries
 from tracking import tasks as tasks_service
 from tracking import units as units_service
 from tracking.access import Principal, TaskAction, authorize_issue, task_for
@@ -202,7 +202,7 @@ def update_task(
     task_id: PathId, body: TaskUpdate, principal: CurrentUser, session: SessionDep
 ) -> TaskPublic:
     task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.EDIT)
-    task = editing.update_task(
+    task = tasks_service.update(
         session=session,
         actor=principal.actor,
         task_id=task_id,

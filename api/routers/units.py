@@ -11,7 +11,6 @@ from api.deps import CurrentUser, PathId, SessionDep
 from api.errors import COMMON_RESPONSES
 from api.schemas.directory import UnitCreate, UnitPublic, UnitUpdate
 from models import Unit
-from tracking import editing
 from tracking import units as units_service
 from tracking.access import authorize_admin
 
@@ -82,7 +81,7 @@ def update_unit(
 ) -> Unit:
     authorize_admin(principal=principal)
     unit = units_service.get(session=session, unit_id=unit_id)
-    editing.update_unit(
+    units_service.update(
         session=session,
         actor=principal.actor,
         unit=unit,

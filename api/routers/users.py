@@ -20,7 +20,6 @@ from api.schemas.directory import (
 from models import Unit, User
 from notifications import contacts
 from notifications.contacts import ChannelView
-from tracking import editing
 from tracking import units as units_service
 from tracking.access import (
     Principal,
@@ -104,7 +103,7 @@ def update_user(
         if body.unit_id is not None
         else None
     )
-    editing.update_user(
+    units_service.update_user(
         session=session,
         actor=principal.actor,
         user=user,

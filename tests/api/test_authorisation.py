@@ -25,7 +25,8 @@ from notifications import contacts
 from reports import indicators as indicators_service
 from reports import service as reports_service
 from tests.api.conftest import ROLES, SETUP, World, far_day, today_iso
-from tracking import clock, editing
+from tracking import calendar as calendar_service
+from tracking import clock
 from tracking import plans as plans_service
 from tracking import tasks as tasks_service
 from tracking import units as units_service
@@ -186,7 +187,7 @@ def a_document(world: World, subject: str) -> Ctx:
 def an_override(world: World, subject: str) -> Ctx:
     day = far_day(world)
     with world.session() as session:
-        editing.set_calendar_override(
+        calendar_service.set_override(
             session=session, actor=SETUP, day=day, is_working_day=False, note="Nghỉ thử"
         )
         session.commit()
