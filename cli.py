@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import date, datetime
-from functools import wraps
-from typing import Annotated, Any, TypeVar
+from datetime import date
+from typing import Annotated
 
-import sqlalchemy as sa
 import typer
 from sqlmodel import Session
 
 from models import Unit
-from models.db import get_engine, session_scope
-from models.migrate import upgrade
+from models.db import get_engine
 from notifications import demo as notifications_demo
 from notifications.commands import deliver_command, remind
 from reports import demo as reports_demo
@@ -24,9 +19,15 @@ from reports.obligation_commands import obligation_app
 from settings import get_settings
 from tracking import demo as demo_world
 from tracking import units
-from tracking.audit import Actor
-from tracking.calendar import load_calendar, load_official_overrides, set_override
-from tracking.errors import DomainError, InvalidInput
+from tracking.calendar import load_calendar, set_override
+from tracking.commandline import (
+    CLI_ACTOR,
+    database,
+    friendly_errors,
+    parse_date,
+    prepare_database,
+)
+from tracking.errors import InvalidInput
 from tracking.queries import StatusCounts, count_by_category, tasks_as_of
 from tracking.status import OFFICIAL_CATEGORIES, Category
 
@@ -42,20 +43,6 @@ app.add_typer(obligation_app, name="obligation")
 app.command("remind")(remind)
 app.command("deliver")(deliver_command)
 
-CLI_ACTOR = Actor(name="cli")
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def parse_date(text: str) -> date:
-    """Accept 2021-11-02 and 02/11/2021."""
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text.strip(), pattern).date()
-        except ValueError:
-            continue
-    raise typer.BadParameter(f"«{text}» không phải ngày hợp lệ (dạng 2021-11-02 hoặc 02/11/2021)")
-
-
 DateArg = Annotated[date, typer.Argument(parser=parse_date, metavar="NGÀY")]
 AsOfOption = Annotated[
     date, typer.Option("--as-of", parser=parse_date, help="Tính đến ngày (YYYY-MM-DD)")
@@ -63,42 +50,6 @@ AsOfOption = Annotated[
 UnitOption = Annotated[
     str | None, typer.Option("--unit", help="Mã đơn vị; tính cả các đơn vị trực thuộc")
 ]
-
-
-def fail(message: str, code: int = 1) -> None:
-    typer.echo(f"Lỗi: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def friendly_errors(function: F) -> F:
-    """Turn domain and database errors into one line on stderr and a non-zero exit."""
-
-    @wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except DomainError as error:
-            where = f" ({error.field})" if error.field else ""
-            fail(f"{error.message}{where} [{error.code}]", 2)
-        except sa.exc.OperationalError as error:
-            fail(f"không truy cập được cơ sở dữ liệu: {error.orig}", 3)
-        return None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def prepare_database() -> int:
-    """Migrate to the latest schema and load the shipped calendar decisions (idempotent)."""
-    upgrade(get_engine())
-    with session_scope() as session:
-        return load_official_overrides(session=session)
-
-
-@contextmanager
-def database() -> Iterator[Session]:
-    prepare_database()
-    with session_scope() as session:
-        yield session
 
 
 def _unit_or_none(session: Session, code: str | None) -> Unit | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 import typer
@@ -12,19 +12,11 @@ from notifications.delivery import DeliverResult, deliver
 from notifications.digest import vn_date
 from notifications.planner import PlanResult, plan_with_engine
 from tracking import clock
+from tracking.commandline import parse_date
 from tracking.errors import DomainError
 
 remind_app = typer.Typer(help="Nhắc hạn nhiệm vụ qua email, Zalo và các kênh Apprise.",
                          no_args_is_help=True)
-
-
-def _parse_date(text: str) -> date:
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text.strip(), pattern).date()
-        except ValueError:
-            continue
-    raise typer.BadParameter(f"«{text}» không phải ngày hợp lệ (dạng 2026-01-05 hoặc 05/01/2026)")
 
 
 def format_plan(result: PlanResult) -> str:
@@ -52,7 +44,7 @@ def format_delivery(result: DeliverResult) -> str:
 
 
 def remind(
-    as_of: Annotated[date | None, typer.Option("--as-of", parser=_parse_date,
+    as_of: Annotated[date | None, typer.Option("--as-of", parser=parse_date,
                                                help="Ngày lập nhắc việc (mặc định hôm nay)")]
     = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ liệt kê, không ghi")] = False,

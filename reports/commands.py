@@ -7,69 +7,25 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import date, datetime
-from functools import wraps
+from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-import sqlalchemy as sa
 import typer
 from sqlmodel import Session, col, select
 
 from models import Document, Plan
-from models.db import get_engine, session_scope
-from models.migrate import upgrade
 from reports import indicators as indicators_service
 from reports import service
-from reports.periods import install_default_report_types, list_kinds, list_periods
+from reports.periods import list_kinds, list_periods
 from tracking import units as units_service
-from tracking.audit import Actor
-from tracking.calendar import load_official_overrides
-from tracking.errors import DomainError, InvalidInput, NotFound
+from tracking.commandline import CLI_ACTOR, database, friendly_errors, parse_date
+from tracking.errors import InvalidInput, NotFound
 
 report_app = typer.Typer(
     help="Báo cáo định kỳ: kỳ báo cáo, soạn báo cáo (DOCX, Markdown, XLSX, PDF), chỉ tiêu.",
     no_args_is_help=True,
 )
-CLI_ACTOR = Actor(name="cli")
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _date(text: str) -> date:
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text.strip(), pattern).date()
-        except ValueError:
-            continue
-    raise typer.BadParameter(f"«{text}» không phải ngày hợp lệ (dạng 2021-11-02 hoặc 02/11/2021)")
-
-
-def _errors(function: F) -> F:
-    @wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except DomainError as error:
-            where = f" ({error.field})" if error.field else ""
-            typer.echo(f"Lỗi: {error.message}{where} [{error.code}]", err=True)
-            raise typer.Exit(2) from error
-        except sa.exc.OperationalError as error:
-            typer.echo(f"Lỗi: không truy cập được cơ sở dữ liệu: {error.orig}", err=True)
-            raise typer.Exit(3) from error
-
-    return wrapper  # type: ignore[return-value]
-
-
-@contextmanager
-def _database() -> Iterator[Session]:
-    upgrade(get_engine())
-    with session_scope() as session:
-        load_official_overrides(session=session)
-        install_default_report_types(session=session)
-    with session_scope() as session:
-        yield session
 
 
 def _plan(session: Session, symbol: str) -> Plan:
@@ -107,16 +63,16 @@ def _read_texts(path: Path) -> dict[str, Any]:
 
 
 @report_app.command("kinds")
-@_errors
+@friendly_errors
 def kinds() -> None:
     """Các loại báo cáo định kỳ (mã dùng cho --kind)."""
-    with _database() as session:
+    with database() as session:
         for kind in list_kinds(session=session):
             typer.echo(kind)
 
 
 @report_app.command("periods")
-@_errors
+@friendly_errors
 def periods(
     year: Annotated[int, typer.Argument(help="Năm báo cáo")],
     kind: Annotated[
@@ -124,7 +80,7 @@ def periods(
     ],
 ) -> None:
     """Các kỳ báo cáo trong năm theo thời gian chốt số liệu (NĐ 09/2019) và hạn gửi."""
-    with _database() as session:
+    with database() as session:
         for period in list_periods(session=session, kind=kind, year=year):
             typer.echo(
                 f"{period.code:<10} {period.name:<24} "
@@ -134,12 +90,14 @@ def periods(
 
 
 @report_app.command("make")
-@_errors
+@friendly_errors
 def make(
     kind: Annotated[str, typer.Option("--kind", help="Loại báo cáo (xem `report kinds`)")],
     period: Annotated[str, typer.Option("--period", help="Kỳ: 2021, 2021-Q1, 2021-M03, 2021-H1")],
     unit: Annotated[str, typer.Option("--unit", help="Mã đơn vị báo cáo (tính cả đơn vị con)")],
-    as_of: Annotated[date, typer.Option("--as-of", parser=_date, help="Số liệu tính đến ngày")],
+    as_of: Annotated[
+        date, typer.Option("--as-of", parser=parse_date, help="Số liệu tính đến ngày")
+    ],
     out: Annotated[Path, typer.Option("--out", help="Thư mục ghi tệp")],
     plan: Annotated[
         str | None, typer.Option("--plan", help="Số ký hiệu kế hoạch, ví dụ 61/KH-UBND")
@@ -154,7 +112,7 @@ def make(
         bool, typer.Option("--issue", help="Ban hành: lấy số và khóa số liệu")
     ] = False,
     issued_on: Annotated[
-        date | None, typer.Option("--issued-on", parser=_date, help="Ngày ban hành")
+        date | None, typer.Option("--issued-on", parser=parse_date, help="Ngày ban hành")
     ] = None,
     formats: Annotated[str, typer.Option("--formats", help="docx,md,xlsx,pdf")] = "docx,md,xlsx",
 ) -> None:
@@ -165,7 +123,7 @@ def make(
             raise InvalidInput(
                 "report.format_unknown", f"Định dạng «{name}» không hỗ trợ", field="formats"
             )
-    with _database() as session:
+    with database() as session:
         reporting_unit = units_service.get_by_code(session=session, code=unit)
         report = service.create_draft(
             session=session,
@@ -198,14 +156,14 @@ def make(
 
 
 @report_app.command("import-indicators")
-@_errors
+@friendly_errors
 def import_indicators(
     plan: Annotated[str, typer.Argument(help="Số ký hiệu kế hoạch, ví dụ 61/KH-UBND")],
     file: Annotated[Path, typer.Argument(help="Tệp .csv hoặc .xlsx")],
 ) -> None:
     """Nhập chỉ tiêu của kế hoạch (cột: code, name, unit_of_measure, target, aggregation,
     ordinal, sentence). Một dòng lỗi thì không nhập dòng nào."""
-    with _database() as session:
+    with database() as session:
         created = indicators_service.import_indicators(
             session=session,
             actor=CLI_ACTOR,
@@ -217,14 +175,14 @@ def import_indicators(
 
 
 @report_app.command("import-values")
-@_errors
+@friendly_errors
 def import_values(
     plan: Annotated[str, typer.Argument(help="Số ký hiệu kế hoạch, ví dụ 61/KH-UBND")],
     file: Annotated[Path, typer.Argument(help="Tệp .csv hoặc .xlsx")],
 ) -> None:
     """Nhập số liệu chỉ tiêu (cột: indicator_code, unit_code, period_kind, period_code, value,
     reported_on, note). Một dòng lỗi thì không nhập dòng nào."""
-    with _database() as session:
+    with database() as session:
         saved = indicators_service.import_values(
             session=session,
             actor=CLI_ACTOR,

@@ -5,123 +5,106 @@ cli.py mounts `obligation_app` as the `obligation` sub-command.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
-import sqlalchemy as sa
 import typer
 
-from models.db import get_engine, session_scope
-from models.migrate import upgrade
 from reports import obligations
 from tracking import units as units_service
-from tracking.audit import Actor
-from tracking.errors import DomainError
+from tracking.commandline import CLI_ACTOR, database, friendly_errors, parse_date
 
 obligation_app = typer.Typer(
     help="Nghĩa vụ báo cáo định kỳ: mỗi kỳ tạo một nhiệm vụ và một dự thảo báo cáo.",
     no_args_is_help=True,
 )
-CLI_ACTOR = Actor(name="cli")
-
-
-def _date(text: str) -> date:
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text.strip(), pattern).date()
-        except ValueError:
-            continue
-    raise typer.BadParameter(f"«{text}» không phải ngày hợp lệ (dạng 2026-01-01 hoặc 01/01/2026)")
-
-
-def _fail(error: Exception) -> None:
-    if isinstance(error, DomainError):
-        where = f" ({error.field})" if error.field else ""
-        typer.echo(f"Lỗi: {error.message}{where} [{error.code}]", err=True)
-        raise typer.Exit(2) from error
-    if isinstance(error, sa.exc.OperationalError):
-        typer.echo(f"Lỗi: không truy cập được cơ sở dữ liệu: {error.orig}", err=True)
-        raise typer.Exit(3) from error
-    raise error
 
 
 @obligation_app.command("add")
+@friendly_errors
 def add(
-    title: Annotated[str, typer.Option("--title", help="Tên báo cáo, ví dụ «Báo cáo kết quả "
-                                                        "thực hiện Kế hoạch 61»")],
-    kind: Annotated[str, typer.Option("--kind", help="Loại kỳ: month, quarter, half_year, "
-                                                      "nine_months, year")],
+    title: Annotated[
+        str,
+        typer.Option("--title", help="Tên báo cáo, ví dụ «Báo cáo kết quả thực hiện Kế hoạch 61»"),
+    ],
+    kind: Annotated[
+        str, typer.Option("--kind", help="Loại kỳ: month, quarter, half_year, nine_months, year")
+    ],
     unit: Annotated[str, typer.Option("--unit", help="Mã đơn vị phải báo cáo")],
     issuer: Annotated[str, typer.Option("--issuer", help="Mã đơn vị yêu cầu báo cáo")],
-    recipient: Annotated[str, typer.Option("--recipient", help="Gửi đến, ví dụ «Sở Thông tin "
-                                                               "và Truyền thông»")] = "",
-    issuer_code: Annotated[str, typer.Option("--issuer-code", help="Chữ viết tắt cơ quan ban "
-                                                                    "hành trong số ký hiệu")] = "",
-    starts: Annotated[date | None, typer.Option("--starts", parser=_date,
-                                                help="Bắt đầu từ ngày (mặc định hôm nay)")] = None,
-    send_days: Annotated[int | None, typer.Option("--send-days", help="Hạn gửi: số ngày làm "
-                                                  "việc sau ngày chốt (mặc định theo loại kỳ)")]
-    = None,
+    recipient: Annotated[
+        str, typer.Option("--recipient", help="Gửi đến, ví dụ «Sở Thông tin và Truyền thông»")
+    ] = "",
+    issuer_code: Annotated[
+        str, typer.Option("--issuer-code", help="Chữ viết tắt cơ quan ban hành trong số ký hiệu")
+    ] = "",
+    starts: Annotated[
+        date | None,
+        typer.Option("--starts", parser=parse_date, help="Bắt đầu từ ngày (mặc định hôm nay)"),
+    ] = None,
+    send_days: Annotated[
+        int | None,
+        typer.Option(
+            "--send-days", help="Hạn gửi: số ngày làm việc sau ngày chốt (mặc định theo loại kỳ)"
+        ),
+    ] = None,
     no_draft: Annotated[bool, typer.Option("--no-draft", help="Không tự soạn dự thảo")] = False,
 ) -> None:
     """Thêm một nghĩa vụ báo cáo định kỳ."""
-    try:
-        upgrade(get_engine())
-        with session_scope() as session:
-            obligation = obligations.create(
-                session=session,
-                actor=CLI_ACTOR,
-                title=title,
-                report_kind=kind,
-                issuer_unit_id=units_service.get_by_code(session=session, code=issuer).id or 0,
-                lead_unit_id=units_service.get_by_code(session=session, code=unit).id or 0,
-                recipient=recipient,
-                report_issuer_code=issuer_code,
-                starts_on=starts,
-                send_deadline_working_days=send_days,
-                draft_report=not no_draft,
-            )
-            typer.echo(f"Đã thêm nghĩa vụ báo cáo #{obligation.id}: {obligation.title} ({kind}).")
-    except (DomainError, sa.exc.OperationalError) as error:
-        _fail(error)
+    with database() as session:
+        obligation = obligations.create(
+            session=session,
+            actor=CLI_ACTOR,
+            title=title,
+            report_kind=kind,
+            issuer_unit_id=units_service.get_by_code(session=session, code=issuer).id or 0,
+            lead_unit_id=units_service.get_by_code(session=session, code=unit).id or 0,
+            recipient=recipient,
+            report_issuer_code=issuer_code,
+            starts_on=starts,
+            send_deadline_working_days=send_days,
+            draft_report=not no_draft,
+        )
+        typer.echo(f"Đã thêm nghĩa vụ báo cáo #{obligation.id}: {obligation.title} ({kind}).")
 
 
 @obligation_app.command("list")
+@friendly_errors
 def list_(
     unit: Annotated[str | None, typer.Option("--unit", help="Mã đơn vị phải báo cáo")] = None,
 ) -> None:
     """Liệt kê các nghĩa vụ báo cáo và các kỳ đã tạo nhiệm vụ."""
-    try:
-        upgrade(get_engine())
-        with session_scope() as session:
-            lead = units_service.get_by_code(session=session, code=unit) if unit else None
-            rows = obligations.list_obligations(
-                session=session, lead_unit_id=lead.id if lead else None
+    with database() as session:
+        lead = units_service.get_by_code(session=session, code=unit) if unit else None
+        rows = obligations.list_obligations(session=session, lead_unit_id=lead.id if lead else None)
+        if not rows:
+            typer.echo("Chưa có nghĩa vụ báo cáo nào.")
+        for row in rows:
+            state = "đang áp dụng" if row.active else "đã dừng"
+            keys = [
+                t.occurrence_key
+                for t in obligations.occurrence_tasks(session=session, obligation_id=row.id or 0)
+            ]
+            typer.echo(
+                f"#{row.id} [{row.report_kind}, {state}, phiên bản {row.version}] "
+                f"{row.title}" + (f" — gửi {row.recipient}" if row.recipient else "")
             )
-            if not rows:
-                typer.echo("Chưa có nghĩa vụ báo cáo nào.")
-            for row in rows:
-                state = "đang áp dụng" if row.active else "đã dừng"
-                keys = [t.occurrence_key for t in obligations.occurrence_tasks(
-                    session=session, obligation_id=row.id or 0)]
-                typer.echo(f"#{row.id} [{row.report_kind}, {state}, phiên bản {row.version}] "
-                           f"{row.title}" + (f" — gửi {row.recipient}" if row.recipient else ""))
-                typer.echo(f"    các kỳ đã giao: {', '.join(str(k) for k in keys) or 'chưa có'}")
-    except (DomainError, sa.exc.OperationalError) as error:
-        _fail(error)
+            typer.echo(f"    các kỳ đã giao: {', '.join(str(k) for k in keys) or 'chưa có'}")
 
 
 @obligation_app.command("stop")
+@friendly_errors
 def stop(
     obligation_id: Annotated[int, typer.Argument(help="Mã số nghĩa vụ")],
     version: Annotated[int, typer.Option("--version", help="Phiên bản đang xem")],
 ) -> None:
     """Dừng một nghĩa vụ (các nhiệm vụ đã tạo giữ nguyên)."""
-    try:
-        with session_scope() as session:
-            row = obligations.set_active(session=session, actor=CLI_ACTOR,
-                                         obligation_id=obligation_id, expected_version=version,
-                                         active=False)
-            typer.echo(f"Đã dừng nghĩa vụ báo cáo #{row.id}.")
-    except (DomainError, sa.exc.OperationalError) as error:
-        _fail(error)
+    with database() as session:
+        row = obligations.set_active(
+            session=session,
+            actor=CLI_ACTOR,
+            obligation_id=obligation_id,
+            expected_version=version,
+            active=False,
+        )
+        typer.echo(f"Đã dừng nghĩa vụ báo cáo #{row.id}.")
