@@ -9,7 +9,7 @@ still open when it began (carried over); tasks cancelled before the period are l
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -19,8 +19,8 @@ from sqlmodel import Session, col
 from models import ExtensionRequest, ExtensionStatus, Plan, PlanSection, Task, Unit
 from models.reports import Indicator, IndicatorAggregation, IndicatorValue
 from tracking.calendar import load_calendar
-from tracking.queries import due_soon_until
-from tracking.status import OFFICIAL_CATEGORIES, Category, status_subquery
+from tracking.queries import CategoryCounts, due_soon_until
+from tracking.status import Category, status_subquery
 
 ALL_CATEGORIES: tuple[Category, ...] = tuple(Category)
 
@@ -35,33 +35,8 @@ class Scope:
     plan_id: int | None = None
 
 
-@dataclass
-class Counts:
-    """Tasks per category and the rates reports quote."""
-
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ALL_CATEGORIES, 0))
-    due_soon: int = 0
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts[c] for c in OFFICIAL_CATEGORIES)
-
-    @property
-    def completed(self) -> int:
-        return self.counts[Category.DONE_ON_TIME] + self.counts[Category.DONE_LATE]
-
-    @property
-    def due(self) -> int:
-        """Tasks whose deadline has come: completed or overdue (the official denominator)."""
-        return self.completed + self.counts[Category.OVERDUE]
-
-    @property
-    def completion_rate(self) -> float | None:
-        return self.completed / self.due if self.due else None
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return self.counts[Category.DONE_ON_TIME] / self.due if self.due else None
+class Counts(CategoryCounts):
+    """Counts as a report's snapshot stores them."""
 
     def as_json(self) -> dict[str, Any]:
         return {

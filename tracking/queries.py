@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -15,13 +15,12 @@ from tracking.calendar import WorkCalendar, load_calendar
 from tracking.status import OFFICIAL_CATEGORIES, Category, status_subquery
 
 
-@dataclass(frozen=True)
-class StatusCounts:
-    as_of: date
-    counts: dict[Category, int]
-    due_soon: int
-    awaiting_confirmation: int
-    due_soon_until: date
+@dataclass(kw_only=True)
+class CategoryCounts:
+    """Tasks per category and the rates derived from them (reports quote the same ones)."""
+
+    counts: dict[Category, int] = field(default_factory=lambda: dict.fromkeys(Category, 0))
+    due_soon: int = 0
 
     @property
     def total(self) -> int:
@@ -33,11 +32,25 @@ class StatusCounts:
         return self.counts[Category.DONE_ON_TIME] + self.counts[Category.DONE_LATE]
 
     @property
+    def due(self) -> int:
+        """Tasks whose deadline has come: completed or overdue (the official denominator)."""
+        return self.completed + self.counts[Category.OVERDUE]
+
+    @property
     def completion_rate(self) -> float | None:
-        """Completed over tasks whose deadline has come (completed + overdue), as officially
-        counted; None when no task is due yet."""
-        due = self.completed + self.counts[Category.OVERDUE]
-        return self.completed / due if due else None
+        """Completed over tasks whose deadline has come; None when none has come yet."""
+        return self.completed / self.due if self.due else None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.counts[Category.DONE_ON_TIME] / self.due if self.due else None
+
+
+@dataclass(kw_only=True)
+class StatusCounts(CategoryCounts):
+    as_of: date
+    awaiting_confirmation: int
+    due_soon_until: date
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -95,7 +108,13 @@ def count_by_category(
         counts[Category(category)] = count
         due_soon += soon or 0
         awaiting += waiting or 0
-    return StatusCounts(as_of, counts, due_soon, awaiting, until)
+    return StatusCounts(
+        counts=counts,
+        due_soon=due_soon,
+        as_of=as_of,
+        awaiting_confirmation=awaiting,
+        due_soon_until=until,
+    )
 
 
 def tasks_as_of(
