@@ -2,7 +2,9 @@
 
 Data: one province, 30 departments, 100 communes, N tasks over two years (60 % completed,
 10 % extended), built with bulk inserts; the use-case path (assign with audit) is timed on
-its own. Default database: a fresh SQLite file in a temporary folder; --database-url for
+its own; then a leader and an officer with email in every unit, for reminder planning
+(first run, and re-runs that must add nothing) and the province's report figures.
+Default database: a fresh SQLite file in a temporary folder; --database-url for
 PostgreSQL (the database must be empty; the benchmark migrates it).
 """
 
@@ -23,17 +25,23 @@ from sqlmodel import Session
 
 from models import (
     AssignmentRole,
+    ChannelKind,
+    ContactChannel,
     DeadlineKind,
     ExtensionRequest,
     ExtensionStatus,
+    Role,
     Task,
     TaskAssignment,
     TaskState,
     Unit,
     UnitKind,
+    User,
 )
 from models.db import make_engine
 from models.migrate import upgrade
+from notifications.planner import PlanResult, plan_reminders
+from reports.figures import Scope, by_unit, totals
 from tracking import tasks as task_service
 from tracking.audit import Actor
 from tracking.calendar import load_calendar, load_official_overrides
@@ -123,6 +131,31 @@ def _flush_tasks(session: Session, batch: list[Task], rng: random.Random) -> Non
     session.commit()
 
 
+def build_people(session: Session, units: list[Unit]) -> int:
+    """A leader and an officer with an email channel in every unit below the province."""
+    users = []
+    for unit in units[1:]:
+        for role in (Role.LEADER, Role.OFFICER):
+            users.append(
+                User(
+                    username=f"{role.value}.{unit.code.lower()}",
+                    full_name=f"Cán bộ {unit.code}",
+                    unit_id=unit.id or 0,
+                    role=role,
+                )
+            )
+    session.add_all(users)
+    session.flush()
+    session.add_all(
+        ContactChannel(
+            user_id=user.id or 0, kind=ChannelKind.EMAIL, url=f"mailto:{user.username}@tinh.vn"
+        )
+        for user in users
+    )
+    session.commit()
+    return len(users)
+
+
 def timed(function: Callable[[], Any], repeat: int) -> dict[str, float]:
     samples = []
     for _ in range(repeat):
@@ -180,6 +213,27 @@ def run(database_url: str, task_count: int, repeat: int) -> dict[str, Any]:
             session.commit()
 
         results["assign_use_case"] = timed(assign_one, repeat * 5)
+
+        results["users_with_email"] = build_people(session, units)
+        planned: list[PlanResult] = []
+
+        def plan_day() -> None:
+            planned.append(plan_reminders(session=session, as_of=AS_OF))
+            session.commit()
+
+        # The first run inserts the day's reminders; the next ones find them and add nothing.
+        results["plan_reminders_first_run"] = timed(plan_day, 1)
+        results["plan_reminders_again"] = timed(plan_day, repeat)
+        results["reminders_planned"] = {
+            "tasks_in_window": planned[0].tasks_in_window,
+            "reminders": len(planned[0].reminders),
+            "outbox_messages": planned[0].notifications_added,
+            "added_on_rerun": sum(p.notifications_added for p in planned[1:]),
+        }
+        scope = Scope(unit=province, as_of=AS_OF, period_start=date(2025, 12, 15))
+        results["report_figures_province"] = timed(
+            lambda: (totals(scope, session=session), by_unit(scope, session=session)), repeat
+        )
         counts = count_by_category(session=session, as_of=AS_OF, unit=province)
         results["province_counts"] = {c.value: n for c, n in counts.counts.items()}
     engine.dispose()

@@ -40,6 +40,7 @@ class WorkCalendar:
         self._overrides = {o.day: o for o in overrides}
         self._holidays: holidays.HolidayBase = holidays.country_holidays("VN", language="vi")
         self._cache: dict[date, bool] = {}
+        self._cumulative_by_year: dict[int, list[int]] = {}
 
     def info(self, day: date) -> DayInfo:
         override = self._overrides.get(day)
@@ -84,11 +85,26 @@ class WorkCalendar:
         """Working days in (start, end]; negative when end is before start."""
         if end < start:
             return -self.working_days_between(end, start)
-        return sum(
-            1
-            for n in range(1, (end - start).days + 1)
-            if self.is_working_day(start + timedelta(days=n))
-        )
+        if start.year == end.year:
+            cumulative = self._cumulative(start.year)
+            return cumulative[_day_index(end)] - cumulative[_day_index(start)]
+        first = self._cumulative(start.year)
+        days = first[-1] - first[_day_index(start)]
+        days += sum(self._cumulative(year)[-1] for year in range(start.year + 1, end.year))
+        return days + self._cumulative(end.year)[_day_index(end)]
+
+    def _cumulative(self, year: int) -> list[int]:
+        """counts[i] = working days among the first i days of the year (counts[0] = 0), so
+        a count over a range is two lookups: the planner asks it for every overdue task."""
+        counts = self._cumulative_by_year.get(year)
+        if counts is None:
+            counts, total, day = [0], 0, date(year, 1, 1)
+            while day.year == year:
+                total += self.is_working_day(day)
+                counts.append(total)
+                day += timedelta(days=1)
+            self._cumulative_by_year[year] = counts
+        return counts
 
     def days_off_in_year(self, year: int) -> list[DayInfo]:
         """Every day of the year that differs from the plain Monday–Friday rule, in order."""
@@ -99,6 +115,10 @@ class WorkCalendar:
                 result.append(info)
             day += timedelta(days=1)
         return result
+
+
+def _day_index(day: date) -> int:
+    return day.timetuple().tm_yday
 
 
 def _check_count(count: int) -> None:

@@ -1,6 +1,8 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlmodel import Session
 
 from models import CalendarOverride
@@ -93,3 +95,16 @@ def test_year_list_names_every_special_day() -> None:
     assert days[date(2026, 1, 10)].is_working_day
     assert days[date(2026, 2, 17)].source == "override"
     assert "Quốc khánh" in days[date(2026, 9, 2)].reason
+
+
+@given(
+    start=st.dates(min_value=date(2024, 1, 1), max_value=date(2027, 12, 31)),
+    span=st.integers(min_value=-800, max_value=800),
+)
+def test_working_days_between_counts_like_walking_the_days(start: date, span: int) -> None:
+    end = start + timedelta(days=span)
+    low, high = min(start, end), max(start, end)
+    walked = sum(
+        CALENDAR.is_working_day(low + timedelta(days=n)) for n in range(1, (high - low).days + 1)
+    )
+    assert CALENDAR.working_days_between(start, end) == (walked if end >= start else -walked)
