@@ -12,7 +12,7 @@ from sqlmodel import Session
 from models import Unit
 from models.db import get_engine
 from notifications import demo as notifications_demo
-from notifications.commands import deliver_command, remind
+from notifications.commands import deliver_command, remind, zalo_token
 from reports import demo as reports_demo
 from reports.commands import report_app
 from reports.obligation_commands import obligation_app
@@ -42,6 +42,7 @@ app.add_typer(report_app, name="report")
 app.add_typer(obligation_app, name="obligation")
 app.command("remind")(remind)
 app.command("deliver")(deliver_command)
+app.command("zalo-token")(zalo_token)
 
 DateArg = Annotated[date, typer.Argument(parser=parse_date, metavar="NGÀY")]
 AsOfOption = Annotated[

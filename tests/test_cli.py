@@ -108,3 +108,28 @@ def test_errors_are_one_line_on_stderr_without_traceback(
     assert result.exit_code != 0
     assert message in result.stderr
     assert "Traceback" not in result.output + result.stderr
+
+
+def test_zalo_token_is_asked_for_and_stored_with_an_audit_event(engine: Engine) -> None:
+    from sqlmodel import Session, select
+
+    from models import AuditEvent, ZaloToken
+
+    result = runner.invoke(
+        app, ["zalo-token", "1234567890", "--expires-in", "3600"], input="AT-1\nRT-1\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "AT-1" not in result.output and "RT-1" not in result.output  # hidden input
+    with Session(engine) as session:
+        token = session.exec(select(ZaloToken)).one()
+        assert (token.oa_id, token.access_token, token.refresh_token) == (
+            "1234567890",
+            "AT-1",
+            "RT-1",
+        )
+        event = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "zalo.save_tokens")
+        ).one()
+        assert event.after == {"oa_id": "1234567890", "version": token.version}
+    empty = runner.invoke(app, ["zalo-token", " ", "--access-token", "a", "--refresh-token", "b"])
+    assert empty.exit_code == 2 and "zalo.token_missing" in empty.stderr
