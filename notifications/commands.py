@@ -95,8 +95,9 @@ def zalo_token(
         int, typer.Option("--expires-in", min=60, help="Access token còn hiệu lực (giây)")
     ] = 90000,
 ) -> None:
-    """Lưu cặp token của Zalo OA sau khi cấp quyền (hỏi token nếu không truyền, để không lộ
-    trong lịch sử lệnh); hệ thống tự làm mới về sau."""
+    """Lưu cặp token của Zalo OA sau khi cấp quyền; hệ thống tự làm mới về sau.
+
+    Token không truyền thì được hỏi (ẩn), để không lộ trong lịch sử lệnh."""
     with database() as session:
         row = save_zalo_tokens(
             session=session,
