@@ -93,7 +93,7 @@ def _check_version(report: Report, expected_version: int) -> None:
         raise Conflict(
             "report.version_conflict",
             "Báo cáo đã được người khác thay đổi; hãy tải lại rồi thử lại",
-            field="expected_version",
+            field="version",
         )
 
 
