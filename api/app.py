@@ -8,7 +8,18 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine
 
 from api import errors
-from api.routers import acts, auth, calendar, reminders, reports, stats, tasks, units, users
+from api.routers import (
+    acts,
+    auth,
+    calendar,
+    obligations,
+    reminders,
+    reports,
+    stats,
+    tasks,
+    units,
+    users,
+)
 from models.db import get_engine
 from settings import DEFAULT_SECRET, Environment, Settings, get_settings
 
@@ -63,6 +74,7 @@ def create_app(*, settings: Settings | None = None, engine: Engine | None = None
         stats.router,
         reminders.router,
         reports.router,
+        obligations.router,
     ):
         api.include_router(router)
     app.include_router(api)

@@ -7,8 +7,9 @@ their status and headers; anything unexpected answers 500 in the same shape.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -18,7 +19,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tracking.errors import DomainError
+from tracking.errors import DomainError, InvalidInput, NotFound
 from tracking.importing import ImportRejected
 
 logger = logging.getLogger(__name__)
@@ -139,6 +140,19 @@ def validation_items(errors: Sequence[Any]) -> list[dict[str, Any]]:
         field = "body" if kind == "json_invalid" else _field(loc)
         items.append({"code": f"validation.{kind}", "message": message, "field": field})
     return items
+
+
+@contextlib.contextmanager
+def body_references(fields: Mapping[str, str]) -> Iterator[None]:
+    """A row the request body refers to that does not exist is bad input, not a missing page:
+    within the block, a NotFound whose field is a key of `fields` (the service's name) becomes
+    a 422 naming the field as the client sent it (the value)."""
+    try:
+        yield
+    except NotFound as error:
+        if error.field is None or error.field not in fields:
+            raise
+        raise InvalidInput(error.code, error.message, field=fields[error.field]) from error
 
 
 def install(app: FastAPI) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -68,13 +69,24 @@ def get(*, session: Session, obligation_id: int) -> Obligation:
 
 
 def list_obligations(
-    *, session: Session, lead_unit_id: int | None = None, active_only: bool = False
+    *,
+    session: Session,
+    lead_unit_id: int | None = None,
+    active: bool | None = None,
+    unit_path: str | None = None,
 ) -> list[Obligation]:
+    """Duties, oldest first: of one obliged unit, active or stopped ones only (None: both),
+    and with `unit_path` only those whose issuing or obliged unit lies under that path."""
     statement = select(Obligation)
     if lead_unit_id is not None:
         statement = statement.where(Obligation.lead_unit_id == lead_unit_id)
-    if active_only:
-        statement = statement.where(col(Obligation.active).is_(True))
+    if active is not None:
+        statement = statement.where(col(Obligation.active) == active)
+    if unit_path is not None:
+        units = select(col(Unit.id)).where(col(Unit.path).startswith(unit_path))
+        statement = statement.where(
+            or_(col(Obligation.lead_unit_id).in_(units), col(Obligation.issuer_unit_id).in_(units))
+        )
     return list(session.exec(statement.order_by(col(Obligation.id))).all())
 
 
@@ -104,6 +116,7 @@ def create(
     report_issuer_code: str = "",
     draft_report: bool = True,
     note: str = "",
+    active: bool = True,
 ) -> Obligation:
     """Define a duty: `lead_unit_id` sends a report of `report_kind` every period, to
     `recipient`, as required by `issuer_unit_id` (and, when given, by a plan or a document)."""
@@ -166,6 +179,7 @@ def create(
         starts_on=starts_on,
         ends_on=ends_on,
         draft_report=draft_report,
+        active=active,
         note=note.strip()[:2000],
     )
     session.add(obligation)

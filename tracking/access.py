@@ -8,6 +8,8 @@ The rules (DESIGN.md, "Authorisation by unit"):
   confirm or return a completion, approve or reject an extension, pause, resume, cancel).
 - The lead unit reports progress and completion and asks for extensions (officers, leaders).
 - Coordinating units add contributions (progress updates in their own name).
+- A recurring duty (obligation) is defined, stopped and restarted by the leaders of the unit
+  that requires the report; that unit, the obliged unit and their ancestors read it.
 - Viewers only read. Administrators manage units, users and the calendar, see everything
   and may act on any task (to repair data); every change is audited either way.
 - The unit tree, documents (văn bản) and plans are published acts: every signed-in user reads
@@ -263,4 +265,39 @@ def authorize_plan_policy(*, principal: Principal, issuer: Unit) -> None:
         raise Forbidden(
             "policy.forbidden",
             "Chỉ lãnh đạo đơn vị ban hành kế hoạch mới được đặt chính sách nhắc việc",
+        )
+
+
+# --- Recurring duties (obligations) -------------------------------------------------------
+
+
+def can_define_obligation(*, principal: Principal, issuer: Unit) -> bool:
+    """A duty is required by its issuing unit: its leaders define, stop and restart it."""
+    return principal.is_admin or (principal.role == Role.LEADER and principal.unit.id == issuer.id)
+
+
+def authorize_define_obligation(*, principal: Principal, issuer: Unit) -> None:
+    if not can_define_obligation(principal=principal, issuer=issuer):
+        raise Forbidden(
+            "obligation.not_issuer",
+            "Chỉ lãnh đạo đơn vị yêu cầu báo cáo mới được đặt nghĩa vụ báo cáo định kỳ",
+            field="issuer_unit_id",
+        )
+
+
+def authorize_obligation(
+    *, principal: Principal, obligation_id: int, issuer: Unit, lead: Unit, manage: bool
+) -> None:
+    """A duty is read by the issuing and the obliged unit and their ancestors (404 for anyone
+    else); stopping or restarting it belongs to the issuing unit's leaders (else 403)."""
+    if not (in_reach(principal=principal, unit=issuer) or in_reach(principal=principal, unit=lead)):
+        raise NotFound(
+            "obligation.not_found",
+            f"Không tìm thấy nghĩa vụ báo cáo #{obligation_id}",
+            field="obligation_id",
+        )
+    if manage and not can_define_obligation(principal=principal, issuer=issuer):
+        raise Forbidden(
+            "obligation.forbidden",
+            "Chỉ lãnh đạo đơn vị yêu cầu báo cáo mới được dừng hoặc áp dụng lại nghĩa vụ này",
         )

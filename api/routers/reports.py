@@ -3,7 +3,9 @@ indicators (chỉ tiêu) of a plan and the values units report, with their CSV/X
 
 Who may do what (tracking/access.py): a unit's reports are its data, so outside the caller's
 reach they are not found (404); the unit's officers and leaders draft, edit and regenerate
-them; only its leaders issue them; ancestors read them; administrators may do everything.
+them; only its leaders issue them and set the next number of the year's register (to match
+the unit's register of outgoing documents); ancestors read them; administrators may do
+everything.
 Indicators belong to a plan, a published act: everyone reads them, the plan's issuing unit
 defines them. A value is recorded by the reporting unit or by the plan's issuing unit (which
 collects its units' figures); values are read within reach, or all of them by the issuer.
@@ -29,6 +31,8 @@ from api.schemas.reports import (
     ReportCreate,
     ReportIssue,
     ReportKindPublic,
+    ReportNumberPublic,
+    ReportNumberSet,
     ReportPublic,
     ReportRegenerate,
     ReportTextsEdit,
@@ -58,8 +62,7 @@ Year = Annotated[int, Query(ge=periods_service.MIN_YEAR, le=periods_service.MAX_
 UPLOAD = Annotated[UploadFile, File(description="Tệp .csv (UTF-8) hoặc .xlsx")]
 
 
-def _report(session: Session, principal: Principal, report_id: int, action: ReportAction
-            ) -> Report:
+def _report(session: Session, principal: Principal, report_id: int, action: ReportAction) -> Report:
     report = service.get(session=session, report_id=report_id)
     unit = units_service.get(session=session, unit_id=report.unit_id)
     authorize_report(principal=principal, unit=unit, action=action, report_id=report_id)
@@ -230,12 +233,46 @@ def download(
     rendered = service.render(session=session, report_id=report_id, fmt=file_format)
     ascii_name = rendered.filename.encode("ascii", "replace").decode().replace("?", "_")
     disposition = (
-        f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(rendered.filename)}'
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(rendered.filename)}"
     )
     return Response(
         content=rendered.content,
         media_type=rendered.media_type,
         headers={"Content-Disposition": disposition},
+    )
+
+
+@router.put(
+    "/units/{unit_id}/report-numbers/{year}",
+    response_model=ReportNumberPublic,
+    summary="Đặt số tiếp theo cho báo cáo ban hành trong năm (lãnh đạo đơn vị)",
+    description=(
+        "Để khớp với sổ văn bản đi của đơn vị: báo cáo ban hành tiếp theo trong năm nhận số "
+        "`next_number`. Số phải lớn hơn số đã cấp; không được lùi số."
+    ),
+)
+def set_next_number(
+    unit_id: PathId,
+    year: Annotated[int, Path(ge=periods_service.MIN_YEAR, le=periods_service.MAX_YEAR)],
+    body: ReportNumberSet,
+    principal: CurrentUser,
+    session: SessionDep,
+) -> ReportNumberPublic:
+    unit = units_service.get(session=session, unit_id=unit_id)
+    authorize_report(principal=principal, unit=unit, action=ReportAction.ISSUE)
+    counter = service.set_next_number(
+        session=session,
+        actor=principal.actor,
+        unit_id=unit_id,
+        year=year,
+        next_number=body.next_number,
+    )
+    session.commit()
+    return ReportNumberPublic(
+        unit_id=unit_id,
+        year=year,
+        last_number=counter.last_number,
+        next_number=counter.last_number + 1,
     )
 
 

@@ -197,3 +197,18 @@ class ImportedPublic(BaseModel):
     plan_id: int
     count: int
     ids: list[int]
+
+
+class ReportNumberSet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    next_number: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
+        description="Số sẽ cấp cho báo cáo ban hành tiếp theo trong năm"
+    )
+
+
+class ReportNumberPublic(BaseModel):
+    unit_id: int
+    year: int
+    last_number: int = Field(description="Số đã cấp gần nhất (0: chưa cấp số nào)")
+    next_number: int = Field(description="Số sẽ cấp cho báo cáo ban hành tiếp theo")

@@ -23,6 +23,7 @@ import pytest
 from models import Notification, NotificationState, Role
 from notifications import contacts
 from reports import indicators as indicators_service
+from reports import obligations as obligations_service
 from reports import service as reports_service
 from tests.api.conftest import ROLES, SETUP, World, far_day, today_iso
 from tracking import calendar as calendar_service
@@ -78,6 +79,13 @@ OTHER_USER: Rule = {  # someone else's contact channels: themselves or an admin 
 }
 
 PLAN_LEADER: Rule = {  # a plan's reminder policy: a leader of the plan's issuing unit
+    "own": (OK, 403, 403, OK),
+    "child": (403, 403, 403, OK),
+    "sibling": (403, 403, 403, OK),
+    "parent": (403, 403, 403, OK),
+}
+
+ISSUER_LEADER: Rule = {  # define a recurring duty: a leader of the unit requiring the report
     "own": (OK, 403, 403, OK),
     "child": (403, 403, 403, OK),
     "sibling": (403, 403, 403, OK),
@@ -249,6 +257,27 @@ def indicator_of(world: World, subject: str, issuer: str = "issuer") -> Ctx:
         )
         session.commit()
     return {**context, "indicator": indicator.id, "unit": world.unit_id(subject)}
+
+
+def an_obligation(world: World, subject: str, *, active: bool = True) -> Ctx:
+    """A monthly duty required by `issuer` of `lead` (stop/restart: the issuer's leaders;
+    read: both units and their ancestors)."""
+    with world.session() as session:
+        duty = obligations_service.create(
+            session=session,
+            actor=SETUP,
+            title=f"Báo cáo tháng về cải cách hành chính số {world.next()}",
+            report_kind="month",
+            issuer_unit_id=world.unit_id("issuer"),
+            lead_unit_id=world.unit_id("lead"),
+            active=active,
+        )
+        session.commit()
+        return {"obligation": duty.id, "version": duty.version}
+
+
+def stopped_obligation(world: World, subject: str) -> Ctx:
+    return an_obligation(world, subject, active=False)
 
 
 def report_kind(world: World, subject: str) -> Ctx:
@@ -773,6 +802,81 @@ CASES = [
         200,
         lambda w, s: {**draft_report(w, s), "format": "md"},
     ),
+    Case(
+        "reports.set_next_number",
+        "PUT",
+        "/api/v1/units/{unit}/report-numbers/{year}",
+        "lead",
+        DECIDE,
+        200,
+        lambda w, s: {"unit": w.unit_id(s), "year": 2090},
+        lambda w, c: {"next_number": n(w) + 1},
+    ),
+    # recurring duties (required by the issuer's leaders; read by both units and ancestors)
+    Case(
+        "obligations.list",
+        "GET",
+        "/api/v1/obligations",
+        "lead",
+        READ,
+        200,
+        subject_unit,
+        params=lambda w, c: {"unit_id": c["unit"], "active": True},
+    ),
+    Case(
+        "obligations.create",
+        "POST",
+        "/api/v1/obligations",
+        "issuer",
+        ISSUER_LEADER,
+        201,
+        subject_unit,
+        lambda w, c: {
+            "title": f"Báo cáo tháng về chuyển đổi số {n(w)}",
+            "report_kind": "month",
+            "issuer_unit_id": c["unit"],
+            "lead_unit_id": w.unit_id("lead"),
+            "send_deadline_working_days": 3,
+        },
+    ),
+    Case(
+        "obligations.get",
+        "GET",
+        "/api/v1/obligations/{obligation}",
+        "lead",
+        READ,
+        200,
+        an_obligation,
+    ),
+    Case(
+        "obligations.stop",
+        "POST",
+        "/api/v1/obligations/{obligation}/stop",
+        "issuer",
+        DECIDE,
+        200,
+        an_obligation,
+        lambda w, c: {"version": c["version"]},
+    ),
+    Case(
+        "obligations.restart",
+        "POST",
+        "/api/v1/obligations/{obligation}/restart",
+        "issuer",
+        DECIDE,
+        200,
+        stopped_obligation,
+        lambda w, c: {"version": c["version"]},
+    ),
+    Case(
+        "obligations.tasks",
+        "GET",
+        "/api/v1/obligations/{obligation}/tasks",
+        "lead",
+        READ,
+        200,
+        an_obligation,
+    ),
     # indicators (of a plan, a public act; defined by its issuer) and their values
     Case(
         "indicators.list", "GET", "/api/v1/plans/{plan}/indicators", "issuer", PUBLIC, 200, plan_of
@@ -900,6 +1004,7 @@ def _template(path: str) -> str:
         "{report}": "{report_id}",
         "{format}": "{file_format}",
         "{indicator}": "{indicator_id}",
+        "{obligation}": "{obligation_id}",
     }
     for short, long in names.items():
         path = path.replace(short, long)
