@@ -104,8 +104,9 @@ def _own_channel_url(session: Session, principal: Principal, channel_id: int) ->
     owner_id, url = contacts.channel_url_of(session=session, channel_id=channel_id)
     owner = session.get(User, owner_id)
     if owner is None:
-        raise NotFound("channel.not_found", f"Không tìm thấy kênh liên lạc #{channel_id}",
-                       field="channel_id")
+        raise NotFound(
+            "channel.not_found", f"Không tìm thấy kênh liên lạc #{channel_id}", field="channel_id"
+        )
     unit = units_service.get(session=session, unit_id=owner.unit_id)
     authorize_user(principal=principal, user=owner, unit=unit, manage=True)
     return url
