@@ -136,6 +136,7 @@ def demo(
     """Dựng dữ liệu mẫu (Kế hoạch 61/KH-UBND, huyện Lý Sơn, năm 2021) và in tình hình."""
     with database() as session:
         world = demo_world.build(session=session)
+        notifications_demo.add_contacts(session=session)
         typer.echo("Đã tạo dữ liệu mẫu." if world.created else "Dữ liệu mẫu đã có sẵn.")
         counts = count_by_category(
             session=session,
@@ -154,6 +155,15 @@ def demo(
     for path in files:
         typer.echo(f"  {path.resolve()}")
     mail_folder = get_settings().data_dir / "demo-mail"
+    if flows:
+        # Importing Prefect takes seconds: only when asked. The flows run before the reminder
+        # replay, so the duties' tasks they create are in it and a second demo adds nothing.
+        from flows.demo import DEMO_DAY, describe, run_demo_day
+
+        typer.echo("")
+        typer.echo(f"Các luồng Prefect của ngày {DEMO_DAY:%d/%m/%Y} (Prefect cục bộ):")
+        for outcome in run_demo_day(engine=get_engine(), mail_folder=mail_folder):
+            typer.echo(f"  {describe(outcome)}")
     reminders = notifications_demo.send_demo_reminders(engine=get_engine(), mail_folder=mail_folder)
     typer.echo("")
     typer.echo(
@@ -164,13 +174,6 @@ def demo(
         + (f" (như vào lúc {reminders.sent_at:%H:%M %d/%m/%Y})." if reminders.sent_at else ".")
     )
     typer.echo(f"  Đọc thư: mutt -f {mail_folder.resolve()}  (hộp thư Maildir)")
-    if flows:
-        from flows.demo import DEMO_DAY, describe, run_demo_day
-
-        typer.echo("")
-        typer.echo(f"Các luồng Prefect của ngày {DEMO_DAY:%d/%m/%Y} (Prefect cục bộ):")
-        for outcome in run_demo_day(engine=get_engine(), mail_folder=mail_folder):
-            typer.echo(f"  {describe(outcome)}")
 
 
 def demo_summary(counts: StatusCounts, district: Unit) -> str:

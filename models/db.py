@@ -8,8 +8,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlmodel import Session
+from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel
 
 from settings import get_settings
 
@@ -38,8 +39,8 @@ def get_engine() -> Engine:
     return make_engine(get_settings().sqlalchemy_url)
 
 
-def is_postgres(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"
+def is_postgres(bind: Engine | Connection) -> bool:
+    return bind.dialect.name == "postgresql"
 
 
 @contextmanager
@@ -52,3 +53,17 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def insert_ignore(
+    session: Session, model: type[SQLModel], rows: list[dict[str, Any]], *, key: str
+) -> int:
+    """INSERT … ON CONFLICT (key) DO NOTHING on SQLite and PostgreSQL: the idempotent write of
+    the outbox and of planned reminders. Returns how many rows were new (by RETURNING, since
+    psycopg reports -1 as the rowcount of a multi-row insert)."""
+    if not rows:
+        return 0
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    insert = postgresql.insert if is_postgres(session.get_bind()) else sqlite.insert
+    statement = insert(table).values(rows).on_conflict_do_nothing(index_elements=[key])
+    return len(session.execute(statement.returning(table.c[key])).all())

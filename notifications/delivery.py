@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 
 import apprise
 from sqlalchemy import Engine, and_, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from models import (
@@ -34,7 +33,7 @@ from models import (
     Unit,
     User,
 )
-from models.db import get_engine, is_postgres
+from models.db import get_engine, insert_ignore, is_postgres
 from models.types import utc_now
 from notifications import channels, zalo
 from notifications.digest import render_dead_alert, render_digest
@@ -199,11 +198,7 @@ def _alert_admins(session: Session, row: Notification) -> None:
              "channel_url": f"mailto:{address}", "subject": subject, "body": body,
              "state": NotificationState.PENDING.value, "attempts": 0, "next_attempt_at": now,
              "last_error": "", "created_at": now, "updated_at": now} for address in addresses]
-    if rows:
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" \
-            else sqlite.insert
-        session.execute(insert(Notification.__table__).values(rows)  # type: ignore[attr-defined]
-                        .on_conflict_do_nothing(index_elements=["key"]))
+    insert_ignore(session, Notification, rows, key="key")
 
 
 def _mine(notification_id: int, owner: str):  # type: ignore[no-untyped-def]

@@ -61,10 +61,9 @@ def add_contacts(*, session: Session) -> int:
 def send_demo_reminders(*, engine: Engine, mail_folder: Path) -> DemoReminders:
     """Plan every working day of DEMO_DAYS (planning twice adds nothing) and deliver what is
     pending, as at the next opening of the send window, to a mail server started for the
-    purpose, which files the messages in mail_folder."""
+    purpose, which files the messages in mail_folder. add_contacts() must have run."""
     result = DemoReminders(mail_folder=mail_folder)
     with Session(engine) as session:
-        add_contacts(session=session)
         day, last = DEMO_DAYS
         while day <= last:
             planned = plan_reminders(session=session, as_of=day)

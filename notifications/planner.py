@@ -12,10 +12,8 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from models import (
@@ -33,6 +31,7 @@ from models import (
     UnitKind,
     User,
 )
+from models.db import insert_ignore
 from models.types import utc_now
 from notifications import channels
 from notifications.digest import DigestLine, render_digest, status_text
@@ -166,18 +165,6 @@ def item_key(task_id: int, step: str, user_id: int, channel_id: int, due_on: dat
     return f"r:{task_id}:{step}:{user_id}:{channel_id}:{due_on.isoformat()}"
 
 
-def _insert_ignore(session: Session, model: Any, rows: list[dict[str, Any]]) -> int:
-    """INSERT … ON CONFLICT (key) DO NOTHING; returns how many rows were new."""
-    if not rows:
-        return 0
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = model.__table__
-    statement = insert(table).values(rows).on_conflict_do_nothing(index_elements=["key"])
-    # RETURNING counts the rows really inserted (rowcount is -1 for psycopg multi-row inserts).
-    return len(session.execute(statement.returning(table.c.key)).all())
-
-
 def first_send_time(as_of: date, rules: Rules, calendar: WorkCalendar) -> datetime:
     """The first instant inside the send window on or after the start of as_of (or now)."""
     zone = clock.local_zone()
@@ -241,11 +228,11 @@ def plan_reminders(*, session: Session, as_of: date, dry_run: bool = False) -> P
                         for p in planned]
     if dry_run:
         return result
-    result.items_added = _insert_ignore(session, ReminderItem, [
+    result.items_added = insert_ignore(session, ReminderItem, [
         {"key": p.key, "task_id": p.task_id, "step": p.step, "audience": p.audience,
          "recipient_user_id": p.recipient_user_id, "channel_id": p.channel_id,
          "due_on": p.due_on, "planned_on": as_of, "dropped_reason": "", "created_at": utc_now()}
-        for p in result.new_reminders])
+        for p in result.new_reminders], key="key")
     result.notifications_added = _make_digests(session=session, as_of=as_of,
                                                rules=book.global_rules, calendar=calendar,
                                                tasks={t.id: t for t in tasks}, people=people)
@@ -271,12 +258,12 @@ def _make_digests(*, session: Session, as_of: date, rules: Rules, calendar: Work
             as_of=as_of, recipient_name=user.full_name, recipient_title=user.title)
         key = message_key(as_of, user_id, channel_id, [i.key for i in items])
         now = utc_now()
-        added += _insert_ignore(session, Notification, [{
+        added += insert_ignore(session, Notification, [{
             "key": key, "kind": NotificationKind.DIGEST.value, "recipient_user_id": user_id,
             "channel_id": channel_id, "channel_url": channel.url, "digest_on": as_of,
             "subject": subject, "body": body, "state": NotificationState.PENDING.value,
             "attempts": 0, "next_attempt_at": next_at, "last_error": "",
-            "created_at": now, "updated_at": now}])
+            "created_at": now, "updated_at": now}], key="key")
         notification_id = session.exec(select(Notification.id).where(
             Notification.key == key)).one()
         for item in items:

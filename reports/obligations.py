@@ -17,7 +17,6 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import or_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -34,6 +33,7 @@ from models import (
     UnitKind,
     User,
 )
+from models.db import insert_ignore
 from models.types import utc_now
 from reports import service as report_service
 from reports.periods import Period, PeriodRule, get_report_type, periods_of_year
@@ -627,10 +627,4 @@ def _tell_office(
     if not rows:
         log.warning("nobody to tell about report %s (unit %s)", report_id, obligation.lead_unit_id)
         return 0
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(Notification.__table__)  # type: ignore[attr-defined]
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["key"])
-    )
-    return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+    return insert_ignore(session, Notification, rows, key="key")
