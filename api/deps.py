@@ -61,7 +61,8 @@ def get_principal(
     unit = session.get(Unit, user.unit_id)
     if unit is None:
         raise _unauthorized()
-    return Principal.of(user=user, unit=unit)
+    parent = session.get(Unit, unit.parent_id) if unit.parent_id is not None else None
+    return Principal.of(user=user, unit=unit, parent=parent)
 
 
 CurrentUser = Annotated[Principal, Depends(get_principal)]

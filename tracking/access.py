@@ -4,6 +4,9 @@ The rules (DESIGN.md, "Authorisation by unit"):
 - A user's *reach* is their unit and every unit below it. A task is visible when its issuer,
   lead or any coordinating unit is within reach (so ancestors read their units' data).
   Outside reach a caller learns nothing: the answer is "not found", never "forbidden".
+  The office (Văn phòng, kind "office") of a People's Committee follows everything its body
+  does, so its users read with the body's reach; what they may change stays their own
+  unit's. (The reminders' "issuer's office" audience is the same office.)
 - The issuing unit edits what it issued (officers and leaders) and decides on it (leaders:
   confirm or return a completion, approve or reject an extension, pause, resume, cancel).
 - The lead unit reports progress and completion and asks for extensions (officers, leaders).
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, or_, select
 from sqlmodel import Session, col
 
-from models import AssignmentRole, Role, Task, TaskAssignment, Unit, User
+from models import AssignmentRole, Role, Task, TaskAssignment, Unit, UnitKind, User
 from tracking import tasks as tasks_service
 from tracking.audit import Actor
 from tracking.errors import Forbidden, NotFound
@@ -33,12 +36,16 @@ from tracking.errors import Forbidden, NotFound
 WRITER_ROLES = frozenset({Role.LEADER, Role.OFFICER})
 
 
+BODY_KINDS = frozenset({UnitKind.PROVINCE, UnitKind.DISTRICT, UnitKind.COMMUNE})
+
+
 @dataclass(frozen=True)
 class Principal:
-    """The acting user with their unit (whose path gives the reach)."""
+    """The acting user with their unit, and the unit whose subtree they read (`reach`)."""
 
     actor: Actor
     unit: Unit
+    reach: Unit
 
     @property
     def role(self) -> Role | None:
@@ -53,9 +60,16 @@ class Principal:
         return self.actor.role in WRITER_ROLES
 
     @classmethod
-    def of(cls, *, user: User, unit: Unit) -> Principal:
+    def of(cls, *, user: User, unit: Unit, parent: Unit | None = None) -> Principal:
         actor = Actor(name=user.username, user_id=user.id, unit_id=unit.id, role=user.role)
-        return cls(actor=actor, unit=unit)
+        return cls(actor=actor, unit=unit, reach=reach_of(unit=unit, parent=parent))
+
+
+def reach_of(*, unit: Unit, parent: Unit | None) -> Unit:
+    """The body's subtree for its office (Văn phòng UBND), else the unit's own."""
+    if unit.kind == UnitKind.OFFICE and parent is not None and parent.kind in BODY_KINDS:
+        return parent
+    return unit
 
 
 @dataclass(frozen=True)
@@ -80,7 +94,7 @@ class TaskAction(enum.StrEnum):
 
 
 def in_reach(*, principal: Principal, unit: Unit) -> bool:
-    return principal.is_admin or unit.path.startswith(principal.unit.path)
+    return principal.is_admin or unit.path.startswith(principal.reach.path)
 
 
 def task_units(*, session: Session, task: Task, assignments: Sequence[TaskAssignment]) -> TaskUnits:
@@ -186,7 +200,7 @@ def task_reach_filter(principal: Principal) -> ColumnElement[bool] | None:
     """A WHERE clause keeping the tasks the principal may read; None means every task."""
     if principal.is_admin:
         return None
-    units = select(col(Unit.id)).where(col(Unit.path).startswith(principal.unit.path))
+    units = select(col(Unit.id)).where(col(Unit.path).startswith(principal.reach.path))
     involved = select(col(TaskAssignment.task_id)).where(col(TaskAssignment.unit_id).in_(units))
     return or_(col(Task.issuer_unit_id).in_(units), col(Task.id).in_(involved))
 
@@ -194,7 +208,7 @@ def task_reach_filter(principal: Principal) -> ColumnElement[bool] | None:
 def user_reach_filter(principal: Principal) -> ColumnElement[bool] | None:
     if principal.is_admin:
         return None
-    units = select(col(Unit.id)).where(col(Unit.path).startswith(principal.unit.path))
+    units = select(col(Unit.id)).where(col(Unit.path).startswith(principal.reach.path))
     return col(User.unit_id).in_(units)
 
 

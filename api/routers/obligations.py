@@ -79,7 +79,7 @@ def list_obligations(
         session=session,
         lead_unit_id=unit_id,
         active=active,
-        unit_path=None if principal.is_admin else principal.unit.path,
+        unit_path=None if principal.is_admin else principal.reach.path,
     )
 
 

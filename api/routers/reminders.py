@@ -62,7 +62,7 @@ def list_outbox(
         state=state,
         limit=limit,
         offset=offset,
-        recipient_unit_path=None if principal.is_admin else principal.unit.path,
+        recipient_unit_path=None if principal.is_admin else principal.reach.path,
     )
     return OutboxPage(
         limit=limit,

@@ -421,7 +421,7 @@ def list_values(
     return indicators_service.list_values(
         session=session,
         indicator_id=indicator_id,
-        unit_path=None if everything else principal.unit.path,
+        unit_path=None if everything else principal.reach.path,
         unit_id=unit_id,
         period_kind=period_kind,
         period_code=period_code,

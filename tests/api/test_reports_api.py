@@ -91,8 +91,10 @@ def test_draft_edit_issue_and_download_the_seed_report(
     assert regenerated.status_code == 200, regenerated.text
     report = regenerated.json()
 
-    # Others: the district office (a child unit) and a department (a sibling) see nothing.
-    assert client.get(url, headers=seed.as_("vp.lyson")).status_code == 404
+    # The district's office (Văn phòng) follows the district's work and reads it; one of its
+    # rooms (a child unit) and a department of the province (a sibling) see nothing.
+    assert client.get(url, headers=seed.as_("vp.lyson")).status_code == 200
+    assert client.get(url, headers=seed.as_("vhtt.lyson")).status_code == 404
     assert client.get(url, headers=seed.as_("stttt")).status_code == 404
     assert client.get(url, headers=seed.as_("admin")).status_code == 200
     listed = client.get("/api/v1/reports", params={"unit_id": seed.district_id, "year": 2021},
