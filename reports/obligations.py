@@ -212,6 +212,12 @@ def set_active(
             "Nghĩa vụ báo cáo đã được người khác cập nhật; hãy tải lại rồi thử lại",
             field="version",
         )
+    if obligation.active == active and (ends_on is None or ends_on == obligation.ends_on):
+        raise Conflict(
+            "obligation.unchanged",
+            "Nghĩa vụ báo cáo đã " + ("đang áp dụng" if active else "dừng") + " rồi",
+            field="active",
+        )
     if ends_on is not None and ends_on < obligation.starts_on:
         raise InvalidInput(
             "obligation.ends_before_start",

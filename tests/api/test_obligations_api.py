@@ -137,6 +137,11 @@ def test_a_monthly_duty_for_a_commune_creates_its_tasks_until_stopped(world: Wor
         "field": "version",
         "row": None,
     }
+    before_again = world.audit_count()
+    again = client.post(f"{url}/stop", json={"version": 2}, headers=leader)
+    assert again.status_code == 409
+    assert again.json()["detail"][0]["code"] == "obligation.unchanged"
+    assert world.audit_count() == before_again
     assert _run_occurrences(world, date(2025, 6, 20)) == []
     assert len(client.get(f"{url}/tasks", headers=leader).json()) == len(listed)
     inactive = client.get(DUTY, params={"active": False}, headers=leader).json()
