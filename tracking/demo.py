@@ -24,6 +24,66 @@ REPORT_DATE = date(2021, 11, 2)
 YEAR_START = date(2021, 1, 1)
 DEMO_ACTOR = Actor(name="demo")
 
+UNITS: list[tuple[str, str, str, UnitKind, str | None, str]] = [
+    (
+        PROVINCE_CODE,
+        "Ủy ban nhân dân tỉnh Quảng Ngãi",
+        "UBND tỉnh",
+        UnitKind.PROVINCE,
+        None,
+        "Quảng Ngãi",
+    ),
+    (
+        "QNG-VP",
+        "Văn phòng Ủy ban nhân dân tỉnh",
+        "Văn phòng UBND tỉnh",
+        UnitKind.OFFICE,
+        PROVINCE_CODE,
+        "Quảng Ngãi",
+    ),
+    (
+        "QNG-STTTT",
+        "Sở Thông tin và Truyền thông",
+        "Sở TT&TT",
+        UnitKind.DEPARTMENT,
+        PROVINCE_CODE,
+        "Quảng Ngãi",
+    ),
+    (
+        DISTRICT_CODE,
+        "Ủy ban nhân dân huyện Lý Sơn",
+        "UBND huyện Lý Sơn",
+        UnitKind.DISTRICT,
+        PROVINCE_CODE,
+        "Lý Sơn",
+    ),
+    (
+        "QNG-LYSON-VP",
+        "Văn phòng HĐND và UBND huyện",
+        "Văn phòng huyện",
+        UnitKind.OFFICE,
+        DISTRICT_CODE,
+        "Lý Sơn",
+    ),
+    (
+        "QNG-LYSON-VHTT",
+        "Phòng Văn hóa và Thông tin",
+        "Phòng VH&TT",
+        UnitKind.DEPARTMENT,
+        DISTRICT_CODE,
+        "Lý Sơn",
+    ),
+    (
+        "QNG-LYSON-TCKH",
+        "Phòng Tài chính - Kế hoạch",
+        "Phòng TC-KH",
+        UnitKind.DEPARTMENT,
+        DISTRICT_CODE,
+        "Lý Sơn",
+    ),
+]
+PARENT_BODY_NAMES = {PROVINCE_CODE: "UBND TỈNH QUẢNG NGÃI", DISTRICT_CODE: "UBND HUYỆN LÝ SƠN"}
+
 PLAN_61_SECTIONS = [
     "Xây dựng, hoàn thiện cơ chế, chính sách về phát triển Chính quyền điện tử",
     "Xây dựng, phát triển Chính quyền điện tử bảo đảm gắn kết chặt chẽ giữa ứng dụng công nghệ"
@@ -53,81 +113,23 @@ def build(*, session: Session) -> DemoWorld:
             created=False,
         )
     actor = DEMO_ACTOR
-    province = units.create(
-        session=session,
-        actor=actor,
-        code=PROVINCE_CODE,
-        name="Ủy ban nhân dân tỉnh Quảng Ngãi",
-        short_name="UBND tỉnh",
-        kind=UnitKind.PROVINCE,
-        place_name="Quảng Ngãi",
-    )
-    office = units.create(
-        session=session,
-        actor=actor,
-        code="QNG-VP",
-        name="Văn phòng Ủy ban nhân dân tỉnh",
-        short_name="Văn phòng UBND tỉnh",
-        kind=UnitKind.OFFICE,
-        parent=province,
-        place_name="Quảng Ngãi",
-        parent_body_name="UBND TỈNH QUẢNG NGÃI",
-    )
-    department = units.create(
-        session=session,
-        actor=actor,
-        code="QNG-STTTT",
-        name="Sở Thông tin và Truyền thông",
-        short_name="Sở TT&TT",
-        kind=UnitKind.DEPARTMENT,
-        parent=province,
-        place_name="Quảng Ngãi",
-        parent_body_name="UBND TỈNH QUẢNG NGÃI",
-    )
-    district = units.create(
-        session=session,
-        actor=actor,
-        code=DISTRICT_CODE,
-        name="Ủy ban nhân dân huyện Lý Sơn",
-        short_name="UBND huyện Lý Sơn",
-        kind=UnitKind.DISTRICT,
-        parent=province,
-        place_name="Lý Sơn",
-        parent_body_name="UBND TỈNH QUẢNG NGÃI",
-    )
-    district_office = units.create(
-        session=session,
-        actor=actor,
-        code="QNG-LYSON-VP",
-        name="Văn phòng HĐND và UBND huyện",
-        short_name="Văn phòng huyện",
-        kind=UnitKind.OFFICE,
-        parent=district,
-        place_name="Lý Sơn",
-        parent_body_name="UBND HUYỆN LÝ SƠN",
-    )
-    culture = units.create(
-        session=session,
-        actor=actor,
-        code="QNG-LYSON-VHTT",
-        name="Phòng Văn hóa và Thông tin",
-        short_name="Phòng VH&TT",
-        kind=UnitKind.DEPARTMENT,
-        parent=district,
-        place_name="Lý Sơn",
-        parent_body_name="UBND HUYỆN LÝ SƠN",
-    )
-    units.create(
-        session=session,
-        actor=actor,
-        code="QNG-LYSON-TCKH",
-        name="Phòng Tài chính - Kế hoạch",
-        short_name="Phòng TC-KH",
-        kind=UnitKind.DEPARTMENT,
-        parent=district,
-        place_name="Lý Sơn",
-        parent_body_name="UBND HUYỆN LÝ SƠN",
-    )
+    # (code, name, short name, kind, parent code, place): the seed's bodies and offices.
+    made: dict[str, Unit] = {}
+    for code, name, short_name, kind, parent_code, place in UNITS:
+        parent = made[parent_code] if parent_code else None
+        made[code] = units.create(
+            session=session,
+            actor=actor,
+            code=code,
+            name=name,
+            short_name=short_name,
+            kind=kind,
+            parent=parent,
+            place_name=place,
+            parent_body_name=PARENT_BODY_NAMES.get(parent_code or "", ""),
+        )
+    province, department, district = (made[PROVINCE_CODE], made["QNG-STTTT"], made[DISTRICT_CODE])
+    office, district_office, culture = made["QNG-VP"], made["QNG-LYSON-VP"], made["QNG-LYSON-VHTT"]
     for username, full_name, unit, role, title in [
         ("admin", "Quản trị hệ thống", office, Role.ADMIN, "Quản trị viên"),
         ("vp.tinh", "Trần Thị Hoa", office, Role.OFFICER, "Chuyên viên theo dõi nhiệm vụ"),
