@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Ho_Chi_Minh"
     # Tasks due within this many working days are flagged "sắp đến hạn".
     due_soon_working_days: int = Field(default=3, ge=0, le=60)
+    # Back-dating (tracking/tasks.py): how many days before today a user may date an event
+    # (giao, báo cáo, hoàn thành, xác nhận, quyết định, đề nghị, tạm dừng, hủy). System jobs
+    # (seed, imports, flows) and administrators record older history; every event dated
+    # before the day it is recorded is marked in the audit ("backdated_days").
+    backdate_max_days: int = Field(default=30, ge=0, le=3650)
 
     secret_key: str = DEFAULT_SECRET
     access_token_minutes: int = Field(default=8 * 60, ge=1, le=7 * 24 * 60)

@@ -38,7 +38,7 @@ from models.types import utc_now
 from reports import service as report_service
 from reports.periods import Period, PeriodRule, get_report_type, periods_of_year
 from settings import get_settings
-from tracking import clock
+from tracking import access, clock
 from tracking import documents as documents_service
 from tracking import plans as plans_service
 from tracking import tasks as tasks_service
@@ -132,12 +132,16 @@ def create(
             field="title",
         )
     get_report_type(session=session, kind=report_kind)
-    units_service.get(session=session, unit_id=issuer_unit_id)
-    units_service.get(session=session, unit_id=lead_unit_id)
-    if plan_id is not None:
-        plans_service.get(session=session, plan_id=plan_id)
-    if source_document_id is not None:
-        documents_service.get(session=session, document_id=source_document_id)
+    # The duty's tasks are assigned by the system later: the assignment rules hold now.
+    access.check_assignment(
+        session=session,
+        issuer=units_service.get(session=session, unit_id=issuer_unit_id),
+        lead=units_service.get(session=session, unit_id=lead_unit_id),
+        plan=plans_service.get(session=session, plan_id=plan_id) if plan_id is not None else None,
+        document=documents_service.get(session=session, document_id=source_document_id)
+        if source_document_id is not None
+        else None,
+    )
     _check_send_days(send_deadline_working_days)
     starts_on = starts_on or clock.today()
     if ends_on is not None and ends_on < starts_on:

@@ -9,6 +9,16 @@ The rules (DESIGN.md, "Authorisation by unit"):
   unit's. (The reminders' "issuer's office" audience is the same office.)
 - The issuing unit edits what it issued (officers and leaders) and decides on it (leaders:
   confirm or return a completion, approve or reject an extension, pause, resume, cancel).
+  No unit decides on its own work: a task whose issuer is also its lead (none can be created,
+  old rows may exist) has no completion confirmed or returned and no extension decided.
+- Assigning: a user assigns in the name of their own unit, or of the body whose office
+  (Văn phòng) they work in. A task goes down the tree: its lead and coordinating units lie
+  within the issuer's reach (its subtree; a body's office: the body's) and are neither the
+  issuer nor that body; its plan is the issuer's (or, for an office, its body's); its source
+  document is one the issuer receives (issued by itself, a unit above it or within its reach,
+  or by no unit of the tree). These hold for every entry point, system jobs included.
+- Event dates (ngày giao, báo cáo, quyết định...) lie no further back than the setting
+  `backdate_max_days` allows, except for system jobs and administrators recording history.
 - The lead unit reports progress and completion and asks for extensions (officers, leaders).
 - Coordinating units add contributions (progress updates in their own name).
 - A recurring duty (obligation) is defined, stopped and restarted by the leaders of the unit
@@ -28,10 +38,21 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, or_, select
 from sqlmodel import Session, col
 
-from models import AssignmentRole, Role, Task, TaskAssignment, Unit, UnitKind, User
+from models import (
+    AssignmentRole,
+    Document,
+    Plan,
+    Role,
+    Task,
+    TaskAssignment,
+    Unit,
+    UnitKind,
+    User,
+)
 from tracking import tasks as tasks_service
+from tracking import units as units_service
 from tracking.audit import Actor
-from tracking.errors import Forbidden, NotFound
+from tracking.errors import Forbidden, InvalidInput, NotFound
 
 WRITER_ROLES = frozenset({Role.LEADER, Role.OFFICER})
 
@@ -166,6 +187,107 @@ def authorize_issue(*, principal: Principal, issuer: Unit) -> None:
             "access.not_issuer",
             "Bạn chỉ được giao việc, ban hành văn bản và kế hoạch nhân danh đơn vị của mình",
             field="issuer_unit_id",
+        )
+
+
+# --- Assigning: in whose name, to whom, in which plan, on which document ---------------
+
+
+def can_assign_as(*, principal: Principal, issuer: Unit) -> bool:
+    """Assign in the name of `issuer`: one's own unit, or the body whose office one works in
+    (the Văn phòng UBND enters the tasks its People's Committee assigns)."""
+    return principal.is_admin or (
+        principal.writes and issuer.id in {principal.unit.id, principal.reach.id}
+    )
+
+
+def authorize_assign_as(*, principal: Principal, issuer: Unit) -> None:
+    if not can_assign_as(principal=principal, issuer=issuer):
+        raise Forbidden(
+            "access.not_issuer",
+            "Bạn chỉ được giao việc nhân danh đơn vị của mình (hoặc Ủy ban nhân dân mà văn "
+            "phòng của bạn tham mưu)",
+            field="issuer_unit_id",
+        )
+
+
+def assignment_scope(*, session: Session, issuer: Unit) -> Unit:
+    """The subtree `issuer` assigns into: its own, or its body's when it is the body's office."""
+    parent = session.get(Unit, issuer.parent_id) if issuer.parent_id is not None else None
+    return reach_of(unit=issuer, parent=parent)
+
+
+def check_assignee(*, issuer: Unit, scope: Unit, unit: Unit, field: str) -> None:
+    """A lead or coordinating unit lies strictly below the issuer (or its body)."""
+    if unit.id in {issuer.id, scope.id}:
+        raise InvalidInput(
+            "assignment.to_issuer",
+            f"«{unit.name}» là đơn vị giao (hoặc cơ quan mà đơn vị giao tham mưu): không thể "
+            "tự giao việc cho chính mình",
+            field=field,
+        )
+    if not units_service.is_in_subtree(unit=unit, root=scope):
+        raise InvalidInput(
+            "assignment.out_of_scope",
+            f"«{unit.name}» không phải đơn vị cấp dưới của «{scope.name}»: chỉ được giao việc "
+            "cho đơn vị trực thuộc",
+            field=field,
+        )
+
+
+def check_assignment(
+    *,
+    session: Session,
+    issuer: Unit,
+    lead: Unit,
+    coordinators: Sequence[Unit] = (),
+    plan: Plan | None = None,
+    plan_field: str = "plan_id",
+    document: Document | None = None,
+    document_field: str = "source_document_id",
+) -> None:
+    """Raise InvalidInput naming the field when a task (or a recurring duty) of `issuer` would
+    go to a unit outside its scope or to itself, sit in another unit's plan, or cite a
+    document the issuer does not receive."""
+    scope = assignment_scope(session=session, issuer=issuer)
+    check_assignee(issuer=issuer, scope=scope, unit=lead, field="lead_unit_id")
+    for index, unit in enumerate(coordinators):
+        check_assignee(
+            issuer=issuer, scope=scope, unit=unit, field=f"coordinating_unit_ids[{index}]"
+        )
+    if plan is not None and plan.issuer_unit_id not in {issuer.id, scope.id}:
+        raise InvalidInput(
+            "assignment.plan_not_issuers",
+            f"Kế hoạch #{plan.id} không do «{issuer.name}» ban hành: chỉ giao việc trong kế "
+            "hoạch của đơn vị giao",
+            field=plan_field,
+        )
+    if document is not None and document.issuer_unit_id is not None:
+        source = units_service.get(session=session, unit_id=document.issuer_unit_id)
+        from_above = units_service.is_in_subtree(unit=issuer, root=source)
+        if not (from_above or units_service.is_in_subtree(unit=source, root=scope)):
+            raise InvalidInput(
+                "assignment.document_not_visible",
+                f"Văn bản {document.symbol} do «{source.name}» ban hành, không phải văn bản "
+                f"của «{issuer.name}», của cấp trên hoặc của đơn vị trực thuộc",
+                field=document_field,
+            )
+
+
+def may_record_past_events(actor: Actor) -> bool:
+    """System jobs (seed, imports, scheduled flows) and administrators enter old history;
+    users date events within the back-dating limit."""
+    return actor.user_id is None or actor.role == Role.ADMIN
+
+
+def authorize_decision(*, task: Task) -> None:
+    """No unit approves its own extension or confirms (or returns) its own completion."""
+    if task.issuer_unit_id == task.lead_unit_id:
+        raise Forbidden(
+            "task.self_decision",
+            "Đơn vị giao đồng thời là đơn vị chủ trì: không đơn vị nào được tự quyết định gia "
+            "hạn hoặc xác nhận hoàn thành việc của chính mình",
+            field="task_id",
         )
 
 

@@ -22,8 +22,9 @@ from typing import Any
 from sqlmodel import Session, select
 
 from models import Plan, Task, Unit
-from tracking import clock
+from tracking import access, clock
 from tracking import tasks as tasks_service
+from tracking import units as units_service
 from tracking.audit import Actor, record
 from tracking.deadlines import DeadlineRule
 from tracking.errors import DomainError, InvalidInput
@@ -346,6 +347,26 @@ def parse_rows(
     return parsed, errors
 
 
+def _assignment_errors(
+    *, session: Session, plan: Plan, parsed: Sequence[ParsedRow]
+) -> list[RowError]:
+    """Rows whose units the plan's issuer may not assign to (the rules of tracking.access),
+    so that a file is refused with every such row, not stopped at the first."""
+    issuer = units_service.get(session=session, unit_id=plan.issuer_unit_id)
+    errors: list[RowError] = []
+    for item in parsed:
+        try:
+            access.check_assignment(
+                session=session, issuer=issuer, lead=item.lead, coordinators=item.coordinators
+            )
+        except InvalidInput as error:
+            column = LEAD if error.field == "lead_unit_id" else COORDINATING
+            errors.append(
+                RowError(row=item.row, field=column, code=error.code, message=error.message)
+            )
+    return errors
+
+
 def import_tasks(
     *,
     session: Session,
@@ -361,8 +382,9 @@ def import_tasks(
     rows = read_rows(content=content, filename=filename)
     units = UnitIndex(session.exec(select(Unit)).all())
     parsed, errors = parse_rows(rows=rows, units=units, assigned_on=assigned_on)
+    errors += _assignment_errors(session=session, plan=plan, parsed=parsed)
     if errors:
-        raise ImportRejected(errors)
+        raise ImportRejected(sorted(errors, key=lambda error: error.row))
     result = ImportResult(plan_id=plan.id or 0)
     for item in parsed:
         task: Task = tasks_service.assign(

@@ -21,7 +21,8 @@ from models import (
     TaskAssignment,
     TaskState,
 )
-from tracking import clock
+from settings import get_settings
+from tracking import access, clock
 from tracking import documents as documents_service
 from tracking import plans as plans_service
 from tracking import units as units_service
@@ -94,11 +95,29 @@ def _not_before(day: date, earliest: date, *, field: str, what: str) -> None:
         )
 
 
-def _not_in_future(day: date, *, field: str, what: str) -> None:
-    if day > clock.today():
+def _event_day(day: date, *, actor: Actor, field: str, what: str) -> int:
+    """Refuse a day after today, or further back than `backdate_max_days` unless the actor
+    may record past events; return how many days back it lies, for the audit."""
+    today = clock.today()
+    if day > today:
         raise InvalidInput(
             "task.date_in_future", f"{what} ({day:%d/%m/%Y}) không được sau hôm nay", field=field
         )
+    days_back = (today - day).days
+    limit = get_settings().backdate_max_days
+    if days_back > limit and not access.may_record_past_events(actor):
+        raise InvalidInput(
+            "task.date_too_far_back",
+            f"{what} ({day:%d/%m/%Y}) lùi quá {limit} ngày so với hôm nay; sự việc cũ hơn chỉ "
+            "quản trị viên mới được ghi nhận",
+            field=field,
+        )
+    return days_back
+
+
+def _backdated(days_back: int) -> dict[str, int]:
+    """The audit mark of an event dated before the day it was recorded."""
+    return {"backdated_days": days_back} if days_back > 0 else {}
 
 
 def _for_change(
@@ -150,9 +169,9 @@ def assign(
     title = clean_text(title, field="title", code="task.title", label="Nội dung nhiệm vụ")
     note = clean_text(note, field="note", code="task.note", label="Ghi chú", required=False)
     assigned_on = assigned_on or clock.today()
-    _not_in_future(assigned_on, field="assigned_on", what="Ngày giao")
-    units_service.get(session=session, unit_id=issuer_unit_id)
-    units_service.get(session=session, unit_id=lead_unit_id)
+    days_back = _event_day(assigned_on, actor=actor, field="assigned_on", what="Ngày giao")
+    issuer = units_service.get(session=session, unit_id=issuer_unit_id)
+    lead = units_service.get(session=session, unit_id=lead_unit_id)
     coordinators = list(dict.fromkeys(coordinating_unit_ids))
     if lead_unit_id in coordinators:
         raise InvalidInput(
@@ -160,8 +179,11 @@ def assign(
             "Đơn vị chủ trì không thể đồng thời là đơn vị phối hợp",
             field="coordinating_unit_ids",
         )
-    for unit_id in coordinators:
-        units_service.get(session=session, unit_id=unit_id)
+    # In the order given, so that an error names the caller's own index.
+    coordinating_units = [
+        units_service.get(session=session, unit_id=unit_id) for unit_id in coordinating_unit_ids
+    ]
+    plan_field = "plan_id" if plan_id is not None else "section_id"
     if section_id is not None:
         section = session.get(PlanSection, section_id)
         if section is None or (plan_id is not None and section.plan_id != plan_id):
@@ -169,10 +191,17 @@ def assign(
                 "task.section_invalid", "Mục không thuộc kế hoạch đã chọn", field="section_id"
             )
         plan_id = section.plan_id
-    if plan_id is not None:
-        plans_service.get(session=session, plan_id=plan_id)
-    if source_document_id is not None:
-        documents_service.get(session=session, document_id=source_document_id)
+    access.check_assignment(
+        session=session,
+        issuer=issuer,
+        lead=lead,
+        coordinators=coordinating_units,
+        plan=plans_service.get(session=session, plan_id=plan_id) if plan_id is not None else None,
+        plan_field=plan_field,
+        document=documents_service.get(session=session, document_id=source_document_id)
+        if source_document_id is not None
+        else None,
+    )
     due_on = deadline.due_date(assigned_on=assigned_on, calendar=load_calendar(session))
 
     task = Task(
@@ -214,7 +243,11 @@ def assign(
         action="task.assign",
         entity="task",
         entity_id=task_id,
-        after={**snapshot(task), "coordinating_unit_ids": coordinators},
+        after={
+            **snapshot(task),
+            "coordinating_unit_ids": coordinators,
+            **_backdated(days_back),
+        },
     )
     return task
 
@@ -253,7 +286,7 @@ def add_progress(
         )
     reported_on = reported_on or clock.today()
     _not_before(reported_on, task.assigned_on, field="reported_on", what="Ngày báo cáo")
-    _not_in_future(reported_on, field="reported_on", what="Ngày báo cáo")
+    days_back = _event_day(reported_on, actor=actor, field="reported_on", what="Ngày báo cáo")
     update = ProgressUpdate(
         task_id=task_id,
         unit_id=unit_id,
@@ -275,6 +308,7 @@ def add_progress(
             "progress_id": update.id,
             **snapshot(update, ("unit_id", "reported_on", "percent", "content")),
             "version": task.version,
+            **_backdated(days_back),
         },
     )
     return update
@@ -296,7 +330,10 @@ def report_completion(
     reported_on = reported_on or clock.today()
     _not_before(completed_on, task.assigned_on, field="completed_on", what="Ngày hoàn thành")
     _not_before(reported_on, completed_on, field="reported_on", what="Ngày báo cáo hoàn thành")
-    _not_in_future(reported_on, field="reported_on", what="Ngày báo cáo hoàn thành")
+    days_back = max(
+        _event_day(completed_on, actor=actor, field="completed_on", what="Ngày hoàn thành"),
+        _event_day(reported_on, actor=actor, field="reported_on", what="Ngày báo cáo hoàn thành"),
+    )
     before = snapshot(
         task, ("state", "completed_on", "completion_reported_on", "result", "version")
     )
@@ -312,7 +349,7 @@ def report_completion(
         entity="task",
         entity_id=task_id,
         before=before,
-        after=snapshot(task, tuple(before)),
+        after={**snapshot(task, tuple(before)), **_backdated(days_back)},
     )
     return task
 
@@ -329,12 +366,13 @@ def confirm_completion(
     task = _for_change(
         session, task_id, expected_version, (TaskState.SUBMITTED,), "xác nhận hoàn thành"
     )
+    access.authorize_decision(task=task)
     confirmed_on = confirmed_on or clock.today()
     assert task.completion_reported_on is not None
     _not_before(
         confirmed_on, task.completion_reported_on, field="confirmed_on", what="Ngày xác nhận"
     )
-    _not_in_future(confirmed_on, field="confirmed_on", what="Ngày xác nhận")
+    days_back = _event_day(confirmed_on, actor=actor, field="confirmed_on", what="Ngày xác nhận")
     before = snapshot(task, ("state", "confirmed_on", "version"))
     task.state = TaskState.DONE
     task.confirmed_on = confirmed_on
@@ -346,7 +384,7 @@ def confirm_completion(
         entity="task",
         entity_id=task_id,
         before=before,
-        after=snapshot(task, tuple(before)),
+        after={**snapshot(task, tuple(before)), **_backdated(days_back)},
     )
     return task
 
@@ -358,6 +396,7 @@ def return_completion(
     task = _for_change(
         session, task_id, expected_version, (TaskState.SUBMITTED,), "trả lại báo cáo hoàn thành"
     )
+    access.authorize_decision(task=task)
     reason = clean_text(reason, field="reason", code="task.return_reason", label="Lý do trả lại")
     before = snapshot(task, ("state", "completed_on", "completion_reported_on", "version"))
     task.state = TaskState.OPEN
@@ -414,7 +453,7 @@ def request_extension(
         )
     requested_on = requested_on or clock.today()
     _not_before(requested_on, task.assigned_on, field="requested_on", what="Ngày đề nghị")
-    _not_in_future(requested_on, field="requested_on", what="Ngày đề nghị")
+    days_back = _event_day(requested_on, actor=actor, field="requested_on", what="Ngày đề nghị")
     request = ExtensionRequest(
         task_id=task_id,
         requested_by_id=actor.user_id,
@@ -432,7 +471,12 @@ def request_extension(
         action="task.request_extension",
         entity="task",
         entity_id=task_id,
-        after={"extension_id": request.id, **snapshot(request), "version": task.version},
+        after={
+            "extension_id": request.id,
+            **snapshot(request),
+            "version": task.version,
+            **_backdated(days_back),
+        },
     )
     return request
 
@@ -468,6 +512,7 @@ def approve_extension(
     original stays recorded on the task and the old one on the request."""
     request, task = _pending_extension(session, extension_id)
     _check_version(task, expected_version)
+    access.authorize_decision(task=task)
     new_due = approved_due_on or request.proposed_due_on
     if new_due <= request.old_due_on:
         raise InvalidInput(
@@ -477,7 +522,7 @@ def approve_extension(
         )
     decided_on = decided_on or clock.today()
     _not_before(decided_on, request.requested_on, field="decided_on", what="Ngày quyết định")
-    _not_in_future(decided_on, field="decided_on", what="Ngày quyết định")
+    days_back = _event_day(decided_on, actor=actor, field="decided_on", what="Ngày quyết định")
     before = {"due_on": task.due_on.isoformat() if task.due_on else None, "version": task.version}
     request.status = ExtensionStatus.APPROVED
     request.approved_due_on = new_due
@@ -498,6 +543,7 @@ def approve_extension(
             "extension_id": extension_id,
             "due_on": new_due.isoformat(),
             "version": task.version,
+            **_backdated(days_back),
         },
     )
     return request
@@ -514,12 +560,13 @@ def reject_extension(
 ) -> ExtensionRequest:
     request, task = _pending_extension(session, extension_id)
     _check_version(task, expected_version)
+    access.authorize_decision(task=task)
     note = clean_text(
         note, field="note", code="extension.reject_reason", label="Lý do không đồng ý"
     )
     decided_on = decided_on or clock.today()
     _not_before(decided_on, request.requested_on, field="decided_on", what="Ngày quyết định")
-    _not_in_future(decided_on, field="decided_on", what="Ngày quyết định")
+    days_back = _event_day(decided_on, actor=actor, field="decided_on", what="Ngày quyết định")
     request.status = ExtensionStatus.REJECTED
     request.decided_on = decided_on
     request.decided_by_id = actor.user_id
@@ -532,7 +579,12 @@ def reject_extension(
         action="task.reject_extension",
         entity="task",
         entity_id=task.id,
-        after={"extension_id": extension_id, "note": note, "version": task.version},
+        after={
+            "extension_id": extension_id,
+            "note": note,
+            "version": task.version,
+            **_backdated(days_back),
+        },
     )
     return request
 
@@ -550,7 +602,7 @@ def pause(
     reason = clean_text(reason, field="reason", code="task.pause_reason", label="Lý do tạm dừng")
     paused_on = paused_on or clock.today()
     _not_before(paused_on, task.assigned_on, field="paused_on", what="Ngày tạm dừng")
-    _not_in_future(paused_on, field="paused_on", what="Ngày tạm dừng")
+    days_back = _event_day(paused_on, actor=actor, field="paused_on", what="Ngày tạm dừng")
     task.state = TaskState.PAUSED
     task.paused_on = paused_on
     _bump(session, task)
@@ -560,7 +612,12 @@ def pause(
         action="task.pause",
         entity="task",
         entity_id=task_id,
-        after={"paused_on": paused_on.isoformat(), "reason": reason, "version": task.version},
+        after={
+            "paused_on": paused_on.isoformat(),
+            "reason": reason,
+            "version": task.version,
+            **_backdated(days_back),
+        },
     )
     return task
 
@@ -602,7 +659,7 @@ def cancel(
     reason = clean_text(reason, field="reason", code="task.cancel_reason", label="Lý do hủy")
     cancelled_on = cancelled_on or clock.today()
     _not_before(cancelled_on, task.assigned_on, field="cancelled_on", what="Ngày hủy")
-    _not_in_future(cancelled_on, field="cancelled_on", what="Ngày hủy")
+    days_back = _event_day(cancelled_on, actor=actor, field="cancelled_on", what="Ngày hủy")
     before = {"state": task.state.value}
     task.state = TaskState.CANCELLED
     task.cancelled_on = cancelled_on
@@ -619,6 +676,7 @@ def cancel(
             "cancelled_on": cancelled_on.isoformat(),
             "reason": reason,
             "version": task.version,
+            **_backdated(days_back),
         },
     )
     return task

@@ -35,7 +35,7 @@ from models import TaskAssignment as Assignment
 from tracking import clock, task_queries
 from tracking import tasks as tasks_service
 from tracking import units as units_service
-from tracking.access import Principal, TaskAction, authorize_issue, task_for
+from tracking.access import Principal, TaskAction, authorize_assign_as, task_for
 from tracking.audit import history
 from tracking.calendar import load_calendar
 from tracking.errors import NotFound
@@ -164,7 +164,7 @@ def create_task(body: TaskCreate, principal: CurrentUser, session: SessionDep) -
     issuer = units_service.get(
         session=session, unit_id=body.issuer_unit_id or principal.unit.id or 0
     )
-    authorize_issue(principal=principal, issuer=issuer)
+    authorize_assign_as(principal=principal, issuer=issuer)
     task = tasks_service.assign(
         session=session,
         actor=principal.actor,

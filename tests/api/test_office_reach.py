@@ -6,9 +6,9 @@ from tests.api.conftest import World
 
 
 def test_the_provincial_office_reads_tasks_and_stats_it_is_not_party_to(world: World) -> None:
-    # Issued by Sở Nội vụ to Sở Y tế: the Văn phòng UBND tỉnh is neither issuer nor lead.
+    # Issued by UBND tỉnh to Sở Y tế: the Văn phòng UBND tỉnh is neither issuer nor lead.
     task_id = world.new_task(
-        issuer_unit_id=world.unit_id("lead"),
+        issuer_unit_id=world.unit_id("root"),
         lead_unit_id=world.unit_id("other"),
         coordinating_unit_ids=[],
     )
@@ -32,7 +32,7 @@ def test_the_provincial_office_reads_tasks_and_stats_it_is_not_party_to(world: W
 
 def test_other_offices_keep_their_own_reach(world: World) -> None:
     task_id = world.new_task(
-        issuer_unit_id=world.unit_id("lead"),
+        issuer_unit_id=world.unit_id("root"),
         lead_unit_id=world.unit_id("other"),
         coordinating_unit_ids=[],
     )
