@@ -20,11 +20,22 @@ from typing import Any
 
 import pytest
 
-from models import Notification, NotificationState, Role
+from models import (
+    AssignmentRole,
+    DeadlineKind,
+    ExtensionRequest,
+    Notification,
+    NotificationState,
+    Role,
+    Task,
+    TaskAssignment,
+    TaskState,
+)
 from notifications import contacts
 from reports import indicators as indicators_service
 from reports import obligations as obligations_service
 from reports import service as reports_service
+from settings import get_settings
 from tests.api.conftest import ROLES, SETUP, World, far_day, today_iso
 from tracking import calendar as calendar_service
 from tracking import clock
@@ -64,6 +75,30 @@ ISSUE: Rule = {  # create tasks, documents, plans in a unit's name (units are pu
     "child": (403, 403, 403, OK),
     "sibling": (403, 403, 403, OK),
     "parent": (403, 403, 403, OK),
+}
+ASSIGN_AS_BODY: Rule = {  # the body's office (and the body) assign in the body's name
+    "own": (OK, OK, 403, OK),
+    "child": (403, 403, 403, OK),
+    "sibling": (403, 403, 403, OK),
+    "parent": (OK, OK, 403, OK),
+}
+BAD_ASSIGNMENT: Rule = {  # a bad unit, plan or date: 422 for whoever may assign, admins too
+    "own": (422, 422, 403, 422),
+    "child": (403, 403, 403, 422),
+    "sibling": (403, 403, 403, 422),
+    "parent": (403, 403, 403, 422),
+}
+BACKDATED: Rule = {  # beyond the back-dating limit: administrators alone record history
+    "own": (422, 422, 403, OK),
+    "child": (403, 403, 403, OK),
+    "sibling": (403, 403, 403, OK),
+    "parent": (403, 403, 403, OK),
+}
+SELF_DECISION: Rule = {  # a task its issuer leads (an old row): nobody decides on it
+    "own": (403, 403, 403, 403),
+    "child": (404, 404, 404, 403),
+    "sibling": (404, 404, 404, 403),
+    "parent": (403, 403, 403, 403),
 }
 ADMIN: Rule = {
     "own": (403, 403, 403, OK),
@@ -142,6 +177,56 @@ def paused_task(world: World, subject: str) -> Ctx:
         )
         session.commit()
     return {"task": task_id, "version": 2}
+
+
+def self_led_task(world: World, subject: str, *, submitted: bool) -> int:
+    """A task its issuer also leads, written directly as an old row would be (none can be
+    assigned any more)."""
+    today, unit_id = clock.today(), world.unit_id(subject)
+    with world.session() as session:
+        task = Task(
+            title=f"Nhiệm vụ tự giao số {world.next()}",
+            issuer_unit_id=unit_id,
+            lead_unit_id=unit_id,
+            assigned_on=today - timedelta(days=20),
+            deadline_kind=DeadlineKind.DATE,
+            original_due_on=today + timedelta(days=10),
+            due_on=today + timedelta(days=10),
+            state=TaskState.SUBMITTED if submitted else TaskState.OPEN,
+            completed_on=today - timedelta(days=2) if submitted else None,
+            completion_reported_on=today - timedelta(days=1) if submitted else None,
+        )
+        session.add(task)
+        session.flush()
+        session.add(
+            TaskAssignment(
+                task_id=task.id or 0,
+                unit_id=unit_id,
+                role=AssignmentRole.LEAD,
+                assigned_on=task.assigned_on,
+            )
+        )
+        session.commit()
+        return task.id or 0
+
+
+def self_submitted_task(world: World, subject: str) -> Ctx:
+    return {"task": self_led_task(world, subject, submitted=True), "version": 1}
+
+
+def self_task_with_extension(world: World, subject: str) -> Ctx:
+    task_id = self_led_task(world, subject, submitted=False)
+    with world.session() as session:
+        request = ExtensionRequest(
+            task_id=task_id,
+            requested_on=clock.today(),
+            old_due_on=clock.today() + timedelta(days=10),
+            proposed_due_on=clock.today() + timedelta(days=60),
+            reason="Tự xin gia hạn",
+        )
+        session.add(request)
+        session.commit()
+        return {"task": task_id, "version": 1, "extension": request.id}
 
 
 def subject_unit(world: World, subject: str) -> Ctx:
@@ -493,6 +578,67 @@ CASES = [
             "deadline": {"kind": "days", "amount": 15},
         },
     ),
+    Case(
+        "tasks.create.as_body",
+        "POST",
+        "/api/v1/tasks",
+        "issuer",
+        ASSIGN_AS_BODY,
+        201,
+        body=lambda w, c: {
+            "title": "Nhiệm vụ UBND tỉnh giao",
+            "issuer_unit_id": w.unit_id("root"),
+            "lead_unit_id": w.unit_id("lead"),
+            "deadline": {"kind": "days", "amount": 15},
+        },
+    ),
+    Case(
+        "tasks.create.upward",
+        "POST",
+        "/api/v1/tasks",
+        "issuer",
+        BAD_ASSIGNMENT,
+        201,
+        subject_unit,
+        lambda w, c: {
+            "title": "Nhiệm vụ giao ngược lên cấp trên",
+            "issuer_unit_id": c["unit"],
+            "lead_unit_id": w.unit_id("root"),
+            "deadline": {"kind": "days", "amount": 15},
+        },
+    ),
+    Case(
+        "tasks.create.others_plan",
+        "POST",
+        "/api/v1/tasks",
+        "issuer",
+        BAD_ASSIGNMENT,
+        201,
+        lambda w, s: {**plan_of(w, "other"), "unit": w.unit_id(s)},
+        lambda w, c: {
+            "title": "Nhiệm vụ trong kế hoạch của đơn vị khác",
+            "issuer_unit_id": c["unit"],
+            "lead_unit_id": w.unit_id("lead"),
+            "plan_id": c["plan"],
+            "deadline": {"kind": "days", "amount": 15},
+        },
+    ),
+    Case(
+        "tasks.create.backdated",
+        "POST",
+        "/api/v1/tasks",
+        "issuer",
+        BACKDATED,
+        201,
+        subject_unit,
+        lambda w, c: {
+            "title": "Nhiệm vụ ghi lùi ngày giao",
+            "issuer_unit_id": c["unit"],
+            "lead_unit_id": w.unit_id("lead"),
+            "assigned_on": today_iso(-get_settings().backdate_max_days - 1),
+            "deadline": {"kind": "days", "amount": 90},
+        },
+    ),
     Case("tasks.get", "GET", "/api/v1/tasks/{task}", "lead", READ, 200, open_task),
     Case(
         "tasks.update",
@@ -541,6 +687,26 @@ CASES = [
         lambda w, c: {"version": c["version"]},
     ),
     Case(
+        "completion.confirm.self_led",
+        "POST",
+        "/api/v1/tasks/{task}/completion/confirm",
+        "issuer",
+        SELF_DECISION,
+        200,
+        self_submitted_task,
+        lambda w, c: {"version": c["version"]},
+    ),
+    Case(
+        "completion.return.self_led",
+        "POST",
+        "/api/v1/tasks/{task}/completion/return",
+        "issuer",
+        SELF_DECISION,
+        200,
+        self_submitted_task,
+        lambda w, c: {"version": c["version"], "reason": "Thiếu hồ sơ kèm theo"},
+    ),
+    Case(
         "completion.return",
         "POST",
         "/api/v1/tasks/{task}/completion/return",
@@ -582,6 +748,26 @@ CASES = [
         200,
         task_with_extension,
         lambda w, c: {"version": c["version"]},
+    ),
+    Case(
+        "extensions.approve.self_led",
+        "POST",
+        "/api/v1/tasks/{task}/extensions/{extension}/approve",
+        "issuer",
+        SELF_DECISION,
+        200,
+        self_task_with_extension,
+        lambda w, c: {"version": c["version"]},
+    ),
+    Case(
+        "extensions.reject.self_led",
+        "POST",
+        "/api/v1/tasks/{task}/extensions/{extension}/reject",
+        "issuer",
+        SELF_DECISION,
+        200,
+        self_task_with_extension,
+        lambda w, c: {"version": c["version"], "note": "Không có lý do chính đáng"},
     ),
     Case(
         "extensions.reject",
