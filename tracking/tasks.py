@@ -366,12 +366,12 @@ def confirm_completion(
     task = _for_change(
         session, task_id, expected_version, (TaskState.SUBMITTED,), "xác nhận hoàn thành"
     )
-    access.authorize_decision(task=task)
     confirmed_on = confirmed_on or clock.today()
     assert task.completion_reported_on is not None
     _not_before(
         confirmed_on, task.completion_reported_on, field="confirmed_on", what="Ngày xác nhận"
     )
+    access.authorize_decision(task=task)
     days_back = _event_day(confirmed_on, actor=actor, field="confirmed_on", what="Ngày xác nhận")
     before = snapshot(task, ("state", "confirmed_on", "version"))
     task.state = TaskState.DONE
@@ -396,8 +396,8 @@ def return_completion(
     task = _for_change(
         session, task_id, expected_version, (TaskState.SUBMITTED,), "trả lại báo cáo hoàn thành"
     )
-    access.authorize_decision(task=task)
     reason = clean_text(reason, field="reason", code="task.return_reason", label="Lý do trả lại")
+    access.authorize_decision(task=task)
     before = snapshot(task, ("state", "completed_on", "completion_reported_on", "version"))
     task.state = TaskState.OPEN
     task.completed_on = None
@@ -512,7 +512,6 @@ def approve_extension(
     original stays recorded on the task and the old one on the request."""
     request, task = _pending_extension(session, extension_id)
     _check_version(task, expected_version)
-    access.authorize_decision(task=task)
     new_due = approved_due_on or request.proposed_due_on
     if new_due <= request.old_due_on:
         raise InvalidInput(
@@ -522,6 +521,7 @@ def approve_extension(
         )
     decided_on = decided_on or clock.today()
     _not_before(decided_on, request.requested_on, field="decided_on", what="Ngày quyết định")
+    access.authorize_decision(task=task)
     days_back = _event_day(decided_on, actor=actor, field="decided_on", what="Ngày quyết định")
     before = {"due_on": task.due_on.isoformat() if task.due_on else None, "version": task.version}
     request.status = ExtensionStatus.APPROVED
@@ -560,12 +560,12 @@ def reject_extension(
 ) -> ExtensionRequest:
     request, task = _pending_extension(session, extension_id)
     _check_version(task, expected_version)
-    access.authorize_decision(task=task)
     note = clean_text(
         note, field="note", code="extension.reject_reason", label="Lý do không đồng ý"
     )
     decided_on = decided_on or clock.today()
     _not_before(decided_on, request.requested_on, field="decided_on", what="Ngày quyết định")
+    access.authorize_decision(task=task)
     days_back = _event_day(decided_on, actor=actor, field="decided_on", what="Ngày quyết định")
     request.status = ExtensionStatus.REJECTED
     request.decided_on = decided_on

@@ -37,6 +37,7 @@ from settings import get_settings, overridden
 from tests.api import conftest as api_fixtures
 from tests.api.conftest import SETUP, World
 from tracking import clock
+from tracking import documents as documents_service
 from tracking import plans as plans_service
 from tracking import units as units_service
 
@@ -230,6 +231,38 @@ def test_a_department_officer_cannot_assign_another_districts_unit_in_the_provin
     assert_refused(
         world, in_their_section, 422, "assignment.plan_not_issuers", "section_id", before
     )
+
+
+def test_a_source_document_must_be_one_the_issuer_receives(districts: World) -> None:
+    """A unit cites its own acts, those from above and those of its units, not a stranger's."""
+    world, officer = districts, districts.headers("lead", Role.OFFICER)
+    with world.session() as session:
+
+        def document(issuer: str, symbol: str) -> int:
+            row = documents_service.create(
+                session=session,
+                actor=SETUP,
+                symbol=f"{world.next()}/{symbol}",
+                issued_on=clock.today(),
+                summary="Văn bản kiểm thử",
+                issuer=units_service.get(session=session, unit_id=world.unit_id(issuer)),
+            )
+            session.commit()
+            return row.id or 0
+
+        strangers, from_above = document("other_district", "KH-UBND"), document("root", "QĐ-UBND")
+    before = snapshot(world)
+
+    cited = world.client.post(
+        TASKS, json=task_body(world, "lead_child", source_document_id=strangers), headers=officer
+    )
+    assert_refused(
+        world, cited, 422, "assignment.document_not_visible", "source_document_id", before
+    )
+    accepted = world.client.post(
+        TASKS, json=task_body(world, "lead_child", source_document_id=from_above), headers=officer
+    )
+    assert accepted.status_code == 201, accepted.text
 
 
 def test_a_plan_import_cannot_assign_outside_the_issuers_tree(districts: World) -> None:
