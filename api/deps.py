@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
+from annotated_types import GroupedMetadata
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import OAuth2PasswordBearer
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -16,6 +19,9 @@ from api.auth import MAX_ID, user_id_from_token
 from models import Unit, User
 from settings import Settings
 from tracking.access import Principal
+from tracking.documents import ISSUER_CODE_MAX, check_issuer_code
+from tracking.errors import InvalidInput
+from tracking.validation import EARLIEST_DAY, LATEST_DAY, checked_text
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -71,13 +77,49 @@ CurrentUser = Annotated[Principal, Depends(get_principal)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Version = Annotated[int, Field(ge=1, le=MAX_ID, description="Phiên bản nhiệm vụ đang xem")]
-# Dates people can mean; far years would overflow calendar arithmetic.
-Day = Annotated[date, Field(ge=date(1990, 1, 1), le=date(2099, 12, 31))]
-NO_NUL = r"^[^\x00]*$"
+# Dates people can mean (the importers and the command line use the same range).
+Day = Annotated[date, Field(ge=EARLIEST_DAY, le=LATEST_DAY)]
+
+
+def _as_validation_error(check: Callable[[str], str]) -> Callable[[Any], Any]:
+    """A domain check as a pydantic validator: its InvalidInput keeps its code and Vietnamese
+    message in the 422 answer; the field comes from where pydantic found the value."""
+
+    def validate(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value  # pydantic's own type check reports it
+        try:
+            return check(value)
+        except InvalidInput as error:
+            raise PydanticCustomError(error.code, "{message}", {"message": error.message}) from None
+
+    return validate
+
+
+def _checked_text(value: str) -> str:
+    return checked_text(value, field="", label="Nội dung")
+
+
+def _issuer_code(value: str) -> str:
+    # Empty means "not given": the service then uses its default (or refuses).
+    return check_issuer_code(value) if value else value
+
+
+@dataclass(frozen=True)
+class _FreeText(GroupedMetadata):
+    """Free text: tracking.validation's rule, then the length bounds. The rule runs before
+    pydantic's own str check, which would answer a lone surrogate with a generic error."""
+
+    min_length: int
+    max_length: int
+
+    def __iter__(self) -> Iterator[object]:
+        yield StringConstraints(min_length=self.min_length, max_length=self.max_length)
+        yield BeforeValidator(_as_validation_error(_checked_text))  # outermost: runs first
 
 
 def text(max_length: int, *, min_length: int = 0) -> object:
-    return StringConstraints(min_length=min_length, max_length=max_length, pattern=NO_NUL)
+    return _FreeText(min_length=min_length, max_length=max_length)
 
 
 Text4000 = Annotated[str, text(4000)]
@@ -88,6 +130,11 @@ Text120 = Annotated[str, text(120)]
 Required4000 = Annotated[str, text(4000, min_length=1)]
 Required1000 = Annotated[str, text(1000, min_length=1)]
 Required255 = Annotated[str, text(255, min_length=1)]
+IssuerCode = Annotated[
+    str,
+    StringConstraints(max_length=ISSUER_CODE_MAX),
+    AfterValidator(_as_validation_error(_issuer_code)),
+]
 
 
 def _aware(value: datetime) -> datetime:

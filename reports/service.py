@@ -32,9 +32,8 @@ from tracking import clock
 from tracking import plans as plans_service
 from tracking import units as units_service
 from tracking.audit import Actor, record
+from tracking.documents import check_issuer_code
 from tracking.errors import Conflict, InvalidInput, NotFound
-
-ISSUER_CODE_MAX = 40
 
 
 class ReportFormat(enum.StrEnum):
@@ -154,12 +153,13 @@ def create_draft(
             "report.as_of_in_future", "Ngày lấy số liệu không được sau hôm nay", field="as_of"
         )
     code = (issuer_code or _default_issuer_code(session, unit_id) or "").strip()
-    if not code or len(code) > ISSUER_CODE_MAX or "/" in code:
+    if not code:
         raise InvalidInput(
             "report.issuer_code_required",
             "Cần chữ viết tắt tên cơ quan ban hành (ví dụ «UBND» trong «555/BC-UBND»)",
             field="issuer_code",
         )
+    check_issuer_code(code, field="issuer_code")
     document_date = document_date or as_of
     if document_date < as_of:
         raise InvalidInput(
