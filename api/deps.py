@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from annotated_types import GroupedMetadata
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import OAuth2PasswordBearer
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, Field, StringConstraints
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -20,8 +19,7 @@ from models import Unit, User
 from settings import Settings
 from tracking.access import Principal
 from tracking.documents import ISSUER_CODE_MAX, check_issuer_code
-from tracking.errors import InvalidInput
-from tracking.validation import EARLIEST_DAY, LATEST_DAY, checked_text
+from tracking.validation import EARLIEST_DAY, LATEST_DAY, TEXT_RULE, as_pydantic_check
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -81,25 +79,6 @@ Version = Annotated[int, Field(ge=1, le=MAX_ID, description="Phiên bản nhiệ
 Day = Annotated[date, Field(ge=EARLIEST_DAY, le=LATEST_DAY)]
 
 
-def _as_validation_error(check: Callable[[str], str]) -> Callable[[Any], Any]:
-    """A domain check as a pydantic validator: its InvalidInput keeps its code and Vietnamese
-    message in the 422 answer; the field comes from where pydantic found the value."""
-
-    def validate(value: Any) -> Any:
-        if not isinstance(value, str):
-            return value  # pydantic's own type check reports it
-        try:
-            return check(value)
-        except InvalidInput as error:
-            raise PydanticCustomError(error.code, "{message}", {"message": error.message}) from None
-
-    return validate
-
-
-def _checked_text(value: str) -> str:
-    return checked_text(value, field="", label="Nội dung")
-
-
 def _issuer_code(value: str) -> str:
     # Empty means "not given": the service then uses its default (or refuses).
     return check_issuer_code(value) if value else value
@@ -115,7 +94,7 @@ class _FreeText(GroupedMetadata):
 
     def __iter__(self) -> Iterator[object]:
         yield StringConstraints(min_length=self.min_length, max_length=self.max_length)
-        yield BeforeValidator(_as_validation_error(_checked_text))  # outermost: runs first
+        yield TEXT_RULE  # outermost: runs first
 
 
 def text(max_length: int, *, min_length: int = 0) -> object:
@@ -133,7 +112,7 @@ Required255 = Annotated[str, text(255, min_length=1)]
 IssuerCode = Annotated[
     str,
     StringConstraints(max_length=ISSUER_CODE_MAX),
-    AfterValidator(_as_validation_error(_issuer_code)),
+    AfterValidator(as_pydantic_check(_issuer_code)),
 ]
 
 

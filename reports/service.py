@@ -34,6 +34,7 @@ from tracking import units as units_service
 from tracking.audit import Actor, record
 from tracking.documents import check_issuer_code
 from tracking.errors import Conflict, InvalidInput, NotFound
+from tracking.filenames import safe_filename
 
 
 class ReportFormat(enum.StrEnum):
@@ -64,6 +65,8 @@ def _texts(value: Mapping[str, Any]) -> ReportTexts:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
+        if "." in first["type"]:  # tracking.validation's text rule: its own code and message
+            raise InvalidInput(first["type"], first["msg"], field=f"texts.{where}") from error
         raise InvalidInput(
             "report.texts_invalid",
             f"Nội dung báo cáo không hợp lệ ở «{where}»: {first['msg']}",
@@ -333,7 +336,7 @@ def issue(
         raise InvalidInput(
             "report.issued_in_future", "Ngày ban hành không được sau hôm nay", field="issued_on"
         )
-    texts = ReportTexts.model_validate(report.texts)
+    texts = _texts(report.texts)
     missing = [label for key, label in REQUIRED_TO_ISSUE.items() if not getattr(texts, key)]
     if not texts.signature.name:
         missing.append("Người ký")
@@ -397,7 +400,7 @@ def render(*, session: Session, report_id: int, fmt: ReportFormat | str) -> Rend
     assert report.snapshot is not None  # every report gets one when created
     stem = _file_stem(report) + ("-phu-luc" if chosen == ReportFormat.XLSX else "")
     return RenderedFile(
-        filename=f"{stem}.{chosen.value}",
+        filename=safe_filename(f"{stem}.{chosen.value}"),  # also a path for the CLI
         media_type=MEDIA_TYPES[chosen],
         content=render_snapshot(report.snapshot, chosen),
     )

@@ -8,8 +8,13 @@ writers call `xml_safe` on what was stored before the rule existed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
+
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from tracking.errors import InvalidInput
 
@@ -66,10 +71,46 @@ def checked_text(value: str, *, field: str, label: str) -> str:
     return value
 
 
+def as_pydantic_check(check: Callable[[str], str]) -> Callable[[Any], Any]:
+    """A check as a pydantic validator: its InvalidInput becomes a pydantic error whose type is
+    the stable code and whose message is the Vietnamese one (api/errors.py keeps both); the
+    field is where pydantic found the value."""
+
+    def validate(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value  # pydantic's own type check reports it
+        try:
+            return check(value)
+        except InvalidInput as error:
+            raise PydanticCustomError(error.code, "{message}", {"message": error.message}) from None
+
+    return validate
+
+
+def _any_text(value: str) -> str:
+    return checked_text(value, field="", label="Nội dung")
+
+
+# The rule for a str field of a pydantic model; before pydantic's own str check, which would
+# answer a lone surrogate with a generic error.
+TEXT_RULE = BeforeValidator(as_pydantic_check(_any_text))
+
+
 def xml_safe(value: str) -> str:
     """The text without the characters the rule refuses: for rows stored before it existed
     and frozen report snapshots, so a writer never fails on them."""
     return _NOT_A_CHARACTER.sub("", _CONTROL.sub("", value))
+
+
+def xml_safe_tree(value: Any) -> Any:
+    """A copy of JSON-like data (a report snapshot) with every string passed through xml_safe."""
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, dict):
+        return {xml_safe_tree(key): xml_safe_tree(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [xml_safe_tree(item) for item in value]
+    return value
 
 
 def clean_text(
