@@ -109,10 +109,11 @@ Text120 = Annotated[str, text(120)]
 Required4000 = Annotated[str, text(4000, min_length=1)]
 Required1000 = Annotated[str, text(1000, min_length=1)]
 Required255 = Annotated[str, text(255, min_length=1)]
+# Its length too is checked by check_issuer_code, so one code answers every bad value.
 IssuerCode = Annotated[
     str,
-    StringConstraints(max_length=ISSUER_CODE_MAX),
     AfterValidator(as_pydantic_check(_issuer_code)),
+    Field(description=f"Tối đa {ISSUER_CODE_MAX} ký tự: chữ cái (kể cả Đ), chữ số, - & ."),
 ]
 
 

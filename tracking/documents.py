@@ -55,12 +55,13 @@ ISSUER_CODE_MAX = 40
 # "UBND", "SKHĐT", "VP.UBND", "BTC-KBNN", "SKH&ĐT": letters (with Đ), digits and the joiners
 # real symbols use. The code ends up in document numbers, file names and HTTP headers, so
 # nothing else (no space, quote, slash, semicolon or line break).
-_ISSUER_CODE = re.compile(r"^[A-Za-zĐđ0-9](?:[A-Za-zĐđ0-9&.-]*[A-Za-zĐđ0-9])?$")
+_ISSUER_CODE = re.compile(r"[A-Za-zĐđ0-9](?:[A-Za-zĐđ0-9&.-]*[A-Za-zĐđ0-9])?")
 
 
 def check_issuer_code(value: str, *, field: str = "issuer_code") -> str:
     """The issuer code (chữ viết tắt tên cơ quan ban hành), or InvalidInput naming `field`."""
-    if len(value) > ISSUER_CODE_MAX or _ISSUER_CODE.match(value) is None:
+    # fullmatch: "$" would accept a trailing line feed.
+    if len(value) > ISSUER_CODE_MAX or _ISSUER_CODE.fullmatch(value) is None:
         raise InvalidInput(
             "document.issuer_code_invalid",
             # The value is not echoed: it may hold the very characters refused here.
