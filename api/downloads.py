@@ -14,8 +14,7 @@ def content_disposition(filename: str) -> str:
     name percent-encoded; neither can carry a quote, a semicolon or a line break."""
     name = safe_filename(filename)
     return (
-        f'attachment; filename="{ascii_filename(name)}"; '
-        f"filename*=UTF-8''{quote(name, safe='')}"
+        f"attachment; filename=\"{ascii_filename(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
     )
 
 

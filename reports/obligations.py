@@ -124,8 +124,12 @@ def create(
     `recipient`, as required by `issuer_unit_id` (and, when given, by a plan or a document)."""
     title = " ".join(checked_text(title, field="title", label="Tên nghĩa vụ báo cáo").split())
     recipient = clean_text(
-        recipient, code="obligation.recipient", field="recipient", label="Nơi nhận",
-        required=False, limit=500,
+        recipient,
+        code="obligation.recipient",
+        field="recipient",
+        label="Nơi nhận",
+        required=False,
+        limit=500,
     )
     note = clean_text(
         note, code="obligation.note", field="note", label="Ghi chú", required=False, limit=2000

@@ -159,11 +159,19 @@ def create(
         summary, code="document.summary", field="summary", label="Trích yếu", limit=2000
     )
     issuer_name = clean_text(
-        issuer_name, code="document.issuer_name", field="issuer_name",
-        label="Tên cơ quan ban hành", required=False, limit=255,
+        issuer_name,
+        code="document.issuer_name",
+        field="issuer_name",
+        label="Tên cơ quan ban hành",
+        required=False,
+        limit=255,
     )
     signer = clean_text(
-        signer, code="document.signer", field="signer", label="Người ký", required=False,
+        signer,
+        code="document.signer",
+        field="signer",
+        label="Người ký",
+        required=False,
         limit=255,
     )
     if find(session=session, symbol=symbol, issued_on=issued_on) is not None:

@@ -150,8 +150,12 @@ def assign(
     title = clean_text(title, field="title", code="task.title", label="Nội dung nhiệm vụ")
     note = clean_text(note, field="note", code="task.note", label="Ghi chú", required=False)
     directing_leader = clean_text(
-        directing_leader, field="directing_leader", code="task.directing_leader",
-        label="Lãnh đạo giao", required=False, limit=255,
+        directing_leader,
+        field="directing_leader",
+        code="task.directing_leader",
+        label="Lãnh đạo giao",
+        required=False,
+        limit=255,
     )
     assigned_on = assigned_on or clock.today()
     _not_in_future(assigned_on, field="assigned_on", what="Ngày giao")

