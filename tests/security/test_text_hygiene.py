@@ -34,13 +34,7 @@ from models import (
 from models.obligations import Obligation
 from models.reports import Indicator, IndicatorValue, Report
 from reports.render_docx import docx_text
-from tests.api.conftest import (  # noqa: F401 (the API fixtures, shared with tests/api)
-    World,
-    cheap_password_hashing,
-    module_db_url,
-    today_iso,
-    world,
-)
+from tests.api.conftest import World, today_iso
 from tracking import clock
 from tracking.commandline import parse_date
 
