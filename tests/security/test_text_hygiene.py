@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -17,9 +18,11 @@ import httpx
 import pytest
 import typer
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select
-from sqlmodel import SQLModel
+from sqlalchemy import Engine, func, select
+from sqlmodel import Session, SQLModel
+from typer.testing import CliRunner
 
+from cli import app as cli_app
 from models import (
     AuditEvent,
     Document,
@@ -29,13 +32,15 @@ from models import (
     Role,
     Task,
     Unit,
+    UnitKind,
     User,
 )
 from models.obligations import Obligation
 from models.reports import Indicator, IndicatorValue, Report
 from reports.render_docx import docx_text
-from tests.api.conftest import World, today_iso
+from tests.api.conftest import SETUP, World, today_iso
 from tracking import clock
+from tracking import units as units_service
 from tracking.commandline import parse_date
 
 BAD_CHARACTERS = [
@@ -604,3 +609,59 @@ def test_a_task_due_in_year_9999_is_refused_by_the_api(reporting: Reporting) -> 
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "deadline.date.due_on"
     assert _counts(reporting.world) == before
+
+
+# --- the command line goes through the same rules -------------------------------------------
+
+
+def _cli_unit(engine: Engine) -> str:
+    with Session(engine) as session:
+        units_service.create(
+            session=session, actor=SETUP, code="SNV", name="Sở Nội vụ", kind=UnitKind.DEPARTMENT
+        )
+        session.commit()
+    return "SNV"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        pytest.param(["--issuer-code", "UB ND"], "document.issuer_code_invalid", id="space"),
+        pytest.param(["--issuer-code", "UBND\r\nX"], "document.issuer_code_invalid", id="crlf"),
+        pytest.param(["--issuer-code", 'UBND"'], "document.issuer_code_invalid", id="quote"),
+        pytest.param(["--texts", "{texts}"], "text.control_character", id="texts-file"),
+        pytest.param(["--as-of", "31/12/9999"], "31/12/2099", id="year-9999"),
+    ],
+)
+def test_report_make_on_the_command_line_refuses_what_the_api_refuses(
+    engine: Engine, tmp_path: Path, extra: list[str], message: str
+) -> None:
+    unit = _cli_unit(engine)
+    texts = tmp_path / "noi-dung.json"
+    texts.write_text(json.dumps({"shortcomings": "Còn\x0bchậm"}), encoding="utf-8")
+    today = f"{clock.today():%d/%m/%Y}"
+    arguments = [
+        "report",
+        "make",
+        "--kind",
+        "year",
+        "--period",
+        str(clock.today().year),
+        "--unit",
+        unit,
+        "--as-of",
+        today,
+        "--out",
+        str(tmp_path / "out"),
+    ]
+    arguments += [part.replace("{texts}", str(texts)) for part in extra]
+    if "--issuer-code" not in extra:
+        arguments += ["--issuer-code", "SNV"]
+
+    result = CliRunner().invoke(cli_app, arguments)
+
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and "Traceback" not in result.output
+    with Session(engine) as session:
+        assert session.execute(select(func.count()).select_from(Report)).scalar_one() == 0
+    assert not (tmp_path / "out").exists()
