@@ -22,6 +22,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session, SQLModel
 from typer.testing import CliRunner
 
+from api.downloads import content_disposition
 from cli import app as cli_app
 from models import (
     AuditEvent,
@@ -580,6 +581,18 @@ def test_a_stored_symbol_with_header_characters_cannot_forge_the_download_name(
     )
     assert ascii_name is not None and "/" not in unquote(disposition)
     assert ascii_name[1] == "bao-cao-01-BC-X-Set-Cookie-a-b-filename-..-..-evil.exe.md"
+
+
+def test_every_download_name_is_folded_to_ascii_and_carried_whole_in_filename_star() -> None:
+    """The one helper every download uses, on a Vietnamese title with header characters."""
+    disposition = content_disposition('Báo cáo "tình hình" Đà Nẵng;\r\n.docx')
+
+    assert disposition == (
+        'attachment; filename="Bao-cao-tinh-hinh-Da-Nang-.docx"; '
+        "filename*=UTF-8''B%C3%A1o-c%C3%A1o-t%C3%ACnh-h%C3%ACnh-%C4%90%C3%A0-N%E1%BA%B5ng-.docx"
+    )
+    assert unquote(disposition.split("''")[1]) == "Báo-cáo-tình-hình-Đà-Nẵng-.docx"
+    assert disposition.isascii()
 
 
 # --- item 11 (part): one date range ----------------------------------------------------------
