@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated
 
+from annotated_types import GroupedMetadata
 from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import AfterValidator, Field, StringConstraints
@@ -16,6 +18,8 @@ from api.auth import MAX_ID, user_id_from_token
 from models import Unit, User
 from settings import Settings
 from tracking.access import Principal
+from tracking.documents import ISSUER_CODE_MAX, check_issuer_code
+from tracking.validation import EARLIEST_DAY, LATEST_DAY, TEXT_RULE, as_pydantic_check
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -71,13 +75,30 @@ CurrentUser = Annotated[Principal, Depends(get_principal)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Version = Annotated[int, Field(ge=1, le=MAX_ID, description="Phiên bản nhiệm vụ đang xem")]
-# Dates people can mean; far years would overflow calendar arithmetic.
-Day = Annotated[date, Field(ge=date(1990, 1, 1), le=date(2099, 12, 31))]
-NO_NUL = r"^[^\x00]*$"
+# Dates people can mean (the importers and the command line use the same range).
+Day = Annotated[date, Field(ge=EARLIEST_DAY, le=LATEST_DAY)]
+
+
+def _issuer_code(value: str) -> str:
+    # Empty means "not given": the service then uses its default (or refuses).
+    return check_issuer_code(value) if value else value
+
+
+@dataclass(frozen=True)
+class _FreeText(GroupedMetadata):
+    """Free text: tracking.validation's rule, then the length bounds. The rule runs before
+    pydantic's own str check, which would answer a lone surrogate with a generic error."""
+
+    min_length: int
+    max_length: int
+
+    def __iter__(self) -> Iterator[object]:
+        yield StringConstraints(min_length=self.min_length, max_length=self.max_length)
+        yield TEXT_RULE  # outermost: runs first
 
 
 def text(max_length: int, *, min_length: int = 0) -> object:
-    return StringConstraints(min_length=min_length, max_length=max_length, pattern=NO_NUL)
+    return _FreeText(min_length=min_length, max_length=max_length)
 
 
 Text4000 = Annotated[str, text(4000)]
@@ -88,6 +109,12 @@ Text120 = Annotated[str, text(120)]
 Required4000 = Annotated[str, text(4000, min_length=1)]
 Required1000 = Annotated[str, text(1000, min_length=1)]
 Required255 = Annotated[str, text(255, min_length=1)]
+# Its length too is checked by check_issuer_code, so one code answers every bad value.
+IssuerCode = Annotated[
+    str,
+    AfterValidator(as_pydantic_check(_issuer_code)),
+    Field(description=f"Tối đa {ISSUER_CODE_MAX} ký tự: chữ cái (kể cả Đ), chữ số, - & ."),
+]
 
 
 def _aware(value: datetime) -> datetime:

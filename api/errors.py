@@ -124,6 +124,10 @@ def validation_items(errors: Sequence[Any]) -> list[dict[str, Any]]:
     items = []
     for error in errors:
         kind = str(error.get("type", "value_error"))
+        loc = error.get("loc", ())
+        if "." in kind:  # a domain rule run by pydantic (api/deps.py): its own code and message
+            items.append({"code": kind, "message": str(error.get("msg")), "field": _field(loc)})
+            continue
         message = _VALIDATION_MESSAGES.get(kind, "Giá trị không hợp lệ")
         context = error.get("ctx") or {}
         if kind in ("string_too_long", "too_long") and "max_length" in context:
@@ -136,7 +140,6 @@ def validation_items(errors: Sequence[Any]) -> list[dict[str, Any]]:
             message = f"{message} (tối thiểu {context['ge']})"
         elif kind == "value_error" and context.get("error"):
             message = str(context["error"])
-        loc = error.get("loc", ())
         field = "body" if kind == "json_invalid" else _field(loc)
         items.append({"code": f"validation.{kind}", "message": message, "field": field})
     return items

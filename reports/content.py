@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
@@ -24,19 +24,25 @@ from tracking import plans as plans_service
 from tracking import units as units_service
 from tracking.documents import TYPE_CODES
 from tracking.status import Category
+from tracking.validation import TEXT_RULE, xml_safe_tree
 
 SNAPSHOT_FORMAT = 1
 DRAFT_NUMBER_BLANK = "\u00a0" * 8
 
 
 
+# What the office writes goes through tracking.validation's rule here too: the command line
+# (`report make --texts`) reaches the service without the API's types.
+Free = Annotated[str, TEXT_RULE]
+
+
 class Signature(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    authority: str = Field(default="", max_length=200)  # "TM. ỦY BAN NHÂN DÂN"
-    deputy: str = Field(default="", max_length=200)  # "KT. CHỦ TỊCH"
-    title: str = Field(default="", max_length=200)  # "PHÓ CHỦ TỊCH"
-    name: str = Field(default="", max_length=200)  # "Lê Văn Ninh"
+    authority: Free = Field(default="", max_length=200)  # "TM. ỦY BAN NHÂN DÂN"
+    deputy: Free = Field(default="", max_length=200)  # "KT. CHỦ TỊCH"
+    title: Free = Field(default="", max_length=200)  # "PHÓ CHỦ TỊCH"
+    name: Free = Field(default="", max_length=200)  # "Lê Văn Ninh"
 
 
 class ReportTexts(BaseModel):
@@ -44,17 +50,17 @@ class ReportTexts(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    summary: str = Field(default="", max_length=1000)  # trích yếu; empty = generated
-    addressee: str = Field(default="", max_length=500)  # "Kính gửi: …" when sent upward
-    intro: str = Field(default="", max_length=5000)
-    results: str = Field(default="", max_length=20000)  # section I after the indicators
-    sections: dict[str, str] = Field(default_factory=dict)  # plan section ordinal → text
-    shortcomings: str = Field(default="", max_length=20000)  # tồn tại, hạn chế, khó khăn
-    recommendations: str = Field(default="", max_length=20000)  # kiến nghị, đề xuất
-    orientation_title: str = Field(default="", max_length=500)
-    orientation: str = Field(default="", max_length=20000)  # định hướng
-    closing: str = Field(default="", max_length=5000)
-    recipients: list[str] = Field(default_factory=list, max_length=50)
+    summary: Free = Field(default="", max_length=1000)  # trích yếu; empty = generated
+    addressee: Free = Field(default="", max_length=500)  # "Kính gửi: …" when sent upward
+    intro: Free = Field(default="", max_length=5000)
+    results: Free = Field(default="", max_length=20000)  # section I after the indicators
+    sections: dict[str, Free] = Field(default_factory=dict)  # plan section ordinal → text
+    shortcomings: Free = Field(default="", max_length=20000)  # tồn tại, hạn chế, khó khăn
+    recommendations: Free = Field(default="", max_length=20000)  # kiến nghị, đề xuất
+    orientation_title: Free = Field(default="", max_length=500)
+    orientation: Free = Field(default="", max_length=20000)  # định hướng
+    closing: Free = Field(default="", max_length=5000)
+    recipients: list[Free] = Field(default_factory=list, max_length=50)
     signature: Signature = Field(default_factory=Signature)
 
 
@@ -195,7 +201,8 @@ def build_snapshot(*, session: Session, report: Report) -> dict[str, Any]:
     period = get_period(session=session, kind=report.kind, code=report.period_code)
     unit = units_service.get(session=session, unit_id=report.unit_id)
     plan = plans_service.get(session=session, plan_id=report.plan_id) if report.plan_id else None
-    texts = ReportTexts.model_validate(report.texts)
+    # A draft saved before the text rule existed still regenerates; issuing checks it again.
+    texts = ReportTexts.model_validate(xml_safe_tree(report.texts))
     as_of = min(report.as_of, period.end)
     scope = figures.Scope(unit=unit, as_of=as_of, period_start=period.start, plan_id=report.plan_id)
 

@@ -25,6 +25,7 @@ from tracking import plans as plans_service
 from tracking import units as units_service
 from tracking.audit import Actor, record, snapshot
 from tracking.errors import DomainError, InvalidInput, NotFound
+from tracking.validation import check_day, checked_text, text_problem
 
 CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
 SENTENCE_FIELDS = frozenset({"value", "target", "note", "name"})
@@ -96,6 +97,8 @@ def _check_indicator(
             " tối đa 40 ký tự",
             field="code",
         )
+    checked_text(name, field="name", label="Tên chỉ tiêu")
+    checked_text(sentence or "", field="sentence", label="Mẫu câu")
     if not name.strip():
         raise InvalidInput(
             "indicator.name_required", "Tên chỉ tiêu không được để trống", field="name"
@@ -183,6 +186,7 @@ def create_indicator(
     """Add an indicator to a plan. `sentence` is how section I states it (see Indicator)."""
     plans_service.get(session=session, plan_id=plan_id)
     code = code.strip()
+    unit_of_measure = checked_text(unit_of_measure, field="unit_of_measure", label="Đơn vị tính")
     existing = list_indicators(session=session, plan_id=plan_id)
     _check_indicator(
         code=code,
@@ -235,6 +239,8 @@ def record_value(
     indicator = get_indicator(session=session, indicator_id=indicator_id)
     units_service.get(session=session, unit_id=unit_id)
     get_period(session=session, kind=period_kind, code=period_code)
+    check_day(reported_on, field="reported_on", label="Ngày báo cáo")
+    note = checked_text(note, field="note", label="Ghi chú")
     if value < 0:
         raise InvalidInput("indicator.value_negative", "Giá trị không được âm", field="value")
     if indicator.unit_of_measure == "%" and value > 100:
@@ -326,6 +332,16 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _text_errors(line: int, row: dict[str, Any]) -> list[RowError]:
+    """tracking.validation's text rule on every text cell of a row, each bad cell named."""
+    found = []
+    for column, value in row.items():
+        problem = text_problem(value) if isinstance(value, str) else None
+        if problem is not None:
+            found.append(RowError(line, str(column), problem.message(f"Cột «{column}»")))
+    return found
+
+
 _THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
 
 
@@ -386,6 +402,9 @@ def import_indicators(
     parsed: list[dict[str, Any]] = []
     seen: set[str] = set()
     for line, row in enumerate(rows, start=2):
+        if text_errors := _text_errors(line, row):
+            errors.extend(text_errors)
+            continue
         code = _text(row.get("code"))
         try:
             target_text = _text(row.get("target"))
@@ -470,6 +489,9 @@ def import_values(
     errors: list[RowError] = []
     parsed: list[dict[str, Any]] = []
     for line, row in enumerate(rows, start=2):
+        if text_errors := _text_errors(line, row):
+            errors.extend(text_errors)
+            continue
         indicator = indicators.get(_text(row.get("indicator_code")))
         unit = units.get(_text(row.get("unit_code")))
         if indicator is None:
@@ -490,9 +512,14 @@ def import_values(
             errors.append(RowError(line, "value", "không phải là số"))
             continue
         try:
-            reported_on = parse_date(row.get("reported_on"))
+            reported_on = check_day(
+                parse_date(row.get("reported_on")), field="reported_on", label="Ngày báo cáo"
+            )
         except ValueError:
             errors.append(RowError(line, "reported_on", "ngày không hợp lệ (dd/mm/yyyy)"))
+            continue
+        except InvalidInput as error:
+            errors.append(RowError(line, "reported_on", error.message))
             continue
         if indicator is None or unit is None:
             continue

@@ -46,7 +46,9 @@ from tracking import units as units_service
 from tracking.audit import SYSTEM, Actor, record, snapshot
 from tracking.calendar import WorkCalendar, load_calendar
 from tracking.deadlines import DeadlineRule
+from tracking.documents import check_issuer_code
 from tracking.errors import Conflict, InvalidInput, NotFound
+from tracking.validation import checked_text, clean_text
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +122,18 @@ def create(
 ) -> Obligation:
     """Define a duty: `lead_unit_id` sends a report of `report_kind` every period, to
     `recipient`, as required by `issuer_unit_id` (and, when given, by a plan or a document)."""
-    title = " ".join(title.split())
+    title = " ".join(checked_text(title, field="title", label="Tên nghĩa vụ báo cáo").split())
+    recipient = clean_text(
+        recipient,
+        code="obligation.recipient",
+        field="recipient",
+        label="Nơi nhận",
+        required=False,
+        limit=500,
+    )
+    note = clean_text(
+        note, code="obligation.note", field="note", label="Ghi chú", required=False, limit=2000
+    )
     if not title:
         raise InvalidInput(
             "obligation.title_required", "Tên nghĩa vụ báo cáo không được để trống", field="title"
@@ -151,12 +164,8 @@ def create(
             field="ends_on",
         )
     issuer_code = report_issuer_code.strip()
-    if len(issuer_code) > 40 or "/" in issuer_code:
-        raise InvalidInput(
-            "obligation.issuer_code_invalid",
-            "Chữ viết tắt tên cơ quan ban hành tối đa 40 ký tự, không có dấu «/»",
-            field="report_issuer_code",
-        )
+    if issuer_code:
+        check_issuer_code(issuer_code, field="report_issuer_code")
     duplicate = session.exec(
         select(Obligation.id).where(
             Obligation.lead_unit_id == lead_unit_id,
@@ -175,7 +184,7 @@ def create(
         report_kind=report_kind,
         issuer_unit_id=issuer_unit_id,
         lead_unit_id=lead_unit_id,
-        recipient=recipient.strip()[:500],
+        recipient=recipient,
         report_issuer_code=issuer_code,
         plan_id=plan_id,
         source_document_id=source_document_id,
@@ -184,7 +193,7 @@ def create(
         ends_on=ends_on,
         draft_report=draft_report,
         active=active,
-        note=note.strip()[:2000],
+        note=note,
     )
     session.add(obligation)
     session.flush()

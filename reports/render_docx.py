@@ -28,6 +28,7 @@ from docx.text.paragraph import Paragraph
 
 from reports.archive import normalise_zip
 from reports.chart import completion_by_unit_png
+from tracking.validation import xml_safe_tree
 
 FONT = "Times New Roman"
 PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
@@ -256,7 +257,10 @@ def _core_properties(document: DocxDocument, snapshot: dict[str, Any]) -> None:
 
 
 def render_docx(snapshot: dict[str, Any]) -> bytes:
-    """The DOCX of a report snapshot; the same snapshot gives the same bytes."""
+    """The DOCX of a report snapshot; the same snapshot gives the same bytes. Characters XML
+    cannot hold (in rows stored before the text rule, frozen in an issued snapshot) are
+    dropped rather than failing the download."""
+    snapshot = xml_safe_tree(snapshot)
     document = new_document()
     _setup(document)
     _add_page_number_header(document)

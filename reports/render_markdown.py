@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracking.validation import xml_safe_tree
+
 
 def _escape(text: str) -> str:
     """Keep "- …" and "1. …" lines of the office's text as plain text, not Markdown lists."""
@@ -16,6 +18,9 @@ def _escape(text: str) -> str:
 
 
 def render_markdown(snapshot: dict[str, Any]) -> str:
+    """The report as Markdown, without the control characters the text rule refuses (rows
+    stored before it, frozen in an issued snapshot): a lone surrogate cannot even be encoded."""
+    snapshot = xml_safe_tree(snapshot)
     header = snapshot["header"]
     lines = [
         "| | |",

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -16,10 +17,23 @@ from openpyxl.writer.excel import ExcelWriter
 
 from reports.archive import normalise_zip
 from tracking.status import CATEGORY_LABELS, OFFICIAL_CATEGORIES
+from tracking.validation import xml_safe_tree
 
 BOLD = Font(name="Times New Roman", bold=True)
 PLAIN = Font(name="Times New Roman")
 COUNT_HEADERS = [CATEGORY_LABELS[c] for c in OFFICIAL_CATEGORIES]
+# Text a spreadsheet reads as a formula, at once (openpyxl writes "=…" as one) or when the
+# cell is edited or the sheet saved as CSV ("+", "-", "@", tab, CR): a task titled
+# =HYPERLINK(…) must stay text.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _keep_as_text(cell: Cell) -> None:
+    """A string cell stays a string: shared-string type and Excel's quote prefix (the
+    apostrophe a user would type), so editing the cell does not turn it into a formula."""
+    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_TRIGGERS):
+        cell.data_type = "s"
+        cell.quotePrefix = True
 
 
 def _counts(row: dict[str, Any]) -> list[Any]:
@@ -43,6 +57,9 @@ def _sheet(
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
     for row in rows:
         sheet.append(row)
+    for row_cells in sheet.iter_rows():
+        for cell in row_cells:
+            _keep_as_text(cell)
     for row_cells in sheet.iter_rows(min_row=4):
         for cell in row_cells:
             cell.font = PLAIN
@@ -64,6 +81,9 @@ def _day(value: str | None) -> date | None:
 
 
 def render_xlsx(snapshot: dict[str, Any]) -> bytes:
+    """The annex of a report snapshot; characters XML cannot hold (in rows stored before the
+    text rule, frozen in an issued snapshot) are dropped rather than failing the download."""
+    snapshot = xml_safe_tree(snapshot)
     figures = snapshot["figures"]
     as_of = date.fromisoformat(snapshot["report"]["figures_as_of"])
     suffix = f"{snapshot['header']['number_line']} – số liệu đến ngày {as_of:%d/%m/%Y}"

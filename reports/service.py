@@ -32,9 +32,9 @@ from tracking import clock
 from tracking import plans as plans_service
 from tracking import units as units_service
 from tracking.audit import Actor, record
+from tracking.documents import check_issuer_code
 from tracking.errors import Conflict, InvalidInput, NotFound
-
-ISSUER_CODE_MAX = 40
+from tracking.filenames import safe_filename
 
 
 class ReportFormat(enum.StrEnum):
@@ -65,6 +65,8 @@ def _texts(value: Mapping[str, Any]) -> ReportTexts:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
+        if "." in first["type"]:  # tracking.validation's text rule: its own code and message
+            raise InvalidInput(first["type"], first["msg"], field=f"texts.{where}") from error
         raise InvalidInput(
             "report.texts_invalid",
             f"Nội dung báo cáo không hợp lệ ở «{where}»: {first['msg']}",
@@ -154,12 +156,13 @@ def create_draft(
             "report.as_of_in_future", "Ngày lấy số liệu không được sau hôm nay", field="as_of"
         )
     code = (issuer_code or _default_issuer_code(session, unit_id) or "").strip()
-    if not code or len(code) > ISSUER_CODE_MAX or "/" in code:
+    if not code:
         raise InvalidInput(
             "report.issuer_code_required",
             "Cần chữ viết tắt tên cơ quan ban hành (ví dụ «UBND» trong «555/BC-UBND»)",
             field="issuer_code",
         )
+    check_issuer_code(code, field="issuer_code")
     document_date = document_date or as_of
     if document_date < as_of:
         raise InvalidInput(
@@ -333,7 +336,7 @@ def issue(
         raise InvalidInput(
             "report.issued_in_future", "Ngày ban hành không được sau hôm nay", field="issued_on"
         )
-    texts = ReportTexts.model_validate(report.texts)
+    texts = _texts(report.texts)
     missing = [label for key, label in REQUIRED_TO_ISSUE.items() if not getattr(texts, key)]
     if not texts.signature.name:
         missing.append("Người ký")
@@ -397,7 +400,7 @@ def render(*, session: Session, report_id: int, fmt: ReportFormat | str) -> Rend
     assert report.snapshot is not None  # every report gets one when created
     stem = _file_stem(report) + ("-phu-luc" if chosen == ReportFormat.XLSX else "")
     return RenderedFile(
-        filename=f"{stem}.{chosen.value}",
+        filename=safe_filename(f"{stem}.{chosen.value}"),  # also a path for the CLI
         media_type=MEDIA_TYPES[chosen],
         content=render_snapshot(report.snapshot, chosen),
     )

@@ -20,19 +20,24 @@ from models.db import get_engine, session_scope
 from models.migrate import upgrade
 from tracking.audit import Actor
 from tracking.calendar import load_official_overrides
-from tracking.errors import DomainError
+from tracking.errors import DomainError, InvalidInput
+from tracking.validation import check_day
 
 CLI_ACTOR = Actor(name="cli")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def parse_date(text: str) -> date:
-    """Accept 2021-11-02 and 02/11/2021."""
+    """Accept 2021-11-02 and 02/11/2021, within the range the API and the importers accept."""
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.strptime(text.strip(), pattern).date()
+            parsed = datetime.strptime(text.strip(), pattern).date()
         except ValueError:
             continue
+        try:
+            return check_day(parsed, field="", label=f"Ngày {parsed:%d/%m/%Y}")
+        except InvalidInput as error:
+            raise typer.BadParameter(error.message) from error
     raise typer.BadParameter(f"«{text}» không phải ngày hợp lệ (dạng 2021-11-02 hoặc 02/11/2021)")
 
 

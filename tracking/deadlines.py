@@ -8,6 +8,7 @@ from datetime import date
 from models import DeadlineKind
 from tracking.calendar import WorkCalendar
 from tracking.errors import InvalidInput
+from tracking.validation import check_day
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class DeadlineRule:
                 raise InvalidInput(
                     "deadline.date_required", "Thời hạn phải có ngày cụ thể", field="due_on"
                 )
+            check_day(self.due_on, field="due_on", label="Thời hạn")
             if self.due_on < assigned_on:
                 raise InvalidInput(
                     "deadline.before_assigned",

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from models import Document, Unit
 from tracking.audit import Actor, record, snapshot
 from tracking.errors import InvalidInput, NotFound
+from tracking.validation import clean_text
 
 # Nghị định 30/2020, Phụ lục III, plus the legal normative kinds (NĐ, TT, TTLT, L).
 TYPE_CODES: dict[str, str] = {
@@ -49,6 +50,27 @@ TYPE_CODES: dict[str, str] = {
 
 _SYMBOL = re.compile(r"^(?P<number>\d{1,6})/(?:(?P<year>\d{4})/)?(?P<rest>[^\s/]+)$")
 _CODE_PART = re.compile(r"^[A-ZĐ][A-Za-zĐđ0-9]*$")
+
+ISSUER_CODE_MAX = 40
+# "UBND", "SKHĐT", "VP.UBND", "BTC-KBNN", "SKH&ĐT": letters (with Đ), digits and the joiners
+# real symbols use. The code ends up in document numbers, file names and HTTP headers, so
+# nothing else (no space, quote, slash, semicolon or line break).
+_ISSUER_CODE = re.compile(r"[A-Za-zĐđ0-9](?:[A-Za-zĐđ0-9&.-]*[A-Za-zĐđ0-9])?")
+
+
+def check_issuer_code(value: str, *, field: str = "issuer_code") -> str:
+    """The issuer code (chữ viết tắt tên cơ quan ban hành), or InvalidInput naming `field`."""
+    # fullmatch: "$" would accept a trailing line feed.
+    if len(value) > ISSUER_CODE_MAX or _ISSUER_CODE.fullmatch(value) is None:
+        raise InvalidInput(
+            "document.issuer_code_invalid",
+            # The value is not echoed: it may hold the very characters refused here.
+            "Chữ viết tắt tên cơ quan ban hành không hợp lệ: chỉ gồm "
+            f"chữ cái (kể cả Đ), chữ số và các dấu - & . ở giữa, tối đa {ISSUER_CODE_MAX} ký tự, "
+            "không có khoảng trắng (ví dụ UBND, SKHĐT, VP.UBND)",
+            field=field,
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -94,7 +116,8 @@ def parse_symbol(text: str) -> Symbol:
             "Văn bản quy phạm pháp luật có năm ban hành phải có tên loại (ví dụ 28/2018/QĐ-TTg)",
             field="symbol",
         )
-    return Symbol(number, year, type_code, "-".join(issuer_parts))
+    issuer_code = check_issuer_code("-".join(issuer_parts), field="symbol")
+    return Symbol(number, year, type_code, issuer_code)
 
 
 def get(*, session: Session, document_id: int) -> Document:
@@ -132,10 +155,25 @@ def create(
             f"Năm trong ký hiệu ({parsed.year}) khác năm ban hành ({issued_on.year})",
             field="issued_on",
         )
-    if not summary.strip():
-        raise InvalidInput(
-            "document.summary_required", "Trích yếu không được để trống", field="summary"
-        )
+    summary = clean_text(
+        summary, code="document.summary", field="summary", label="Trích yếu", limit=2000
+    )
+    issuer_name = clean_text(
+        issuer_name,
+        code="document.issuer_name",
+        field="issuer_name",
+        label="Tên cơ quan ban hành",
+        required=False,
+        limit=255,
+    )
+    signer = clean_text(
+        signer,
+        code="document.signer",
+        field="signer",
+        label="Người ký",
+        required=False,
+        limit=255,
+    )
     if find(session=session, symbol=symbol, issued_on=issued_on) is not None:
         raise InvalidInput(
             "document.duplicate",
@@ -151,8 +189,8 @@ def create(
         issued_on=issued_on,
         issuer_unit_id=issuer.id if issuer else None,
         issuer_name=issuer_name or (issuer.name if issuer else ""),
-        summary=summary.strip(),
-        signer=signer.strip(),
+        summary=summary,
+        signer=signer,
     )
     session.add(document)
     session.flush()

@@ -28,7 +28,7 @@ from tracking import units as units_service
 from tracking.audit import Actor, record
 from tracking.deadlines import DeadlineRule
 from tracking.errors import DomainError, InvalidInput
-from tracking.validation import MAX_TEXT
+from tracking.validation import MAX_TEXT, text_problem
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -170,8 +170,6 @@ def _read_csv(content: bytes) -> list[list[Any]]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise _file_error("import.encoding", "Tệp CSV phải được lưu với bảng mã UTF-8") from error
-    if "\x00" in text:
-        raise _file_error("import.unreadable", "Tệp CSV chứa ký tự không hợp lệ")
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     try:
@@ -262,7 +260,7 @@ def _text_of(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).replace("\x00", "").strip()
+    return str(value).strip()
 
 
 def _match_unit(index: UnitIndex, text: str, column: str, errors: list[str]) -> Unit | None:
@@ -299,6 +297,14 @@ def parse_rows(
 
         def bad(column: str, code: str, message: str, number: int = number) -> None:
             errors.append(RowError(row=number, field=column, code=code, message=message))
+
+        texts = {CONTENT: content, LEAD: lead_text, COORDINATING: coordinating_text, NOTE: note}
+        refused = {column: text_problem(value) for column, value in texts.items()}
+        for column, why in refused.items():
+            if why is not None:
+                bad(column, why.code, why.message(f"Cột «{column}»"))
+        if any(refused.values()):
+            continue  # matching units on text the row cannot hold would only add noise
 
         if not content:
             bad(CONTENT, "import.content_required", "Nội dung nhiệm vụ không được để trống")

@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 from models import Document, Plan, PlanSection, Unit
 from tracking.audit import Actor, record, snapshot
 from tracking.errors import InvalidInput, NotFound
-from tracking.validation import clean_text
+from tracking.validation import checked_text, clean_text
 
 
 def get(*, session: Session, plan_id: int) -> Plan:
@@ -37,9 +37,11 @@ def create(
     document: Document | None = None,
     section_titles: list[str] | None = None,
 ) -> Plan:
-    if not title.strip():
-        raise InvalidInput("plan.title_required", "Tên kế hoạch không được để trống", field="title")
-    titles = [t.strip() for t in section_titles or []]
+    title = clean_text(title, code="plan.title", field="title", label="Tên kế hoạch", limit=1000)
+    titles = [
+        checked_text(t, field=f"sections[{index}]", label=f"Tên mục thứ {index + 1}").strip()
+        for index, t in enumerate(section_titles or [])
+    ]
     for index, section_title in enumerate(titles):
         if not section_title:
             raise InvalidInput(
@@ -48,7 +50,7 @@ def create(
                 field=f"sections[{index}]",
             )
     plan = Plan(
-        title=title.strip(),
+        title=title,
         issuer_unit_id=issuer.id or 0,
         document_id=document.id if document else None,
     )

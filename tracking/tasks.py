@@ -168,6 +168,14 @@ def assign(
     """Assign a task to one lead unit and any coordinating units."""
     title = clean_text(title, field="title", code="task.title", label="Nội dung nhiệm vụ")
     note = clean_text(note, field="note", code="task.note", label="Ghi chú", required=False)
+    directing_leader = clean_text(
+        directing_leader,
+        field="directing_leader",
+        code="task.directing_leader",
+        label="Lãnh đạo giao",
+        required=False,
+        limit=255,
+    )
     assigned_on = assigned_on or clock.today()
     days_back = _event_day(assigned_on, actor=actor, field="assigned_on", what="Ngày giao")
     issuer = units_service.get(session=session, unit_id=issuer_unit_id)
@@ -210,7 +218,7 @@ def assign(
         section_id=section_id,
         source_document_id=source_document_id,
         issuer_unit_id=issuer_unit_id,
-        directing_leader=directing_leader.strip(),
+        directing_leader=directing_leader,
         lead_unit_id=lead_unit_id,
         assigned_on=assigned_on,
         deadline_kind=deadline.kind,
@@ -510,6 +518,9 @@ def approve_extension(
 ) -> ExtensionRequest:
     """Approve (possibly with another date): the task's effective deadline moves, the
     original stays recorded on the task and the old one on the request."""
+    note = clean_text(
+        note, field="note", code="extension.decision_note", label="Ghi chú", required=False
+    )
     request, task = _pending_extension(session, extension_id)
     _check_version(task, expected_version)
     new_due = approved_due_on or request.proposed_due_on
@@ -528,7 +539,7 @@ def approve_extension(
     request.approved_due_on = new_due
     request.decided_on = decided_on
     request.decided_by_id = actor.user_id
-    request.decision_note = note.strip()
+    request.decision_note = note
     task.due_on = new_due
     session.add(request)
     _bump(session, task)

@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 from models import Role, Unit, UnitKind, User
 from tracking.audit import Actor, record, snapshot
 from tracking.errors import InvalidInput, NotFound
-from tracking.validation import clean_text
+from tracking.validation import checked_text, clean_text
 
 
 def get(*, session: Session, unit_id: int) -> Unit:
@@ -50,21 +50,44 @@ def create(
     place_name: str = "",
     parent_body_name: str = "",
 ) -> Unit:
-    code = code.strip()
+    code = checked_text(code, field="code", label="Mã đơn vị").strip()
     if not code or len(code) > 50:
         raise InvalidInput("unit.code_invalid", "Mã đơn vị phải có từ 1 đến 50 ký tự", field="code")
-    if not name.strip():
-        raise InvalidInput("unit.name_required", "Tên đơn vị không được để trống", field="name")
+    name = clean_text(name, code="unit.name", field="name", label="Tên đơn vị", limit=255)
+    short_name = clean_text(
+        short_name,
+        code="unit.short_name",
+        field="short_name",
+        label="Tên viết tắt",
+        required=False,
+        limit=120,
+    )
+    place_name = clean_text(
+        place_name,
+        code="unit.place_name",
+        field="place_name",
+        label="Địa danh",
+        required=False,
+        limit=120,
+    )
+    parent_body_name = clean_text(
+        parent_body_name,
+        code="unit.parent_body_name",
+        field="parent_body_name",
+        label="Tên cơ quan chủ quản",
+        required=False,
+        limit=255,
+    )
     if find_by_code(session=session, code=code) is not None:
         raise InvalidInput("unit.code_taken", f"Mã đơn vị «{code}» đã tồn tại", field="code")
     unit = Unit(
         code=code,
-        name=name.strip(),
-        short_name=short_name.strip(),
+        name=name,
+        short_name=short_name,
         kind=kind,
         parent_id=parent.id if parent else None,
-        place_name=place_name.strip(),
-        parent_body_name=parent_body_name.strip(),
+        place_name=place_name,
+        parent_body_name=parent_body_name,
     )
     session.add(unit)
     session.flush()
@@ -106,16 +129,18 @@ def create_user(
         raise InvalidInput(
             "user.username_taken", f"Tên đăng nhập «{username}» đã tồn tại", field="username"
         )
-    if not full_name.strip():
-        raise InvalidInput(
-            "user.full_name_required", "Họ tên không được để trống", field="full_name"
-        )
+    full_name = clean_text(
+        full_name, code="user.full_name", field="full_name", label="Họ tên", limit=255
+    )
+    title = clean_text(
+        title, code="user.title", field="title", label="Chức vụ", required=False, limit=120
+    )
     user = User(
         username=username,
-        full_name=full_name.strip(),
+        full_name=full_name,
         unit_id=unit.id or 0,
         role=role,
-        title=title.strip(),
+        title=title,
         password_hash=password_hash,
     )
     session.add(user)

@@ -1,10 +1,116 @@
-"""Checks shared by the use cases, each raising InvalidInput with a stable code."""
+"""Checks shared by the use cases, each raising InvalidInput with a stable code.
+
+The text rule lives here once: the API's text types (api/deps.py), the services, the
+importers and the command line all call `checked_text` (or `text_problem`), and the report
+writers call `xml_safe` on what was stored before the rule existed.
+"""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from tracking.errors import InvalidInput
 
 MAX_TEXT = 4000
+
+# Dates people can mean: far years overflow calendar arithmetic and are always typing errors.
+EARLIEST_DAY = date(1990, 1, 1)
+LATEST_DAY = date(2099, 12, 31)
+
+# Control characters other than tab and line feed (a CR is turned into a line feed first),
+# lone surrogates and the non-characters U+FFFE/U+FFFF: XML (DOCX, XLSX) cannot hold them,
+# and terminals, HTTP headers and spreadsheet readers misread them.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_NOT_A_CHARACTER = re.compile("[\ud800-\udfff\ufffe\uffff]")
+_NEWLINES = re.compile("\r\n?")
+
+
+@dataclass(frozen=True)
+class TextProblem:
+    """Why a text is refused: a stable code and the end of a Vietnamese sentence."""
+
+    code: str
+    reason: str
+
+    def message(self, label: str) -> str:
+        return f"{label} {self.reason}"
+
+
+def normalise_newlines(value: str) -> str:
+    """CR LF and lone CR (old Mac, some Excel exports) become LF."""
+    return _NEWLINES.sub("\n", value)
+
+
+def text_problem(value: str) -> TextProblem | None:
+    """The first character the rule refuses, or None (CR counts as a line break)."""
+    for pattern, code, kind in (
+        (_CONTROL, "text.control_character", "ký tự điều khiển"),
+        (_NOT_A_CHARACTER, "text.invalid_character", "ký tự không hợp lệ"),
+    ):
+        found = pattern.search(value)
+        if found is not None:
+            where = found.start() + 1
+            reason = f"chứa {kind} U+{ord(found.group()):04X} ở vị trí {where}, hãy xóa ký tự này"
+            return TextProblem(code=code, reason=reason)
+    return None
+
+
+def checked_text(value: str, *, field: str, label: str) -> str:
+    """The text with line breaks normalised; InvalidInput naming `field` if the rule refuses it."""
+    value = normalise_newlines(value)
+    problem = text_problem(value)
+    if problem is not None:
+        raise InvalidInput(problem.code, problem.message(label), field=field)
+    return value
+
+
+def as_pydantic_check(check: Callable[[str], str]) -> Callable[[Any], Any]:
+    """A check as a pydantic validator: its InvalidInput becomes a pydantic error whose type is
+    the stable code and whose message is the Vietnamese one (api/errors.py keeps both); the
+    field is where pydantic found the value."""
+
+    def validate(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value  # pydantic's own type check reports it
+        try:
+            return check(value)
+        except InvalidInput as error:
+            raise PydanticCustomError(error.code, "{message}", {"message": error.message}) from None
+
+    return validate
+
+
+def _any_text(value: str) -> str:
+    return checked_text(value, field="", label="Nội dung")
+
+
+# The rule for a str field of a pydantic model; before pydantic's own str check, which would
+# answer a lone surrogate with a generic error.
+TEXT_RULE = BeforeValidator(as_pydantic_check(_any_text))
+
+
+def xml_safe(value: str) -> str:
+    """The text without the characters the rule refuses: for rows stored before it existed
+    and frozen report snapshots, so a writer never fails on them."""
+    return _NOT_A_CHARACTER.sub("", _CONTROL.sub("", value))
+
+
+def xml_safe_tree(value: Any) -> Any:
+    """A copy of JSON-like data (a report snapshot) with every string passed through xml_safe."""
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, dict):
+        return {xml_safe_tree(key): xml_safe_tree(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [xml_safe_tree(item) for item in value]
+    return value
 
 
 def clean_text(
@@ -12,9 +118,20 @@ def clean_text(
 ) -> str:
     """The stripped text; `code` "task.title" gives "task.title_required" and
     "task.title_too_long"; `label` names the field for people."""
-    value = value.strip()
+    value = checked_text(value, field=field, label=label).strip()
     if required and not value:
         raise InvalidInput(f"{code}_required", f"{label} không được để trống", field=field)
     if len(value) > limit:
         raise InvalidInput(f"{code}_too_long", f"{label} dài quá {limit} ký tự", field=field)
+    return value
+
+
+def check_day(value: date, *, field: str, label: str) -> date:
+    """A date within EARLIEST_DAY..LATEST_DAY, the range the API also enforces."""
+    if not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise InvalidInput(
+            "date.out_of_range",
+            f"{label} phải trong khoảng {EARLIEST_DAY:%d/%m/%Y} – {LATEST_DAY:%d/%m/%Y}",
+            field=field,
+        )
     return value

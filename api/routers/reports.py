@@ -16,12 +16,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 from sqlmodel import Session
 
 from api.deps import CurrentUser, PathId, SessionDep
+from api.downloads import file_response
 from api.errors import COMMON_RESPONSES, ErrorResponse
 from api.schemas.reports import (
     ImportedPublic,
@@ -231,14 +231,8 @@ def download(
 ) -> Response:
     _report(session, principal, report_id, ReportAction.READ)
     rendered = service.render(session=session, report_id=report_id, fmt=file_format)
-    ascii_name = rendered.filename.encode("ascii", "replace").decode().replace("?", "_")
-    disposition = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(rendered.filename)}"
-    )
-    return Response(
-        content=rendered.content,
-        media_type=rendered.media_type,
-        headers={"Content-Disposition": disposition},
+    return file_response(
+        content=rendered.content, media_type=rendered.media_type, filename=rendered.filename
     )
 
 

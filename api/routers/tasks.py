@@ -7,10 +7,9 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import StringConstraints
 from sqlmodel import Session
 
-from api.deps import NO_NUL, CurrentUser, PathId, SessionDep
+from api.deps import CurrentUser, PathId, SessionDep, text
 from api.errors import COMMON_RESPONSES
 from api.schemas.tasks import (
     AuditEventPublic,
@@ -106,7 +105,7 @@ def list_tasks(
     due_to: DayQuery = None,
     q: Annotated[
         str | None,
-        StringConstraints(max_length=200, pattern=NO_NUL),
+        text(200),
         Query(description="Tìm trong nội dung và ghi chú"),
     ] = None,
     sort: task_queries.TaskSort = task_queries.TaskSort.DUE_ON,

@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import Day, Id, Instant, Version
-from api.schemas.reports import XML_SAFE, Code20, Xml500, Xml2000
+from api.deps import Day, Id, Instant, IssuerCode, Text500, Version, text
+from api.schemas.reports import Code20, Text2000
 from models import TaskState
 
-# What ends up in a drafted report (title, addressee, number) must fit a Word document.
-Title = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=XML_SAFE)]
-IssuerCode = Annotated[str, StringConstraints(max_length=40, pattern=XML_SAFE.replace("[^", "[^/"))]
+Title = Annotated[str, text(1000, min_length=1)]
 SendDays = Annotated[int, Field(ge=1, le=60)]
 
 
@@ -28,7 +26,7 @@ class ObligationCreate(BaseModel):
     issuer_unit_id: Id | None = Field(
         default=None, description="Đơn vị yêu cầu báo cáo; mặc định là đơn vị của người dùng"
     )
-    recipient: Xml500 = Field(default="", description="Nơi nhận, ví dụ «Sở Nội vụ»")
+    recipient: Text500 = Field(default="", description="Nơi nhận, ví dụ «Sở Nội vụ»")
     report_issuer_code: IssuerCode = Field(
         default="",
         description="Chữ viết tắt cơ quan ban hành trong số ký hiệu («UBND» trong «555/BC-UBND»)",
@@ -43,7 +41,7 @@ class ObligationCreate(BaseModel):
     ends_on: Day | None = Field(default=None, description="Áp dụng đến ngày, nếu có")
     draft_report: bool = Field(default=True, description="Tự soạn dự thảo khi hết kỳ")
     active: bool = Field(default=True, description="Đang áp dụng")
-    note: Xml2000 = ""
+    note: Text2000 = ""
 
 
 class ObligationActivate(BaseModel):

@@ -7,22 +7,27 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.deps import Day, Id, Instant, Version
+from api.deps import (
+    Day,
+    Id,
+    Instant,
+    IssuerCode,
+    Text500,
+    Text1000,
+    Text4000,
+    Version,
+    text,
+)
 from models.reports import IndicatorAggregation, ReportState
 
-# What a Word or Excel file can hold: no control characters other than tab and line breaks.
-XML_SAFE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]*$"
 CODE = r"^[A-Za-z0-9_-]+$"
 
 Code20 = Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=CODE)]
-Xml40 = Annotated[str, StringConstraints(max_length=40, pattern=XML_SAFE)]
-Xml200 = Annotated[str, StringConstraints(max_length=200, pattern=XML_SAFE)]
-Xml500 = Annotated[str, StringConstraints(max_length=500, pattern=XML_SAFE)]
-Xml1000 = Annotated[str, StringConstraints(max_length=1000, pattern=XML_SAFE)]
-Xml2000 = Annotated[str, StringConstraints(max_length=2000, pattern=XML_SAFE)]
-Xml4000 = Annotated[str, StringConstraints(max_length=4000, pattern=XML_SAFE)]
-Xml5000 = Annotated[str, StringConstraints(max_length=5000, pattern=XML_SAFE)]
-Xml20000 = Annotated[str, StringConstraints(max_length=20000, pattern=XML_SAFE)]
+Text40 = Annotated[str, text(40)]
+Text200 = Annotated[str, text(200)]
+Text2000 = Annotated[str, text(2000)]
+Text5000 = Annotated[str, text(5000)]
+Text20000 = Annotated[str, text(20000)]
 SectionKey = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,3}$")]
 Amount = Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False)]
 
@@ -30,10 +35,10 @@ Amount = Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False)]
 class Signature(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    authority: Xml200 = Field(default="", description="Ví dụ: TM. ỦY BAN NHÂN DÂN")
-    deputy: Xml200 = Field(default="", description="Ví dụ: KT. CHỦ TỊCH")
-    title: Xml200 = Field(default="", description="Ví dụ: PHÓ CHỦ TỊCH")
-    name: Xml200 = Field(default="", description="Họ tên người ký")
+    authority: Text200 = Field(default="", description="Ví dụ: TM. ỦY BAN NHÂN DÂN")
+    deputy: Text200 = Field(default="", description="Ví dụ: KT. CHỦ TỊCH")
+    title: Text200 = Field(default="", description="Ví dụ: PHÓ CHỦ TỊCH")
+    name: Text200 = Field(default="", description="Họ tên người ký")
 
 
 class ReportTextsIn(BaseModel):
@@ -42,19 +47,19 @@ class ReportTextsIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    summary: Xml1000 = Field(default="", description="Trích yếu; để trống thì tự tạo")
-    addressee: Xml500 = Field(default="", description="Kính gửi (khi báo cáo lên cấp trên)")
-    intro: Xml5000 = Field(default="", description="Phần mở đầu")
-    results: Xml20000 = Field(default="", description="Kết quả (mục I, sau các chỉ tiêu)")
-    sections: dict[SectionKey, Xml20000] = Field(
+    summary: Text1000 = Field(default="", description="Trích yếu; để trống thì tự tạo")
+    addressee: Text500 = Field(default="", description="Kính gửi (khi báo cáo lên cấp trên)")
+    intro: Text5000 = Field(default="", description="Phần mở đầu")
+    results: Text20000 = Field(default="", description="Kết quả (mục I, sau các chỉ tiêu)")
+    sections: dict[SectionKey, Text20000] = Field(
         default_factory=dict, max_length=50, description="Số thứ tự mục của kế hoạch → nội dung"
     )
-    shortcomings: Xml20000 = Field(default="", description="Tồn tại, hạn chế, khó khăn")
-    recommendations: Xml20000 = Field(default="", description="Kiến nghị, đề xuất")
-    orientation_title: Xml500 = Field(default="", description="Tiêu đề phần định hướng")
-    orientation: Xml20000 = Field(default="", description="Định hướng nhiệm vụ, giải pháp")
-    closing: Xml5000 = Field(default="", description="Đoạn kết")
-    recipients: list[Xml500] = Field(default_factory=list, max_length=50, description="Nơi nhận")
+    shortcomings: Text20000 = Field(default="", description="Tồn tại, hạn chế, khó khăn")
+    recommendations: Text20000 = Field(default="", description="Kiến nghị, đề xuất")
+    orientation_title: Text500 = Field(default="", description="Tiêu đề phần định hướng")
+    orientation: Text20000 = Field(default="", description="Định hướng nhiệm vụ, giải pháp")
+    closing: Text5000 = Field(default="", description="Đoạn kết")
+    recipients: list[Text500] = Field(default_factory=list, max_length=50, description="Nơi nhận")
     signature: Signature = Field(default_factory=Signature)
 
 
@@ -66,7 +71,7 @@ class ReportCreate(BaseModel):
     unit_id: Id = Field(description="Đơn vị báo cáo (số liệu của đơn vị và các đơn vị trực thuộc)")
     plan_id: Id | None = Field(default=None, description="Kế hoạch được báo cáo, nếu có")
     as_of: Day = Field(description="Ngày lấy số liệu")
-    issuer_code: Xml40 | None = Field(
+    issuer_code: IssuerCode | None = Field(
         default=None, description="Chữ viết tắt cơ quan ban hành, «UBND» trong «555/BC-UBND»"
     )
     document_date: Day | None = Field(default=None, description="Ngày tháng của văn bản")
@@ -142,13 +147,13 @@ class PeriodPublic(BaseModel):
 class IndicatorCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=XML_SAFE)]
-    name: Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=XML_SAFE)]
-    unit_of_measure: Xml40 = Field(default="", description="Ví dụ: %, hồ sơ, thủ tục")
+    code: Annotated[str, text(40, min_length=1)]
+    name: Annotated[str, text(1000, min_length=1)]
+    unit_of_measure: Text40 = Field(default="", description="Ví dụ: %, hồ sơ, thủ tục")
     target: Amount | None = None
     aggregation: IndicatorAggregation = IndicatorAggregation.SUM
     ordinal: Annotated[int, Field(ge=0, le=10_000)] | None = None
-    sentence: Xml4000 | None = Field(
+    sentence: Text4000 | None = Field(
         default=None,
         description="Mẫu câu trong báo cáo, dùng {value}, {target}, {note}, {name}, {MÃ}",
     )
@@ -176,7 +181,7 @@ class ValueCreate(BaseModel):
     period_code: Code20 = Field(description="Kỳ, ví dụ 2021")
     value: Amount
     reported_on: Day
-    note: Xml2000 = ""
+    note: Text2000 = ""
 
 
 class ValuePublic(BaseModel):

@@ -209,7 +209,7 @@ BAD_DEFINITIONS = [
     pytest.param(
         {"report_issuer_code": "BC/UBND"},
         "report_issuer_code",
-        "validation.string_pattern_mismatch",
+        "document.issuer_code_invalid",
         id="issuer-code-slash",
     ),
 ]
