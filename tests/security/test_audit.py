@@ -280,6 +280,7 @@ def test_verify_names_the_first_event_tampered_with_behind_the_triggers(
     ids = _record_events(engine, 6)
     tamper(engine, ids[2])
     broken_id = ids[2 + reported_offset]
+    tampered = _rows(engine)
 
     result = runner.invoke(app, ["audit", "verify"])
     assert result.exit_code == 1, result.output
@@ -292,6 +293,7 @@ def test_verify_names_the_first_event_tampered_with_behind_the_triggers(
         report = verify_chain(session=session, batch_size=2)
     assert report.broken is not None and report.broken.event_id == broken_id
     assert report.events == intact_before
+    assert _rows(engine) == tampered  # verifying only reads
 
 
 @pytest.fixture
