@@ -252,7 +252,7 @@ def calendar_set(
     typer.echo(f"{day.isoformat()}: {'ngày làm việc' if working else 'ngày nghỉ'} — {note}")
 
 
-audit_app = typer.Typer(help="Nhật ký thay đổi: kiểm tra không ai sửa, xoá hay chèn sự kiện.")
+audit_app = typer.Typer(help="Nhật ký thay đổi: kiểm tra không ai sửa, xóa hay chèn sự kiện.")
 app.add_typer(audit_app, name="audit")
 
 

@@ -25,7 +25,7 @@ GRANT USAGE ON SCHEMA public TO :"app_role";
 REVOKE ALL ON ALL TABLES IN SCHEMA public FROM :"app_role";
 REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM :"app_role";
 
--- Dữ liệu nghiệp vụ: đọc, thêm, sửa, xoá dòng; không TRUNCATE, không TRIGGER, không REFERENCES.
+-- Dữ liệu nghiệp vụ: đọc, thêm, sửa, xóa dòng; không TRUNCATE, không TRIGGER, không REFERENCES.
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO :"app_role";
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO :"app_role";
 

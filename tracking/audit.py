@@ -156,8 +156,8 @@ class ChainReport:
     broken: BrokenLink | None
 
 
-def _short(digest: str | None) -> str:
-    return f"{digest[:12]}…" if digest else "(trống)"
+def _short(digest: str) -> str:
+    return f"{digest[:12]}…"
 
 
 def verify_chain(*, session: Session, batch_size: int = 1000) -> ChainReport:
@@ -179,10 +179,10 @@ def verify_chain(*, session: Session, batch_size: int = 1000) -> ChainReport:
         for row in rows:
             event = row._mapping
             if event["prev_hash"] != expected_prev:
-                after = f"sự kiện id {last_id}" if checked else "điểm đầu chuỗi"
+                previous = f"mã băm của sự kiện id {last_id}" if checked else "giá trị đầu chuỗi"
                 problem = (
-                    f"prev_hash {_short(event['prev_hash'])} không khớp mã băm của {after} "
-                    f"({_short(expected_prev)}): có sự kiện bị xoá, chèn thêm hoặc sửa mã băm"
+                    f"prev_hash {_short(event['prev_hash'])} không khớp {previous} "
+                    f"({_short(expected_prev)}): có sự kiện bị xóa, chèn thêm hoặc sửa mã băm"
                 )
                 return ChainReport(checked, expected_prev, BrokenLink(event["id"], problem))
             computed = content_hash(prev_hash=expected_prev, content=event)

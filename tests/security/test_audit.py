@@ -264,9 +264,9 @@ def _edit_and_rehash(engine: Engine, event_id: int) -> None:
     ("tamper", "reported_offset", "intact_before", "problem"),
     [
         (_edit_content, 0, 2, "nội dung đã bị sửa"),
-        (_delete_event, 1, 2, "có sự kiện bị xoá"),
+        (_delete_event, 1, 2, "có sự kiện bị xóa"),
         # The forged event is consistent in itself: the link from the next one breaks.
-        (_edit_and_rehash, 1, 3, "có sự kiện bị xoá, chèn thêm hoặc sửa mã băm"),
+        (_edit_and_rehash, 1, 3, "có sự kiện bị xóa, chèn thêm hoặc sửa mã băm"),
     ],
     ids=["edited", "deleted", "edited-and-rehashed"],
 )
