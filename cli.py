@@ -23,6 +23,7 @@ from tracking.calendar import load_calendar, set_override
 from tracking.commandline import (
     CLI_ACTOR,
     database,
+    fail,
     friendly_errors,
     parse_date,
     prepare_database,
@@ -249,6 +250,30 @@ def calendar_set(
             legal_source=source,
         )
     typer.echo(f"{day.isoformat()}: {'ngày làm việc' if working else 'ngày nghỉ'} — {note}")
+
+
+audit_app = typer.Typer(help="Nhật ký thay đổi: kiểm tra không ai sửa, xóa hay chèn sự kiện.")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+@friendly_errors
+def audit_verify() -> None:
+    """Kiểm tra chuỗi mã băm của nhật ký thay đổi theo thứ tự id; gặp liên kết hỏng đầu tiên
+    thì báo id và điểm sai, mã thoát 1. Chỉ đọc, không nâng cấp cơ sở dữ liệu."""
+    from models.db import session_scope
+    from tracking.audit import verify_chain
+
+    with session_scope() as session:
+        report = verify_chain(session=session)
+    if report.broken is not None:
+        fail(
+            f"nhật ký thay đổi không toàn vẹn tại sự kiện id {report.broken.event_id}: "
+            f"{report.broken.problem} ({report.events} sự kiện trước đó khớp chuỗi)."
+        )
+    else:
+        typer.echo(f"Nhật ký toàn vẹn: {report.events} sự kiện")
+        typer.echo(f"Mã băm cuối (lưu nơi khác để phát hiện mất đoạn cuối): {report.head_hash}")
 
 
 def _register_api_commands() -> None:

@@ -231,9 +231,14 @@ class CalendarOverride(SQLModel, table=True):
 
 
 class AuditEvent(SQLModel, table=True):
-    """Append-only: the migration installs triggers that refuse UPDATE and DELETE."""
+    """Append-only: the migrations install triggers that refuse UPDATE, DELETE and (on
+    PostgreSQL) TRUNCATE. Each row is chained to the previous one by `prev_hash` and `hash`
+    (tracking.audit computes them); `prev_hash` is unique, so the chain cannot fork."""
 
-    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+    __table_args__ = (
+        Index("ix_audit_entity", "entity", "entity_id"),
+        UniqueConstraint("prev_hash", name="uq_auditevent_prev_hash"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = _ts(nullable=False)
@@ -244,3 +249,6 @@ class AuditEvent(SQLModel, table=True):
     entity_id: int | None = None
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # SHA-256 hex digests: of the previous event (64 zeros for the first), and of this one.
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)

@@ -76,6 +76,10 @@ def _truncate_all(engine: Engine) -> None:
     """Empty every table, then put back the reference rows the migrations seed."""
     tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as connection:
+        # The audit log's trigger refuses TRUNCATE, on purpose; replica mode skips triggers for
+        # this transaction only. Only a superuser may set it (the tests' postgres role is one;
+        # the application's role is not, see docs/postgres-roles.sql).
+        connection.execute(sa.text("SET LOCAL session_replication_role = replica"))
         connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     with Session(engine) as session:
         install_default_report_types(session=session)

@@ -3,12 +3,12 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from models import AuditEvent
+from tracking.audit import SYSTEM, record
 
 
 def test_audit_log_refuses_update_and_delete(engine: Engine) -> None:
     with Session(engine) as session:
-        session.add(AuditEvent(action="test", entity="task", entity_id=1))
+        record(session=session, actor=SYSTEM, action="test", entity="task", entity_id=1)
         session.commit()
     for statement in ("UPDATE auditevent SET action = 'x'", "DELETE FROM auditevent"):
         with pytest.raises(sa.exc.DatabaseError, match="append-only"), engine.begin() as conn:
