@@ -21,24 +21,15 @@ from api.routers import (
     users,
 )
 from models.db import get_engine
-from settings import DEFAULT_SECRET, Environment, Settings, get_settings
+from settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
-DEFAULT_SECRET_MESSAGE = (
-    "NHIEMVU_SECRET_KEY chưa được đặt: khóa mặc định chỉ được dùng khi phát triển "
-    "(NHIEMVU_ENVIRONMENT=development)"
-)
-
-
-def check_settings(settings: Settings) -> None:
-    """Refuse to start with the default secret outside development."""
-    if settings.environment != Environment.DEVELOPMENT and settings.secret_key == DEFAULT_SECRET:
-        raise RuntimeError(DEFAULT_SECRET_MESSAGE)
 
 
 def create_app(*, settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """The application; raises InsecureSecretKey (a ValueError) when there is no usable key."""
     settings = settings or get_settings()
-    check_settings(settings)
+    settings.token_secret  # noqa: B018 -- fail at start, not at the first login
     app = FastAPI(
         title="nhiemvu API",
         version="1.0.0",
