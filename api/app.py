@@ -6,8 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine
+from starlette.types import ASGIApp
 
 from api import errors
+from api.login_throttle import LoginThrottle
+from api.middleware import BodySizeLimit, SecurityHeaders
 from api.routers import (
     acts,
     auth,
@@ -26,11 +29,17 @@ from settings import Settings, get_settings
 API_PREFIX = "/api/v1"
 
 
+class SecuredFastAPI(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's error middleware, so that even a 500 carries the headers.
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(*, settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """The application; raises InsecureSecretKey (a ValueError) when there is no usable key."""
     settings = settings or get_settings()
     settings.token_secret  # noqa: B018 -- fail at start, not at the first login
-    app = FastAPI(
+    app = SecuredFastAPI(
         title="nhiemvu API",
         version="1.0.0",
         summary="Theo dõi nhiệm vụ được giao, thời hạn, gia hạn và kết quả thực hiện",
@@ -46,7 +55,9 @@ def create_app(*, settings: Settings | None = None, engine: Engine | None = None
     )
     app.state.settings = settings
     app.state.engine = engine or get_engine()
+    app.state.login_throttle = LoginThrottle.from_settings(settings)
     errors.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     api = APIRouter(prefix=API_PREFIX)
 
