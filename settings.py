@@ -65,11 +65,11 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
 
     # Security (api/): the largest request body; login throttling as `limits` rates
-    # ("5/minute;20/hour"), counted per process; password hashes computed at once.
+    # ("5/minute;20/hour"), counted per process; password checks run at once (64 MB each).
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=64 * 1024, le=1024 * 1024 * 1024)
     login_limits_per_username: str = "5/minute;20/hour;100/day"
     login_limits_per_address: str = "20/minute;200/hour;1000/day"
-    login_concurrent_hashes: int = Field(default=2, ge=1, le=64)
+    login_concurrent_hashes: int = Field(default=1, ge=1, le=64)
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=1025, ge=1, le=65535)
