@@ -32,7 +32,7 @@ class BodySizeLimit:
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             response = JSONResponse(
-                error_body(TOO_LARGE_CODE, too_large_message(self.max_bytes), "body"),
+                error_body(TOO_LARGE_CODE, too_large_message(self.max_bytes)),
                 status_code=413,
                 headers={"Connection": "close"},
             )

@@ -18,6 +18,7 @@ SEQUENCES = (
     "qwertyuiopasdfghjklzxcvbnm",
     "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
 )
+MIN_NAME_INSIDE = 4
 # "abcabcabc", "12121212": a group this short repeated is as weak as one repeated character.
 MAX_REPEATED_GROUP = 3
 
@@ -49,7 +50,9 @@ def check_password(*, password: str, username: str) -> None:
         )
     lowered = password.lower()
     name = username.strip().lower()
-    if name and (name in lowered or lowered in name):
+    # Containment only for names long enough not to be inside ordinary words.
+    contains_name = len(name) >= MIN_NAME_INSIDE and name in lowered
+    if name and (lowered == name or contains_name or lowered in name):
         raise InvalidInput(
             "user.password_contains_username",
             "Mật khẩu không được trùng hoặc chứa tên đăng nhập",
