@@ -699,14 +699,7 @@ def test_a_shared_strings_zip_bomb_is_refused(server: Server) -> None:
 
 
 def test_a_huge_declared_dimension_is_refused(server: Server) -> None:
-    def huge_dimension(name: str, data: bytes) -> bytes | None:
-        if name != "xl/worksheets/sheet1.xml":
-            return None
-        replaced = data.replace(b'<dimension ref="A1:B2"/>', b'<dimension ref="A1:XFD1048576"/>')
-        assert replaced != data
-        return replaced
-
-    content = _rewritten(_small_workbook(), huge_dimension)
+    content = _rewritten(_small_workbook(), _huge_dimension)
     assert len(content) < 10 * 1024
     before = server.tasks()
     answer, watch = under_attack(server, lambda: _upload(server, "vung-lon.xlsx", content))
@@ -730,6 +723,38 @@ def test_a_far_cell_without_a_dimension_is_refused(server: Server) -> None:
     answer = _upload(server, "o-xa.xlsx", _rewritten(_small_workbook(), far_cell))
     assert answer.status_code == 422, answer.text
     assert answer.json()["detail"][0]["code"] == "import.xlsx_too_many_cells"
+
+
+def _huge_dimension(name: str, data: bytes) -> bytes | None:
+    if name != "xl/worksheets/sheet1.xml":
+        return None
+    replaced = data.replace(b'<dimension ref="A1:B2"/>', b'<dimension ref="A1:XFD1048576"/>')
+    assert replaced != data
+    return replaced
+
+
+@pytest.mark.parametrize(
+    ("workbook", "code"),
+    [
+        (lambda: _rewritten(_small_workbook(), _huge_dimension), "import.xlsx_too_many_cells"),
+        (lambda: _shared_strings_bomb(64), "import.xlsx_too_large"),
+        (lambda: _shared_strings_bomb(20), "import.xlsx_compression_ratio"),
+    ],
+    ids=["dimension", "bomb", "ratio"],
+)
+def test_the_indicator_import_refuses_the_same_workbooks(
+    workbook: Callable[[], bytes], code: str
+) -> None:
+    """Every .xlsx reader goes through the same check: here the indicators' table reader."""
+    from reports.indicators import read_table
+    from tracking.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as refused:
+        read_table(filename="chi-tieu.xlsx", content=workbook())
+    assert (refused.value.code, refused.value.field) == (code, "file")
+    assert read_table(filename="chi-tieu.xlsx", content=_small_workbook()) == [
+        {"Nội dung nhiệm vụ": "Triển khai chữ ký số", "Đơn vị chủ trì": "STTTT"}
+    ]
 
 
 @dataclass
