@@ -16,7 +16,7 @@ from notifications.commands import deliver_command, remind, zalo_token
 from reports import demo as reports_demo
 from reports.commands import report_app
 from reports.obligation_commands import obligation_app
-from settings import get_settings
+from settings import ensure_secret_key, get_settings
 from tracking import demo as demo_world
 from tracking import units
 from tracking.calendar import load_calendar, set_override
@@ -61,10 +61,15 @@ def _unit_or_none(session: Session, code: str | None) -> Unit | None:
 @app.command()
 @friendly_errors
 def init() -> None:
-    """Tạo / nâng cấp cơ sở dữ liệu và nạp lịch nghỉ lễ đã quyết định."""
+    """Tạo / nâng cấp cơ sở dữ liệu, nạp lịch nghỉ lễ đã quyết định, tạo khóa ký mã truy cập."""
     added = prepare_database()
     typer.echo(f"Cơ sở dữ liệu sẵn sàng: {get_engine().url.render_as_string(hide_password=True)}")
     typer.echo(f"Đã nạp {added} ngày nghỉ / làm bù theo quyết định của Chính phủ.")
+    key_file = ensure_secret_key().secret_key_file
+    if key_file is not None:
+        typer.echo(f"Khóa ký mã truy cập: {key_file.resolve()} (chỉ chủ sở hữu đọc được)")
+    else:
+        typer.echo("Khóa ký mã truy cập: lấy từ NHIEMVU_SECRET_KEY")
 
 
 def format_counts(counts: StatusCounts, scope: str) -> str:
@@ -135,6 +140,7 @@ def demo(
     ] = False,
 ) -> None:
     """Dựng dữ liệu mẫu (Kế hoạch 61/KH-UBND, huyện Lý Sơn, năm 2021) và in tình hình."""
+    ensure_secret_key()
     with database() as session:
         world = demo_world.build(session=session)
         notifications_demo.add_contacts(session=session)

@@ -4,18 +4,42 @@ from __future__ import annotations
 
 import enum
 import os
+import secrets
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The key this project once published as its default: known to everybody, so refused everywhere.
 DEFAULT_SECRET = "dev-only-change-me"
+MIN_SECRET_LENGTH = 32
+SECRET_KEY_FILE = "secret.key"
 # Five cron fields: minute hour day-of-month month day-of-week.
 CRON_PATTERN = r"^\S+( \S+){4}$"
+
+
+class InsecureSecretKey(ValueError):
+    """No usable token-signing key: missing, the published default, or too short."""
+
+
+def checked_secret_key(value: str) -> str:
+    """The one rule for the token-signing key, wherever it comes from (environment, key file)."""
+    if not value:
+        raise InsecureSecretKey(
+            "Chưa có khóa ký mã truy cập: đặt NHIEMVU_SECRET_KEY (ít nhất "
+            f"{MIN_SECRET_LENGTH} ký tự) hoặc chạy «nhiemvu init» để tạo tệp khóa"
+        )
+    if value == DEFAULT_SECRET or len(value) < MIN_SECRET_LENGTH:
+        raise InsecureSecretKey(
+            "NHIEMVU_SECRET_KEY không dùng được: khóa mặc định đã công bố hoặc ngắn hơn "
+            f"{MIN_SECRET_LENGTH} ký tự"
+        )
+    return value
 
 
 class Environment(enum.StrEnum):
@@ -40,9 +64,17 @@ class Settings(BaseSettings):
     # before the day it is recorded is marked in the audit ("backdated_days").
     backdate_max_days: int = Field(default=30, ge=0, le=3650)
 
-    secret_key: str = DEFAULT_SECRET
+    # Empty: read from data_dir/secret.key (mode 0600), which `nhiemvu init` writes.
+    secret_key: str = ""
     access_token_minutes: int = Field(default=8 * 60, ge=1, le=7 * 24 * 60)
     public_base_url: str = "http://127.0.0.1:8000"
+
+    # Security (api/): the largest request body; login throttling as `limits` rates
+    # ("5/minute;20/hour"), counted per process; password checks run at once (64 MB each).
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=64 * 1024, le=1024 * 1024 * 1024)
+    login_limits_per_username: str = "5/minute;20/hour;100/day"
+    login_limits_per_address: str = "20/minute;200/hour;1000/day"
+    login_concurrent_hashes: int = Field(default=1, ge=1, le=64)
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=1025, ge=1, le=65535)
@@ -78,21 +110,50 @@ class Settings(BaseSettings):
     prefect_home: Path | None = None
     prefect_startup_timeout_seconds: int = Field(default=90, ge=10, le=900)
 
+    # The key file secret_key was read from; None when it came from NHIEMVU_SECRET_KEY.
+    _secret_key_file: Path | None = PrivateAttr(default=None)
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
         ZoneInfo(value)  # raises on an unknown zone
         return value
 
+    @field_validator("login_limits_per_username", "login_limits_per_address")
+    @classmethod
+    def _rates(cls, value: str) -> str:
+        from limits import parse_many
+
+        parse_many(value)  # raises ValueError on a malformed rate
+        return value
+
     @model_validator(mode="after")
-    def _secret_outside_development(self) -> Settings:
-        if self.environment == Environment.PRODUCTION and (
-            self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32
-        ):
-            raise ValueError(
-                "NHIEMVU_SECRET_KEY phải được đặt (ít nhất 32 ký tự) khi chạy production"
-            )
+    def _secret_from_environment_or_file(self) -> Settings:
+        if self.secret_key:
+            checked_secret_key(self.secret_key)
+            return self
+        path = self.secret_key_path
+        if path.exists():
+            if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+                raise InsecureSecretKey(
+                    f"Tệp khóa {path} đọc được bởi người khác: chạy «chmod 600 {path}»"
+                )
+            self.secret_key = checked_secret_key(path.read_text(encoding="utf-8").strip())
+            self._secret_key_file = path
         return self
+
+    @property
+    def secret_key_path(self) -> Path:
+        return self.data_dir / SECRET_KEY_FILE
+
+    @property
+    def secret_key_file(self) -> Path | None:
+        return self._secret_key_file
+
+    @property
+    def token_secret(self) -> str:
+        """The key that signs and verifies tokens; raises InsecureSecretKey when there is none."""
+        return checked_secret_key(self.secret_key)
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -104,6 +165,26 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def ensure_secret_key() -> Settings:
+    """The settings, after writing a random key file (0600) when no key is set anywhere;
+    an existing key is kept, so tokens already issued stay valid."""
+    settings = get_settings()
+    if settings.secret_key:
+        return settings
+    path = settings.secret_key_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # O_EXCL: two starting processes never overwrite each other's key.
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(secrets.token_urlsafe(48) + "\n")
+    get_settings.cache_clear()
+    return get_settings()
 
 
 @contextmanager

@@ -6,8 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine
+from starlette.types import ASGIApp
 
 from api import errors
+from api.login_throttle import LoginThrottle
+from api.middleware import BodySizeLimit, SecurityHeaders
 from api.routers import (
     acts,
     auth,
@@ -21,25 +24,22 @@ from api.routers import (
     users,
 )
 from models.db import get_engine
-from settings import DEFAULT_SECRET, Environment, Settings, get_settings
+from settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
-DEFAULT_SECRET_MESSAGE = (
-    "NHIEMVU_SECRET_KEY chưa được đặt: khóa mặc định chỉ được dùng khi phát triển "
-    "(NHIEMVU_ENVIRONMENT=development)"
-)
 
 
-def check_settings(settings: Settings) -> None:
-    """Refuse to start with the default secret outside development."""
-    if settings.environment != Environment.DEVELOPMENT and settings.secret_key == DEFAULT_SECRET:
-        raise RuntimeError(DEFAULT_SECRET_MESSAGE)
+class SecuredFastAPI(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's error middleware, so that even a 500 carries the headers.
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 def create_app(*, settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """The application; raises InsecureSecretKey (a ValueError) when there is no usable key."""
     settings = settings or get_settings()
-    check_settings(settings)
-    app = FastAPI(
+    settings.token_secret  # noqa: B018 -- fail at start, not at the first login
+    app = SecuredFastAPI(
         title="nhiemvu API",
         version="1.0.0",
         summary="Theo dõi nhiệm vụ được giao, thời hạn, gia hạn và kết quả thực hiện",
@@ -55,7 +55,9 @@ def create_app(*, settings: Settings | None = None, engine: Engine | None = None
     )
     app.state.settings = settings
     app.state.engine = engine or get_engine()
+    app.state.login_throttle = LoginThrottle.from_settings(settings)
     errors.install(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     api = APIRouter(prefix=API_PREFIX)
 

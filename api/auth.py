@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 
@@ -12,11 +13,9 @@ from sqlmodel import Session, select
 from models import User
 from settings import Settings
 from tracking import clock
-from tracking.errors import InvalidInput
+from tracking.passwords import MAX_PASSWORD, check_password
 
 ALGORITHM = "HS256"
-MIN_PASSWORD = 8
-MAX_PASSWORD = 256
 MAX_ID = 2_147_483_647
 
 
@@ -25,17 +24,9 @@ def _hasher() -> PasswordHash:
     return PasswordHash.recommended()
 
 
-def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD or len(password) > MAX_PASSWORD:
-        raise InvalidInput(
-            "user.password_length",
-            f"Mật khẩu phải có từ {MIN_PASSWORD} đến {MAX_PASSWORD} ký tự",
-            field="password",
-        )
-
-
-def hash_password(password: str) -> str:
-    check_password_strength(password)
+def hash_password(*, password: str, username: str) -> str:
+    """The argon2 hash of an acceptable password for this user (see tracking.passwords)."""
+    check_password(password=password, username=username)
     return _hasher().hash(password)
 
 
@@ -67,28 +58,43 @@ def authenticate(*, session: Session, username: str, password: str) -> User | No
     return user if valid else None
 
 
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: int
+    # The user's token_version when the token was issued; a bumped user refuses the token.
+    token_version: int
+
+
 def create_access_token(*, user: User, settings: Settings) -> tuple[str, int]:
     """A signed token for the user and its lifetime in seconds."""
     lifetime = timedelta(minutes=settings.access_token_minutes)
     now = clock.now_utc()
-    payload = {"sub": str(user.id), "iat": now, "exp": now + lifetime, "role": user.role.value}
-    token = jwt.encode(payload, settings.secret_key, algorithm=ALGORITHM)
+    payload = {
+        "sub": str(user.id),
+        "ver": user.token_version,
+        "iat": now,
+        "exp": now + lifetime,
+        "role": user.role.value,
+    }
+    token = jwt.encode(payload, settings.token_secret, algorithm=ALGORITHM)
     return token, int(lifetime.total_seconds())
 
 
-def user_id_from_token(*, token: str, settings: Settings) -> int | None:
-    """The user id a valid, unexpired token names; None for anything else."""
+def claims_from_token(*, token: str, settings: Settings) -> TokenClaims | None:
+    """The user and token version a valid, unexpired token names; None for anything else."""
     try:
         payload = jwt.decode(
             token,
-            settings.secret_key,
+            settings.token_secret,
             algorithms=[ALGORITHM],
-            options={"require": ["sub", "exp"]},
+            options={"require": ["sub", "ver", "exp"]},
         )
     except jwt.PyJWTError:
         return None
-    subject = payload.get("sub")
+    subject, version = payload.get("sub"), payload.get("ver")
     if not isinstance(subject, str) or not subject.isdigit():
         return None
+    if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        return None
     user_id = int(subject)
-    return user_id if 1 <= user_id <= MAX_ID else None
+    return TokenClaims(user_id=user_id, token_version=version) if 1 <= user_id <= MAX_ID else None

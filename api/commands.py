@@ -18,6 +18,7 @@ from api.auth import hash_password
 from models import Role
 from models.db import get_engine, session_scope
 from models.migrate import upgrade
+from settings import ensure_secret_key
 from tracking import importing
 from tracking import plans as plans_service
 from tracking import units as units_service
@@ -84,7 +85,7 @@ def user_add(
             unit=unit_row,
             role=role,
             title=title,
-            password_hash=hash_password(password),
+            password_hash=hash_password(password=password, username=username),
         )
         typer.echo(f"Đã thêm người dùng «{user.username}» ({role.value}) thuộc {unit_row.name}.")
 
@@ -108,7 +109,7 @@ def serve(
 
     try:
         upgrade(get_engine())
-        app = create_app()
+        app = create_app(settings=ensure_secret_key())
     except (RuntimeError, ValueError) as error:
         _fail(str(error), 2)
     typer.echo(f"API: http://{host}:{port}/api/v1 — tài liệu: http://{host}:{port}/docs")

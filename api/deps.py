@@ -14,7 +14,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.auth import MAX_ID, user_id_from_token
+from api.auth import MAX_ID, claims_from_token
 from models import Unit, User
 from settings import Settings
 from tracking.access import Principal
@@ -58,9 +58,15 @@ def get_principal(
 ) -> Principal:
     if not token:
         raise _unauthorized()
-    user_id = user_id_from_token(token=token, settings=settings)
-    user = session.get(User, user_id) if user_id is not None else None
-    if user is None or not user.active:
+    claims = claims_from_token(token=token, settings=settings)
+    user = session.get(User, claims.user_id) if claims is not None else None
+    # A bumped token_version (password changed, account (de)activated) revokes older tokens.
+    if (
+        claims is None
+        or user is None
+        or not user.active
+        or user.token_version != claims.token_version
+    ):
         raise _unauthorized()
     unit = session.get(Unit, user.unit_id)
     if unit is None:

@@ -94,6 +94,8 @@ class User(SQLModel, table=True):
     title: str = Field(default="", max_length=120)
     password_hash: str | None = Field(default=None, max_length=255)
     active: bool = True
+    # Carried by every token; bumping it revokes the tokens issued before.
+    token_version: int = 0
 
 
 class ContactChannel(SQLModel, table=True):

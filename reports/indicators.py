@@ -25,6 +25,7 @@ from tracking import plans as plans_service
 from tracking import units as units_service
 from tracking.audit import Actor, record, snapshot
 from tracking.errors import DomainError, InvalidInput, NotFound
+from tracking.spreadsheet_safety import check_xlsx
 from tracking.validation import check_day, checked_text, text_problem
 
 CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
@@ -306,6 +307,7 @@ def read_table(*, filename: str, content: bytes) -> list[dict[str, Any]]:
     if lowered.endswith(".xlsx"):
         from openpyxl import load_workbook
 
+        check_xlsx(content)
         try:
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as error:  # openpyxl raises many kinds on a broken file

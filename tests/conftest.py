@@ -20,6 +20,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel
 
 os.environ.setdefault("NHIEMVU_ENVIRONMENT", "test")
+# Tests never depend on a key file or a default: the app refuses to start without a key.
+os.environ.setdefault("NHIEMVU_SECRET_KEY", "kiem-thu-khoa-ky-ma-truy-cap-du-dai-32-ky-tu")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 

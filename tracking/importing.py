@@ -28,6 +28,7 @@ from tracking import units as units_service
 from tracking.audit import Actor, record
 from tracking.deadlines import DeadlineRule
 from tracking.errors import DomainError, InvalidInput
+from tracking.spreadsheet_safety import check_xlsx
 from tracking.validation import MAX_TEXT, text_problem
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -135,6 +136,7 @@ def read_rows(*, content: bytes, filename: str) -> list[list[Any]]:
 def _read_xlsx(content: bytes) -> list[list[Any]]:
     from openpyxl import load_workbook
 
+    check_xlsx(content)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError) as error:

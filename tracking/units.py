@@ -253,10 +253,13 @@ def update_user(
         user.title = clean_text(
             title, code="user.title", field="title", label="Chức vụ", required=False, limit=120
         )
+    revoke_tokens = password_hash is not None or (active is not None and active != user.active)
     if active is not None:
         user.active = active
     if password_hash is not None:
         user.password_hash = password_hash
+    if revoke_tokens:
+        user.token_version += 1
     session.add(user)
     after = snapshot(user, _USER_FIELDS)
     if password_hash is not None:

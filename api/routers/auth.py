@@ -4,25 +4,49 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.auth import authenticate, create_access_token
 from api.deps import CurrentUser, SessionDep, SettingsDep
-from api.errors import COMMON_RESPONSES
+from api.errors import COMMON_RESPONSES, ErrorResponse
+from api.login_throttle import LoginRefused, LoginThrottle
 from api.schemas.directory import Token, UserPublic
 from models import User
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=COMMON_RESPONSES)
 
 
-@router.post("/token", response_model=Token, summary="Đăng nhập, nhận mã truy cập")
+@router.post(
+    "/token",
+    response_model=Token,
+    summary="Đăng nhập, nhận mã truy cập",
+    responses={
+        429: {"model": ErrorResponse, "description": "Sai quá nhiều lần; chờ Retry-After giây"},
+        503: {"model": ErrorResponse, "description": "Đang bận kiểm tra các lần đăng nhập khác"},
+    },
+)
 def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
 ) -> Token:
-    user = authenticate(session=session, username=form.username, password=form.password)
+    throttle: LoginThrottle = request.app.state.login_throttle
+    try:
+        user = throttle.guard(
+            username=form.username,
+            address=request.client.host if request.client else "",
+            verify=lambda: authenticate(
+                session=session, username=form.username, password=form.password
+            ),
+        )
+    except LoginRefused as refusal:
+        raise HTTPException(
+            status_code=refusal.http_status,
+            detail=f"nhiemvu:{refusal.code}|{refusal.message}",
+            headers={"Retry-After": str(refusal.retry_after)},
+        ) from refusal
     if user is None:
         raise HTTPException(
             status_code=status.HTTP_401_UNAUTHORIZED,

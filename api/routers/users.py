@@ -86,7 +86,7 @@ def create_user(body: UserCreate, principal: CurrentUser, session: SessionDep) -
         unit=unit,
         role=body.role,
         title=body.title,
-        password_hash=hash_password(body.password),
+        password_hash=hash_password(password=body.password, username=body.username),
     )
     session.commit()
     return user
@@ -112,7 +112,11 @@ def update_user(
         role=body.role,
         title=body.title,
         active=body.active,
-        password_hash=hash_password(body.password) if body.password is not None else None,
+        password_hash=(
+            hash_password(password=body.password, username=user.username)
+            if body.password is not None
+            else None
+        ),
     )
     session.commit()
     return user

@@ -128,7 +128,9 @@ def build_world(engine: Engine, settings: Settings) -> World:
             role=Role.OFFICER,
         )
         # One user who can log in with a password (hashing every user would be slow).
-        world.users[("lead", Role.OFFICER)].password_hash = hash_password(PASSWORD)
+        world.users[("lead", Role.OFFICER)].password_hash = hash_password(
+            password=PASSWORD, username="lead.officer"
+        )
         session.commit()
     for user_key, user in world.users.items():
         world.tokens[user_key], _ = create_access_token(user=user, settings=settings)

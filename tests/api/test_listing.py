@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -144,14 +145,15 @@ def test_an_admin_cannot_lock_themselves_out(world: World) -> None:
     assert response.json()["detail"][0]["code"] == "user.cannot_lock_self"
 
 
-def test_the_app_refuses_the_default_secret_outside_development() -> None:
+def test_the_app_refuses_the_default_secret_in_every_environment(tmp_path: Path) -> None:
     from api.app import create_app
 
-    with pytest.raises(RuntimeError, match="NHIEMVU_SECRET_KEY"):
-        create_app(settings=Settings(environment=Environment.TEST, secret_key=DEFAULT_SECRET))
+    for environment in Environment:
+        with pytest.raises(ValueError, match="NHIEMVU_SECRET_KEY"):
+            Settings(environment=environment, secret_key=DEFAULT_SECRET)
+    without_key = Settings(environment=Environment.DEVELOPMENT, secret_key="", data_dir=tmp_path)
     with pytest.raises(ValueError, match="NHIEMVU_SECRET_KEY"):
-        Settings(environment=Environment.PRODUCTION, secret_key=DEFAULT_SECRET)
-    assert create_app(settings=Settings(environment=Environment.DEVELOPMENT)) is not None
+        create_app(settings=without_key)
 
 
 def test_user_add_creates_a_first_admin_who_can_log_in(
