@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import ipaddress
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from cryptography.fernet import Fernet
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -51,6 +53,12 @@ class Settings(BaseSettings):
     zns_api_base: str = "https://business.openapi.zalo.me"
     zalo_app_id: str = ""
     zalo_app_secret: str = ""
+    # Channel security (issue 9). Fernet keys for channel URLs and Zalo tokens at rest,
+    # comma-separated: the first encrypts, all decrypt (rotation). Unset: data_dir/
+    # encryption.key, created on first need outside production. Private/loopback hosts or
+    # CIDRs an administrator's Apprise URL may still reach (comma-separated; none by default).
+    encryption_keys: str = ""
+    channel_allowed_private_hosts: str = ""
 
     # Reminders (notifications/): the default send window, delivery retries and leases.
     notify_window_start: str = Field(default="07:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -79,6 +87,43 @@ class Settings(BaseSettings):
         ZoneInfo(value)  # raises on an unknown zone
         return value
 
+    @field_validator("encryption_keys")
+    @classmethod
+    def _valid_fernet_keys(cls, value: str) -> str:
+        for key in (k.strip() for k in value.split(",") if k.strip()):
+            try:
+                Fernet(key)
+            except (ValueError, TypeError):
+                raise ValueError(
+                    "NHIEMVU_ENCRYPTION_KEYS chứa một khóa không hợp lệ (cần khóa Fernet: 32 byte "
+                    "mã hóa base64 URL-safe, tạo bằng `nhiemvu secrets new-key`)"
+                ) from None
+        return value
+
+    @field_validator("channel_allowed_private_hosts")
+    @classmethod
+    def _valid_private_hosts(cls, value: str) -> str:
+        for entry in (e.strip() for e in value.split(",") if e.strip()):
+            if "/" in entry:
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"NHIEMVU_CHANNEL_ALLOWED_PRIVATE_HOSTS: dải địa chỉ không hợp lệ: {entry}"
+                    ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _encryption_key_in_production(self) -> Settings:
+        if (self.environment == Environment.PRODUCTION and not self.encryption_keys.strip()
+                and not self.encryption_key_file.is_file()):
+            raise ValueError(
+                "NHIEMVU_ENCRYPTION_KEYS phải được đặt (hoặc có tệp khóa "
+                f"{self.encryption_key_file}) khi chạy production: kênh liên lạc và token Zalo "
+                "được mã hóa bằng khóa này"
+            )
+        return self
+
     @model_validator(mode="after")
     def _secret_outside_development(self) -> Settings:
         if self.environment == Environment.PRODUCTION and (
@@ -88,6 +133,10 @@ class Settings(BaseSettings):
                 "NHIEMVU_SECRET_KEY phải được đặt (ít nhất 32 ký tự) khi chạy production"
             )
         return self
+
+    @property
+    def encryption_key_file(self) -> Path:
+        return self.data_dir / "encryption.key"
 
     @property
     def sqlalchemy_url(self) -> str:
