@@ -154,6 +154,11 @@ def may_use_any_url(actor: Actor) -> bool:
 class RefusedTarget(Exception):
     """A URL whose target must not be reached; the message is for people (Vietnamese)."""
 
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
 
 def _allowed_private() -> tuple[set[str], list[ipaddress.IPv4Network | ipaddress.IPv6Network]]:
     names: set[str] = set()
@@ -177,7 +182,8 @@ def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
-        raise RefusedTarget(f"không phân giải được tên máy {host}") from None
+        raise RefusedTarget("channel.unresolvable_host",
+                            f"không phân giải được tên máy {host}") from None
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
@@ -191,13 +197,14 @@ def check_host(host: str) -> None:
     """RefusedTarget unless every address `host` resolves to is public or allowed."""
     host = host.strip().strip("[]").rstrip(".").lower()
     if not host:
-        raise RefusedTarget("địa chỉ không có tên máy")
+        raise RefusedTarget("channel.unresolvable_host", "địa chỉ không có tên máy")
     names, networks = _allowed_private()
     if host in names:
         return
     for address in _addresses(host):
         if not _is_public(address) and not any(address in net for net in networks):
             raise RefusedTarget(
+                "channel.private_target",
                 f"{host} trỏ tới địa chỉ nội bộ hoặc dành riêng ({address}); chỉ được dùng khi "
                 "có trong NHIEMVU_CHANNEL_ALLOWED_PRIVATE_HOSTS"
             )
@@ -278,7 +285,5 @@ def validate(url: str, *, actor: Actor, field: str = "url") -> str:
     try:
         _checked_plugin(value)
     except RefusedTarget as error:
-        raise InvalidInput(
-            "channel.private_target", f"Kênh liên lạc bị từ chối: {error}", field=field
-        ) from None
+        raise InvalidInput(error.code, f"Kênh liên lạc bị từ chối: {error}", field=field) from None
     return value
