@@ -115,8 +115,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _encryption_key_in_production(self) -> Settings:
-        if (self.environment == Environment.PRODUCTION and not self.encryption_keys.strip()
-                and not self.encryption_key_file.is_file()):
+        if (
+            self.environment == Environment.PRODUCTION
+            and not self.encryption_keys.strip()
+            and not self.encryption_key_file.is_file()
+        ):
             raise ValueError(
                 "NHIEMVU_ENCRYPTION_KEYS phải được đặt (hoặc có tệp khóa "
                 f"{self.encryption_key_file}) khi chạy production: kênh liên lạc và token Zalo "

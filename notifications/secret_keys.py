@@ -46,17 +46,25 @@ def rotate_secrets(*, session: Session, actor: Actor = SYSTEM) -> RotationResult
         for row in session.execute(raw).all():
             new = {n: rotate(row[i + 1]) for i, n in enumerate(names) if row[i + 1] is not None}
             if new:
-                session.execute(sa.update(table).where(table.c.id == row[0])
-                                .values({table.c[n]: sa.type_coerce(v, sa.Text)
-                                         for n, v in new.items()}))
+                session.execute(
+                    sa.update(table)
+                    .where(table.c.id == row[0])
+                    .values({table.c[n]: sa.type_coerce(v, sa.Text) for n, v in new.items()})
+                )
                 values += len(new)
     channels = session.exec(select(ContactChannel).order_by(col(ContactChannel.id))).all()
     for channel in channels:
         channel.url_digest = digest(channel.url)
         session.add(channel)
     session.flush()
-    record(session=session, actor=actor, action="secrets.rotate", entity="secrets",
-           entity_id=None, after={"values": values, "digests": len(channels)})
+    record(
+        session=session,
+        actor=actor,
+        action="secrets.rotate",
+        entity="secrets",
+        entity_id=None,
+        after={"values": values, "digests": len(channels)},
+    )
     return RotationResult(values=values, digests=len(channels))
 
 
@@ -75,5 +83,7 @@ def rotate_command() -> None:
     """Mã hóa lại mọi dữ liệu bí mật bằng khóa đầu tiên của NHIEMVU_ENCRYPTION_KEYS."""
     with database() as session:
         result = rotate_secrets(session=session, actor=CLI_ACTOR)
-    typer.echo(f"Đã mã hóa lại {result.values} giá trị bí mật và {result.digests} kênh liên lạc "
-               "bằng khóa mới; có thể bỏ các khóa cũ khỏi NHIEMVU_ENCRYPTION_KEYS.")
+    typer.echo(
+        f"Đã mã hóa lại {result.values} giá trị bí mật và {result.digests} kênh liên lạc "
+        "bằng khóa mới; có thể bỏ các khóa cũ khỏi NHIEMVU_ENCRYPTION_KEYS."
+    )

@@ -22,8 +22,11 @@ from tests.notifications.conftest import (  # noqa: F401  (fixtures reused here)
     zalo_api,
 )
 
-ATTACKER_PAIR = {"access_token": "AT-ATTACKER", "refresh_token": "RT-ATTACKER",
-                 "expires_in": "90000"}
+ATTACKER_PAIR = {
+    "access_token": "AT-ATTACKER",
+    "refresh_token": "RT-ATTACKER",
+    "expires_in": "90000",
+}
 
 
 @dataclass
@@ -47,8 +50,14 @@ class _Recorder(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", 0) or 0)
         body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
         with self.listener.lock:
-            self.listener.requests.append({"method": self.command, "path": self.path,
-                                           "headers": dict(self.headers), "body": body})
+            self.listener.requests.append(
+                {
+                    "method": self.command,
+                    "path": self.path,
+                    "headers": dict(self.headers),
+                    "body": body,
+                }
+            )
         raw = json.dumps({"error": 0, **ATTACKER_PAIR}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -64,11 +73,13 @@ def listener() -> Iterator[Listener]:
     """The attacker's server: a test asserts it received nothing (or, where an administrator
     allowed it, what it received)."""
     recorder = Listener(port=0)
-    server = ThreadingHTTPServer(("127.0.0.1", 0),
-                                 type("Recorder", (_Recorder,), {"listener": recorder}))
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), type("Recorder", (_Recorder,), {"listener": recorder})
+    )
     recorder.port = int(server.server_address[1])
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     yield recorder
     server.shutdown()

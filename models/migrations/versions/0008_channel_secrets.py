@@ -37,14 +37,16 @@ def _encrypt_rows(connection: sa.Connection, table: str, columns: tuple[str, ...
         if table == "contactchannel":
             values["url_digest"] = digest(row.url)
         assignments = ", ".join(f"{name} = :{name}" for name in values)
-        connection.execute(sa.text(f"UPDATE {table} SET {assignments} WHERE id = :id"),
-                           {**values, "id": row.id})
+        connection.execute(
+            sa.text(f"UPDATE {table} SET {assignments} WHERE id = :id"), {**values, "id": row.id}
+        )
 
 
 def upgrade() -> None:
     with op.batch_alter_table("contactchannel", naming_convention=NAMING) as batch_op:
-        batch_op.add_column(sa.Column("url_digest", sa.String(length=64), nullable=False,
-                                      server_default=""))
+        batch_op.add_column(
+            sa.Column("url_digest", sa.String(length=64), nullable=False, server_default="")
+        )
         batch_op.alter_column("url", type_=sa.Text(), existing_nullable=False)
     with op.batch_alter_table("notification") as batch_op:
         batch_op.alter_column("channel_url", type_=sa.Text(), existing_nullable=False)
@@ -56,14 +58,22 @@ def upgrade() -> None:
     for table, columns in SECRET_COLUMNS:
         _encrypt_rows(connection, table, columns)
 
-    old_unique = ("contactchannel_user_id_url_key" if connection.dialect.name == "postgresql"
-                  else "uq_contactchannel_user_id_url")
+    old_unique = (
+        "contactchannel_user_id_url_key"
+        if connection.dialect.name == "postgresql"
+        else "uq_contactchannel_user_id_url"
+    )
     with op.batch_alter_table("contactchannel", naming_convention=NAMING) as batch_op:
-        batch_op.alter_column("url_digest", server_default=None, existing_nullable=False,
-                              existing_type=sa.String(length=64))
+        batch_op.alter_column(
+            "url_digest",
+            server_default=None,
+            existing_nullable=False,
+            existing_type=sa.String(length=64),
+        )
         batch_op.drop_constraint(old_unique, type_="unique")
-        batch_op.create_unique_constraint("uq_contactchannel_user_id_url_digest",
-                                          ["user_id", "url_digest"])
+        batch_op.create_unique_constraint(
+            "uq_contactchannel_user_id_url_digest", ["user_id", "url_digest"]
+        )
 
 
 def downgrade() -> None:
