@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from alembic.script import ScriptDirectory
 from cryptography.fernet import Fernet
 from pydantic import ValidationError
 from sqlalchemy import Engine
@@ -621,6 +622,19 @@ def test_migration_encrypts_the_rows_already_there(
         ]
         token = session.exec(select(ZaloToken)).one()
         assert (token.access_token, token.refresh_token) == ("AT-CU", "RT-CU")
+    # And back: the rows are plain text again under the previous schema.
+    previous = ScriptDirectory.from_config(config).get_revision("0008").down_revision
+    with database_at_0004.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, str(previous))
+    with database_at_0004.connect() as connection:
+        assert connection.execute(sa.text("SELECT url FROM contactchannel ORDER BY id")).all() == [
+            (secret_url,),
+            ("mailto:cu@so.example.vn",),
+        ]
+        assert connection.execute(
+            sa.text("SELECT access_token, refresh_token FROM zalotoken")
+        ).one() == ("AT-CU", "RT-CU")
 
 
 def test_keys_rotate_and_the_old_key_can_then_be_dropped(
