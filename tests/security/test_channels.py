@@ -35,6 +35,7 @@ from models import (
     NotificationKind,
     NotificationState,
     Role,
+    User,
     ZaloToken,
 )
 from models.db import make_engine
@@ -741,3 +742,37 @@ def test_rotate_command_re_encrypts_with_the_new_key(
     with engine.connect() as connection:
         after = connection.execute(sa.text("SELECT access_token FROM zalotoken")).scalar_one()
     assert after != before and "AT-XOAY" not in after
+
+
+def test_user_add_takes_an_email_address_only(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from cli import app
+    from models import UnitKind
+    from tracking import units as units_service
+    from tracking.audit import SYSTEM
+
+    with Session(engine) as session:
+        units_service.create(
+            session=session,
+            actor=SYSTEM,
+            code="SNV",
+            name="Sở Nội vụ",
+            kind=UnitKind.DEPARTMENT,
+            parent=None,
+        )
+        session.commit()
+    monkeypatch.setenv("NHIEMVU_NEW_USER_PASSWORD", "mat-khau-du-dai-2025")
+    runner = CliRunner()
+    base = ["user", "add", "--unit", "SNV", "--name", "Trần Văn Bình"]
+    added = runner.invoke(app, [*base, "binh", "--email", "binh@snv.example.vn"])
+    assert added.exit_code == 0, added.output
+    refused = runner.invoke(app, [*base, "an", "--email", "json://127.0.0.1:8080/"])
+    assert refused.exit_code == 2 and "[user.email]" in refused.stderr
+    with Session(engine) as session:
+        stored = [(c.url, c.kind) for c in session.exec(select(ContactChannel)).all()]
+        users = set(session.exec(select(User.username)).all())
+    assert stored == [("mailto:binh@snv.example.vn", ChannelKind.EMAIL)]
+    assert users == {"binh"}  # the refused command added nobody
