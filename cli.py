@@ -13,6 +13,7 @@ from models import Unit
 from models.db import get_engine
 from notifications import demo as notifications_demo
 from notifications.commands import deliver_command, remind, zalo_token
+from notifications.secret_keys import secrets_app
 from reports import demo as reports_demo
 from reports.commands import report_app
 from reports.obligation_commands import obligation_app
@@ -41,6 +42,7 @@ calendar_app = typer.Typer(help="Lịch làm việc: tính hạn, xem và đặt
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(report_app, name="report")
 app.add_typer(obligation_app, name="obligation")
+app.add_typer(secrets_app, name="secrets")
 app.command("remind")(remind)
 app.command("deliver")(deliver_command)
 app.command("zalo-token")(zalo_token)

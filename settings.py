@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import ipaddress
 import os
 import secrets
 import stat
@@ -12,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from cryptography.fernet import Fernet
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -88,6 +90,12 @@ class Settings(BaseSettings):
     zns_api_base: str = "https://business.openapi.zalo.me"
     zalo_app_id: str = ""
     zalo_app_secret: str = ""
+    # Channel security (issue 9). Fernet keys for channel URLs and Zalo tokens at rest,
+    # comma-separated: the first encrypts, all decrypt (rotation). Unset: data_dir/
+    # encryption.key, created on first need outside production. Private/loopback hosts or
+    # CIDRs an administrator's Apprise URL may still reach (comma-separated; none by default).
+    encryption_keys: str = ""
+    channel_allowed_private_hosts: str = ""
 
     # Reminders (notifications/): the default send window, delivery retries and leases.
     notify_window_start: str = Field(default="07:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -127,6 +135,46 @@ class Settings(BaseSettings):
         parse_many(value)  # raises ValueError on a malformed rate
         return value
 
+    @field_validator("encryption_keys")
+    @classmethod
+    def _valid_fernet_keys(cls, value: str) -> str:
+        for key in (k.strip() for k in value.split(",") if k.strip()):
+            try:
+                Fernet(key)
+            except (ValueError, TypeError):
+                raise ValueError(
+                    "NHIEMVU_ENCRYPTION_KEYS chứa một khóa không hợp lệ (cần khóa Fernet: 32 byte "
+                    "mã hóa base64 URL-safe, tạo bằng `nhiemvu secrets new-key`)"
+                ) from None
+        return value
+
+    @field_validator("channel_allowed_private_hosts")
+    @classmethod
+    def _valid_private_hosts(cls, value: str) -> str:
+        for entry in (e.strip() for e in value.split(",") if e.strip()):
+            if "/" in entry:
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"NHIEMVU_CHANNEL_ALLOWED_PRIVATE_HOSTS: dải địa chỉ không hợp lệ: {entry}"
+                    ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _encryption_key_in_production(self) -> Settings:
+        if (
+            self.environment == Environment.PRODUCTION
+            and not self.encryption_keys.strip()
+            and not self.encryption_key_file.is_file()
+        ):
+            raise ValueError(
+                "NHIEMVU_ENCRYPTION_KEYS phải được đặt (hoặc có tệp khóa "
+                f"{self.encryption_key_file}) khi chạy production: kênh liên lạc và token Zalo "
+                "được mã hóa bằng khóa này"
+            )
+        return self
+
     @model_validator(mode="after")
     def _secret_from_environment_or_file(self) -> Settings:
         if self.secret_key:
@@ -154,6 +202,10 @@ class Settings(BaseSettings):
     def token_secret(self) -> str:
         """The key that signs and verifies tokens; raises InsecureSecretKey when there is none."""
         return checked_secret_key(self.secret_key)
+
+    @property
+    def encryption_key_file(self) -> Path:
+        return self.data_dir / "encryption.key"
 
     @property
     def sqlalchemy_url(self) -> str:

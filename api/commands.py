@@ -19,11 +19,12 @@ from models import Role
 from models.db import get_engine, session_scope
 from models.migrate import upgrade
 from settings import ensure_secret_key
+from notifications import channels, contacts
 from tracking import importing
 from tracking import plans as plans_service
 from tracking import units as units_service
 from tracking.audit import Actor
-from tracking.errors import DomainError
+from tracking.errors import DomainError, InvalidInput
 
 CLI_ACTOR = Actor(name="cli")
 
@@ -62,6 +63,9 @@ def user_add(
     full_name: Annotated[str, typer.Option("--name", help="Họ và tên")],
     role: Annotated[Role, typer.Option("--role", help="Vai trò")] = Role.OFFICER,
     title: Annotated[str, typer.Option("--title", help="Chức vụ")] = "",
+    email: Annotated[
+        str | None, typer.Option("--email", help="Địa chỉ email nhận nhắc việc")
+    ] = None,
     password: Annotated[
         str,
         typer.Option(
@@ -87,6 +91,12 @@ def user_add(
             title=title,
             password_hash=hash_password(password=password, username=username),
         )
+        if email is not None:
+            if channels.email_address(email) is None:
+                raise InvalidInput("user.email", "Địa chỉ email không hợp lệ", field="email")
+            contacts.add_contact_channels(
+                session=session, user_id=user.id or 0, urls=[email], actor=CLI_ACTOR
+            )
         typer.echo(f"Đã thêm người dùng «{user.username}» ({role.value}) thuộc {unit_row.name}.")
 
 

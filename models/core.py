@@ -6,9 +6,10 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
+from models.encryption import EncryptedText, digest
 from models.types import EnumText, utc_now
 
 
@@ -101,14 +102,23 @@ class User(SQLModel, table=True):
 class ContactChannel(SQLModel, table=True):
     """One way to reach a user, as an Apprise URL (mailto://, zalo://, zns://, tgram://…)."""
 
-    __table_args__ = (UniqueConstraint("user_id", "url"),)
+    # The URL is stored encrypted (a new ciphertext each time), so uniqueness is on a keyed
+    # digest of it, filled in by the listener below.
+    __table_args__ = (UniqueConstraint("user_id", "url_digest"),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     kind: ChannelKind = Field(sa_type=EnumText(ChannelKind))
-    url: str = Field(max_length=1000)
+    url: str = Field(sa_type=EncryptedText)
+    url_digest: str = Field(default="", max_length=64)
     label: str = Field(default="", max_length=120)
     active: bool = True
+
+
+@event.listens_for(ContactChannel, "before_insert")
+@event.listens_for(ContactChannel, "before_update")
+def _fill_url_digest(_mapper: Any, _connection: Any, channel: ContactChannel) -> None:
+    channel.url_digest = digest(channel.url)
 
 
 class Document(SQLModel, table=True):

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from models.encryption import EncryptedText
 from models.types import EnumText, utc_now
 
 
@@ -66,7 +67,7 @@ class Notification(SQLModel, table=True):
     )
     recipient_user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
     channel_id: int | None = Field(default=None, foreign_key="contactchannel.id")
-    channel_url: str = Field(max_length=1000)
+    channel_url: str = Field(sa_type=EncryptedText)  # a copy of the channel's URL
     digest_on: date | None = Field(default=None, index=True)
     subject: str = Field(default="", max_length=500)
     body: str = Field(default="", sa_type=Text)
@@ -111,8 +112,8 @@ class ZaloToken(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     oa_id: str = Field(max_length=64, unique=True)
     app_id: str = Field(default="", max_length=64)
-    access_token: str = Field(max_length=2000)
-    refresh_token: str = Field(max_length=2000)
+    access_token: str = Field(sa_type=EncryptedText)
+    refresh_token: str = Field(sa_type=EncryptedText)
     access_expires_at: datetime | None = _ts()
     version: int = 1
     updated_at: datetime = _ts(nullable=False)

@@ -31,19 +31,21 @@ def list_contact_channels(*, session: Session, user_id: int) -> list[ChannelView
 def set_contact_channels(*, session: Session, user_id: int, urls: list[str],
                          actor: Actor = SYSTEM) -> list[ChannelView]:
     """Make `urls` the user's active channels; others are deactivated, never deleted
-    (the outbox and planned reminders refer to them). All URLs are checked first, so a bad
-    one changes nothing. The caller commits."""
+    (the outbox and planned reminders refer to them). All URLs are checked first against
+    what `actor` may add (channels.validate), so a bad one changes nothing; an active channel
+    kept as it is is not checked again (it is before every send). The caller commits."""
     if session.get(User, user_id) is None:
         raise NotFound("user.not_found", "Không tìm thấy người dùng", field="user_id")
     if len(urls) > 20:
         raise InvalidInput("channel.too_many", "Tối đa 20 kênh liên lạc", field="urls")
-    wanted: list[str] = []
-    for index, url in enumerate(urls):
-        value = channels.validate(url, field=f"urls[{index}]")
-        if value not in wanted:
-            wanted.append(value)
     existing = {r.url: r for r in session.exec(select(ContactChannel).where(
         ContactChannel.user_id == user_id)).all()}
+    wanted: list[str] = []
+    for index, url in enumerate(urls):
+        kept = url in existing and existing[url].active
+        value = url if kept else channels.validate(url, actor=actor, field=f"urls[{index}]")
+        if value not in wanted:
+            wanted.append(value)
     before = sorted(channels.mask(u) for u, r in existing.items() if r.active)
     for url, row in existing.items():
         row.active = url in wanted
@@ -70,7 +72,8 @@ def add_contact_channels(*, session: Session, user_id: int, urls: list[str],
     field `urls[i]` (its index in `urls`) and changes nothing. The caller commits."""
     if session.get(User, user_id) is None:
         raise NotFound("user.not_found", "Không tìm thấy người dùng", field="user_id")
-    added = [channels.validate(url, field=f"urls[{index}]") for index, url in enumerate(urls)]
+    added = [channels.validate(url, actor=actor, field=f"urls[{index}]")
+             for index, url in enumerate(urls)]
     return set_contact_channels(session=session, user_id=user_id, actor=actor,
                                 urls=[*added, *_active_urls(session, user_id)])
 

@@ -88,9 +88,15 @@ def send_one(*, channel_url: str, subject: str, body: str, key: str | None = Non
     notify() report failure by their return values, and the reason is in the result's logs.
     """
     headers = {"X-Nhiemvu-Key": key} if key else None
-    target = channels.sending_url(channel_url, headers=headers)
+    try:
+        plugin = channels.sendable_plugin(channel_url, headers=headers)
+    except channels.RefusedTarget as error:
+        # Checked again here, not only when the URL was added: a name can resolve elsewhere
+        # later, and rows stored before the rule existed must not be sent either.
+        log.warning("refused to send to %s: %s", channels.mask(channel_url), error)
+        return SendOutcome(False, f"Không gửi tới kênh này: {error}", permanent=True)
     sender = apprise.Apprise(asset=channels.make_asset())
-    if not sender.add(target):
+    if plugin is None or not sender.add(plugin):
         return SendOutcome(False, "Địa chỉ kênh không hợp lệ: " + channels.mask(channel_url),
                            permanent=True)
     with channels.stable_message_id(message_id_for(key) if key else None):
@@ -400,15 +406,28 @@ class TestResult:
     ok: bool
     channel: str
     error: str
+    code: str = ""
 
 
-def send_test(*, channel_url: str, subject: str = "[nhiemvu] Thử kênh nhắc việc",
+# What a caller is told when a test message fails, whatever the reason: the reason itself
+# ("connection refused", "timeout", the host's answer) would make the test a port scanner.
+TEST_FAILED = "Gửi tin thử không thành công; chi tiết được ghi trong nhật ký máy chủ"
+TEST_FAILED_CODE = "reminder.test_failed"
+
+
+def send_test(*, channel_url: str, actor: Actor,
+              subject: str = "[nhiemvu] Thử kênh nhắc việc",
               body: str = "Đây là tin nhắn thử của hệ thống theo dõi nhiệm vụ. "
                           "Nếu anh/chị nhận được, kênh liên lạc đã hoạt động.",
               engine: Engine | None = None) -> TestResult:
-    """Send a test message now, outside the outbox; bad URLs raise InvalidInput."""
-    url = channels.validate(channel_url, field="channel_url")
+    """Send a test message now, outside the outbox. A URL `actor` may not use raises
+    (InvalidInput, Forbidden); a failed send answers TEST_FAILED, the reason is logged."""
+    url = channels.validate(channel_url, actor=actor, field="channel_url")
     zalo.set_token_store(DbTokenStore(engine or get_engine()))
     outcome = send_one(channel_url=url, subject=subject, body=body,
                        key=f"test:{datetime.now(UTC).isoformat()}")
-    return TestResult(outcome.ok, channels.mask(url), outcome.error)
+    if outcome.ok:
+        return TestResult(True, channels.mask(url), "")
+    log.warning("test message by %s to %s failed: %s", actor.name, channels.mask(url),
+                outcome.error)
+    return TestResult(False, channels.mask(url), TEST_FAILED, TEST_FAILED_CODE)

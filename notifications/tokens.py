@@ -29,13 +29,14 @@ class DbTokenStore:
             row = session.exec(select(ZaloToken).where(ZaloToken.oa_id == oa_id)).first()
             return row.access_token if row else None
 
-    def refresh(self, oa_id: str, stale_access_token: str, oauth_base: str) -> str:
+    def refresh(self, oa_id: str, stale_access_token: str) -> str:
         """One refresh at a time per OA, across processes; the pair changes in one commit.
 
         The refresh token is single use, so two workers refreshing at once would leave one
         of them (and the account) with a dead token: the first UPDATE takes the row lock
         (PostgreSQL) or the write lock (SQLite), and a worker that finds the token already
-        replaced uses the new one instead of refreshing again.
+        replaced uses the new one instead of refreshing again. The OAuth host is the one
+        in Settings: the app secret and refresh token go nowhere else.
         """
         with Session(self.engine) as session:
             locked = session.execute(update(ZaloToken).where(col(ZaloToken.oa_id) == oa_id)
@@ -48,7 +49,8 @@ class DbTokenStore:
                 session.rollback()
                 return row.access_token
             try:
-                pair = request_refresh(oauth_base=oauth_base, app_id=row.app_id,
+                pair = request_refresh(oauth_base=get_settings().zalo_oauth_base,
+                                       app_id=row.app_id,
                                        secret_key=self.secret_key,
                                        refresh_token=row.refresh_token, timeout=self.timeout)
             except RefreshRefused:

@@ -4,9 +4,10 @@ Written the way Apprise's own plugins are (NotifyBase subclass, template tokens,
 privacy-aware url(), parse_url, registered at import). Zalo facts (DOMAIN.md §7): the token
 travels in an `access_token` header; HTTP 200 can still be a failure (`error` ≠ 0); an
 expired token (-216) is refreshed once with the single-use refresh token and the request
-retried; the new pair must be stored atomically, which the token store does.
+retried; the new pair must be stored atomically, which the token store does. The API and
+OAuth hosts come from Settings only, never from a URL: the tokens go to no other host.
 
-  zalo://{oa_id}/{user_id}[/{user_id}…][?mode=cs|transaction&base=…&oauth=…]
+  zalo://{oa_id}/{user_id}[/{user_id}…][?mode=cs|transaction]
   zalo://{access_token}@{oa_id}/{user_id}      (a fixed token; no refresh without a store)
   zns://{oa_id}/{phone}[/{phone}…]?template={template_id}[&body=noi_dung&:param=value…]
 """
@@ -55,7 +56,7 @@ class TokenStore(Protocol):
 
     def access_token(self, oa_id: str) -> str | None: ...
 
-    def refresh(self, oa_id: str, stale_access_token: str, oauth_base: str) -> str:
+    def refresh(self, oa_id: str, stale_access_token: str) -> str:
         """A fresh access token; refreshes only if `stale_access_token` is still current."""
         ...
 
@@ -123,15 +124,12 @@ class _ZaloBase(NotifyBase):
     template_args = dict(
         NotifyBase.template_args,
         **{
-            "base": {"name": "API Base URL", "type": "string"},
-            "oauth": {"name": "OAuth Base URL", "type": "string"},
             "token": {"name": "Access Token", "type": "string", "private": True,
                       "map_to": "access_token"},
         },
     )
 
-    def __init__(self, oa_id: str, access_token: str | None = None, base: str | None = None,
-                 oauth: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, oa_id: str, access_token: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.oa_id = validate_regex(oa_id, _OA_ID)
         if not self.oa_id:
@@ -139,15 +137,10 @@ class _ZaloBase(NotifyBase):
             self.logger.warning(msg)
             raise AppriseImproperlyConfigured(msg)
         self.access_token = access_token or None
-        self.base = (base or self._default_base()).rstrip("/")
-        self.oauth = (oauth or get_settings().zalo_oauth_base).rstrip("/")
-        if not self.base.startswith(("http://", "https://")):
-            msg = f"An invalid Zalo API base URL ({base}) was specified."
-            self.logger.warning(msg)
-            raise AppriseImproperlyConfigured(msg)
 
-    def _default_base(self) -> str:
-        return get_settings().zalo_api_base
+    @property
+    def base(self) -> str:
+        return get_settings().zalo_api_base.rstrip("/")
 
     def _token(self) -> str | None:
         if self.access_token:
@@ -193,7 +186,7 @@ class _ZaloBase(NotifyBase):
             if code in TOKEN_INVALID_CODES and attempt == 1 and _token_store is not None \
                     and not self.access_token:
                 try:
-                    token = _token_store.refresh(self.oa_id, token, self.oauth)
+                    token = _token_store.refresh(self.oa_id, token)
                 except RefreshRefused as error:
                     self.logger.warning(f"Zalo OA {self.oa_id}: access token expired and the "
                                         f"refresh was refused: {error}")
@@ -209,16 +202,8 @@ class _ZaloBase(NotifyBase):
             return ""
         return self.pprint(self.access_token, privacy, mode=PrivacyMode.Secret, safe="") + "@"
 
-    def _common_params(self) -> dict[str, str]:
-        params: dict[str, str] = {}
-        if self.base != self._default_base().rstrip("/"):
-            params["base"] = self.base
-        if self.oauth != get_settings().zalo_oauth_base.rstrip("/"):
-            params["oauth"] = self.oauth
-        return params
-
     # Query arguments of the URL and the keyword each maps to, per plugin.
-    query_arguments: tuple[tuple[str, str], ...] = (("base", "base"), ("oauth", "oauth"))
+    query_arguments: tuple[tuple[str, str], ...] = ()
 
     def _plugin_params(self) -> dict[str, str]:
         """The plugin's own query arguments, written before Apprise's common ones."""
@@ -229,8 +214,7 @@ class _ZaloBase(NotifyBase):
         return {}
 
     def url(self, privacy: bool = False, *args: Any, **kwargs: Any) -> str:
-        params = self._common_params()
-        params.update(self._plugin_params())
+        params = self._plugin_params()
         params.update(self.url_parameters(*args, privacy=privacy, **kwargs))
         params.update(self._trailing_params())
         targets = "/".join(self.pprint(t, privacy, safe="") for t in
@@ -325,9 +309,9 @@ class NotifyZalo(_ZaloBase):
 
     @property
     def url_identifier(self) -> tuple[str, ...]:  # type: ignore[override]
-        return (self.secure_protocol, self.oa_id, self.base)
+        return (self.secure_protocol, self.oa_id)
 
-    query_arguments = (("mode", "mode"), ("base", "base"), ("oauth", "oauth"))
+    query_arguments = (("mode", "mode"),)
 
     def _plugin_params(self) -> dict[str, str]:
         return {"mode": self.mode} if self.mode != "cs" else {}
@@ -391,8 +375,9 @@ class NotifyZNS(_ZaloBase):
                 self.invalid_targets.append(target)
                 self.logger.warning(f"Dropped invalid phone number ({target}).")
 
-    def _default_base(self) -> str:
-        return get_settings().zns_api_base
+    @property
+    def base(self) -> str:
+        return get_settings().zns_api_base.rstrip("/")
 
     def send(self, body: str, title: str = "", notify_type: NotifyType = NotifyType.INFO,
              **kwargs: Any) -> bool:
@@ -418,11 +403,10 @@ class NotifyZNS(_ZaloBase):
 
     @property
     def url_identifier(self) -> tuple[str, ...]:  # type: ignore[override]
-        return (self.secure_protocol, self.oa_id, self.base, self.template_id)
+        return (self.secure_protocol, self.oa_id, self.template_id)
 
     query_arguments = (
         ("template", "template_id"), ("body", "body_key"), ("tracking", "tracking_id"),
-        ("base", "base"), ("oauth", "oauth"),
     )
 
     def _plugin_params(self) -> dict[str, str]:

@@ -101,14 +101,20 @@ def retry_dead(
 
 
 def _own_channel_url(session: Session, principal: Principal, channel_id: int) -> str:
-    owner_id, url = contacts.channel_url_of(session=session, channel_id=channel_id)
-    owner = session.get(User, owner_id)
-    if owner is None:
-        raise NotFound(
-            "channel.not_found", f"Không tìm thấy kênh liên lạc #{channel_id}", field="channel_id"
-        )
-    unit = units_service.get(session=session, unit_id=owner.unit_id)
-    authorize_user(principal=principal, user=owner, unit=unit, manage=True)
+    """The URL of a channel the caller may manage. Another user's channel answers the same
+    404 as a missing one, so the test message cannot tell which channel ids exist."""
+    missing = NotFound(
+        "channel.not_found", f"Không tìm thấy kênh liên lạc #{channel_id}", field="channel_id"
+    )
+    try:
+        owner_id, url = contacts.channel_url_of(session=session, channel_id=channel_id)
+        owner = session.get(User, owner_id)
+        if owner is None:
+            raise missing
+        unit = units_service.get(session=session, unit_id=owner.unit_id)
+        authorize_user(principal=principal, user=owner, unit=unit, manage=True)
+    except (NotFound, Forbidden):
+        raise missing from None
     return url
 
 
@@ -118,7 +124,8 @@ def _own_channel_url(session: Session, principal: Principal, channel_id: int) ->
     summary="Gửi ngay một tin thử tới một kênh của mình (quản trị viên: kênh bất kỳ)",
     description=(
         "Gửi trực tiếp, không qua hộp thư đi. `ok` cho biết máy chủ nhận tin đã chấp nhận; "
-        "khi không thành công, `error` nêu lý do."
+        "khi không thành công, `error` là một thông báo chung (lý do cụ thể chỉ ghi trong "
+        "nhật ký máy chủ). Kênh không tồn tại và kênh của người khác đều trả lời 404."
     ),
 )
 def send_test(
@@ -136,8 +143,12 @@ def send_test(
             )
         url = body.channel_url or ""
     session.rollback()  # nothing to keep; the send may take a while
-    result = delivery.send_test(channel_url=url, engine=request.app.state.engine)
-    return TestMessageResult(ok=result.ok, channel=result.channel, error=result.error)
+    result = delivery.send_test(
+        channel_url=url, actor=principal.actor, engine=request.app.state.engine
+    )
+    return TestMessageResult(
+        ok=result.ok, channel=result.channel, error=result.error, code=result.code
+    )
 
 
 @router.get(

@@ -163,7 +163,8 @@ def set_channels(
     "/{user_id}/channels",
     response_model=list[ChannelPublic],
     status_code=status.HTTP_201_CREATED,
-    summary="Thêm kênh liên lạc (email, Zalo, ZNS, URL Apprise), giữ các kênh đang có",
+    summary="Thêm kênh liên lạc (email, Zalo, ZNS; URL Apprise khác: quản trị viên), giữ các kênh "
+    "đang có",
 )
 def add_channels(
     user_id: PathId, body: ChannelsSet, principal: CurrentUser, session: SessionDep

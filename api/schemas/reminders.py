@@ -54,7 +54,13 @@ class TestMessage(BaseModel):
 class TestMessageResult(BaseModel):
     ok: bool = Field(description="Máy chủ nhận tin đã chấp nhận tin nhắn")
     channel: str = Field(description="Kênh đã gửi, đã che các thông tin bí mật")
-    error: str = Field(description="Lý do gửi không thành công, nếu có")
+    error: str = Field(
+        description="Thông báo chung khi gửi không thành công (lý do cụ thể chỉ ghi trong nhật "
+        "ký máy chủ), rỗng khi thành công"
+    )
+    code: str = Field(
+        default="", description="Mã ổn định khi gửi không thành công (reminder.test_failed)"
+    )
 
 
 class PolicySet(BaseModel):

@@ -113,6 +113,15 @@ OTHER_USER: Rule = {  # someone else's contact channels: themselves or an admin 
     "parent": (403, 403, 403, OK),
 }
 
+# A test message to someone else's channel: the same 404 as a channel that does not exist,
+# so the endpoint does not tell which channel ids exist (issue 9).
+OTHER_CHANNEL: Rule = {
+    "own": (404, 404, 404, OK),
+    "child": (404, 404, 404, OK),
+    "sibling": (404, 404, 404, OK),
+    "parent": (404, 404, 404, OK),
+}
+
 PLAN_LEADER: Rule = {  # a plan's reminder policy: a leader of the plan's issuing unit
     "own": (OK, 403, 403, OK),
     "child": (403, 403, 403, OK),
@@ -856,7 +865,7 @@ CASES = [
         "POST",
         "/api/v1/reminders/test",
         "lead",
-        OTHER_USER,
+        OTHER_CHANNEL,
         200,
         target_channel,
         lambda w, c: {"channel_id": c["channel"]},

@@ -109,8 +109,9 @@ def test_channels_are_validated_masked_and_a_test_message_arrives(
     assert bad.json()["detail"][0]["code"] == "channel.invalid_url"
     assert client.get(url, headers=headers).json() == []  # nothing was stored
 
+    # An officer may add an email address or a Zalo recipient (here with a fixed token).
     saved = client.put(url, json={"urls": ["canbo@stc.example.vn",
-                                           f"tgram://123456789:{SECRET}/-100123"]},
+                                           f"zalo://{SECRET}@4318270000000000001/7001"]},
                        headers=headers)
     assert saved.status_code == 200, saved.text
     assert SECRET not in saved.text and SECRET not in client.get(url, headers=headers).text
@@ -127,10 +128,11 @@ def test_channels_are_validated_masked_and_a_test_message_arrives(
     assert "Đây là tin nhắn thử của hệ thống theo dõi nhiệm vụ" in received.text
     assert "kênh liên lạc đã hoạt động" in received.text
 
-    # Someone else's channel: visible to their unit's leader but not theirs to use.
+    # Someone else's channel: visible to their unit's leader but not theirs to use; answered
+    # as if it did not exist (issue 9: the test message must not tell which ids exist).
     other = client.post("/api/v1/reminders/test", json={"channel_id": email["id"]},
                         headers=world.headers("coord", Role.LEADER))
-    assert other.status_code == 403
+    assert other.status_code == 404
     # Any address: administrators only.
     refused = client.post("/api/v1/reminders/test", json={"channel_url": "x@stc.example.vn"},
                           headers=headers)
