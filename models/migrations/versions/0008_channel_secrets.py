@@ -15,7 +15,7 @@ from alembic import op
 from models.encryption import decrypt, digest, encrypt
 
 revision: str = "0008"
-down_revision: str | None = "0004"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
