@@ -35,7 +35,6 @@ from reports import obligations
 from reports import service as report_service
 from tests.api.conftest import World, module_db_url, world  # noqa: F401  (fixtures)
 from tests.factories import ACTOR, make_task, make_world
-from tests.reports.helpers import seed_world
 from tracking import clock
 from tracking import tasks as tasks_service
 from tracking.errors import Conflict
@@ -287,9 +286,24 @@ def test_confirm_racing_return_leaves_a_consistent_task(
 
 
 def _drafts(engine: Engine, how_many: int) -> list[int]:
+    """Drafts of one district's yearly report, texts complete, ready to issue (a small world:
+    the snapshot each draft and issue computes stays cheap)."""
     with Session(engine) as session:
-        seed_world(session)
-        ids = [report_demo.draft_seed_report(session=session).id or 0 for _ in range(how_many)]
+        district = make_world(session).district
+        ids = [
+            report_service.create_draft(
+                session=session,
+                actor=ACTOR,
+                kind=report_demo.REPORT_KIND,
+                period_code=report_demo.REPORT_PERIOD,
+                unit_id=district.id or 0,
+                as_of=report_demo.AS_OF,
+                issuer_code="UBND",
+                texts=report_demo.TEXTS,
+            ).id
+            or 0
+            for _ in range(how_many)
+        ]
         session.commit()
     return ids
 
