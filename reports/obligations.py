@@ -153,6 +153,9 @@ def create(
             "Chữ viết tắt tên cơ quan ban hành tối đa 40 ký tự, không có dấu «/»",
             field="report_issuer_code",
         )
+    # One creation at a time per lead unit (its row lock on PostgreSQL; SQLite writers are
+    # serial already), so two clerks cannot both pass the duplicate check below.
+    session.execute(select(Unit.id).where(col(Unit.id) == lead_unit_id).with_for_update())
     duplicate = session.exec(
         select(Obligation.id).where(
             Obligation.lead_unit_id == lead_unit_id,

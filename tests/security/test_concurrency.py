@@ -35,6 +35,7 @@ from reports import obligations
 from reports import service as report_service
 from tests.api.conftest import World, module_db_url, world  # noqa: F401  (fixtures)
 from tests.factories import ACTOR, make_task, make_world
+from tests.factories import World as SmallWorld
 from tracking import clock
 from tracking import tasks as tasks_service
 from tracking.errors import Conflict
@@ -406,23 +407,45 @@ def test_the_database_refuses_a_second_report_with_an_issued_number(engine: Engi
 # --- recurring duties ---------------------------------------------------------------------
 
 
+def _duty(session: Session, units: SmallWorld, title: str) -> int:
+    created = obligations.create(
+        session=session,
+        actor=ACTOR,
+        title=title,
+        report_kind="month",
+        issuer_unit_id=units.province.id or 0,
+        lead_unit_id=units.district.id or 0,
+        starts_on=date(2026, 3, 2),
+        recipient="Văn phòng UBND tỉnh",
+        report_issuer_code="UBND",
+    )
+    return created.id or 0
+
+
+def test_the_same_duty_defined_at_once_is_created_once(engine: Engine) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        units = make_world(session)
+    for round_number in range(ROUNDS):
+        title = f"Báo cáo chuyên đề số {round_number}"
+
+        def define(index: int, title: str = title) -> int:
+            with session_scope(engine) as session:
+                return _duty(session, units, title)
+
+        outcomes = race(define)
+        created = [o for o in outcomes if isinstance(o, int)]
+        refused = [o for o in outcomes if isinstance(o, Conflict)]
+        assert len(created) == 1 and len(refused) == CONTENDERS - 1, outcomes
+        assert {(c.code, c.field) for c in refused} == {("obligation.duplicate", "title")}
+        assert count(engine, Obligation, Obligation.title == title) == 1
+        assert count(engine, AuditEvent, AuditEvent.action == "obligation.create") == (
+            round_number + 1
+        )
+
+
 def test_same_version_duty_stop_and_restart_exactly_one_wins(engine: Engine) -> None:
     with Session(engine) as session:
-        world = make_world(session)
-        obligation_id = (
-            obligations.create(
-                session=session,
-                actor=ACTOR,
-                title="Báo cáo tình hình kinh tế - xã hội",
-                report_kind="month",
-                issuer_unit_id=world.province.id or 0,
-                lead_unit_id=world.district.id or 0,
-                starts_on=date(2026, 3, 2),
-                recipient="Văn phòng UBND tỉnh",
-                report_issuer_code="UBND",
-            ).id
-            or 0
-        )
+        obligation_id = _duty(session, make_world(session), "Báo cáo kinh tế - xã hội")
         session.commit()
     for round_number in range(ROUNDS):
         before = load(engine, Obligation, obligation_id)
