@@ -15,6 +15,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 import uvicorn
+from alembic import command
+from alembic.config import Config
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
@@ -29,6 +31,7 @@ from models import (
     TaskState,
 )
 from models.db import session_scope
+from models.migrate import alembic_config
 from models.reports import ReportNumberCounter
 from reports import demo as report_demo
 from reports import obligations
@@ -467,3 +470,40 @@ def test_same_version_duty_stop_and_restart_exactly_one_wins(engine: Engine) -> 
         duty = load(engine, Obligation, obligation_id)
         assert (duty.active, duty.version) == (wanted, before.version + 1)
         assert count(engine, AuditEvent) == events_before + 1
+
+
+def _migrate(engine: Engine, command: Callable[[Config, str], None], revision: str) -> None:
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command(config, revision)
+
+
+def test_the_upgrade_catches_counters_up_and_refuses_duplicate_numbers(engine: Engine) -> None:
+    """Migration 0005 on a database issued before it: the counter moves up to the highest
+    number issued, and two reports sharing a number stop the upgrade (people must decide)."""
+    first, second, third = _drafts(engine, 3)
+    numbered = sa.update(Report).where(col(Report.id) == sa.bindparam("report_id"))
+    _migrate(engine, command.downgrade, "0004")
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                numbered.values(number=sa.bindparam("number"), number_year=2025),
+                [{"report_id": first, "number": 7}, {"report_id": second, "number": 9}],
+            )
+        _migrate(engine, command.upgrade, "0005")
+        with Session(engine) as session:
+            district = load(engine, Report, first).unit_id
+            counter = session.get(ReportNumberCounter, (district, 2025))
+            assert counter is not None and counter.last_number == 9
+
+        _migrate(engine, command.downgrade, "0004")
+        with engine.begin() as connection:
+            connection.execute(numbered.values(number=9, number_year=2025), {"report_id": third})
+        with pytest.raises(RuntimeError, match=r"trùng số.*năm 2025, số 9: 2 báo cáo"):
+            _migrate(engine, command.upgrade, "0005")
+        with engine.begin() as connection:
+            connection.execute(numbered.values(number=None, number_year=None), {"report_id": third})
+    finally:
+        _migrate(engine, command.upgrade, "head")
+    assert count(engine, Report, col(Report.number).is_not(None)) == 2
