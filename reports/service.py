@@ -118,8 +118,8 @@ def _for_change(session: Session, report_id: int, expected_version: int, action:
 
 
 def _bump(session: Session, report: Report) -> None:
-    """The report's atomic version step, the first write of a change (409 if it lost a race);
-    drafts only, so a report issued meanwhile is never rewritten."""
+    """The report's atomic version step, the first write of a change (409 if it lost a race).
+    Issuing bumps the version too, so a draft issued meanwhile is never rewritten."""
     versioning.bump_version(versioning.REPORT, session=session, row=report)
 
 
