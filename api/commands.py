@@ -18,8 +18,8 @@ from api.auth import hash_password
 from models import Role
 from models.db import get_engine, session_scope
 from models.migrate import upgrade
-from settings import ensure_secret_key
 from notifications import channels, contacts
+from settings import ensure_secret_key
 from tracking import importing
 from tracking import plans as plans_service
 from tracking import units as units_service

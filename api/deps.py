@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from api.auth import MAX_ID, claims_from_token
 from models import Unit, User
+from models.db import writer
 from settings import Settings
 from tracking.access import Principal
 from tracking.documents import ISSUER_CODE_MAX, check_issuer_code
@@ -29,9 +30,16 @@ def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
+# Requests that may change data: their transaction is a writer's (models.db.writer).
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; handlers commit what they change, anything else rolls back."""
+    """One session per request; handlers commit what they change, anything else rolls back.
+    Changing requests write as one transaction at a time on SQLite; reads stay concurrent."""
     engine: Engine = request.app.state.engine
+    if request.method in WRITE_METHODS:
+        engine = writer(engine)
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +23,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# The execution option that marks a connection's transactions as writers (see _sqlite_begin).
+WRITES = "nhiemvu_writes"
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """A writer's transaction takes SQLite's write lock at BEGIN (BEGIN IMMEDIATE).
+
+    Otherwise two writers can both read a row, and the second, upgrading its read snapshot to
+    a write, fails at once with "database is locked" (busy_timeout cannot help a stale
+    snapshot) or, worse, writes after checking stale data. Writers queue on busy_timeout
+    instead; readers keep the driver's own handling and run concurrently under WAL.
+    SQLAlchemy's pysqlite recipe: the driver must not emit BEGIN itself (isolation_level None)
+    and the "begin" event emits it.
+    """
+    driver_connection = connection.connection.driver_connection
+    if connection.get_execution_options().get(WRITES):
+        driver_connection.isolation_level = None  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        driver_connection.isolation_level = ""  # type: ignore[union-attr]
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
@@ -30,6 +52,7 @@ def make_engine(url: str) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -43,10 +66,16 @@ def is_postgres(bind: Engine | Connection) -> bool:
     return bind.dialect.name == "postgresql"
 
 
+def writer(engine: Engine) -> Engine:
+    """The same engine (and pool) for sessions that write: on SQLite their transactions begin
+    IMMEDIATE; on PostgreSQL nothing changes (READ COMMITTED, conditional UPDATEs lock rows)."""
+    return engine.execution_options(**{WRITES: True})
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error."""
-    with Session(engine or get_engine(), expire_on_commit=False) as session:
+    """A writing session (CLI, flows) that commits on success and rolls back on any error."""
+    with Session(writer(engine or get_engine()), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
@@ -56,14 +85,20 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 
 
 def insert_ignore(
-    session: Session, model: type[SQLModel], rows: list[dict[str, Any]], *, key: str
+    session: Session,
+    model: type[SQLModel],
+    rows: list[dict[str, Any]],
+    *,
+    key: str | Sequence[str],
 ) -> int:
     """INSERT … ON CONFLICT (key) DO NOTHING on SQLite and PostgreSQL: the idempotent write of
-    the outbox and of planned reminders. Returns how many rows were new (by RETURNING, since
-    psycopg reports -1 as the rowcount of a multi-row insert)."""
+    the outbox, of planned reminders and of report number counters; `key` is the unique
+    column or columns. Returns how many rows were new (by RETURNING, since psycopg reports -1
+    as the rowcount of a multi-row insert)."""
     if not rows:
         return 0
     table: Table = model.__table__  # type: ignore[attr-defined]
+    columns = [key] if isinstance(key, str) else list(key)
     insert = postgresql.insert if is_postgres(session.get_bind()) else sqlite.insert
-    statement = insert(table).values(rows).on_conflict_do_nothing(index_elements=[key])
-    return len(session.execute(statement.returning(table.c[key])).all())
+    statement = insert(table).values(rows).on_conflict_do_nothing(index_elements=columns)
+    return len(session.execute(statement.returning(table.c[columns[0]])).all())

@@ -94,7 +94,12 @@ class ReportType(SQLModel, table=True):
 class Report(SQLModel, table=True):
     """A report of a unit for a period: a draft that can be regenerated, then issued and frozen."""
 
-    __table_args__ = (Index("ix_report_unit_period", "unit_id", "kind", "period_code"),)
+    __table_args__ = (
+        Index("ix_report_unit_period", "unit_id", "kind", "period_code"),
+        # One official number per issuing unit and year, whatever the code path; drafts have
+        # no number (NULLs never collide).
+        Index("uq_report_unit_year_number", "unit_id", "number_year", "number", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(foreign_key="reporttype.code", max_length=20)
@@ -121,7 +126,9 @@ class Report(SQLModel, table=True):
 
 
 class ReportNumberCounter(SQLModel, table=True):
-    """The last number an issuing unit gave in a calendar year (NĐ 30: restarts at 01 each year)."""
+    """The last number an issuing unit gave in a calendar year (NĐ 30: restarts at 01 each year).
+
+    Only ever moved by one UPDATE … RETURNING (reports.service), never read-then-written."""
 
     unit_id: int = Field(foreign_key="unit.id", primary_key=True)
     year: int = Field(primary_key=True)

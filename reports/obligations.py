@@ -38,7 +38,7 @@ from models.types import utc_now
 from reports import service as report_service
 from reports.periods import Period, PeriodRule, get_report_type, periods_of_year
 from settings import get_settings
-from tracking import access, clock
+from tracking import access, clock, versioning
 from tracking import documents as documents_service
 from tracking import plans as plans_service
 from tracking import tasks as tasks_service
@@ -166,6 +166,9 @@ def create(
     issuer_code = report_issuer_code.strip()
     if issuer_code:
         check_issuer_code(issuer_code, field="report_issuer_code")
+    # One creation at a time per lead unit (its row lock on PostgreSQL; SQLite writers are
+    # serial already), so two clerks cannot both pass the duplicate check below.
+    session.execute(select(Unit.id).where(col(Unit.id) == lead_unit_id).with_for_update())
     duplicate = session.exec(
         select(Obligation.id).where(
             Obligation.lead_unit_id == lead_unit_id,
@@ -219,12 +222,7 @@ def set_active(
 ) -> Obligation:
     """Stop (or resume) a duty; tasks already created keep their own history."""
     obligation = get(session=session, obligation_id=obligation_id)
-    if obligation.version != expected_version:
-        raise Conflict(
-            "obligation.stale_version",
-            "Nghĩa vụ báo cáo đã được người khác cập nhật; hãy tải lại rồi thử lại",
-            field="version",
-        )
+    versioning.check_version(versioning.OBLIGATION, obligation, expected_version=expected_version)
     if obligation.active == active and (ends_on is None or ends_on == obligation.ends_on):
         raise Conflict(
             "obligation.unchanged",
@@ -238,11 +236,11 @@ def set_active(
             field="ends_on",
         )
     before = snapshot(obligation, ("active", "ends_on", "version"))
+    # First write: a concurrent stop/restart that won makes this one a 409, not a second flip.
+    versioning.bump_version(versioning.OBLIGATION, session=session, row=obligation)
     obligation.active = active
     if ends_on is not None:
         obligation.ends_on = ends_on
-    obligation.version += 1
-    obligation.updated_at = utc_now()
     session.add(obligation)
     session.flush()
     record(

@@ -16,9 +16,11 @@ from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import Table
 from sqlmodel import Session, col, select
 
 from models import Document
+from models.db import insert_ignore
 from models.reports import Report, ReportNumberCounter, ReportState
 from models.types import utc_now
 from reports.content import REQUIRED_TO_ISSUE, ReportTexts, build_snapshot, snapshot_sha256
@@ -28,7 +30,7 @@ from reports.periods import get_period
 from reports.render_docx import render_docx
 from reports.render_markdown import render_markdown
 from reports.render_xlsx import render_xlsx
-from tracking import clock
+from tracking import clock, versioning
 from tracking import plans as plans_service
 from tracking import units as units_service
 from tracking.audit import Actor, record
@@ -90,15 +92,6 @@ def list_reports(*, session: Session, unit_id: int, year: int | None = None) -> 
     return list(session.exec(statement.order_by(col(Report.id).desc())).all())
 
 
-def _check_version(report: Report, expected_version: int) -> None:
-    if report.version != expected_version:
-        raise Conflict(
-            "report.version_conflict",
-            "Báo cáo đã được người khác thay đổi; hãy tải lại rồi thử lại",
-            field="version",
-        )
-
-
 def _check_draft(report: Report, action: str) -> None:
     if report.state != ReportState.DRAFT:
         raise Conflict(
@@ -118,11 +111,24 @@ def _default_issuer_code(session: Session, unit_id: int) -> str | None:
     return session.exec(statement).first()
 
 
+def _for_change(session: Session, report_id: int, expected_version: int, action: str) -> Report:
+    """The draft, if the caller saw its current version."""
+    report = get(session=session, report_id=report_id)
+    versioning.check_version(versioning.REPORT, report, expected_version=expected_version)
+    _check_draft(report, action)
+    return report
+
+
+def _bump(session: Session, report: Report) -> None:
+    """The report's atomic version step, the first write of a change (409 if it lost a race).
+    Issuing bumps the version too, so a draft issued meanwhile is never rewritten."""
+    versioning.bump_version(versioning.REPORT, session=session, row=report)
+
+
 def _refresh(session: Session, report: Report) -> None:
+    """Recompute the snapshot from the data (after _bump)."""
     report.snapshot = build_snapshot(session=session, report=report)
     report.snapshot_sha256 = snapshot_sha256(report.snapshot)
-    report.version += 1
-    report.updated_at = utc_now()
     session.add(report)
     session.flush()
 
@@ -184,6 +190,7 @@ def create_draft(
     )
     session.add(report)
     session.flush()
+    _bump(session, report)
     _refresh(session, report)
     record(
         session=session,
@@ -212,9 +219,7 @@ def edit_texts(
     changes: Mapping[str, Any],
 ) -> Report:
     """Replace some of the office's texts (keys of ReportTexts); the draft is regenerated."""
-    report = get(session=session, report_id=report_id)
-    _check_version(report, expected_version)
-    _check_draft(report, "sửa nội dung")
+    report = _for_change(session, report_id, expected_version, "sửa nội dung")
     unknown = set(changes) - set(ReportTexts.model_fields)
     if unknown:
         raise InvalidInput(
@@ -224,6 +229,7 @@ def edit_texts(
         )
     before = dict(report.texts)
     merged = _texts({**before, **changes})
+    _bump(session, report)
     report.texts = merged.model_dump()
     _refresh(session, report)
     record(
@@ -247,9 +253,7 @@ def regenerate(
     as_of: date | None = None,
 ) -> Report:
     """Recompute a draft from the current data (optionally as of another date)."""
-    report = get(session=session, report_id=report_id)
-    _check_version(report, expected_version)
-    _check_draft(report, "tạo lại")
+    report = _for_change(session, report_id, expected_version, "tạo lại")
     if as_of is not None:
         period = get_period(session=session, kind=report.kind, code=report.period_code)
         if as_of < period.start or as_of > clock.today():
@@ -258,6 +262,8 @@ def regenerate(
                 "Ngày lấy số liệu phải trong kỳ báo cáo và không sau hôm nay",
                 field="as_of",
             )
+    _bump(session, report)
+    if as_of is not None:
         report.as_of = as_of
         report.document_date = max(report.document_date, as_of)
     previous = report.snapshot_sha256
@@ -274,23 +280,41 @@ def regenerate(
     return report
 
 
+NUMBER_MAX = 1_000_000
+
+
+def _counter_row(session: Session, unit_id: int, year: int) -> Table:
+    """The counter's table, with the unit's row for the year present (created at 0 once)."""
+    insert_ignore(
+        session,
+        ReportNumberCounter,
+        [{"unit_id": unit_id, "year": year, "last_number": 0}],
+        key=("unit_id", "year"),
+    )
+    table: Table = ReportNumberCounter.__table__  # type: ignore[attr-defined]
+    return table
+
+
 def set_next_number(
     *, session: Session, actor: Actor, unit_id: int, year: int, next_number: int
 ) -> ReportNumberCounter:
-    """Align the counter with the unit's register of outgoing documents (sổ văn bản đi)."""
+    """Align the counter with the unit's register of outgoing documents (sổ văn bản đi).
+
+    The number only moves forward, even against a concurrent issue."""
     units_service.get(session=session, unit_id=unit_id)
-    counter = session.get(ReportNumberCounter, (unit_id, year))
-    last = counter.last_number if counter else 0
-    if next_number <= last or next_number > 1_000_000:
+    table = _counter_row(session, unit_id, year)
+    mine = (table.c.unit_id == unit_id) & (table.c.year == year)
+    # Locked (PostgreSQL; SQLite's write lock is already held) so no number is taken between.
+    last: int = session.execute(
+        select(table.c.last_number).where(mine).with_for_update()
+    ).scalar_one()
+    if next_number <= last or next_number > NUMBER_MAX:
         raise InvalidInput(
             "report.number_invalid",
             f"Số tiếp theo phải lớn hơn số đã cấp ({last})",
             field="next_number",
         )
-    counter = counter or ReportNumberCounter(unit_id=unit_id, year=year)
-    counter.last_number = next_number - 1
-    session.add(counter)
-    session.flush()
+    session.execute(table.update().where(mine).values(last_number=next_number - 1))
     record(
         session=session,
         actor=actor,
@@ -298,19 +322,24 @@ def set_next_number(
         entity="unit",
         entity_id=unit_id,
         before={"year": year, "last_number": last},
-        after={"year": year, "last_number": counter.last_number},
+        after={"year": year, "last_number": next_number - 1},
     )
+    counter = session.get(ReportNumberCounter, (unit_id, year), populate_existing=True)
+    assert counter is not None  # created above
     return counter
 
 
 def _take_number(session: Session, unit_id: int, year: int) -> int:
-    counter = session.get(ReportNumberCounter, (unit_id, year), with_for_update=True)
-    if counter is None:
-        counter = ReportNumberCounter(unit_id=unit_id, year=year, last_number=0)
-    counter.last_number += 1
-    session.add(counter)
-    session.flush()
-    return counter.last_number
+    """The unit's next number of the year, from one atomic UPDATE … RETURNING (the row lock
+    serialises issuers on PostgreSQL; the unique index on issued numbers backs it up)."""
+    table = _counter_row(session, unit_id, year)
+    number: int = session.execute(
+        table.update()
+        .where(table.c.unit_id == unit_id, table.c.year == year)
+        .values(last_number=table.c.last_number + 1)
+        .returning(table.c.last_number)
+    ).scalar_one()
+    return number
 
 
 def issue(
@@ -322,9 +351,7 @@ def issue(
     issued_on: date | None = None,
 ) -> Report:
     """Number the report, take its final snapshot and freeze it."""
-    report = get(session=session, report_id=report_id)
-    _check_version(report, expected_version)
-    _check_draft(report, "ban hành lại")
+    report = _for_change(session, report_id, expected_version, "ban hành lại")
     issued_on = issued_on or clock.today()
     if issued_on < report.as_of:
         raise InvalidInput(
@@ -346,6 +373,7 @@ def issue(
             "Chưa thể ban hành, còn thiếu: " + ", ".join(missing),
             field="texts",
         )
+    _bump(session, report)
     report.document_date = issued_on
     report.number = _take_number(session, report.unit_id, issued_on.year)
     report.number_year = issued_on.year

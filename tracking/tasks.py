@@ -1,7 +1,8 @@
 """Task use cases: assign, report progress and completion, extensions, pause, cancel.
 
 Every use case checks its rules before writing anything, refuses a stale version, bumps the
-version, and writes one audit event, in the caller's transaction (commit is the caller's).
+version atomically (tracking.versioning: a concurrent change makes it a 409), and writes one
+audit event, in the caller's transaction (commit is the caller's; on an error it rolls back).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from models import (
     TaskState,
 )
 from settings import get_settings
-from tracking import access, clock
+from tracking import access, clock, versioning
 from tracking import documents as documents_service
 from tracking import plans as plans_service
 from tracking import units as units_service
@@ -68,13 +69,7 @@ def progress_updates(*, session: Session, task_id: int) -> list[ProgressUpdate]:
 
 
 def _check_version(task: Task, expected_version: int) -> None:
-    if task.version != expected_version:
-        raise Conflict(
-            "task.stale_version",
-            f"Nhiệm vụ đã được người khác cập nhật (phiên bản {task.version}, "
-            f"bạn gửi {expected_version}); hãy tải lại rồi thử lại",
-            field="version",
-        )
+    versioning.check_version(versioning.TASK, task, expected_version=expected_version)
 
 
 def _check_state(task: Task, allowed: Sequence[TaskState], action: str) -> None:
@@ -135,9 +130,8 @@ def _for_change(
 
 
 def _bump(session: Session, task: Task) -> None:
-    task.version += 1
-    task.updated_at = clock.now_utc()
-    session.add(task)
+    """The task's atomic version step: 409 if someone else changed it since it was read."""
+    versioning.bump_version(versioning.TASK, session=session, row=task)
 
 
 STATE_LABELS: dict[TaskState, str] = {

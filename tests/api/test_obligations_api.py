@@ -133,7 +133,8 @@ def test_a_monthly_duty_for_a_commune_creates_its_tasks_until_stopped(world: Wor
     assert stale.status_code == 409
     assert stale.json()["detail"][0] == {
         "code": "obligation.stale_version",
-        "message": "Nghĩa vụ báo cáo đã được người khác cập nhật; hãy tải lại rồi thử lại",
+        "message": "Nghĩa vụ báo cáo đã được người khác cập nhật "
+        "(phiên bản hiện tại 2, bạn gửi 1); hãy tải lại rồi thử lại",
         "field": "version",
         "row": None,
     }
