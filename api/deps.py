@@ -34,12 +34,7 @@ def get_settings_dep(request: Request) -> Settings:
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; handlers commit what they change, anything else rolls back.
-    Changing requests write as one transaction at a time on SQLite; reads stay concurrent."""
-    engine: Engine = request.app.state.engine
-    if request.method in WRITE_METHODS:
-        engine = writer(engine)
+def _request_session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
@@ -47,7 +42,21 @@ def get_session(request: Request) -> Iterator[Session]:
             session.rollback()
 
 
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; handlers commit what they change, anything else rolls back.
+    Changing requests write as one transaction at a time on SQLite; reads stay concurrent."""
+    engine: Engine = request.app.state.engine
+    yield from _request_session(writer(engine) if request.method in WRITE_METHODS else engine)
+
+
+def get_read_session(request: Request) -> Iterator[Session]:
+    """A session for a POST that only reads (signing in): it must not hold SQLite's write lock
+    while a password hash is checked."""
+    yield from _request_session(request.app.state.engine)
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 

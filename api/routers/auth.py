@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.auth import authenticate, create_access_token
-from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.deps import CurrentUser, ReadSessionDep, SessionDep, SettingsDep
 from api.errors import COMMON_RESPONSES, ErrorResponse
 from api.login_throttle import LoginRefused, LoginThrottle
 from api.schemas.directory import Token, UserPublic
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/auth", tags=["auth"], responses=COMMON_RESPONSES)
 def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
 ) -> Token:
     throttle: LoginThrottle = request.app.state.login_throttle
