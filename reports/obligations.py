@@ -47,7 +47,7 @@ from tracking.audit import SYSTEM, Actor, record, snapshot
 from tracking.calendar import WorkCalendar, load_calendar
 from tracking.deadlines import DeadlineRule
 from tracking.documents import check_issuer_code
-from tracking.errors import Conflict, InvalidInput, NotFound
+from tracking.errors import Conflict, DomainError, InvalidInput, NotFound
 from tracking.validation import checked_text, clean_text
 
 log = logging.getLogger(__name__)
@@ -302,9 +302,17 @@ class OccurrenceRun:
     as_of: date
     created: list[dict[str, Any]] = field(default_factory=list)  # obligation, key, task, due
     already: int = 0
+    # Occurrences the assignment rules refuse (a duty defined before the rules existed): the
+    # sweep goes on for every other duty and says which ones need an administrator.
+    refused: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return {"as_of": self.as_of.isoformat(), "created": self.created, "already": self.already}
+        return {
+            "as_of": self.as_of.isoformat(),
+            "created": self.created,
+            "already": self.already,
+            "refused": self.refused,
+        }
 
 
 def _due_obligations(session: Session, as_of: date, *, drafting: bool) -> list[Obligation]:
@@ -372,7 +380,24 @@ def create_due_occurrences(
             if (occurrence.obligation_id, occurrence.key) in existing:
                 run.already += 1
                 continue
-            task = _create_task(session, actor, obligation, occurrence)
+            try:
+                task = _create_task(session, actor, obligation, occurrence)
+            except DomainError as refusal:
+                log.warning(
+                    "duty %s period %s refused by the assignment rules: %s",
+                    obligation.id,
+                    occurrence.key,
+                    refusal.message,
+                )
+                run.refused.append(
+                    {
+                        "obligation_id": occurrence.obligation_id,
+                        "occurrence_key": occurrence.key,
+                        "code": refusal.code,
+                        "message": refusal.message,
+                    }
+                )
+                continue
             if task is None:
                 run.already += 1
                 continue

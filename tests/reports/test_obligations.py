@@ -210,3 +210,29 @@ def test_bad_definitions_are_refused_and_a_stopped_duty_creates_nothing(session:
     with pytest.raises(InvalidInput) as future:
         obligations.create_due_occurrences(session=session, as_of=date(2026, 3, 21))
     assert future.value.code == "obligation.as_of_in_future"
+
+
+@time_machine.travel(date(2026, 4, 20), tick=False)
+def test_a_duty_the_assignment_rules_now_refuse_is_reported_and_the_others_go_on(
+    session: Session,
+) -> None:
+    world = make_world(session)
+    good = _monthly(session, world)
+    # A duty stored before the assignment rules existed: a department requiring a monthly
+    # report from a district that is not below it (written directly, as an old row is).
+    old = _monthly(session, world, lead_unit_id=world.other_district.id)
+    old.issuer_unit_id = world.department.id
+    session.add(old)
+    session.commit()
+
+    run = obligations.create_due_occurrences(session=session, as_of=date(2026, 3, 9))
+    session.commit()
+
+    assert [c["obligation_id"] for c in run.created] == [good.id]
+    assert [(r["obligation_id"], r["occurrence_key"]) for r in run.refused] == [
+        (old.id, "2026-M03")
+    ]
+    assert run.refused[0]["code"].startswith("assignment.")
+    assert run.as_json()["refused"] == run.refused
+    tasks = session.exec(select(Task).where(Task.obligation_id == old.id)).all()
+    assert tasks == []
