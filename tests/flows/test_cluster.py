@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
 from sqlmodel import Session, select
 
 from models import (
@@ -40,6 +41,7 @@ from models.db import make_engine
 from models.migrate import upgrade
 from notifications.policy import set_policy
 from reports import obligations
+from settings import get_settings
 from tests.conftest import POSTGRES_ADMIN_URL, REQUIRE_POSTGRES
 from tests.flows.conftest import MailServer, free_port, wait_for
 from tracking import tasks, units
@@ -175,8 +177,13 @@ def run(args: list[str], env: dict[str, str], timeout: float = 120) -> str:
 
 
 def test_two_workers_on_a_prefect_server_send_every_reminder_once(
-    databases: Databases, tmp_path: Path
+    databases: Databases, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Every machine of a province shares one encryption key (channel URLs are encrypted):
+    # the seed here and the workers below read the same one.
+    encryption_keys = Fernet.generate_key().decode()
+    monkeypatch.setenv("NHIEMVU_ENCRYPTION_KEYS", encryption_keys)
+    get_settings.cache_clear()
     seed(databases.app_url)
     mail = SlowMailServer(port=free_port())
     mail.start()
@@ -199,6 +206,7 @@ def test_two_workers_on_a_prefect_server_send_every_reminder_once(
         "NHIEMVU_SMTP_PORT": str(mail.port),
         "NHIEMVU_SMTP_FROM": "nhacviec@quangngai.example.vn",
         "NHIEMVU_NOTIFY_BATCH_SIZE": "3",
+        "NHIEMVU_ENCRYPTION_KEYS": encryption_keys,
     }
     server_env = env | {
         "PREFECT_API_DATABASE_CONNECTION_URL": databases.prefect_url,

@@ -32,6 +32,7 @@ import httpx
 import jwt
 import psutil
 import pytest
+from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 from sqlalchemy import Engine, func, select
@@ -167,11 +168,13 @@ def test_a_token_signed_with_the_published_default_is_refused(
 def test_the_default_secret_is_refused_in_every_environment(
     environment: Environment, tmp_path: Path
 ) -> None:
+    # Production also requires the encryption key; this test is about the signing key only.
+    keys = {"encryption_keys": Fernet.generate_key().decode()}
     with pytest.raises(ValueError, match="NHIEMVU_SECRET_KEY"):
-        Settings(environment=environment, secret_key=DEFAULT_SECRET, data_dir=tmp_path)
+        Settings(environment=environment, secret_key=DEFAULT_SECRET, data_dir=tmp_path, **keys)
     with pytest.raises(ValueError, match="NHIEMVU_SECRET_KEY"):
-        Settings(environment=environment, secret_key="ngan-qua", data_dir=tmp_path)
-    keyless = Settings(environment=environment, secret_key="", data_dir=tmp_path)
+        Settings(environment=environment, secret_key="ngan-qua", data_dir=tmp_path, **keys)
+    keyless = Settings(environment=environment, secret_key="", data_dir=tmp_path, **keys)
     with pytest.raises(InsecureSecretKey):
         create_app(settings=keyless)
     # Settings built around the check (model_construct skips validation): the token code
@@ -516,6 +519,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
     # No NHIEMVU_SECRET_KEY: `serve` writes the key file, as on a fresh clone.
     env |= {
         "NHIEMVU_ENVIRONMENT": "production",
+        "NHIEMVU_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "NHIEMVU_DATABASE_URL": url,
         "NHIEMVU_DATA_DIR": str(folder / "data"),
         "NHIEMVU_MAX_BODY_BYTES": str(MAX_BODY_BYTES),
