@@ -24,7 +24,7 @@ lint: setup
 	$(VENV)/bin/mypy .
 
 test: lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2
 
 serve: setup
 	$(VENV)/bin/nhiemvu serve
