@@ -348,6 +348,17 @@ def parse_rows(
     return parsed, errors
 
 
+def preview(
+    *, session: Session, content: bytes, filename: str, assigned_on: date | None = None
+) -> tuple[list[ParsedRow], list[RowError]]:
+    """What import_tasks would save, and every bad row, without saving anything (the web
+    page shows both before the user confirms). A file that cannot be read at all raises
+    ImportRejected as import_tasks does."""
+    rows = read_rows(content=content, filename=filename)
+    units = UnitIndex(session.exec(select(Unit)).all())
+    return parse_rows(rows=rows, units=units, assigned_on=assigned_on or clock.today())
+
+
 def import_tasks(
     *,
     session: Session,
