@@ -61,7 +61,6 @@ def _form_context(session: Session, principal: Principal) -> dict[str, object]:
     plans = plans_service.list_plans(session=session)
     return {
         "units": directory.units,
-        "depth": directory.depth,
         "issuers": _issuers(directory, principal),
         "documents": documents_service.list_documents(session=session),
         "plans": [(p, plans_service.sections(session=session, plan_id=p.id or 0)) for p in plans],

@@ -31,9 +31,6 @@ class UnitDirectory:
     def by_id(self) -> dict[int, Unit]:
         return {unit.id or 0: unit for unit in self.units}
 
-    def depth(self, unit: Unit) -> int:
-        return unit.path.strip("/").count("/")
-
     def within_reach(self, principal: Principal) -> list[Unit]:
         return [u for u in self.units if in_reach(principal=principal, unit=u)]
 

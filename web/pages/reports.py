@@ -97,6 +97,8 @@ async def create_report(request: Request, principal: WebUser, session: SessionDe
         form.add("period", "Chọn kỳ báo cáo")
     as_of = form.day("as_of", "Ngày lấy số liệu")
     plan_id = form.ident("plan", "Kế hoạch", required=False)
+    issuer_code = form.text("issuer_code", "Chữ viết tắt cơ quan ban hành", required=False,
+                            max_length=40)
     report_id = 0
     if form.ok and as_of is not None:
         try:
@@ -108,6 +110,7 @@ async def create_report(request: Request, principal: WebUser, session: SessionDe
                 unit_id=unit.id or 0,
                 plan_id=plan_id,
                 as_of=as_of,
+                issuer_code=issuer_code or None,
             )
             report_id = report.id or 0
         except DomainError as error:

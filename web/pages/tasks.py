@@ -130,7 +130,6 @@ def task_list(request: Request, principal: WebUser, session: SessionDep) -> Resp
             "export_query": urlencode(query),
             "units": directory.units,
             "names": directory.by_id,
-            "depth": directory.depth,
             "plans": plans_service.list_plans(session=session),
             "categories": list(Category),
             "official": OFFICIAL_CATEGORIES,
