@@ -29,8 +29,10 @@ class FormState:
     errors: dict[str, str] = field(default_factory=dict)
     # Which form of the page was sent (a task page has several).
     name: str = ""
-    # Set when a stale version was refused: who changed the task, and when.
+    # Set when a stale version was refused: who changed the task, and when; and the page
+    # to reload (the form was posted to another address).
     stale: str = ""
+    reload: str = ""
 
     @classmethod
     def of(cls, data: FormData, name: str = "") -> FormState:

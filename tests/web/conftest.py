@@ -32,13 +32,14 @@ from sqlmodel import Session
 
 from api.app import create_app
 from api.auth import hash_password
-from models import Role, Unit, UnitKind, User
+from models import Role, Unit, UnitKind
 from models.db import get_engine
 from models.migrate import upgrade
 from notifications.contacts import set_contact_channels
 from settings import get_settings
-from tracking import clock, documents, plans, units
+from tracking import clock, documents, plans, tasks, units
 from tracking.audit import Actor
+from tracking.deadlines import DeadlineRule
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -48,6 +49,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
     "--disable-sync",
+    # Date inputs show dd/mm/yyyy, as on a Vietnamese office PC.
+    "--lang=vi",
 ]
 PASSWORD = "Kiem-thu-giao-dien-2026"
 SETUP = Actor(name="test-setup")
@@ -366,6 +369,7 @@ def check_page(page: Page, checked: dict[str, list[Any]]) -> None:
 def screenshot(page: Page, name: str) -> None:
     """The page at the office PC's size and at a phone's, into out/screenshots/."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
     original = page.viewport_size
     for size in (DESKTOP, PHONE):
         page.set_viewport_size(size)
@@ -373,3 +377,18 @@ def screenshot(page: Page, name: str) -> None:
                         full_page=True)
     if original:
         page.set_viewport_size(original)
+
+
+def new_task(site: Site, title: str, lead: str = "commune") -> int:
+    """A task the office assigns to a commune (set up through the service, not the pages)."""
+    with site.session() as session:
+        task = tasks.assign(
+            session=session,
+            actor=SETUP,
+            title=title,
+            issuer_unit_id=site.units["office"].id or 0,
+            lead_unit_id=site.units[lead].id or 0,
+            deadline=DeadlineRule.working_days(10),
+        )
+        session.commit()
+        return task.id or 0

@@ -6,6 +6,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 from sqlmodel import Session
 from starlette.responses import Response
 
@@ -42,6 +44,8 @@ KIND_LABELS = {
     "nine_months": "Báo cáo 9 tháng",
     "year": "Báo cáo năm",
 }
+# The report's own Markdown rendering, shown as HTML; raw HTML in the texts stays escaped.
+MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 FORMATS = {"docx": "Văn bản Word (.docx)", "xlsx": "Phụ lục Excel (.xlsx)", "pdf": "PDF"}
 
 
@@ -97,8 +101,9 @@ async def create_report(request: Request, principal: WebUser, session: SessionDe
         form.add("period", "Chọn kỳ báo cáo")
     as_of = form.day("as_of", "Ngày lấy số liệu")
     plan_id = form.ident("plan", "Kế hoạch", required=False)
-    issuer_code = form.text("issuer_code", "Chữ viết tắt cơ quan ban hành", required=False,
-                            max_length=40)
+    issuer_code = form.text(
+        "issuer_code", "Chữ viết tắt cơ quan ban hành", required=False, max_length=40
+    )
     report_id = 0
     if form.ok and as_of is not None:
         try:
@@ -161,7 +166,9 @@ def _render_report(
         {
             "report": report,
             "unit": unit,
-            "preview": render_markdown(report.snapshot) if report.snapshot else "",
+            "preview": Markup(MARKDOWN.render(render_markdown(report.snapshot)))
+            if report.snapshot
+            else "",
             "fields": TEXT_FIELDS,
             "formats": FORMATS,
             "kind_labels": KIND_LABELS,

@@ -351,6 +351,7 @@ async def _act(
             session.rollback()
             if error.code == "task.stale_version":
                 form.stale = _stale_note(session, task_id)
+                form.reload = f"/tasks/{task_id}"
             form.add_domain(error, FIELDS)
         except DomainError as error:
             session.rollback()
