@@ -6,6 +6,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 from sqlalchemy import func, select
+from sqlmodel import select as sqlmodel_select
 
 from models import Task
 from tests.web.conftest import (
@@ -57,7 +58,7 @@ def test_assign_form_errors_sit_next_to_their_fields_and_keep_the_input(
     summary.get_by_role("link", name="Chọn đơn vị chủ trì").click()
     expect(page.get_by_label("Đơn vị chủ trì")).to_be_focused()
     with site.session() as session:
-        titles = session.exec(select(Task.title)).all()
+        titles = [task.title for task in session.exec(sqlmodel_select(Task)).all()]
     assert "Kiểm tra công tác phòng, chống thiên tai" not in titles
 
 
