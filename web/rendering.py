@@ -55,6 +55,15 @@ TEMPLATES.env.globals["ROLE_LABELS"] = ROLE_LABELS
 TEMPLATES.env.globals["CSRF_FIELD"] = CSRF_FIELD
 
 
+def form_named(form: FormState, name: str, values: dict[str, Any] | None = None) -> FormState:
+    """The posted form when it is the one called `name` (its values and errors), else a
+    fresh one: a page with several forms shows each its own input."""
+    return form if form.name == name else FormState(name=name, values=values or {})
+
+
+TEMPLATES.env.globals["form_named"] = form_named
+
+
 def render(
     request: Request,
     template: str,

@@ -104,6 +104,7 @@ OFFICE_OFFICER = Person("vp.hoa", "Trần Thị Hoa")
 OFFICE_LEADER = Person("vp.minh", "Nguyễn Văn Minh")
 COMMUNE_OFFICER = Person("tinhkhe.thu", "Lê Thị Thu", "thu@tinhkhe.example.vn")
 OTHER_OFFICER = Person("nghiahanh.nam", "Phạm Văn Nam")
+ADMIN = Person("quantri", "Đỗ Quang Huy")
 
 
 @dataclass
@@ -144,6 +145,7 @@ def _build_world(session: Session) -> tuple[dict[str, Unit], str]:
         (OFFICE_LEADER, "office", Role.LEADER, "Chánh Văn phòng"),
         (COMMUNE_OFFICER, "commune", Role.OFFICER, "Công chức Văn phòng - Thống kê"),
         (OTHER_OFFICER, "other", Role.OFFICER, "Công chức Văn phòng - Thống kê"),
+        (ADMIN, "office", Role.ADMIN, "Quản trị hệ thống"),
     ]:
         user = units.create_user(
             session=session,
