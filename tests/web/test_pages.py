@@ -11,11 +11,15 @@ from playwright.sync_api import expect
 from tests.web.conftest import (
     ADMIN,
     COMMUNE_OFFICER,
+    OFFICE_LEADER,
     OFFICE_OFFICER,
+    OTHER_OFFICER,
+    PASSWORD,
     Browsing,
     Site,
     check_page,
     new_task,
+    sign_in,
     subject_of,
 )
 
@@ -107,3 +111,62 @@ def test_the_administrator_sets_a_day_and_the_reminder_policy(
     expect(page.locator("pre.code")).to_contain_text("5,")
     check_page(page, checked)
     assert not [found for found in checked.values() if found], checked
+
+
+def test_changing_the_password_ends_the_other_sessions(site: Site, browsing: Browsing) -> None:
+    elsewhere = browsing.signed_in(OTHER_OFFICER)
+    page = browsing.signed_in(OTHER_OFFICER)
+    page.get_by_role("link", name="Đổi mật khẩu").click()
+    page.get_by_label("Mật khẩu hiện tại").fill(PASSWORD)
+    page.get_by_label("Mật khẩu mới", exact=True).fill("ngan")
+    page.get_by_label("Nhập lại mật khẩu mới").fill("ngan")
+    page.get_by_role("button", name="Đổi mật khẩu").click()
+    expect(page.get_by_role("alert")).to_contain_text("Mật khẩu phải có từ 8")
+    new_password = "Nghia-Hanh-doi-mat-khau-2026"
+    page.get_by_label("Mật khẩu hiện tại").fill(PASSWORD)
+    page.get_by_label("Mật khẩu mới", exact=True).fill(new_password)
+    page.get_by_label("Nhập lại mật khẩu mới").fill(new_password)
+    page.get_by_role("button", name="Đổi mật khẩu").click()
+    expect(page.get_by_text("Đã đổi mật khẩu.")).to_be_visible()
+    page.get_by_role("link", name="Việc của tôi").click()
+    expect(page.get_by_role("heading", name="Việc của tôi")).to_be_visible()
+    # The other browser's session ended with the old password.
+    elsewhere.goto(site.url("/my-tasks"))
+    expect(elsewhere).to_have_url(re.compile(r"/login\?next=/my-tasks$"))
+    # Put the shared test password back for the other tests.
+    page.get_by_role("link", name="Đổi mật khẩu").click()
+    page.get_by_label("Mật khẩu hiện tại").fill(new_password)
+    page.get_by_label("Mật khẩu mới", exact=True).fill(PASSWORD)
+    page.get_by_label("Nhập lại mật khẩu mới").fill(PASSWORD)
+    page.get_by_role("button", name="Đổi mật khẩu").click()
+    expect(page.get_by_text("Đã đổi mật khẩu.")).to_be_visible()
+    sign_in(elsewhere, OTHER_OFFICER)
+    expect(elsewhere.get_by_role("heading", name="Việc của tôi")).to_be_visible()
+
+
+def test_the_office_leader_issues_a_draft_report(site: Site, browsing: Browsing) -> None:
+    officer = browsing.signed_in(OFFICE_OFFICER)
+    officer.get_by_role("link", name="Báo cáo").click()
+    period = officer.get_by_label("Kỳ báo cáo (theo Nghị định 09/2019/NĐ-CP)")
+    month = period.locator("option", has_text=re.compile(r"^tháng")).first
+    period.select_option(value=month.get_attribute("value"))
+    officer.get_by_label("Chữ viết tắt cơ quan ban hành").fill("VP")
+    officer.get_by_role("button", name="Tạo dự thảo").click()
+    officer.get_by_label("Kiến nghị, đề xuất").fill("Đề nghị bổ sung biên chế công chức cấp xã.")
+    officer.get_by_label("Tồn tại, hạn chế, khó khăn").fill("Một số xã cập nhật tiến độ chậm.")
+    officer.get_by_label("Định hướng nhiệm vụ, giải pháp").fill("Đôn đốc các xã báo cáo đúng hạn.")
+    officer.get_by_label("Chức vụ người ký (ví dụ: PHÓ CHỦ TỊCH)").fill("CHÁNH VĂN PHÒNG")
+    officer.get_by_label("Họ và tên người ký").fill("Nguyễn Văn Minh")
+    officer.get_by_role("button", name="Lưu và tạo lại dự thảo").click()
+    expect(officer.get_by_text("Đã lưu các phần của báo cáo.")).to_be_visible()
+    expect(officer.locator(".document-preview")).to_contain_text(
+        "Đề nghị bổ sung biên chế công chức cấp xã."
+    )
+    # Officers draft; only a leader sees the issuing form.
+    expect(officer.get_by_role("button", name="Ban hành báo cáo")).to_have_count(0)
+    leader = browsing.signed_in(OFFICE_LEADER)
+    leader.goto(officer.url)
+    leader.get_by_role("button", name="Ban hành báo cáo").click()
+    expect(leader.get_by_text("Đã ban hành báo cáo.")).to_be_visible()
+    expect(leader.get_by_text(re.compile(r"Số \d+/BC-VP"))).to_be_visible()
+    expect(leader.get_by_role("button", name="Lưu và tạo lại dự thảo")).to_have_count(0)

@@ -37,6 +37,12 @@ TEXT_FIELDS = {
     "recommendations": ("Kiến nghị, đề xuất", 20000),
     "orientation": ("Định hướng nhiệm vụ, giải pháp", 20000),
 }
+SIGNATURE_FIELDS = {
+    "authority": "Thẩm quyền ký (ví dụ: TM. ỦY BAN NHÂN DÂN)",
+    "deputy": "Ký thay (ví dụ: KT. CHỦ TỊCH)",
+    "title": "Chức vụ người ký (ví dụ: PHÓ CHỦ TỊCH)",
+    "name": "Họ và tên người ký",
+}
 KIND_LABELS = {
     "month": "Báo cáo tháng",
     "quarter": "Báo cáo quý",
@@ -159,7 +165,11 @@ def _render_report(
             may_issue = may_issue or action == ReportAction.ISSUE
     texts = report.texts or {}
     if form is None:
-        form = FormState(values={key: str(texts.get(key, "")) for key in TEXT_FIELDS})
+        signature = texts.get("signature") or {}
+        form = FormState(
+            values={key: str(texts.get(key, "")) for key in TEXT_FIELDS}
+            | {f"sig_{key}": str(signature.get(key, "")) for key in SIGNATURE_FIELDS}
+        )
     return render(
         request,
         "report.html",
@@ -170,6 +180,7 @@ def _render_report(
             if report.snapshot
             else "",
             "fields": TEXT_FIELDS,
+            "signature_fields": SIGNATURE_FIELDS,
             "formats": FORMATS,
             "kind_labels": KIND_LABELS,
             "may_write": may_write,
@@ -196,9 +207,13 @@ async def edit_texts(
     report = _report(session, principal, report_id, ReportAction.WRITE)
     form = FormState.of(await request.form(), name="texts")
     version = form.number("version", "Phiên bản", low=1, high=2_147_483_647)
-    changes = {
+    changes: dict[str, object] = {
         key: form.text(key, label, required=False, max_length=limit)
         for key, (label, limit) in TEXT_FIELDS.items()
+    }
+    changes["signature"] = {
+        key: form.text(f"sig_{key}", label, required=False, max_length=200)
+        for key, label in SIGNATURE_FIELDS.items()
     }
     if form.ok and version is not None:
         try:
