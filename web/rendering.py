@@ -49,7 +49,20 @@ def vn_percent(rate: float | None) -> str:
     return f"{rate * 100:.1f}".replace(".", ",").removesuffix(",0") + "%"
 
 
+def date_text(value: str | date | None) -> str:
+    """A date field's value as dd/mm/yyyy when it is a date or an ISO date; what the user
+    typed otherwise (kept as typed, to be corrected)."""
+    if isinstance(value, date):
+        return f"{value:%d/%m/%Y}"
+    text = value or ""
+    try:
+        return f"{date.fromisoformat(text):%d/%m/%Y}" if len(text) == 10 else text
+    except ValueError:
+        return text
+
+
 TEMPLATES.env.filters["vn_date"] = vn_date
+TEMPLATES.env.filters["date_text"] = date_text
 TEMPLATES.env.filters["vn_percent"] = vn_percent
 TEMPLATES.env.globals["ROLE_LABELS"] = ROLE_LABELS
 TEMPLATES.env.globals["CSRF_FIELD"] = CSRF_FIELD

@@ -49,8 +49,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
     "--disable-sync",
-    # Date inputs show dd/mm/yyyy, as on a Vietnamese office PC.
-    "--lang=vi",
 ]
 PASSWORD = "Kiem-thu-giao-dien-2026"
 SETUP = Actor(name="test-setup")

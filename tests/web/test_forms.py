@@ -120,3 +120,16 @@ def test_an_annex_with_bad_rows_shows_every_error_and_saves_nothing(
     expect(page.get_by_role("button", name="Lưu 1 nhiệm vụ")).to_have_count(0)
     with site.session() as session:
         assert session.execute(select(func.count()).select_from(Task)).scalar_one() == before
+
+
+def test_a_date_that_does_not_exist_is_told_and_kept(site: Site, browsing: Browsing) -> None:
+    page = browsing.signed_in(OFFICE_LEADER)
+    page.get_by_label("Tính đến ngày").fill("31/02/2026")
+    page.get_by_role("button", name="Xem").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Ngày tính phải là một ngày có thật, ví dụ 25/12/2026"
+    )
+    expect(page.get_by_label("Tính đến ngày")).to_have_value("31/02/2026")
+    page.get_by_label("Tính đến ngày").fill("30/06/2026")
+    page.get_by_role("button", name="Xem").click()
+    expect(page.get_by_text("Tính đến ngày 30/06/2026:")).to_be_visible()

@@ -86,7 +86,7 @@ def test_the_administrator_sets_a_day_and_the_reminder_policy(
     check_page(page, checked)
     year = date.today().year + 1
     saturday = date(year, 3, 7) + timedelta(days=(5 - date(year, 3, 7).weekday()) % 7)
-    page.get_by_label("Ngày", exact=True).fill(saturday.isoformat())
+    page.get_by_label("Ngày", exact=True).fill(f"{saturday:%d/%m/%Y}")
     page.get_by_label("Ngày làm việc (làm bù)").check()
     page.get_by_role("button", name="Lưu ngày").click()
     expect(page.get_by_role("alert")).to_contain_text("Nhập ghi chú")

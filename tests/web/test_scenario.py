@@ -169,7 +169,7 @@ def test_office_imports_assigns_commune_completes_leader_confirms(
     commune.get_by_role("link", name=extended).click()
     old_due = calendar.add_working_days(today, 10)
     proposed = old_due + timedelta(days=14)
-    commune.get_by_label("Thời hạn đề xuất").fill(proposed.isoformat())
+    commune.get_by_label("Thời hạn đề xuất").fill(vn(proposed))
     commune.get_by_label("Lý do xin gia hạn").fill(
         "Chờ Sở Tư pháp hướng dẫn danh mục thủ tục hành chính mới."
     )

@@ -4,10 +4,8 @@ tôi (the user's unit's tasks, due soon and overdue first)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from api.deps import SessionDep
@@ -17,14 +15,13 @@ from tracking.access import authorize_unit_data
 from tracking.calendar import load_calendar
 from tracking.queries import StatusCounts, count_by_category
 from tracking.status import OFFICIAL_CATEGORIES, Category
+from web.forms import FormState
 from web.pages.common import UnitDirectory
 from web.rendering import render
 from web.routing import WebRoute
 from web.session import WebUser
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
-
-DayQuery = Annotated[date | None, Query(ge=date(1990, 1, 1), le=date(2099, 12, 31))]
 
 # Overdue red, due soon amber (the stylesheet's classes), done green, the rest neutral.
 CATEGORY_STYLE = {
@@ -60,10 +57,9 @@ def bars(counts: StatusCounts) -> list[Bar]:
 
 
 @router.get("/")
-def overview(
-    request: Request, principal: WebUser, session: SessionDep, as_of: DayQuery = None
-) -> Response:
-    day = as_of or clock.today()
+def overview(request: Request, principal: WebUser, session: SessionDep) -> Response:
+    form = FormState.of(request.query_params)  # type: ignore[arg-type]
+    day = form.day("as_of", "Ngày tính", required=False) or clock.today()
     directory = UnitDirectory.load(session)
     top = directory.top(principal)
     authorize_unit_data(principal=principal, unit=top)
@@ -85,6 +81,7 @@ def overview(
             "style": CATEGORY_STYLE,
         },
         principal=principal,
+        form=form,
     )
 
 
