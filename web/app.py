@@ -16,7 +16,7 @@ STATIC = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    configure_csrf(settings)
+    configure_csrf()
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.token_secret,

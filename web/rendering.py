@@ -97,6 +97,6 @@ def render(
         **(context or {}),
     }
     response = TEMPLATES.TemplateResponse(request, template, full, status_code=status_code)
-    set_csrf_cookie(response, signed)
+    set_csrf_cookie(request, response, signed)
     response.headers["Content-Security-Policy"] = PAGE_CSP
     return response

@@ -37,22 +37,25 @@ def secure_cookies(settings: Settings) -> bool:
     return settings.public_base_url.lower().startswith("https://")
 
 
-def configure_csrf(settings: Settings) -> None:
-    """fastapi-csrf-protect keeps its configuration on the class (one per process)."""
-    lifetime = settings.access_token_minutes * 60
+def configure_csrf() -> None:
+    """fastapi-csrf-protect keeps its configuration on the class, for the whole process:
+    only what every app shares goes there (the token travels in a form field). The key,
+    the lifetime and the cookie's flags are each app's own and are passed on every call."""
 
     @CsrfProtect.load_config
     def _config() -> list[tuple[str, object]]:
         return [
-            ("secret_key", settings.token_secret),
             ("cookie_key", CSRF_COOKIE),
             ("cookie_samesite", "lax"),
-            ("cookie_secure", secure_cookies(settings)),
             ("httponly", True),
-            ("max_age", lifetime),
             ("token_location", "body"),
             ("token_key", CSRF_FIELD),
         ]
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def sign_in(request: Request, user: User) -> None:
@@ -95,20 +98,35 @@ def csrf_token(request: Request) -> tuple[str, str | None]:
     token = request.session.get(CSRF_KEY)
     if isinstance(token, str) and request.cookies.get(CSRF_COOKIE):
         return token, None
-    token, signed = CsrfProtect().generate_csrf_tokens()
+    token, signed = CsrfProtect().generate_csrf_tokens(_settings(request).token_secret)
     request.session[CSRF_KEY] = token
     return token, signed
 
 
-def set_csrf_cookie(response: Response, signed: str | None) -> None:
-    if signed is not None:
-        CsrfProtect().set_csrf_cookie(signed, response)
+def set_csrf_cookie(request: Request, response: Response, signed: str | None) -> None:
+    if signed is None:
+        return
+    settings = _settings(request)
+    response.set_cookie(
+        CSRF_COOKIE,
+        signed,
+        max_age=settings.access_token_minutes * 60,
+        path="/",
+        secure=secure_cookies(settings),
+        httponly=True,
+        samesite="lax",
+    )
 
 
 async def check_csrf(request: Request) -> None:
     """Raise fastapi_csrf_protect's CsrfProtectError unless the form carries the token."""
     await request.form()  # parsed once and cached: the library reads the field from it
-    await CsrfProtect().validate_csrf(request)
+    settings = _settings(request)
+    await CsrfProtect().validate_csrf(
+        request,
+        secret_key=settings.token_secret,
+        time_limit=settings.access_token_minutes * 60,
+    )
 
 
 def safe_next(target: str | None) -> str:
