@@ -16,6 +16,7 @@ from tests.web.conftest import (
     OTHER_OFFICER,
     PASSWORD,
     Browsing,
+    Person,
     Site,
     check_page,
     new_task,
@@ -82,8 +83,27 @@ def test_the_administrator_sets_a_day_and_the_reminder_policy(
     page.get_by_role("link", name="Quản trị").click()
     expect(page.get_by_role("heading", name="Đơn vị")).to_be_visible()
     expect(page.locator(".tree")).to_contain_text("UBND xã Tịnh Khê")
-    expect(page.get_by_role("cell", name=COMMUNE_OFFICER.username)).to_be_visible()
+    expect(page.get_by_role("cell", name=COMMUNE_OFFICER.username, exact=True)).to_be_visible()
     check_page(page, checked)
+    page.get_by_label("Tên đăng nhập").fill("tinhkhe.an")
+    page.get_by_label("Họ và tên").fill("Huỳnh Văn An")
+    page.get_by_role("combobox", name="Đơn vị", exact=True).select_option(label="UBND xã Tịnh Khê")
+    page.get_by_label("Mật khẩu ban đầu").fill("tinhkhe.an-2026")
+    page.get_by_role("button", name="Thêm người dùng").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Mật khẩu không được trùng hoặc chứa tên đăng nhập"
+    )
+    expect(page.get_by_label("Họ và tên")).to_have_value("Huỳnh Văn An")
+    page.get_by_label("Mật khẩu ban đầu").fill(PASSWORD)
+    page.get_by_role("button", name="Thêm người dùng").click()
+    expect(page.get_by_text("Đã thêm người dùng «tinhkhe.an».")).to_be_visible()
+    expect(page.get_by_role("row", name="tinhkhe.an")).to_contain_text("Đang dùng")
+    newcomer = browsing.signed_in(Person("tinhkhe.an", "Huỳnh Văn An"))
+    expect(newcomer.get_by_text("tinhkhe.an · Chuyên viên · UBND xã Tịnh Khê")).to_be_visible()
+    page.get_by_role("button", name="Khóa tinhkhe.an").click()
+    expect(page.get_by_text("Đã khóa tài khoản «tinhkhe.an».")).to_be_visible()
+    newcomer.goto(site.url("/my-tasks"))
+    expect(newcomer).to_have_url(re.compile(r"/login\?next=/my-tasks$"))
     year = date.today().year + 1
     saturday = date(year, 3, 7) + timedelta(days=(5 - date(year, 3, 7).weekday()) % 7)
     page.get_by_label("Ngày", exact=True).fill(f"{saturday:%d/%m/%Y}")

@@ -10,13 +10,16 @@ from fastapi import APIRouter, Query, Request
 from sqlmodel import Session
 from starlette.responses import Response
 
-from api.deps import SessionDep
+from api.auth import hash_password
+from api.deps import PathId, SessionDep
+from models import Role, User
 from tracking import calendar as calendar_service
 from tracking import clock
+from tracking import units as units_service
 from tracking.access import Principal, authorize_admin
 from tracking.calendar import load_calendar
 from tracking.directory import list_users
-from tracking.errors import DomainError
+from tracking.errors import DomainError, NotFound
 from web.forms import FormState
 from web.pages.common import UnitDirectory, done
 from web.rendering import render
@@ -36,6 +39,7 @@ def _context(session: Session, principal: Principal, year: int) -> dict[str, obj
         "roots": [u for u in directory.units if u.parent_id is None],
         "users": list_users(session=session, principal=principal),
         "names": directory.by_id,
+        "roles": [r.value for r in Role],
         "year": year,
         "days": load_calendar(session).days_off_in_year(year),
         "overrides": calendar_service.list_overrides(
@@ -55,6 +59,70 @@ def admin(request: Request, principal: WebUser, session: SessionDep, year: Year 
         principal=principal,
         form=FormState(name="day", values={"working": "0"}),
     )
+
+
+@router.post("/admin/users")
+async def add_user(request: Request, principal: WebUser, session: SessionDep) -> Response:
+    authorize_admin(principal=principal)
+    form = FormState.of(await request.form(), name="user")
+    username = form.text("username", "Tên đăng nhập", max_length=80)
+    full_name = form.text("full_name", "Họ và tên", max_length=255)
+    unit_id = form.ident("unit", "Đơn vị")
+    role = form.value("role")
+    if role not in {r.value for r in Role}:
+        form.add("role", "Chọn vai trò")
+    title = form.text("title", "Chức vụ", required=False, max_length=120)
+    password = form.value("password")
+    if not password:
+        form.add("password", "Nhập mật khẩu ban đầu")
+    if form.ok and unit_id:
+        try:
+            unit = units_service.get(session=session, unit_id=unit_id)
+            units_service.create_user(
+                session=session,
+                actor=principal.actor,
+                username=username,
+                full_name=full_name,
+                unit=unit,
+                role=Role(role),
+                title=title,
+                password_hash=hash_password(password=password, username=username),
+            )
+        except DomainError as error:
+            session.rollback()
+            form.add_domain(error, {"unit_id": "unit"})
+    if not form.ok:
+        form.values.pop("password", None)
+        return render(
+            request,
+            "admin.html",
+            _context(session, principal, clock.today().year),
+            principal=principal,
+            form=form,
+            status_code=422,
+        )
+    session.commit()
+    return done(request, "/admin#nguoi-dung", f"Đã thêm người dùng «{username.lower()}».")
+
+
+@router.post("/admin/users/{user_id}/active")
+def toggle_active(
+    request: Request, user_id: PathId, principal: WebUser, session: SessionDep
+) -> Response:
+    authorize_admin(principal=principal)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user.not_found", f"Không tìm thấy người dùng #{user_id}", field="user_id")
+    try:
+        units_service.update_user(
+            session=session, actor=principal.actor, user=user, active=not user.active
+        )
+    except DomainError as error:
+        session.rollback()
+        return done(request, "/admin#nguoi-dung", error.message)
+    session.commit()
+    state = "mở lại" if user.active else "khóa"
+    return done(request, "/admin#nguoi-dung", f"Đã {state} tài khoản «{user.username}».")
 
 
 @router.post("/admin/calendar")
