@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi_csrf_protect.exceptions import CsrfProtectError
 from starlette.responses import RedirectResponse, Response
@@ -19,6 +20,12 @@ from starlette.responses import RedirectResponse, Response
 from tracking.errors import Forbidden, NotFound
 from web.rendering import render
 from web.session import SignInRequired, check_csrf
+
+NOT_FOUND_PAGE = {
+    "title": "Không tìm thấy trang",
+    "message": "Trang này không có, hoặc nằm ngoài phạm vi đơn vị của bạn.",
+    "next_step": "Kiểm tra lại địa chỉ, hoặc về trang Tổng quan.",
+}
 
 
 def sign_in_redirect(request: Request) -> RedirectResponse:
@@ -52,17 +59,9 @@ class WebRoute(APIRoute):
                     },
                     status_code=403,
                 )
-            except NotFound:
-                return render(
-                    request,
-                    "error.html",
-                    {
-                        "title": "Không tìm thấy trang",
-                        "message": "Trang này không có, hoặc nằm ngoài phạm vi đơn vị của bạn.",
-                        "next_step": "Kiểm tra lại địa chỉ, hoặc về trang Tổng quan.",
-                    },
-                    status_code=404,
-                )
+            except (NotFound, RequestValidationError):
+                # A malformed address (/tasks/abc) is as unknown as a missing task.
+                return render(request, "error.html", NOT_FOUND_PAGE, status_code=404)
             except Forbidden as error:
                 return render(
                     request,

@@ -98,3 +98,13 @@ def test_session_cookie_is_httponly_lax_and_sign_out_ends_it(
     expect(page).to_have_url(re.compile(r"/login$"))
     page.goto(site.url("/my-tasks"))
     expect(page).to_have_url(re.compile(r"/login\?next=/my-tasks$"))
+
+
+def test_unknown_and_malformed_addresses_are_the_404_page(site: Site, browsing: Browsing) -> None:
+    page = browsing.signed_in(COMMUNE_OFFICER)
+    for path in ("/khong-co-trang-nay", "/tasks/abc", "/tasks/99999999"):
+        response = page.goto(site.url(path))
+        assert response is not None and response.status == 404, path
+        expect(page.get_by_role("heading", name="Không tìm thấy trang")).to_be_visible()
+    api = page.request.get(site.url("/api/v1/khong-co"))
+    assert api.status == 404 and api.headers["content-type"].startswith("application/json")
