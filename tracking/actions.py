@@ -33,7 +33,8 @@ RULES: dict[TaskCommand, tuple[TaskAction, frozenset[TaskState]]] = {
     TaskCommand.CONFIRM_COMPLETION: (TaskAction.DECIDE, frozenset({TaskState.SUBMITTED})),
     TaskCommand.RETURN_COMPLETION: (TaskAction.DECIDE, frozenset({TaskState.SUBMITTED})),
     TaskCommand.REQUEST_EXTENSION: (TaskAction.REPORT, frozenset({TaskState.OPEN})),
-    TaskCommand.DECIDE_EXTENSION: (TaskAction.DECIDE, frozenset({TaskState.OPEN})),
+    # A pending request is decided whatever the task's state (tracking.tasks does not limit it).
+    TaskCommand.DECIDE_EXTENSION: (TaskAction.DECIDE, frozenset(TaskState)),
     TaskCommand.PAUSE: (TaskAction.DECIDE, frozenset({TaskState.OPEN})),
     TaskCommand.RESUME: (TaskAction.DECIDE, frozenset({TaskState.PAUSED})),
     TaskCommand.CANCEL: (
