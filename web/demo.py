@@ -16,6 +16,7 @@ from models import Unit, User
 from settings import get_settings
 from tracking import units as units_service
 from tracking.audit import Actor
+from tracking.demo import REPORT_DATE
 from web.rendering import ROLE_LABELS
 
 DEMO_ACTOR = Actor(name="demo")
@@ -30,9 +31,11 @@ def sign_in_lines(*, session: Session, province: Unit) -> list[str]:
         select(User).where(col(User.unit_id).in_(unit_ids)).order_by(col(User.id))
     ).all()
     names = {u.id: u.name for u in units_service.subtree(session=session, unit=province)}
+    base = get_settings().public_base_url.rstrip("/")
     lines = [
-        f"Giao diện web: chạy «make serve» (hoặc «nhiemvu serve») rồi mở "
-        f"{get_settings().public_base_url.rstrip('/')}/ trong trình duyệt.",
+        f"Giao diện web: chạy «make serve» (hoặc «nhiemvu serve») rồi mở {base}/ trong "
+        "trình duyệt;",
+        f"  tình hình tại ngày của báo cáo mẫu: {base}/?as_of={REPORT_DATE:%d/%m/%Y}",
         f"Đăng nhập bằng một tài khoản mẫu dưới đây, mật khẩu của lần chạy này: {password}",
     ]
     for user in users:

@@ -16,6 +16,7 @@ def test_demo_prints_the_address_and_a_password_that_signs_in(engine: Engine) ->
     result = CliRunner().invoke(app, ["demo"])
     assert result.exit_code == 0, result.output
     assert "Giao diện web: chạy «make serve» (hoặc «nhiemvu serve») rồi mở http://" in result.output
+    assert "/?as_of=02/11/2021" in result.output
     found = re.search(r"mật khẩu của lần chạy này: (\S+)", result.output)
     assert found, result.output
     assert re.search(r"^  vp\.tinh +Trần Thị Hoa — Chuyên viên, Văn phòng", result.output, re.M)
@@ -32,3 +33,5 @@ def test_demo_prints_the_address_and_a_password_that_signs_in(engine: Engine) ->
     )
     assert signed_in.status_code == 200
     assert "Tổng quan nhiệm vụ – Ủy ban nhân dân huyện Lý Sơn" in signed_in.text
+    on_report_day = client.get("/?as_of=02/11/2021")
+    assert "Tính đến ngày 02/11/2021: <strong>5</strong> nhiệm vụ" in on_report_day.text
