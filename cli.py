@@ -32,6 +32,7 @@ from tracking.commandline import (
 from tracking.errors import InvalidInput
 from tracking.queries import StatusCounts, count_by_category, tasks_as_of
 from tracking.status import OFFICIAL_CATEGORIES, Category
+from web.demo import sign_in_lines
 
 app = typer.Typer(
     help="nhiemvu: theo dõi nhiệm vụ được giao, nhắc hạn và soạn báo cáo định kỳ.",
@@ -183,6 +184,11 @@ def demo(
         + (f" (như vào lúc {reminders.sent_at:%H:%M %d/%m/%Y})." if reminders.sent_at else ".")
     )
     typer.echo(f"  Đọc thư: mutt -f {mail_folder.resolve()}  (hộp thư Maildir)")
+    with database() as session:
+        access = sign_in_lines(session=session, province=demo_world.build(session=session).province)
+    typer.echo("")
+    for line in access:
+        typer.echo(line)
 
 
 def demo_summary(counts: StatusCounts, district: Unit) -> str:

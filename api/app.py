@@ -25,6 +25,7 @@ from api.routers import (
 )
 from models.db import get_engine
 from settings import Settings, get_settings
+from web.app import install as install_web
 
 API_PREFIX = "/api/v1"
 
@@ -80,4 +81,6 @@ def create_app(*, settings: Settings | None = None, engine: Engine | None = None
     ):
         api.include_router(router)
     app.include_router(api)
+    # The web pages at /, beside the API (same services, same access rules).
+    install_web(app, settings)
     return app

@@ -68,6 +68,20 @@ def _unauthorized() -> HTTPException:
     )
 
 
+def principal_of(*, session: Session, user_id: int, token_version: int) -> Principal | None:
+    """The principal of an active user whose token (or web session) carries their current
+    token_version; None otherwise. A bumped token_version (password changed, account
+    (de)activated) revokes every older token and session."""
+    user = session.get(User, user_id)
+    if user is None or not user.active or user.token_version != token_version:
+        return None
+    unit = session.get(Unit, user.unit_id)
+    if unit is None:
+        return None
+    parent = session.get(Unit, unit.parent_id) if unit.parent_id is not None else None
+    return Principal.of(user=user, unit=unit, parent=parent)
+
+
 def get_principal(
     session: SessionDep,
     settings: SettingsDep,
@@ -76,20 +90,14 @@ def get_principal(
     if not token:
         raise _unauthorized()
     claims = claims_from_token(token=token, settings=settings)
-    user = session.get(User, claims.user_id) if claims is not None else None
-    # A bumped token_version (password changed, account (de)activated) revokes older tokens.
-    if (
-        claims is None
-        or user is None
-        or not user.active
-        or user.token_version != claims.token_version
-    ):
+    principal = (
+        principal_of(session=session, user_id=claims.user_id, token_version=claims.token_version)
+        if claims is not None
+        else None
+    )
+    if principal is None:
         raise _unauthorized()
-    unit = session.get(Unit, user.unit_id)
-    if unit is None:
-        raise _unauthorized()
-    parent = session.get(Unit, unit.parent_id) if unit.parent_id is not None else None
-    return Principal.of(user=user, unit=unit, parent=parent)
+    return principal
 
 
 CurrentUser = Annotated[Principal, Depends(get_principal)]

@@ -8,8 +8,10 @@ from sqlmodel import Session, col, select
 
 from models import ChannelKind, ContactChannel, User
 from notifications import channels
+from tracking import units as units_service
+from tracking.access import Principal, authorize_user
 from tracking.audit import SYSTEM, Actor, record
-from tracking.errors import InvalidInput, NotFound
+from tracking.errors import Forbidden, InvalidInput, NotFound
 
 
 @dataclass(frozen=True)
@@ -96,3 +98,21 @@ def channel_url_of(*, session: Session, channel_id: int) -> tuple[int, str]:
         raise NotFound("channel.not_found", f"Không tìm thấy kênh liên lạc #{channel_id}",
                        field="channel_id")
     return row.user_id, row.url
+
+
+def managed_channel_url(*, session: Session, principal: Principal, channel_id: int) -> str:
+    """The URL of a channel `principal` may manage (for a test message). Another user's
+    channel answers the same NotFound as a missing one, so nobody learns which ids exist."""
+    missing = NotFound(
+        "channel.not_found", f"Không tìm thấy kênh liên lạc #{channel_id}", field="channel_id"
+    )
+    try:
+        owner_id, url = channel_url_of(session=session, channel_id=channel_id)
+        owner = session.get(User, owner_id)
+        if owner is None:
+            raise missing
+        unit = units_service.get(session=session, unit_id=owner.unit_id)
+        authorize_user(principal=principal, user=owner, unit=unit, manage=True)
+    except (NotFound, Forbidden):
+        raise missing from None
+    return url

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import Document, Unit
 from tracking.audit import Actor, record, snapshot
@@ -203,3 +203,17 @@ def create(
         after=snapshot(document),
     )
     return document
+
+
+def list_documents(
+    *,
+    session: Session,
+    issuer_unit_id: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Document]:
+    """Documents, latest first (published acts: every signed-in user reads them)."""
+    statement = select(Document).order_by(col(Document.issued_on).desc(), col(Document.id))
+    if issuer_unit_id is not None:
+        statement = statement.where(Document.issuer_unit_id == issuer_unit_id)
+    return list(session.exec(statement.limit(limit).offset(offset)).all())

@@ -375,6 +375,24 @@ def _assignment_errors(
     return errors
 
 
+def preview(
+    *,
+    session: Session,
+    plan: Plan,
+    content: bytes,
+    filename: str,
+    assigned_on: date | None = None,
+) -> tuple[list[ParsedRow], list[RowError]]:
+    """What import_tasks would save into `plan`, and every bad row (its format, and the
+    assignment rules for the plan's issuer), without saving anything: the web page shows both
+    before the user confirms. A file that cannot be read at all raises ImportRejected."""
+    rows = read_rows(content=content, filename=filename)
+    units = UnitIndex(session.exec(select(Unit)).all())
+    parsed, errors = parse_rows(rows=rows, units=units, assigned_on=assigned_on or clock.today())
+    errors += _assignment_errors(session=session, plan=plan, parsed=parsed)
+    return parsed, sorted(errors, key=lambda error: error.row)
+
+
 def import_tasks(
     *,
     session: Session,
@@ -387,12 +405,11 @@ def import_tasks(
     """Check every row, then assign them all in the caller's transaction; or raise
     ImportRejected listing every bad row and change nothing."""
     assigned_on = assigned_on or clock.today()
-    rows = read_rows(content=content, filename=filename)
-    units = UnitIndex(session.exec(select(Unit)).all())
-    parsed, errors = parse_rows(rows=rows, units=units, assigned_on=assigned_on)
-    errors += _assignment_errors(session=session, plan=plan, parsed=parsed)
+    parsed, errors = preview(
+        session=session, plan=plan, content=content, filename=filename, assigned_on=assigned_on
+    )
     if errors:
-        raise ImportRejected(sorted(errors, key=lambda error: error.row))
+        raise ImportRejected(errors)
     result = ImportResult(plan_id=plan.id or 0)
     for item in parsed:
         task: Task = tasks_service.assign(

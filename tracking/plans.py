@@ -91,3 +91,17 @@ def add_section(*, session: Session, actor: Actor, plan_id: int, title: str) -> 
         after={"section_id": section.id, "ordinal": section.ordinal, "title": title},
     )
     return section
+
+
+def list_plans(
+    *,
+    session: Session,
+    issuer_unit_id: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Plan]:
+    """Plans, newest first (published acts: every signed-in user reads them)."""
+    statement = select(Plan).order_by(col(Plan.id).desc())
+    if issuer_unit_id is not None:
+        statement = statement.where(Plan.issuer_unit_id == issuer_unit_id)
+    return list(session.exec(statement.limit(limit).offset(offset)).all())

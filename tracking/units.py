@@ -274,3 +274,8 @@ def update_user(
         after=after,
     )
     return user
+
+
+def all_units(*, session: Session) -> list[Unit]:
+    """Every unit in tree order (by path): the published unit tree pickers choose from."""
+    return list(session.exec(select(Unit).order_by(col(Unit.path))).all())

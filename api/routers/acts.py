@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile, status
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.deps import CurrentUser, PathId, SessionDep
 from api.errors import COMMON_RESPONSES
@@ -40,10 +40,9 @@ def list_documents(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> list[Document]:
-    statement = select(Document).order_by(col(Document.issued_on).desc(), col(Document.id))
-    if issuer_unit_id is not None:
-        statement = statement.where(Document.issuer_unit_id == issuer_unit_id)
-    return list(session.exec(statement.limit(limit).offset(offset)).all())
+    return documents_service.list_documents(
+        session=session, issuer_unit_id=issuer_unit_id, limit=limit, offset=offset
+    )
 
 
 @documents.get("/{document_id}", response_model=DocumentPublic, summary="Một văn bản")
@@ -102,10 +101,9 @@ def list_plans(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> list[PlanPublic]:
-    statement = select(Plan).order_by(col(Plan.id).desc())
-    if issuer_unit_id is not None:
-        statement = statement.where(Plan.issuer_unit_id == issuer_unit_id)
-    rows = session.exec(statement.limit(limit).offset(offset)).all()
+    rows = plans_service.list_plans(
+        session=session, issuer_unit_id=issuer_unit_id, limit=limit, offset=offset
+    )
     return [_plan_public(session, plan) for plan in rows]
 
 

@@ -24,19 +24,17 @@ from api.schemas.reminders import (
     TestMessage,
     TestMessageResult,
 )
-from models import NotificationState, PolicyScope, User
+from models import NotificationState, PolicyScope
 from notifications import channels, contacts, delivery, policy
 from tracking import plans as plans_service
 from tracking import units as units_service
 from tracking.access import (
-    Principal,
     TaskAction,
     authorize_admin,
     authorize_plan_policy,
-    authorize_user,
     task_for,
 )
-from tracking.errors import Forbidden, NotFound
+from tracking.errors import Forbidden
 
 router = APIRouter(tags=["reminders"], responses=COMMON_RESPONSES)
 
@@ -100,24 +98,6 @@ def retry_dead(
     )
 
 
-def _own_channel_url(session: Session, principal: Principal, channel_id: int) -> str:
-    """The URL of a channel the caller may manage. Another user's channel answers the same
-    404 as a missing one, so the test message cannot tell which channel ids exist."""
-    missing = NotFound(
-        "channel.not_found", f"Không tìm thấy kênh liên lạc #{channel_id}", field="channel_id"
-    )
-    try:
-        owner_id, url = contacts.channel_url_of(session=session, channel_id=channel_id)
-        owner = session.get(User, owner_id)
-        if owner is None:
-            raise missing
-        unit = units_service.get(session=session, unit_id=owner.unit_id)
-        authorize_user(principal=principal, user=owner, unit=unit, manage=True)
-    except (NotFound, Forbidden):
-        raise missing from None
-    return url
-
-
 @router.post(
     "/reminders/test",
     response_model=TestMessageResult,
@@ -132,7 +112,9 @@ def send_test(
     body: TestMessage, principal: CurrentUser, session: SessionDep, request: Request
 ) -> TestMessageResult:
     if body.channel_id is not None:
-        url = _own_channel_url(session, principal, body.channel_id)
+        url = contacts.managed_channel_url(
+            session=session, principal=principal, channel_id=body.channel_id
+        )
     else:
         if not principal.is_admin:
             raise Forbidden(

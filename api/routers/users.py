@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.auth import hash_password
 from api.deps import CurrentUser, PathId, SessionDep
@@ -17,16 +17,15 @@ from api.schemas.directory import (
     UserPublic,
     UserUpdate,
 )
-from models import Unit, User
+from models import User
 from notifications import contacts
 from notifications.contacts import ChannelView
+from tracking import directory
 from tracking import units as units_service
 from tracking.access import (
     Principal,
     authorize_admin,
-    authorize_unit_data,
     authorize_user,
-    user_reach_filter,
 )
 from tracking.errors import NotFound
 
@@ -49,19 +48,10 @@ def list_users(
     unit_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     include_subtree: bool = False,
 ) -> list[User]:
-    statement = select(User).order_by(col(User.username))
-    reach = user_reach_filter(principal)
-    if reach is not None:
-        statement = statement.where(reach)
-    if unit_id is not None:
-        unit = units_service.get(session=session, unit_id=unit_id)
-        authorize_unit_data(principal=principal, unit=unit)
-        if include_subtree:
-            ids = select(col(Unit.id)).where(col(Unit.path).startswith(unit.path))
-            statement = statement.where(col(User.unit_id).in_(ids))
-        else:
-            statement = statement.where(User.unit_id == unit_id)
-    return list(session.exec(statement).all())
+    unit = units_service.get(session=session, unit_id=unit_id) if unit_id is not None else None
+    return directory.list_users(
+        session=session, principal=principal, unit=unit, include_subtree=include_subtree
+    )
 
 
 @router.get("/{user_id}", response_model=UserPublic, summary="Một người dùng")

@@ -1,0 +1,82 @@
+"""tracking.actions: the forms a task page offers follow the access rule and the state."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from models import Role, Unit, UnitKind, User
+from tests.web.conftest import SETUP
+from tracking import clock, tasks, units
+from tracking.access import Principal, TaskAction, task_for
+from tracking.actions import TaskCommand, available_commands
+from tracking.deadlines import DeadlineRule
+
+C = TaskCommand
+
+
+def _principal(session: Session, unit: Unit, role: Role, name: str) -> Principal:
+    user: User = units.create_user(
+        session=session, actor=SETUP, username=name, full_name=name, unit=unit, role=role
+    )
+    session.flush()
+    parent = session.get(Unit, unit.parent_id) if unit.parent_id else None
+    return Principal.of(user=user, unit=unit, parent=parent)
+
+
+def _commands(session: Session, principal: Principal, task_id: int) -> set[TaskCommand]:
+    task, _, task_units = task_for(
+        session=session, principal=principal, task_id=task_id, action=TaskAction.READ
+    )
+    return set(
+        available_commands(
+            principal=principal,
+            task=task,
+            units=task_units,
+            extensions=tasks.extensions(session=session, task_id=task_id),
+        )
+    )
+
+
+def test_each_person_is_offered_only_what_the_services_accept(session: Session) -> None:
+    province = units.create(session=session, actor=SETUP, code="P", name="Tỉnh",
+                            kind=UnitKind.PROVINCE)
+    office = units.create(session=session, actor=SETUP, code="P-VP", name="Văn phòng",
+                          kind=UnitKind.OFFICE, parent=province)
+    commune = units.create(session=session, actor=SETUP, code="P-XA", name="Xã",
+                           kind=UnitKind.COMMUNE, parent=province)
+    helper = units.create(session=session, actor=SETUP, code="P-XB", name="Xã B",
+                          kind=UnitKind.COMMUNE, parent=province)
+    leader = _principal(session, office, Role.LEADER, "lanh.dao")
+    clerk = _principal(session, office, Role.OFFICER, "chuyen.vien")
+    lead = _principal(session, commune, Role.OFFICER, "xa.a")
+    coordinator = _principal(session, helper, Role.OFFICER, "xa.b")
+    viewer = _principal(session, commune, Role.VIEWER, "xem")
+    task = tasks.assign(
+        session=session, actor=SETUP, title="Rà soát hồ sơ", issuer_unit_id=office.id or 0,
+        lead_unit_id=commune.id or 0, coordinating_unit_ids=[helper.id or 0],
+        deadline=DeadlineRule.working_days(5),
+    )
+    session.flush()
+    task_id = task.id or 0
+    assert _commands(session, leader, task_id) == {C.PAUSE, C.CANCEL}
+    assert _commands(session, clerk, task_id) == set()
+    assert _commands(session, lead, task_id) == {C.PROGRESS, C.REPORT_COMPLETION,
+                                                 C.REQUEST_EXTENSION}
+    assert _commands(session, coordinator, task_id) == {C.PROGRESS}
+    assert _commands(session, viewer, task_id) == set()
+
+    assert task.due_on is not None
+    tasks.request_extension(session=session, actor=lead.actor, task_id=task_id,
+                            expected_version=task.version,
+                            proposed_due_on=task.due_on + timedelta(days=7), reason="Chờ số liệu")
+    assert C.REQUEST_EXTENSION not in _commands(session, lead, task_id)
+    assert C.DECIDE_EXTENSION in _commands(session, leader, task_id)
+    tasks.report_completion(session=session, actor=lead.actor, task_id=task_id,
+                            expected_version=task.version, completed_on=clock.today(),
+                            result="Đã xong")
+    # Submitted: the issuer's leader confirms or returns, and may still decide the request.
+    assert _commands(session, leader, task_id) == {C.CONFIRM_COMPLETION, C.RETURN_COMPLETION,
+                                                   C.DECIDE_EXTENSION, C.CANCEL}
+    assert _commands(session, lead, task_id) == {C.PROGRESS}

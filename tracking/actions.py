@@ -1,0 +1,70 @@
+"""What a user may do next with a task: the access rule (tracking.access) and the task's state
+(tracking.tasks) together, so a page offers only the actions the services would accept.
+
+The services still check both on every change; this only saves people forms that would be
+refused.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+from models import ExtensionRequest, ExtensionStatus, Task, TaskState
+from tracking.access import Principal, TaskAction, TaskUnits, can_act_on_task
+
+
+class TaskCommand(enum.StrEnum):
+    PROGRESS = "progress"
+    REPORT_COMPLETION = "completion"
+    CONFIRM_COMPLETION = "confirm"
+    RETURN_COMPLETION = "return"
+    REQUEST_EXTENSION = "extension"
+    DECIDE_EXTENSION = "decide_extension"
+    PAUSE = "pause"
+    RESUME = "resume"
+    CANCEL = "cancel"
+
+
+# The access action each command needs and the states tracking.tasks accepts it in.
+RULES: dict[TaskCommand, tuple[TaskAction, frozenset[TaskState]]] = {
+    TaskCommand.PROGRESS: (TaskAction.CONTRIBUTE, frozenset({TaskState.OPEN, TaskState.SUBMITTED})),
+    TaskCommand.REPORT_COMPLETION: (TaskAction.REPORT, frozenset({TaskState.OPEN})),
+    TaskCommand.CONFIRM_COMPLETION: (TaskAction.DECIDE, frozenset({TaskState.SUBMITTED})),
+    TaskCommand.RETURN_COMPLETION: (TaskAction.DECIDE, frozenset({TaskState.SUBMITTED})),
+    TaskCommand.REQUEST_EXTENSION: (TaskAction.REPORT, frozenset({TaskState.OPEN})),
+    # A pending request is decided whatever the task's state (tracking.tasks does not limit it).
+    TaskCommand.DECIDE_EXTENSION: (TaskAction.DECIDE, frozenset(TaskState)),
+    TaskCommand.PAUSE: (TaskAction.DECIDE, frozenset({TaskState.OPEN})),
+    TaskCommand.RESUME: (TaskAction.DECIDE, frozenset({TaskState.PAUSED})),
+    TaskCommand.CANCEL: (
+        TaskAction.DECIDE,
+        frozenset({TaskState.OPEN, TaskState.SUBMITTED, TaskState.PAUSED}),
+    ),
+}
+
+
+def pending_extension(extensions: Sequence[ExtensionRequest]) -> ExtensionRequest | None:
+    return next((e for e in extensions if e.status == ExtensionStatus.REQUESTED), None)
+
+
+def available_commands(
+    *,
+    principal: Principal,
+    task: Task,
+    units: TaskUnits,
+    extensions: Sequence[ExtensionRequest],
+) -> frozenset[TaskCommand]:
+    pending = pending_extension(extensions) is not None
+    allowed: set[TaskCommand] = set()
+    for command, (action, states) in RULES.items():
+        if task.state not in states:
+            continue
+        if not can_act_on_task(principal=principal, units=units, action=action):
+            continue
+        if command == TaskCommand.REQUEST_EXTENSION and (task.due_on is None or pending):
+            continue
+        if command == TaskCommand.DECIDE_EXTENSION and not pending:
+            continue
+        allowed.add(command)
+    return frozenset(allowed)

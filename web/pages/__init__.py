@@ -1,0 +1,11 @@
+"""The pages, one module per part of the interface, under one router."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from web.pages import account, admin, assign, overview, reminders, reports, tasks
+
+router = APIRouter(include_in_schema=False)
+for part in (account, overview, assign, tasks, reports, reminders, admin):
+    router.include_router(part.router)

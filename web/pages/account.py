@@ -1,0 +1,128 @@
+"""Sign in (throttled like the API's token endpoint), sign out, change one's own password."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import RedirectResponse, Response
+
+from api.auth import authenticate, hash_password
+from api.deps import SessionDep
+from api.login_throttle import LoginRefused, LoginThrottle
+from models import User
+from tracking import units as units_service
+from tracking.errors import DomainError
+from tracking.passwords import MAX_PASSWORD
+from web.forms import FormState
+from web.rendering import render
+from web.routing import WebRoute
+from web.session import MaybeUser, WebUser, safe_next, sign_in, sign_out
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+
+@router.get("/login")
+def login_form(
+    request: Request,
+    principal: MaybeUser,
+    next_page: Annotated[str | None, Query(alias="next", max_length=2000)] = None,
+) -> Response:
+    target = safe_next(next_page)
+    if principal is not None:
+        return RedirectResponse(target, status_code=303)
+    return render(request, "login.html", {"next": target})
+
+
+@router.post("/login")
+async def login(request: Request, session: SessionDep) -> Response:
+    form = FormState.of(await request.form())
+    target = safe_next(form.value("next"))
+    username = form.value("username").strip()
+    password = form.value("password")
+    if not username:
+        form.add("username", "Nhập tên đăng nhập")
+    if not password:
+        form.add("password", "Nhập mật khẩu")
+    user: User | None = None
+    if form.ok:
+        throttle: LoginThrottle = request.app.state.login_throttle
+        try:
+            user = throttle.guard(
+                username=username,
+                address=request.client.host if request.client else "",
+                verify=lambda: authenticate(session=session, username=username, password=password),
+            )
+        except LoginRefused as refusal:
+            form.add("_form", refusal.message)
+        else:
+            if user is None:
+                form.add("password", "Tên đăng nhập hoặc mật khẩu không đúng")
+    if user is None:
+        # The password is never sent back to the page.
+        form.values.pop("password", None)
+        return render(request, "login.html", {"next": target}, form=form, status_code=422)
+    sign_in(request, user)
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    sign_out(request)
+    response = RedirectResponse("/login", status_code=303)
+    return response
+
+
+@router.get("/account/password")
+def password_form(request: Request, principal: WebUser) -> Response:
+    return render(request, "password.html", principal=principal)
+
+
+@router.post("/account/password")
+async def change_password(request: Request, principal: WebUser, session: SessionDep) -> Response:
+    form = FormState.of(await request.form())
+    current, new, again = (form.value(k) for k in ("current", "new", "again"))
+    if not current:
+        form.add("current", "Nhập mật khẩu hiện tại")
+    if not new:
+        form.add("new", "Nhập mật khẩu mới")
+    elif len(new) > MAX_PASSWORD:
+        form.add("new", f"Mật khẩu mới không được dài quá {MAX_PASSWORD} ký tự")
+    elif new != again:
+        form.add("again", "Hai lần nhập mật khẩu mới chưa giống nhau")
+    user = session.get(User, principal.actor.user_id)
+    assert user is not None
+    if form.ok:
+        throttle: LoginThrottle = request.app.state.login_throttle
+        try:
+            checked = throttle.guard(
+                username=user.username,
+                address=request.client.host if request.client else "",
+                verify=lambda: authenticate(
+                    session=session, username=user.username, password=current
+                ),
+            )
+        except LoginRefused as refusal:
+            form.add("_form", refusal.message)
+        else:
+            if checked is None:
+                form.add("current", "Mật khẩu hiện tại không đúng")
+    if form.ok:
+        try:
+            units_service.update_user(
+                session=session,
+                actor=principal.actor,
+                user=user,
+                password_hash=hash_password(password=new, username=user.username),
+            )
+        except DomainError as error:
+            form.add_domain(error, {"password": "new"})
+    if not form.ok:
+        form.values = {}
+        return render(request, "password.html", principal=principal, form=form, status_code=422)
+    session.commit()
+    # The password change bumped token_version: this session continues with the new one,
+    # every other session and API token of the user ends.
+    sign_in(request, user)
+    request.session["flash"] = "Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc."
+    return RedirectResponse("/", status_code=303)

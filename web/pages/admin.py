@@ -1,0 +1,171 @@
+"""Quản trị: the unit tree, the users, and the working calendar of a year (days off, làm bù
+days, the overrides administrators set)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from sqlmodel import Session
+from starlette.responses import Response
+
+from api.auth import hash_password
+from api.deps import PathId, SessionDep
+from models import Role, User
+from tracking import calendar as calendar_service
+from tracking import clock
+from tracking import units as units_service
+from tracking.access import Principal, authorize_admin
+from tracking.calendar import load_calendar
+from tracking.directory import list_users
+from tracking.errors import DomainError, NotFound
+from web.forms import FormState
+from web.pages.common import UnitDirectory, done
+from web.rendering import render
+from web.routing import WebRoute
+from web.session import WebUser
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+Year = Annotated[int | None, Query(ge=1990, le=2099)]
+
+
+def _context(session: Session, principal: Principal, year: int) -> dict[str, object]:
+    directory = UnitDirectory.load(session)
+    return {
+        "units": directory.units,
+        "children": directory.children,
+        "roots": [u for u in directory.units if u.parent_id is None],
+        "users": list_users(session=session, principal=principal),
+        "names": directory.by_id,
+        "roles": [r.value for r in Role],
+        "year": year,
+        "days": load_calendar(session).days_off_in_year(year),
+        "overrides": calendar_service.list_overrides(
+            session=session, start=date(year, 1, 1), end=date(year, 12, 31)
+        ),
+    }
+
+
+@router.get("/admin")
+def admin(request: Request, principal: WebUser, session: SessionDep, year: Year = None) -> Response:
+    authorize_admin(principal=principal)
+    chosen = year or clock.today().year
+    return render(
+        request,
+        "admin.html",
+        _context(session, principal, chosen),
+        principal=principal,
+        form=FormState(name="day", values={"working": "0"}),
+    )
+
+
+@router.post("/admin/users")
+async def add_user(request: Request, principal: WebUser, session: SessionDep) -> Response:
+    authorize_admin(principal=principal)
+    form = FormState.of(await request.form(), name="user")
+    username = form.text("username", "Tên đăng nhập", max_length=80)
+    full_name = form.text("full_name", "Họ và tên", max_length=255)
+    unit_id = form.ident("unit", "Đơn vị")
+    role = form.value("role")
+    if role not in {r.value for r in Role}:
+        form.add("role", "Chọn vai trò")
+    title = form.text("title", "Chức vụ", required=False, max_length=120)
+    password = form.value("password")
+    if not password:
+        form.add("password", "Nhập mật khẩu ban đầu")
+    if form.ok and unit_id:
+        try:
+            unit = units_service.get(session=session, unit_id=unit_id)
+            units_service.create_user(
+                session=session,
+                actor=principal.actor,
+                username=username,
+                full_name=full_name,
+                unit=unit,
+                role=Role(role),
+                title=title,
+                password_hash=hash_password(password=password, username=username),
+            )
+        except DomainError as error:
+            session.rollback()
+            form.add_domain(error, {"unit_id": "unit"})
+    if not form.ok:
+        form.values.pop("password", None)
+        return render(
+            request,
+            "admin.html",
+            _context(session, principal, clock.today().year),
+            principal=principal,
+            form=form,
+            status_code=422,
+        )
+    session.commit()
+    return done(request, "/admin#nguoi-dung", f"Đã thêm người dùng «{username.lower()}».")
+
+
+@router.post("/admin/users/{user_id}/active")
+def toggle_active(
+    request: Request, user_id: PathId, principal: WebUser, session: SessionDep
+) -> Response:
+    authorize_admin(principal=principal)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user.not_found", f"Không tìm thấy người dùng #{user_id}", field="user_id")
+    try:
+        units_service.update_user(
+            session=session, actor=principal.actor, user=user, active=not user.active
+        )
+    except DomainError as error:
+        session.rollback()
+        return done(request, "/admin#nguoi-dung", error.message)
+    session.commit()
+    state = "mở lại" if user.active else "khóa"
+    return done(request, "/admin#nguoi-dung", f"Đã {state} tài khoản «{user.username}».")
+
+
+@router.post("/admin/calendar")
+async def set_day(request: Request, principal: WebUser, session: SessionDep) -> Response:
+    authorize_admin(principal=principal)
+    form = FormState.of(await request.form(), name="day")
+    day = form.day("day", "Ngày")
+    working = form.value("working")
+    if working not in ("0", "1"):
+        form.add("working", "Chọn ngày nghỉ hoặc ngày làm việc")
+    note = form.text("note", "Ghi chú", max_length=500)
+    source = form.text("legal_source", "Căn cứ", required=False, max_length=500)
+    if form.ok and day is not None:
+        try:
+            calendar_service.set_override(
+                session=session,
+                actor=principal.actor,
+                day=day,
+                is_working_day=working == "1",
+                note=note,
+                legal_source=source,
+            )
+        except DomainError as error:
+            session.rollback()
+            form.add_domain(error)
+    if not form.ok or day is None:
+        return render(
+            request,
+            "admin.html",
+            _context(session, principal, day.year if day else clock.today().year),
+            principal=principal,
+            form=form,
+            status_code=422,
+        )
+    session.commit()
+    return done(request, f"/admin?year={day.year}#lich", f"Đã lưu ngày {day:%d/%m/%Y}.")
+
+
+@router.post("/admin/calendar/{day}/delete")
+def delete_day(request: Request, day: date, principal: WebUser, session: SessionDep) -> Response:
+    authorize_admin(principal=principal)
+    calendar_service.delete_override(session=session, actor=principal.actor, day=day)
+    session.commit()
+    return done(
+        request, f"/admin?year={day.year}#lich", f"Đã bỏ điều chỉnh của ngày {day:%d/%m/%Y}."
+    )

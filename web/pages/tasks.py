@@ -1,0 +1,605 @@
+"""Nhiệm vụ: the list with the API's filters (and its XLSX export), the task page, and one
+form per action the user may take on the task."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from sqlmodel import Session
+from starlette.responses import RedirectResponse, Response
+
+from api.deps import PathId, SessionDep
+from models import AssignmentRole, AuditEvent, Document, Plan, PlanSection, Task, User
+from tracking import clock, task_queries
+from tracking import documents as documents_service
+from tracking import plans as plans_service
+from tracking import tasks as tasks_service
+from tracking.access import Principal, TaskAction, TaskUnits, task_for
+from tracking.actions import TaskCommand, available_commands, pending_extension
+from tracking.audit import history
+from tracking.calendar import load_calendar
+from tracking.errors import Conflict, DomainError
+from tracking.queries import due_soon_until
+from tracking.status import (
+    OFFICIAL_CATEGORIES,
+    Category,
+    TaskFacts,
+    category_as_of,
+    due_as_of,
+    is_awaiting_confirmation,
+    is_due_soon,
+)
+from tracking.tasks import STATE_LABELS
+from web.forms import FormState
+from web.pages.common import UnitDirectory, done
+from web.pages.overview import CATEGORY_STYLE
+from web.rendering import render, vn_date
+from web.routing import WebRoute
+from web.session import WebUser
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+PAGE_SIZE = 25
+EXPORT_LIMIT = task_queries.MAX_PAGE
+SORT_LABELS = {
+    task_queries.TaskSort.DUE_ON: "Hạn xử lý sớm nhất",
+    task_queries.TaskSort.DUE_ON_DESC: "Hạn xử lý muộn nhất",
+    task_queries.TaskSort.ASSIGNED_ON_DESC: "Giao gần đây nhất",
+    task_queries.TaskSort.ASSIGNED_ON: "Giao sớm nhất",
+    task_queries.TaskSort.TITLE: "Nội dung (A–Z)",
+    task_queries.TaskSort.ID_DESC: "Mới thêm nhất",
+}
+ROLE_LABELS = {AssignmentRole.LEAD: "Chủ trì", AssignmentRole.COORDINATE: "Phối hợp"}
+AUDIT_LABELS = {
+    "task.assign": "Giao nhiệm vụ",
+    "task.update": "Sửa nội dung",
+    "task.progress": "Báo cáo tiến độ",
+    "task.report_completion": "Báo cáo hoàn thành",
+    "task.confirm_completion": "Xác nhận hoàn thành",
+    "task.return_completion": "Trả lại báo cáo hoàn thành",
+    "task.request_extension": "Xin gia hạn",
+    "task.approve_extension": "Đồng ý gia hạn",
+    "task.reject_extension": "Không đồng ý gia hạn",
+    "task.pause": "Tạm dừng",
+    "task.resume": "Tiếp tục",
+    "task.cancel": "Hủy",
+}
+
+
+# --- The list ------------------------------------------------------------------------------
+
+
+def _filter_of(form: FormState, session: Session) -> task_queries.TaskFilter:
+    """The list's filters from the query string; a bad value is reported and ignored."""
+    directory_unit = form.ident("unit", "Đơn vị", required=False)
+    unit = UnitDirectory.load(session).by_id.get(directory_unit or 0)
+    if directory_unit is not None and unit is None:
+        form.add("unit", "Chọn đơn vị trong danh sách")
+    categories = []
+    for raw in form.values_of("category"):
+        if raw in Category.__members__.values():
+            categories.append(Category(raw))
+    role_raw = form.value("unit_role")
+    sort_raw = form.value("sort") or task_queries.TaskSort.DUE_ON.value
+    page = form.number("page", "Trang", low=1, high=10_000, required=False) or 1
+    return task_queries.TaskFilter(
+        as_of=form.day("as_of", "Ngày tính", required=False) or clock.today(),
+        categories=categories,
+        due_soon=True if form.value("due_soon") == "1" else None,
+        awaiting_confirmation=True if form.value("awaiting") == "1" else None,
+        unit=unit,
+        include_subtree=form.value("include_subtree") == "1",
+        unit_role=AssignmentRole(role_raw) if role_raw in ("lead", "coordinate") else None,
+        issuer_unit_id=form.ident("issuer", "Đơn vị giao", required=False),
+        plan_id=form.ident("plan", "Kế hoạch", required=False),
+        section_id=form.ident("section", "Mục", required=False),
+        due_from=form.day("due_from", "Hạn từ ngày", required=False),
+        due_to=form.day("due_to", "Hạn đến ngày", required=False),
+        text=form.text("q", "Từ khóa", required=False, max_length=200) or None,
+        sort=task_queries.TaskSort(sort_raw)
+        if sort_raw in task_queries.TaskSort.__members__.values()
+        else task_queries.TaskSort.DUE_ON,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+
+
+@router.get("/tasks")
+def task_list(request: Request, principal: WebUser, session: SessionDep) -> Response:
+    form = FormState.of(request.query_params)  # type: ignore[arg-type]
+    flt = _filter_of(form, session)
+    page = task_queries.list_tasks(session=session, principal=principal, flt=flt)
+    directory = UnitDirectory.load(session)
+    current = flt.offset // PAGE_SIZE + 1
+    pages = max(1, -(-page.total // PAGE_SIZE))
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+    return render(
+        request,
+        "tasks.html",
+        {
+            "page": page,
+            "flt": flt,
+            "current": current,
+            "pages": pages,
+            "query": urlencode(query),
+            "export_query": urlencode(query),
+            "units": directory.units,
+            "names": directory.by_id,
+            "plans": [
+                (plan, plans_service.sections(session=session, plan_id=plan.id or 0))
+                for plan in plans_service.list_plans(session=session)
+            ],
+            "categories": list(Category),
+            "official": OFFICIAL_CATEGORIES,
+            "style": CATEGORY_STYLE,
+            "sorts": SORT_LABELS,
+        },
+        principal=principal,
+        form=form,
+    )
+
+
+@router.get("/tasks.xlsx")
+def task_export(request: Request, principal: WebUser, session: SessionDep) -> Response:
+    from openpyxl import Workbook
+
+    form = FormState.of(request.query_params)  # type: ignore[arg-type]
+    flt = _filter_of(form, session)
+    flt = task_queries.TaskFilter(**{**flt.__dict__, "limit": EXPORT_LIMIT, "offset": 0})
+    page = task_queries.list_tasks(session=session, principal=principal, flt=flt)
+    names = UnitDirectory.load(session).by_id
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Nhiệm vụ"
+    sheet.append(
+        [
+            "Số",
+            "Nội dung nhiệm vụ",
+            "Đơn vị chủ trì",
+            "Đơn vị phối hợp",
+            "Ngày giao",
+            "Hạn ban đầu",
+            "Hạn hiện hành",
+            f"Tình trạng ngày {flt.as_of:%d/%m/%Y}",
+        ]
+    )
+    for item in page.items:
+        task = item.task
+        sheet.append(
+            [
+                task.id,
+                task.title,
+                names[task.lead_unit_id].name,
+                "; ".join(names[u].name for u in item.coordinating_unit_ids),
+                task.assigned_on,
+                task.original_due_on,
+                item.due_on_as_of,
+                item.category.label,
+            ]
+        )
+    for column in "EFG":
+        for cell in sheet[column][1:]:
+            cell.number_format = "DD/MM/YYYY"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return Response(
+        buffer.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="nhiem-vu.xlsx"'},
+    )
+
+
+# --- The task page --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    task: Task
+    units: TaskUnits
+    category: Category
+    state_label: str
+    due_on_as_of: date | None
+    due_soon: bool
+    awaiting: bool
+    days_left: int | None
+    document: Document | None
+    plan: Plan | None
+    section: PlanSection | None
+    progress: list[Any]
+    extensions: list[Any]
+    pending_extension: Any
+    events: list[AuditEvent]
+    authors: dict[int, str]
+    commands: frozenset[TaskCommand]
+
+
+def _page_of(session: Session, principal: Principal, task_id: int) -> TaskPage:
+    task, _, units = task_for(
+        session=session, principal=principal, task_id=task_id, action=TaskAction.READ
+    )
+    today = clock.today()
+    extensions = tasks_service.extensions(session=session, task_id=task_id)
+    facts = TaskFacts.of(task, extensions)
+    calendar = load_calendar(session)
+    due = due_as_of(facts, today)
+    category = category_as_of(facts, today) or Category.IN_PROGRESS
+    open_task = category in (Category.IN_PROGRESS, Category.OVERDUE)
+    plan = plans_service.get(session=session, plan_id=task.plan_id) if task.plan_id else None
+    section = (
+        next(
+            (
+                s
+                for s in plans_service.sections(session=session, plan_id=plan.id or 0)
+                if s.id == task.section_id
+            ),
+            None,
+        )
+        if plan is not None and task.section_id
+        else None
+    )
+    events = history(session=session, entity="task", entity_id=task_id)
+    progress = tasks_service.progress_updates(session=session, task_id=task_id)
+    author_ids = {e.actor_id for e in events} | {p.author_id for p in progress}
+    authors = {
+        user.id or 0: user.full_name
+        for user_id in author_ids
+        if user_id and (user := session.get(User, user_id)) is not None
+    }
+    return TaskPage(
+        task=task,
+        units=units,
+        category=category,
+        state_label=STATE_LABELS[task.state],
+        due_on_as_of=due,
+        due_soon=is_due_soon(facts, today, due_soon_until(calendar=calendar, as_of=today)),
+        awaiting=is_awaiting_confirmation(facts, today),
+        days_left=calendar.working_days_between(today, due) if due and open_task else None,
+        document=documents_service.get(session=session, document_id=task.source_document_id)
+        if task.source_document_id
+        else None,
+        plan=plan,
+        section=section,
+        progress=progress,
+        extensions=extensions,
+        pending_extension=pending_extension(extensions),
+        events=events,
+        authors=authors,
+        commands=available_commands(
+            principal=principal, task=task, units=units, extensions=extensions
+        ),
+    )
+
+
+def _render_task(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    task_id: int,
+    form: FormState | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "task.html",
+        {
+            "view": _page_of(session, principal, task_id),
+            "style": CATEGORY_STYLE,
+            "audit_labels": AUDIT_LABELS,
+            "Command": TaskCommand,
+            "form_for": lambda name: (
+                form if form is not None and form.name == name else FormState(name=name)
+            ),
+        },
+        principal=principal,
+        form=form,
+        status_code=status_code,
+    )
+
+
+@router.get("/tasks/{task_id}")
+def task_page(
+    request: Request, task_id: PathId, principal: WebUser, session: SessionDep
+) -> Response:
+    return _render_task(request, session, principal, task_id)
+
+
+# --- Actions: each a form; errors come back next to their fields ------------------------------
+
+# Service field names -> the form's field names, where they differ.
+FIELDS = {
+    "reported_on": "reported_on",
+    "completed_on": "completed_on",
+    "proposed_due_on": "proposed_due_on",
+    "approved_due_on": "approved_due_on",
+}
+
+
+def _stale_note(session: Session, task_id: int) -> str:
+    """Who changed the task last, for the message that offers to reload."""
+    events = history(session=session, entity="task", entity_id=task_id)
+    if not events:
+        return ""
+    last = events[-1]
+    user = session.get(User, last.actor_id) if last.actor_id else None
+    who = user.full_name if user else last.actor
+    what = AUDIT_LABELS.get(last.action, last.action)
+    return f"{who} đã cập nhật nhiệm vụ lúc {vn_date(last.at)} ({what.lower()})."
+
+
+async def _act(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    task_id: int,
+    name: str,
+    action: TaskAction,
+    run: Any,
+    message: str,
+) -> Response:
+    """Check the user may take the action, read the form, run the use case, commit; or show
+    the task page again with the errors next to the fields and the input kept."""
+    task_for(session=session, principal=principal, task_id=task_id, action=action)
+    form = FormState.of(await request.form(), name=name)
+    version = form.number("version", "Phiên bản", low=1, high=2_147_483_647)
+    if form.ok:
+        try:
+            run(form, version)
+        except Conflict as error:
+            session.rollback()
+            if error.code == "task.stale_version":
+                form.stale = _stale_note(session, task_id)
+                form.reload = f"/tasks/{task_id}"
+            form.add_domain(error, FIELDS)
+        except DomainError as error:
+            session.rollback()
+            form.add_domain(error, FIELDS)
+    if not form.ok:
+        return _render_task(request, session, principal, task_id, form, status_code=422)
+    session.commit()
+    return done(request, f"/tasks/{task_id}", message)
+
+
+@router.post("/tasks/{task_id}/progress")
+async def add_progress(
+    request: Request, task_id: PathId, principal: WebUser, session: SessionDep
+) -> Response:
+    task, _, _ = task_for(
+        session=session, principal=principal, task_id=task_id, action=TaskAction.CONTRIBUTE
+    )
+
+    def run(form: FormState, version: int) -> None:
+        content = form.text("content", "Nội dung tiến độ")
+        percent = form.number("percent", "Tỷ lệ hoàn thành", low=0, high=100, required=False)
+        if form.ok:
+            tasks_service.add_progress(
+                session=session,
+                actor=principal.actor,
+                task_id=task_id,
+                expected_version=version,
+                unit_id=task.lead_unit_id if principal.is_admin else principal.unit.id or 0,
+                content=content,
+                percent=percent,
+            )
+
+    return await _act(
+        request,
+        session,
+        principal,
+        task_id,
+        "progress",
+        TaskAction.CONTRIBUTE,
+        run,
+        "Đã ghi báo cáo tiến độ.",
+    )
+
+
+@router.post("/tasks/{task_id}/completion")
+async def report_completion(
+    request: Request, task_id: PathId, principal: WebUser, session: SessionDep
+) -> Response:
+    def run(form: FormState, version: int) -> None:
+        completed_on = form.day("completed_on", "Ngày hoàn thành")
+        result = form.text("result", "Kết quả thực hiện")
+        if form.ok and completed_on is not None:
+            tasks_service.report_completion(
+                session=session,
+                actor=principal.actor,
+                task_id=task_id,
+                expected_version=version,
+                completed_on=completed_on,
+                result=result,
+            )
+
+    return await _act(
+        request,
+        session,
+        principal,
+        task_id,
+        "completion",
+        TaskAction.REPORT,
+        run,
+        "Đã báo cáo hoàn thành; đơn vị giao sẽ xem và xác nhận.",
+    )
+
+
+@router.post("/tasks/{task_id}/confirm")
+async def confirm_completion(
+    request: Request, task_id: PathId, principal: WebUser, session: SessionDep
+) -> Response:
+    def run(form: FormState, version: int) -> None:
+        tasks_service.confirm_completion(
+            session=session, actor=principal.actor, task_id=task_id, expected_version=version
+        )
+
+    return await _act(
+        request,
+        session,
+        principal,
+        task_id,
+        "confirm",
+        TaskAction.DECIDE,
+        run,
+        "Đã xác nhận hoàn thành.",
+    )
+
+
+@router.post("/tasks/{task_id}/return")
+async def return_completion(
+    request: Request, task_id: PathId, principal: WebUser, session: SessionDep
+) -> Response:
+    def run(form: FormState, version: int) -> None:
+        reason = form.text("reason", "Lý do trả lại")
+        if form.ok:
+            tasks_service.return_completion(
+                session=session,
+                actor=principal.actor,
+                task_id=task_id,
+                expected_version=version,
+                reason=reason,
+            )
+
+    return await _act(
+        request,
+        session,
+        principal,
+        task_id,
+        "return",
+        TaskAction.DECIDE,
+        run,
+        "Đã trả lại báo cáo hoàn thành.",
+    )
+
+
+@router.post("/tasks/{task_id}/extension")
+async def request_extension(
+    request: Request, task_id: PathId, principal: WebUser, session: SessionDep
+) -> Response:
+    def run(form: FormState, version: int) -> None:
+        proposed = form.day("proposed_due_on", "Thời hạn đề xuất")
+        reason = form.text("reason", "Lý do xin gia hạn")
+        if form.ok and proposed is not None:
+            tasks_service.request_extension(
+                session=session,
+                actor=principal.actor,
+                task_id=task_id,
+                expected_version=version,
+                proposed_due_on=proposed,
+                reason=reason,
+            )
+
+    return await _act(
+        request,
+        session,
+        principal,
+        task_id,
+        "extension",
+        TaskAction.REPORT,
+        run,
+        "Đã gửi đề nghị gia hạn.",
+    )
+
+
+@router.post("/tasks/{task_id}/extensions/{extension_id}/{decision}")
+async def decide_extension(
+    request: Request,
+    task_id: PathId,
+    extension_id: PathId,
+    decision: str,
+    principal: WebUser,
+    session: SessionDep,
+) -> Response:
+    extension = next(
+        (
+            e
+            for e in tasks_service.extensions(session=session, task_id=task_id)
+            if e.id == extension_id
+        ),
+        None,
+    )
+    if extension is None or decision not in ("approve", "reject"):
+        return RedirectResponse(f"/tasks/{task_id}", status_code=303)
+
+    def run(form: FormState, version: int) -> None:
+        if decision == "approve":
+            approved = form.day("approved_due_on", "Thời hạn được gia hạn", required=False)
+            note = form.text("note", "Ghi chú", required=False)
+            if form.ok:
+                tasks_service.approve_extension(
+                    session=session,
+                    actor=principal.actor,
+                    extension_id=extension_id,
+                    expected_version=version,
+                    approved_due_on=approved,
+                    note=note,
+                )
+        else:
+            note = form.text("note", "Lý do không đồng ý")
+            if form.ok:
+                tasks_service.reject_extension(
+                    session=session,
+                    actor=principal.actor,
+                    extension_id=extension_id,
+                    expected_version=version,
+                    note=note,
+                )
+
+    return await _act(
+        request,
+        session,
+        principal,
+        task_id,
+        decision,
+        TaskAction.DECIDE,
+        run,
+        "Đã đồng ý gia hạn." if decision == "approve" else "Đã không đồng ý gia hạn.",
+    )
+
+
+@router.post("/tasks/{task_id}/{change}")
+async def change_state(
+    request: Request, task_id: PathId, change: str, principal: WebUser, session: SessionDep
+) -> Response:
+    if change not in ("pause", "resume", "cancel"):
+        return RedirectResponse(f"/tasks/{task_id}", status_code=303)
+
+    def run(form: FormState, version: int) -> None:
+        if change == "resume":
+            tasks_service.resume(
+                session=session, actor=principal.actor, task_id=task_id, expected_version=version
+            )
+            return
+        label = "Lý do tạm dừng" if change == "pause" else "Lý do hủy"
+        reason = form.text("reason", label)
+        if not form.ok:
+            return
+        if change == "pause":
+            tasks_service.pause(
+                session=session,
+                actor=principal.actor,
+                task_id=task_id,
+                expected_version=version,
+                reason=reason,
+            )
+        else:
+            tasks_service.cancel(
+                session=session,
+                actor=principal.actor,
+                task_id=task_id,
+                expected_version=version,
+                reason=reason,
+            )
+
+    messages = {
+        "pause": "Đã tạm dừng nhiệm vụ.",
+        "resume": "Nhiệm vụ tiếp tục được thực hiện.",
+        "cancel": "Đã hủy nhiệm vụ.",
+    }
+    return await _act(
+        request, session, principal, task_id, change, TaskAction.DECIDE, run, messages[change]
+    )
