@@ -365,6 +365,37 @@ async def _act(
     return done(request, f"/tasks/{task_id}", message)
 
 
+@router.post("/tasks/{task_id}/edit")
+async def edit_task(
+    request: Request, task_id: PathId, principal: WebUser, session: SessionDep
+) -> Response:
+    def run(form: FormState, version: int) -> None:
+        title = form.text("title", "Nội dung nhiệm vụ")
+        note = form.text("note", "Ghi chú", required=False)
+        leader = form.text("directing_leader", "Lãnh đạo giao", required=False, max_length=255)
+        if form.ok:
+            tasks_service.update(
+                session=session,
+                actor=principal.actor,
+                task_id=task_id,
+                expected_version=version,
+                title=title,
+                note=note,
+                directing_leader=leader,
+            )
+
+    return await _act(
+        request,
+        session,
+        principal,
+        task_id,
+        "edit",
+        TaskAction.EDIT,
+        run,
+        "Đã lưu nội dung nhiệm vụ.",
+    )
+
+
 @router.post("/tasks/{task_id}/progress")
 async def add_progress(
     request: Request, task_id: PathId, principal: WebUser, session: SessionDep
