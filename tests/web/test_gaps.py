@@ -5,14 +5,20 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from api.auth import hash_password
+from models import Role, User
 from tests.web.conftest import (
+    ADMIN,
     COMMUNE_OFFICER,
     OFFICE_LEADER,
     OFFICE_OFFICER,
+    PASSWORD,
+    SETUP,
     Browsing,
     Site,
     new_task,
 )
+from tracking import units
 
 
 def test_the_office_edits_a_task_and_the_history_says_so(site: Site, browsing: Browsing) -> None:
@@ -69,3 +75,84 @@ def test_only_the_issuer_is_offered_the_edit_form(site: Site, browsing: Browsing
     page.goto(site.url(f"/tasks/{task_id}"))
     expect(page.get_by_role("heading", name="Tổng hợp số liệu hộ nghèo")).to_be_visible()
     expect(page.get_by_text("Sửa nhiệm vụ", exact=True)).to_have_count(0)
+
+
+def test_the_administrator_adds_and_renames_a_unit(site: Site, browsing: Browsing) -> None:
+    page = browsing.signed_in(ADMIN)
+    page.goto(site.url("/admin"))
+    page.get_by_label("Mã đơn vị").fill("XA-BINHSON")
+    page.get_by_label("Tên đơn vị").fill("UBND xã Bình Sơn")
+    page.get_by_label("Đơn vị cấp trên").select_option(label="Ủy ban nhân dân tỉnh Quảng Ngãi")
+    page.get_by_role("button", name="Thêm đơn vị").click()
+    # No kind chosen: refused, the input kept.
+    expect(page.get_by_role("alert")).to_contain_text("Chọn loại đơn vị")
+    expect(page.get_by_label("Loại đơn vị")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Mã đơn vị")).to_have_value("XA-BINHSON")
+    expect(page.get_by_label("Tên đơn vị")).to_have_value("UBND xã Bình Sơn")
+    page.get_by_label("Loại đơn vị").select_option(label="Xã, phường, đặc khu")
+    page.get_by_role("button", name="Thêm đơn vị").click()
+    expect(page.get_by_text("Đã thêm đơn vị «UBND xã Bình Sơn».")).to_be_visible()
+
+    page.get_by_role("link", name="UBND xã Bình Sơn").click()
+    page.get_by_label("Tên đơn vị", exact=True).fill("")
+    page.get_by_label("Tên viết tắt (nếu có)").fill("Xã Bình Sơn")
+    page.get_by_role("button", name="Lưu đơn vị").click()
+    expect(page.get_by_role("alert")).to_contain_text("Nhập tên đơn vị")
+    expect(page.get_by_label("Tên viết tắt (nếu có)")).to_have_value("Xã Bình Sơn")
+    page.get_by_label("Tên đơn vị", exact=True).fill("Ủy ban nhân dân xã Bình Sơn")
+    page.get_by_role("button", name="Lưu đơn vị").click()
+    expect(page.get_by_text("Đã lưu đơn vị «Ủy ban nhân dân xã Bình Sơn».")).to_be_visible()
+    with site.session() as session:
+        unit = units.get_by_code(session=session, code="XA-BINHSON")
+        assert (unit.name, unit.short_name, unit.parent_id) == (
+            "Ủy ban nhân dân xã Bình Sơn",
+            "Xã Bình Sơn",
+            site.units["province"].id,
+        )
+
+
+def test_the_administrator_edits_a_user_and_resets_the_password(
+    site: Site, browsing: Browsing
+) -> None:
+    with site.session() as session:
+        user = units.create_user(
+            session=session, actor=SETUP, username="tinhkhe.lan", full_name="Võ Thị Lan",
+            unit=site.units["commune"], role=Role.VIEWER,
+            password_hash=hash_password(password=PASSWORD, username="tinhkhe.lan"),
+        )
+        session.commit()
+        user_id = user.id
+    page = browsing.signed_in(ADMIN)
+    page.goto(site.url("/admin"))
+    page.get_by_role("link", name="tinhkhe.lan").click()
+    page.get_by_label("Họ và tên").fill("Võ Thị Ngọc Lan")
+    page.get_by_label("Chức vụ (nếu có)").fill("Công chức Tư pháp - Hộ tịch")
+    page.get_by_label("Vai trò").select_option(label="Chuyên viên")
+    page.get_by_label("Đơn vị").select_option(label="UBND xã Nghĩa Hành")
+    page.get_by_role("button", name="Lưu thông tin").click()
+    expect(page.get_by_text("Đã lưu thông tin của «tinhkhe.lan».")).to_be_visible()
+
+    page.goto(site.url(f"/admin/users/{user_id}"))
+    page.get_by_label("Mật khẩu mới").fill("12345678")
+    page.get_by_role("button", name="Đặt lại mật khẩu").click()
+    expect(page.get_by_role("alert")).to_contain_text("Mật khẩu không được là một dãy ký tự")
+    expect(page.get_by_label("Mật khẩu mới")).to_have_value("")
+    expect(page.get_by_label("Họ và tên")).to_have_value("Võ Thị Ngọc Lan")
+    page.get_by_label("Mật khẩu mới").fill("Song-Tra-Khuc-2026")
+    page.get_by_role("button", name="Đặt lại mật khẩu").click()
+    expect(page.get_by_text("Đã đặt lại mật khẩu của «tinhkhe.lan»")).to_be_visible()
+    with site.session() as session:
+        saved = session.get(User, user_id)
+        assert saved is not None
+        assert (saved.full_name, saved.title, saved.role, saved.unit_id) == (
+            "Võ Thị Ngọc Lan",
+            "Công chức Tư pháp - Hộ tịch",
+            Role.OFFICER,
+            site.units["other"].id,
+        )
+    signed = browsing.page()
+    signed.goto(site.url("/login"))
+    signed.get_by_label("Tên đăng nhập").fill("tinhkhe.lan")
+    signed.get_by_label("Mật khẩu", exact=True).fill("Song-Tra-Khuc-2026")
+    signed.get_by_role("button", name="Đăng nhập").click()
+    expect(signed.get_by_text("Chuyên viên · UBND xã Nghĩa Hành")).to_be_visible()
