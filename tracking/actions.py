@@ -25,6 +25,7 @@ class TaskCommand(enum.StrEnum):
     PAUSE = "pause"
     RESUME = "resume"
     CANCEL = "cancel"
+    REMINDER_POLICY = "reminder_policy"
 
 
 # The access action each command needs and the states tracking.tasks accepts it in.
@@ -46,6 +47,8 @@ RULES: dict[TaskCommand, tuple[TaskAction, frozenset[TaskState]]] = {
         TaskAction.DECIDE,
         frozenset({TaskState.OPEN, TaskState.SUBMITTED, TaskState.PAUSED}),
     ),
+    # notifications.policy.set_policy takes a task's overrides whatever its state.
+    TaskCommand.REMINDER_POLICY: (TaskAction.DECIDE, frozenset(TaskState)),
 }
 
 

@@ -60,7 +60,8 @@ def test_each_person_is_offered_only_what_the_services_accept(session: Session) 
     )
     session.flush()
     task_id = task.id or 0
-    assert _commands(session, leader, task_id) == {C.EDIT, C.PAUSE, C.CANCEL}
+    assert _commands(session, leader, task_id) == {C.EDIT, C.PAUSE, C.CANCEL,
+                                                   C.REMINDER_POLICY}
     assert _commands(session, clerk, task_id) == {C.EDIT}
     assert _commands(session, lead, task_id) == {C.PROGRESS, C.REPORT_COMPLETION,
                                                  C.REQUEST_EXTENSION}
@@ -79,7 +80,7 @@ def test_each_person_is_offered_only_what_the_services_accept(session: Session) 
     # Submitted: the issuer's leader confirms or returns, and may still decide the request.
     assert _commands(session, leader, task_id) == {C.EDIT, C.CONFIRM_COMPLETION,
                                                    C.RETURN_COMPLETION, C.DECIDE_EXTENSION,
-                                                   C.CANCEL}
+                                                   C.CANCEL, C.REMINDER_POLICY}
     assert _commands(session, lead, task_id) == {C.PROGRESS}
 
     tasks.cancel(session=session, actor=leader.actor, task_id=task_id,

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from api.auth import hash_password
 from models import Role, User
+from notifications import policy
 from tests.web.conftest import (
     ADMIN,
     COMMUNE_OFFICER,
@@ -18,7 +19,8 @@ from tests.web.conftest import (
     Site,
     new_task,
 )
-from tracking import units
+from tracking import plans, tasks, units
+from tracking.deadlines import DeadlineRule
 
 
 def test_the_office_edits_a_task_and_the_history_says_so(site: Site, browsing: Browsing) -> None:
@@ -156,3 +158,44 @@ def test_the_administrator_edits_a_user_and_resets_the_password(
     signed.get_by_label("Mật khẩu", exact=True).fill("Song-Tra-Khuc-2026")
     signed.get_by_role("button", name="Đăng nhập").click()
     expect(signed.get_by_text("Chuyên viên · UBND xã Nghĩa Hành")).to_be_visible()
+
+
+def test_reminder_policies_of_a_plan_and_of_a_task(site: Site, browsing: Browsing) -> None:
+    with site.session() as session:
+        plan = next(p for p in plans.list_plans(session=session) if p.title == site.plan_title)
+        task = tasks.assign(
+            session=session, actor=SETUP, title="Số hóa hồ sơ một cửa cấp xã",
+            issuer_unit_id=site.units["office"].id or 0,
+            lead_unit_id=site.units["commune"].id or 0, plan_id=plan.id,
+            deadline=DeadlineRule.working_days(10),
+        )
+        session.commit()
+        plan_id, task_id = plan.id, task.id
+    # The officer who assigns sees the plan but may not set its policy nor the task's.
+    clerk = browsing.signed_in(OFFICE_OFFICER)
+    clerk.goto(site.url(f"/tasks/{task_id}"))
+    expect(clerk.get_by_text("Chính sách nhắc việc của nhiệm vụ")).to_have_count(0)
+    clerk.get_by_role("link", name=site.plan_title).click()
+    expect(clerk.get_by_role("link", name="Số hóa hồ sơ một cửa cấp xã")).to_be_visible()
+    expect(clerk.get_by_role("button", name="Lưu chính sách")).to_have_count(0)
+
+    leader = browsing.signed_in(OFFICE_LEADER)
+    leader.goto(site.url(f"/plans/{plan_id}"))
+    rules = leader.get_by_label("Phần đặt riêng cho kế hoạch (JSON)")
+    rules.fill('{"before_working_days": [7, 2]')
+    leader.get_by_role("button", name="Lưu chính sách").click()
+    expect(leader.get_by_role("alert")).to_contain_text("Chưa đúng cú pháp JSON")
+    expect(rules).to_have_value('{"before_working_days": [7, 2]')
+    rules.fill('{"before_working_days": [7, 2]}')
+    leader.get_by_role("button", name="Lưu chính sách").click()
+    expect(leader.get_by_text("Đã lưu chính sách nhắc việc của kế hoạch.")).to_be_visible()
+
+    leader.goto(site.url(f"/tasks/{task_id}"))
+    leader.get_by_text("Chính sách nhắc việc của nhiệm vụ", exact=True).click()
+    leader.get_by_label("Phần đặt riêng cho nhiệm vụ (JSON)").fill('{"on_due_day": false}')
+    leader.get_by_role("button", name="Lưu chính sách nhắc việc").click()
+    expect(leader.get_by_text("Đã lưu chính sách nhắc việc của nhiệm vụ.")).to_be_visible()
+    with site.session() as session:
+        effective = policy.effective_policy(session=session, task_id=task_id or 0)
+    assert effective["before_working_days"] == [7, 2]
+    assert effective["on_due_day"] is False

@@ -14,7 +14,17 @@ from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
 
 from api.deps import PathId, SessionDep
-from models import AssignmentRole, AuditEvent, Document, Plan, PlanSection, Task, User
+from models import (
+    AssignmentRole,
+    AuditEvent,
+    Document,
+    Plan,
+    PlanSection,
+    PolicyScope,
+    Task,
+    User,
+)
+from notifications import policy
 from tracking import clock, task_queries
 from tracking import documents as documents_service
 from tracking import plans as plans_service
@@ -38,6 +48,7 @@ from tracking.tasks import STATE_LABELS
 from web.forms import FormState
 from web.pages.common import UnitDirectory, done
 from web.pages.overview import CATEGORY_STYLE
+from web.pages.reminders import as_json, save_policy, stored_rules
 from web.rendering import render, vn_date
 from web.routing import WebRoute
 from web.session import WebUser
@@ -284,11 +295,21 @@ def _render_task(
     form: FormState | None = None,
     status_code: int = 200,
 ) -> Response:
+    view = _page_of(session, principal, task_id)
+    reminder_policy = (
+        {
+            "rules": stored_rules(session, PolicyScope.TASK, task_id),
+            "effective": as_json(policy.effective_policy(session=session, task_id=task_id)),
+        }
+        if TaskCommand.REMINDER_POLICY in view.commands
+        else None
+    )
     return render(
         request,
         "task.html",
         {
-            "view": _page_of(session, principal, task_id),
+            "view": view,
+            "reminder_policy": reminder_policy,
             "style": CATEGORY_STYLE,
             "audit_labels": AUDIT_LABELS,
             "Command": TaskCommand,
@@ -394,6 +415,20 @@ async def edit_task(
         run,
         "Đã lưu nội dung nhiệm vụ.",
     )
+
+
+@router.post("/tasks/{task_id}/reminder-policy")
+async def set_reminder_policy(
+    request: Request, task_id: PathId, principal: WebUser, session: SessionDep
+) -> Response:
+    # The same rule as the API's PUT /tasks/{id}/reminder-policy.
+    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
+    form = FormState.of(await request.form(), name="reminder_policy")
+    save_policy(session, principal, form, PolicyScope.TASK, task_id)
+    if not form.ok:
+        return _render_task(request, session, principal, task_id, form, status_code=422)
+    session.commit()
+    return done(request, f"/tasks/{task_id}", "Đã lưu chính sách nhắc việc của nhiệm vụ.")
 
 
 @router.post("/tasks/{task_id}/progress")
