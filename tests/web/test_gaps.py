@@ -18,6 +18,7 @@ from tests.web.conftest import (
     Browsing,
     Site,
     new_task,
+    sign_in,
 )
 from tracking import plans, tasks, units
 from tracking.deadlines import DeadlineRule
@@ -199,3 +200,30 @@ def test_reminder_policies_of_a_plan_and_of_a_task(site: Site, browsing: Browsin
         effective = policy.effective_policy(session=session, task_id=task_id or 0)
     assert effective["before_working_days"] == [7, 2]
     assert effective["on_due_day"] is False
+
+
+def test_the_pages_work_without_javascript(site: Site, browsing: Browsing) -> None:
+    task_id = new_task(site, "Báo cáo kết quả tiêm chủng mở rộng quý IV")
+    context = browsing.browser.new_context(
+        java_script_enabled=False, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh"
+    )
+    browsing.contexts.append(context)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(site.url("/login"))
+    sign_in(page, COMMUNE_OFFICER)
+    page.get_by_role("link", name="Việc của tôi").click()
+    expect(page).to_have_url(site.url("/my-tasks"))
+    page.get_by_role("link", name="Báo cáo kết quả tiêm chủng mở rộng quý IV").click()
+    expect(page).to_have_url(site.url(f"/tasks/{task_id}"))
+    # The form's hidden field carries the CSRF token the cookie is compared with: no script.
+    page.get_by_label("Nội dung tiến độ").fill("Đã tiêm cho 95% trẻ trong độ tuổi")
+    page.get_by_label("Tỷ lệ hoàn thành (%)").fill("80")
+    page.get_by_role("button", name="Gửi tiến độ").click()
+    expect(page).to_have_url(site.url(f"/tasks/{task_id}"))
+    expect(page.get_by_text("Đã ghi báo cáo tiến độ.")).to_be_visible()
+    progress = page.locator(
+        "section", has=page.get_by_role("heading", name="Tiến độ thực hiện")
+    )
+    expect(progress).to_contain_text("Đã tiêm cho 95% trẻ trong độ tuổi")
+    expect(progress).to_contain_text(f"{COMMUNE_OFFICER.full_name} – 80%")
