@@ -3,16 +3,20 @@ policies of a plan and a task, and the pages with JavaScript turned off."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from playwright.sync_api import expect
 
 from api.auth import hash_password
 from models import Role, User
 from notifications import policy
+from reports import periods
 from tests.web.conftest import (
     ADMIN,
     COMMUNE_OFFICER,
     OFFICE_LEADER,
     OFFICE_OFFICER,
+    OTHER_OFFICER,
     PASSWORD,
     SETUP,
     Browsing,
@@ -20,7 +24,7 @@ from tests.web.conftest import (
     new_task,
     sign_in,
 )
-from tracking import plans, tasks, units
+from tracking import clock, plans, tasks, units
 from tracking.deadlines import DeadlineRule
 
 
@@ -227,3 +231,37 @@ def test_the_pages_work_without_javascript(site: Site, browsing: Browsing) -> No
     )
     expect(progress).to_contain_text("Đã tiêm cho 95% trẻ trong độ tuổi")
     expect(progress).to_contain_text(f"{COMMUNE_OFFICER.full_name} – 80%")
+
+
+def test_a_new_report_starts_at_the_latest_finished_period_and_is_regenerated(
+    site: Site, browsing: Browsing
+) -> None:
+    today = clock.today()
+    with site.session() as session:
+        latest = periods.latest_finished(session=session, today=today)
+    assert latest is not None and latest.end < today
+    page = browsing.signed_in(OTHER_OFFICER)
+    page.goto(site.url("/reports"))
+    period = page.get_by_label("Kỳ báo cáo (theo Nghị định 09/2019/NĐ-CP)")
+    expect(period).to_have_value(f"{latest.kind}:{latest.code}")
+    page.get_by_label("Chữ viết tắt cơ quan ban hành").fill("UBND")
+    page.get_by_role("button", name="Tạo dự thảo").click()
+    expect(page.get_by_text("Đã tạo dự thảo báo cáo.")).to_be_visible()
+    expect(page.get_by_text(f"Số liệu đến ngày {today:%d/%m/%Y}")).to_be_visible()
+
+    as_of = page.get_by_label("Ngày lấy số liệu")
+    before = latest.start - timedelta(days=1)
+    as_of.fill(f"{before:%d/%m/%Y}")
+    page.get_by_role("button", name="Tính lại số liệu").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Ngày lấy số liệu phải trong kỳ báo cáo và không sau hôm nay"
+    )
+    expect(as_of).to_have_value(f"{before:%d/%m/%Y}")
+    # The texts form of the page keeps its own values beside the refused one.
+    expect(page.get_by_role("button", name="Lưu và tạo lại dự thảo")).to_be_visible()
+    as_of.fill(f"{latest.end:%d/%m/%Y}")
+    page.get_by_role("button", name="Tính lại số liệu").click()
+    expect(
+        page.get_by_text(f"Đã tạo lại dự thảo với số liệu đến {latest.end:%d/%m/%Y}.")
+    ).to_be_visible()
+    expect(page.get_by_text(f"Số liệu đến ngày {latest.end:%d/%m/%Y}")).to_be_visible()
