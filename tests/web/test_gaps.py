@@ -4,6 +4,7 @@ policies of a plan and a task, and the pages with JavaScript turned off."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from playwright.sync_api import expect
 
@@ -21,7 +22,9 @@ from tests.web.conftest import (
     SETUP,
     Browsing,
     Site,
+    check_page,
     new_task,
+    screenshot,
     sign_in,
 )
 from tracking import clock, plans, tasks, units
@@ -270,3 +273,27 @@ def test_a_new_report_starts_at_the_latest_finished_period_and_is_regenerated(
         page.get_by_text(f"Đã tạo lại dự thảo với số liệu đến {latest.end:%d/%m/%Y}.")
     ).to_be_visible()
     expect(page.get_by_text(f"Số liệu đến ngày {latest.end:%d/%m/%Y}")).to_be_visible()
+
+
+def test_the_new_pages_pass_axe_and_the_keyboard(site: Site, browsing: Browsing) -> None:
+    checked: dict[str, list[Any]] = {}
+    task_id = new_task(site, "Kiểm tra khả năng tiếp cận của các trang mới")
+    leader = browsing.signed_in(OFFICE_LEADER)
+    leader.goto(site.url(f"/tasks/{task_id}"))
+    leader.get_by_text("Sửa nhiệm vụ", exact=True).click()
+    leader.get_by_text("Chính sách nhắc việc của nhiệm vụ", exact=True).click()
+    check_page(leader, checked)
+    screenshot(leader, "task-edit-policy")
+    leader.goto(site.url("/plans"))
+    check_page(leader, checked)
+    leader.get_by_role("link", name=site.plan_title).click()
+    check_page(leader, checked)
+    screenshot(leader, "plan-page")
+    admin = browsing.signed_in(ADMIN)
+    admin.goto(site.url("/admin"))
+    admin.get_by_role("link", name=COMMUNE_OFFICER.username).click()
+    check_page(admin, checked)
+    screenshot(admin, "admin-user")
+    admin.goto(site.url(f"/admin/units/{site.units['commune'].id}"))
+    check_page(admin, checked)
+    assert not [found for found in checked.values() if found], checked
