@@ -262,6 +262,15 @@ def effective_policy(*, session: Session, task_id: int) -> dict[str, Any]:
     return merge(*layers)
 
 
+def plan_effective_policy(*, session: Session, plan_id: int) -> dict[str, Any]:
+    """The merged rules a plan's tasks start from (before a task's own overrides)."""
+    return merge(
+        default_rules(),
+        get_policy(session=session, scope=PolicyScope.GLOBAL),
+        get_policy(session=session, scope=PolicyScope.PLAN, scope_id=plan_id),
+    )
+
+
 def set_policy(
     *,
     session: Session,

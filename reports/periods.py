@@ -148,6 +148,20 @@ def list_periods(*, session: Session, kind: str, year: int) -> list[Period]:
     return periods_of_year(rule, year, load_calendar(session))
 
 
+def latest_finished(*, session: Session, today: date) -> Period | None:
+    """The period whose cut-off passed most recently, of any active kind: the one a new
+    report is most likely for. When several end the same day (March is a month and a quarter)
+    the longer wins, its report being the one due."""
+    ended = [
+        period
+        for kind in list_kinds(session=session)
+        for year in (today.year - 1, today.year)
+        for period in list_periods(session=session, kind=kind, year=year)
+        if period.end < today
+    ]
+    return max(ended, key=lambda p: (p.end, p.end - p.start), default=None)
+
+
 def get_period(*, session: Session, kind: str, code: str) -> Period:
     """The period of `kind` with code `code` ("2021", "2021-Q1"…)."""
     year_text = code.split("-", 1)[0]

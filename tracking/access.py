@@ -395,10 +395,14 @@ def authorize_indicator_value(*, principal: Principal, unit: Unit, plan_issuer: 
         )
 
 
-def authorize_plan_policy(*, principal: Principal, issuer: Unit) -> None:
+def can_set_plan_policy(*, principal: Principal, issuer: Unit) -> bool:
     """A plan's reminder policy is set by a leader of the plan's issuing unit (or an admin)."""
     leader = principal.role == Role.LEADER and principal.unit.id == issuer.id
-    if not (principal.is_admin or leader):
+    return principal.is_admin or leader
+
+
+def authorize_plan_policy(*, principal: Principal, issuer: Unit) -> None:
+    if not can_set_plan_policy(principal=principal, issuer=issuer):
         raise Forbidden(
             "policy.forbidden",
             "Chỉ lãnh đạo đơn vị ban hành kế hoạch mới được đặt chính sách nhắc việc",

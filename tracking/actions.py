@@ -15,6 +15,7 @@ from tracking.access import Principal, TaskAction, TaskUnits, can_act_on_task
 
 
 class TaskCommand(enum.StrEnum):
+    EDIT = "edit"
     PROGRESS = "progress"
     REPORT_COMPLETION = "completion"
     CONFIRM_COMPLETION = "confirm"
@@ -24,10 +25,15 @@ class TaskCommand(enum.StrEnum):
     PAUSE = "pause"
     RESUME = "resume"
     CANCEL = "cancel"
+    REMINDER_POLICY = "reminder_policy"
 
 
 # The access action each command needs and the states tracking.tasks accepts it in.
 RULES: dict[TaskCommand, tuple[TaskAction, frozenset[TaskState]]] = {
+    TaskCommand.EDIT: (
+        TaskAction.EDIT,
+        frozenset({TaskState.OPEN, TaskState.SUBMITTED, TaskState.PAUSED}),
+    ),
     TaskCommand.PROGRESS: (TaskAction.CONTRIBUTE, frozenset({TaskState.OPEN, TaskState.SUBMITTED})),
     TaskCommand.REPORT_COMPLETION: (TaskAction.REPORT, frozenset({TaskState.OPEN})),
     TaskCommand.CONFIRM_COMPLETION: (TaskAction.DECIDE, frozenset({TaskState.SUBMITTED})),
@@ -41,6 +47,8 @@ RULES: dict[TaskCommand, tuple[TaskAction, frozenset[TaskState]]] = {
         TaskAction.DECIDE,
         frozenset({TaskState.OPEN, TaskState.SUBMITTED, TaskState.PAUSED}),
     ),
+    # notifications.policy.set_policy takes a task's overrides whatever its state.
+    TaskCommand.REMINDER_POLICY: (TaskAction.DECIDE, frozenset(TaskState)),
 }
 
 

@@ -6,7 +6,14 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from models import Unit, User
-from tracking.access import Principal, authorize_unit_data, user_reach_filter
+from tracking import units as units_service
+from tracking.access import (
+    Principal,
+    authorize_unit_data,
+    authorize_user,
+    user_reach_filter,
+)
+from tracking.errors import NotFound
 
 
 def list_users(
@@ -28,3 +35,14 @@ def list_users(
         else:
             statement = statement.where(User.unit_id == unit.id)
     return list(session.exec(statement).all())
+
+
+def user_for(*, session: Session, principal: Principal, user_id: int, manage: bool) -> User:
+    """A user the principal may see (or, with `manage`, change); NotFound or Forbidden
+    otherwise, as tracking.access.authorize_user decides."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user.not_found", f"Không tìm thấy người dùng #{user_id}", field="user_id")
+    unit = units_service.get(session=session, unit_id=user.unit_id)
+    authorize_user(principal=principal, user=user, unit=unit, manage=manage)
+    return user

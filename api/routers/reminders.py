@@ -167,13 +167,12 @@ def set_global_policy(body: PolicySet, principal: CurrentUser, session: SessionD
 
 
 def _plan_policy(session: Session, plan_id: int) -> PolicyPublic:
-    stored = policy.get_policy(session=session, scope=PolicyScope.PLAN, scope_id=plan_id)
-    effective = policy.merge(
-        policy.default_rules(),
-        policy.get_policy(session=session, scope=PolicyScope.GLOBAL),
-        stored,
+    return PolicyPublic(
+        scope=PolicyScope.PLAN,
+        scope_id=plan_id,
+        rules=policy.get_policy(session=session, scope=PolicyScope.PLAN, scope_id=plan_id),
+        effective=policy.plan_effective_policy(session=session, plan_id=plan_id),
     )
-    return PolicyPublic(scope=PolicyScope.PLAN, scope_id=plan_id, rules=stored, effective=effective)
 
 
 @router.get(

@@ -22,23 +22,15 @@ from notifications import contacts
 from notifications.contacts import ChannelView
 from tracking import directory
 from tracking import units as units_service
-from tracking.access import (
-    Principal,
-    authorize_admin,
-    authorize_user,
-)
-from tracking.errors import NotFound
+from tracking.access import Principal, authorize_admin
 
 router = APIRouter(prefix="/users", tags=["users"], responses=COMMON_RESPONSES)
 
 
 def _user(session: Session, principal: Principal, user_id: int, *, manage: bool) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound("user.not_found", f"Không tìm thấy người dùng #{user_id}", field="user_id")
-    unit = units_service.get(session=session, unit_id=user.unit_id)
-    authorize_user(principal=principal, user=user, unit=unit, manage=manage)
-    return user
+    return directory.user_for(
+        session=session, principal=principal, user_id=user_id, manage=manage
+    )
 
 
 @router.get("", response_model=list[UserPublic], summary="Người dùng trong phạm vi")

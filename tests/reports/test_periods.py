@@ -13,6 +13,7 @@ from reports.periods import (
     default_report_types,
     get_period,
     install_default_report_types,
+    latest_finished,
     list_periods,
     update_rule,
 )
@@ -95,3 +96,19 @@ def test_migration_seeds_the_shipped_report_types(sqlite_template: Path) -> None
         fresh.rollback()
     engine.dispose()
     assert rows == {row["code"]: row for row in default_report_types()}
+
+
+def test_the_latest_finished_period_is_the_longer_one_when_several_end_together(
+    session: Session,
+) -> None:
+    # 14 March closes a month and a quarter: the quarter's report is the one due.
+    latest = latest_finished(session=session, today=date(2021, 3, 20))
+    assert latest is not None and (latest.kind, latest.code) == ("quarter", "2021-Q1")
+    # On April's cut-off day April is not finished yet: the quarter is still the latest.
+    latest = latest_finished(session=session, today=date(2021, 4, 14))
+    assert latest is not None and (latest.kind, latest.code) == ("quarter", "2021-Q1")
+    latest = latest_finished(session=session, today=date(2021, 4, 15))
+    assert latest is not None and (latest.kind, latest.code) == ("month", "2021-M04")
+    # Early January: last year's periods count.
+    latest = latest_finished(session=session, today=date(2021, 1, 2))
+    assert latest is not None and latest.end == date(2020, 12, 14)

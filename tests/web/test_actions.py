@@ -60,8 +60,9 @@ def test_each_person_is_offered_only_what_the_services_accept(session: Session) 
     )
     session.flush()
     task_id = task.id or 0
-    assert _commands(session, leader, task_id) == {C.PAUSE, C.CANCEL}
-    assert _commands(session, clerk, task_id) == set()
+    assert _commands(session, leader, task_id) == {C.EDIT, C.PAUSE, C.CANCEL,
+                                                   C.REMINDER_POLICY}
+    assert _commands(session, clerk, task_id) == {C.EDIT}
     assert _commands(session, lead, task_id) == {C.PROGRESS, C.REPORT_COMPLETION,
                                                  C.REQUEST_EXTENSION}
     assert _commands(session, coordinator, task_id) == {C.PROGRESS}
@@ -77,6 +78,12 @@ def test_each_person_is_offered_only_what_the_services_accept(session: Session) 
                             expected_version=task.version, completed_on=clock.today(),
                             result="Đã xong")
     # Submitted: the issuer's leader confirms or returns, and may still decide the request.
-    assert _commands(session, leader, task_id) == {C.CONFIRM_COMPLETION, C.RETURN_COMPLETION,
-                                                   C.DECIDE_EXTENSION, C.CANCEL}
+    assert _commands(session, leader, task_id) == {C.EDIT, C.CONFIRM_COMPLETION,
+                                                   C.RETURN_COMPLETION, C.DECIDE_EXTENSION,
+                                                   C.CANCEL, C.REMINDER_POLICY}
     assert _commands(session, lead, task_id) == {C.PROGRESS}
+
+    tasks.cancel(session=session, actor=leader.actor, task_id=task_id,
+                 expected_version=task.version, reason="Không còn cần thiết")
+    # tracking.tasks.update refuses a finished task: no edit form is offered for it.
+    assert C.EDIT not in _commands(session, clerk, task_id)

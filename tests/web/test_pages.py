@@ -81,7 +81,7 @@ def test_the_administrator_sets_a_day_and_the_reminder_policy(
     checked: dict[str, list[Any]] = {}
     page = browsing.signed_in(ADMIN)
     page.get_by_role("link", name="Quản trị").click()
-    expect(page.get_by_role("heading", name="Đơn vị")).to_be_visible()
+    expect(page.get_by_role("heading", name="Đơn vị", exact=True)).to_be_visible()
     expect(page.locator(".tree")).to_contain_text("UBND xã Tịnh Khê")
     expect(page.get_by_role("cell", name=COMMUNE_OFFICER.username, exact=True)).to_be_visible()
     check_page(page, checked)

@@ -12,13 +12,13 @@ from starlette.responses import Response
 
 from api.auth import hash_password
 from api.deps import PathId, SessionDep
-from models import Role, User
+from models import Role, Unit, UnitKind, User
 from tracking import calendar as calendar_service
 from tracking import clock
 from tracking import units as units_service
 from tracking.access import Principal, authorize_admin
 from tracking.calendar import load_calendar
-from tracking.directory import list_users
+from tracking.directory import list_users, user_for
 from tracking.errors import DomainError, NotFound
 from web.forms import FormState
 from web.pages.common import UnitDirectory, done
@@ -30,6 +30,16 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 Year = Annotated[int | None, Query(ge=1990, le=2099)]
 
+KIND_LABELS = {
+    UnitKind.PROVINCE: "Tỉnh",
+    UnitKind.DEPARTMENT: "Sở, ban, ngành",
+    UnitKind.DISTRICT: "Huyện",
+    UnitKind.COMMUNE: "Xã, phường, đặc khu",
+    UnitKind.OFFICE: "Văn phòng",
+    UnitKind.AGENCY: "Cơ quan, tổ chức khác của tỉnh",
+    UnitKind.OTHER: "Khác",
+}
+
 
 def _context(session: Session, principal: Principal, year: int) -> dict[str, object]:
     directory = UnitDirectory.load(session)
@@ -40,6 +50,7 @@ def _context(session: Session, principal: Principal, year: int) -> dict[str, obj
         "users": list_users(session=session, principal=principal),
         "names": directory.by_id,
         "roles": [r.value for r in Role],
+        "kinds": KIND_LABELS,
         "year": year,
         "days": load_calendar(session).days_off_in_year(year),
         "overrides": calendar_service.list_overrides(
@@ -168,4 +179,213 @@ def delete_day(request: Request, day: date, principal: WebUser, session: Session
     session.commit()
     return done(
         request, f"/admin?year={day.year}#lich", f"Đã bỏ điều chỉnh của ngày {day:%d/%m/%Y}."
+    )
+
+
+# --- Units --------------------------------------------------------------------------------
+
+
+def _admin_page(
+    request: Request, session: Session, principal: Principal, form: FormState
+) -> Response:
+    return render(
+        request,
+        "admin.html",
+        _context(session, principal, clock.today().year),
+        principal=principal,
+        form=form,
+        status_code=422,
+    )
+
+
+@router.post("/admin/units")
+async def add_unit(request: Request, principal: WebUser, session: SessionDep) -> Response:
+    authorize_admin(principal=principal)
+    form = FormState.of(await request.form(), name="unit")
+    code = form.text("code", "Mã đơn vị", max_length=50)
+    name = form.text("name", "Tên đơn vị", max_length=255)
+    short_name = form.text("short_name", "Tên viết tắt", required=False, max_length=120)
+    kind = form.value("kind")
+    if kind not in {k.value for k in UnitKind}:
+        form.add("kind", "Chọn loại đơn vị")
+    parent_id = form.ident("parent", "Đơn vị cấp trên", required=False)
+    if form.ok:
+        try:
+            parent = (
+                units_service.get(session=session, unit_id=parent_id) if parent_id else None
+            )
+            units_service.create(
+                session=session,
+                actor=principal.actor,
+                code=code,
+                name=name,
+                short_name=short_name,
+                kind=UnitKind(kind),
+                parent=parent,
+            )
+        except DomainError as error:
+            session.rollback()
+            form.add_domain(error, {"unit_id": "parent", "parent_id": "parent"})
+    if not form.ok:
+        return _admin_page(request, session, principal, form)
+    session.commit()
+    return done(request, "/admin#don-vi", f"Đã thêm đơn vị «{name}».")
+
+
+def _unit_page(
+    request: Request,
+    principal: Principal,
+    unit: Unit,
+    form: FormState | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "admin_unit.html",
+        {"unit": unit, "kinds": KIND_LABELS},
+        principal=principal,
+        form=form
+        or FormState(name="unit", values={"name": unit.name, "short_name": unit.short_name}),
+        status_code=status_code,
+    )
+
+
+@router.get("/admin/units/{unit_id}")
+def unit_page(
+    request: Request, unit_id: PathId, principal: WebUser, session: SessionDep
+) -> Response:
+    authorize_admin(principal=principal)
+    return _unit_page(request, principal, units_service.get(session=session, unit_id=unit_id))
+
+
+@router.post("/admin/units/{unit_id}")
+async def edit_unit(
+    request: Request, unit_id: PathId, principal: WebUser, session: SessionDep
+) -> Response:
+    authorize_admin(principal=principal)
+    unit = units_service.get(session=session, unit_id=unit_id)
+    form = FormState.of(await request.form(), name="unit")
+    name = form.text("name", "Tên đơn vị", max_length=255)
+    short_name = form.text("short_name", "Tên viết tắt", required=False, max_length=120)
+    if form.ok:
+        try:
+            units_service.update(
+                session=session,
+                actor=principal.actor,
+                unit=unit,
+                name=name,
+                short_name=short_name,
+            )
+        except DomainError as error:
+            session.rollback()
+            form.add_domain(error)
+    if not form.ok:
+        return _unit_page(request, principal, unit, form, status_code=422)
+    session.commit()
+    return done(request, "/admin#don-vi", f"Đã lưu đơn vị «{unit.name}».")
+
+
+# --- One user -----------------------------------------------------------------------------
+
+
+def _user_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    user: User,
+    form: FormState | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "admin_user.html",
+        {
+            "user": user,
+            "units": UnitDirectory.load(session).units,
+            "roles": [r.value for r in Role],
+            "profile": {
+                "full_name": user.full_name,
+                "title": user.title or "",
+                "role": user.role.value,
+                "unit": str(user.unit_id),
+            },
+        },
+        principal=principal,
+        form=form or FormState(),
+        status_code=status_code,
+    )
+
+
+@router.get("/admin/users/{user_id}")
+def user_page(
+    request: Request, user_id: PathId, principal: WebUser, session: SessionDep
+) -> Response:
+    authorize_admin(principal=principal)
+    user = user_for(session=session, principal=principal, user_id=user_id, manage=True)
+    return _user_page(request, session, principal, user)
+
+
+@router.post("/admin/users/{user_id}")
+async def edit_user(
+    request: Request, user_id: PathId, principal: WebUser, session: SessionDep
+) -> Response:
+    authorize_admin(principal=principal)
+    user = user_for(session=session, principal=principal, user_id=user_id, manage=True)
+    form = FormState.of(await request.form(), name="profile")
+    full_name = form.text("full_name", "Họ và tên", max_length=255)
+    title = form.text("title", "Chức vụ", required=False, max_length=120)
+    unit_id = form.ident("unit", "Đơn vị")
+    role = form.value("role")
+    if role not in {r.value for r in Role}:
+        form.add("role", "Chọn vai trò")
+    if form.ok and unit_id:
+        try:
+            units_service.update_user(
+                session=session,
+                actor=principal.actor,
+                user=user,
+                full_name=full_name,
+                title=title,
+                role=Role(role),
+                unit=units_service.get(session=session, unit_id=unit_id),
+            )
+        except DomainError as error:
+            session.rollback()
+            form.add_domain(error, {"unit_id": "unit"})
+    if not form.ok:
+        return _user_page(request, session, principal, user, form, status_code=422)
+    session.commit()
+    return done(request, "/admin#nguoi-dung", f"Đã lưu thông tin của «{user.username}».")
+
+
+@router.post("/admin/users/{user_id}/password")
+async def reset_password(
+    request: Request, user_id: PathId, principal: WebUser, session: SessionDep
+) -> Response:
+    authorize_admin(principal=principal)
+    user = user_for(session=session, principal=principal, user_id=user_id, manage=True)
+    form = FormState.of(await request.form(), name="password")
+    password = form.value("password")
+    if not password:
+        form.add("password", "Nhập mật khẩu mới")
+    if form.ok:
+        try:
+            units_service.update_user(
+                session=session,
+                actor=principal.actor,
+                user=user,
+                password_hash=hash_password(password=password, username=user.username),
+            )
+        except DomainError as error:
+            session.rollback()
+            form.add_domain(error)
+    if not form.ok:
+        # A password is never sent back to the browser, not even a refused one.
+        form.values.pop("password", None)
+        return _user_page(request, session, principal, user, form, status_code=422)
+    session.commit()
+    return done(
+        request,
+        f"/admin/users/{user_id}",
+        f"Đã đặt lại mật khẩu của «{user.username}»; các phiên đăng nhập của họ đã kết thúc.",
     )

@@ -4,7 +4,7 @@ retrying a dead message, the user's own channels with a test send, the reminder 
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from sqlmodel import Session
@@ -48,10 +48,8 @@ def _context(session: Session, principal: Principal, state: str | None) -> dict[
         "channels": contacts.list_contact_channels(
             session=session, user_id=principal.actor.user_id or 0
         ),
-        "stored_policy": json.dumps(stored, ensure_ascii=False, indent=2),
-        "effective_policy": json.dumps(
-            policy.merge(policy.default_rules(), stored), ensure_ascii=False, indent=2
-        ),
+        "stored_policy": as_json(stored),
+        "effective_policy": as_json(policy.merge(policy.default_rules(), stored)),
     }
 
 
@@ -132,10 +130,25 @@ def test_channel(
     return done(request, "/reminders", message)
 
 
-@router.post("/reminders/policy")
-async def set_policy(request: Request, principal: WebUser, session: SessionDep) -> Response:
-    authorize_admin(principal=principal)
-    form = FormState.of(await request.form(), name="policy")
+def stored_rules(session: Session, scope: PolicyScope, scope_id: int = 0) -> str:
+    """A scope's own overrides as the JSON the policy forms show."""
+    stored = policy.get_policy(session=session, scope=scope, scope_id=scope_id)
+    return json.dumps(stored, ensure_ascii=False, indent=2)
+
+
+def as_json(rules: dict[str, Any]) -> str:
+    return json.dumps(rules, ensure_ascii=False, indent=2)
+
+
+def save_policy(
+    session: Session,
+    principal: Principal,
+    form: FormState,
+    scope: PolicyScope,
+    scope_id: int | None = None,
+) -> None:
+    """Read the form's JSON rules and store them for the scope; a refusal lands on the field.
+    The caller has authorised the user for the scope, and commits."""
     text = form.text("rules", "Chính sách nhắc việc", required=False, max_length=20000)
     rules: object = {}
     try:
@@ -147,11 +160,22 @@ async def set_policy(request: Request, principal: WebUser, session: SessionDep) 
     if form.ok and isinstance(rules, dict):
         try:
             policy.set_policy(
-                session=session, scope=PolicyScope.GLOBAL, rules=rules, actor=principal.actor
+                session=session,
+                scope=scope,
+                scope_id=scope_id,
+                rules=rules,
+                actor=principal.actor,
             )
         except DomainError as error:
             session.rollback()
             form.add("rules", error.message)
+
+
+@router.post("/reminders/policy")
+async def set_policy(request: Request, principal: WebUser, session: SessionDep) -> Response:
+    authorize_admin(principal=principal)
+    form = FormState.of(await request.form(), name="policy")
+    save_policy(session, principal, form, PolicyScope.GLOBAL)
     if not form.ok:
         return render(
             request,

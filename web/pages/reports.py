@@ -78,6 +78,15 @@ def _new_context(session: Session) -> dict[str, object]:
     }
 
 
+def _new_defaults(session: Session) -> dict[str, str]:
+    """The new-report form starts at the most recent finished period, data as of today."""
+    today = clock.today()
+    latest = periods_service.latest_finished(session=session, today=today)
+    return {"as_of": today.isoformat()} | (
+        {"period": f"{latest.kind}:{latest.code}"} if latest else {}
+    )
+
+
 @router.get("/reports")
 def report_list(request: Request, principal: WebUser, session: SessionDep) -> Response:
     unit = principal.unit
@@ -92,7 +101,7 @@ def report_list(request: Request, principal: WebUser, session: SessionDep) -> Re
             **_new_context(session),
         },
         principal=principal,
-        form=FormState(values={"as_of": clock.today().isoformat()}),
+        form=FormState(values=_new_defaults(session)),
     )
 
 
@@ -164,12 +173,12 @@ def _render_report(
             may_write = may_write or action == ReportAction.WRITE
             may_issue = may_issue or action == ReportAction.ISSUE
     texts = report.texts or {}
-    if form is None:
-        signature = texts.get("signature") or {}
-        form = FormState(
-            values={key: str(texts.get(key, "")) for key in TEXT_FIELDS}
-            | {f"sig_{key}": str(signature.get(key, "")) for key in SIGNATURE_FIELDS}
-        )
+    signature = texts.get("signature") or {}
+    # The texts form shows the saved texts unless it is the form that came back with errors
+    # (an error of another form of the page must not blank it).
+    saved_texts = {key: str(texts.get(key, "")) for key in TEXT_FIELDS} | {
+        f"sig_{key}": str(signature.get(key, "")) for key in SIGNATURE_FIELDS
+    }
     return render(
         request,
         "report.html",
@@ -185,9 +194,10 @@ def _render_report(
             "kind_labels": KIND_LABELS,
             "may_write": may_write,
             "may_issue": may_issue,
+            "saved_texts": saved_texts,
         },
         principal=principal,
-        form=form,
+        form=form or FormState(),
         status_code=status_code,
     )
 
@@ -231,6 +241,37 @@ async def edit_texts(
         return _render_report(request, session, principal, report, form, status_code=422)
     session.commit()
     return done(request, f"/reports/{report_id}", "Đã lưu các phần của báo cáo.")
+
+
+@router.post("/reports/{report_id}/regenerate")
+async def regenerate(
+    request: Request, report_id: PathId, principal: WebUser, session: SessionDep
+) -> Response:
+    # The same rule as the API's POST /reports/{id}/regenerate.
+    report = _report(session, principal, report_id, ReportAction.WRITE)
+    form = FormState.of(await request.form(), name="regenerate")
+    version = form.number("version", "Phiên bản", low=1, high=2_147_483_647)
+    as_of = form.day("as_of", "Ngày lấy số liệu", required=False)
+    if form.ok and version is not None:
+        try:
+            service.regenerate(
+                session=session,
+                actor=principal.actor,
+                report_id=report_id,
+                expected_version=version,
+                as_of=as_of,
+            )
+        except DomainError as error:
+            session.rollback()
+            form.add_domain(error)
+    if not form.ok:
+        return _render_report(request, session, principal, report, form, status_code=422)
+    session.commit()
+    return done(
+        request,
+        f"/reports/{report_id}",
+        f"Đã tạo lại dự thảo với số liệu đến {report.as_of:%d/%m/%Y}.",
+    )
 
 
 @router.post("/reports/{report_id}/issue")

@@ -14,7 +14,17 @@ from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
 
 from api.deps import PathId, SessionDep
-from models import AssignmentRole, AuditEvent, Document, Plan, PlanSection, Task, User
+from models import (
+    AssignmentRole,
+    AuditEvent,
+    Document,
+    Plan,
+    PlanSection,
+    PolicyScope,
+    Task,
+    User,
+)
+from notifications import policy
 from tracking import clock, task_queries
 from tracking import documents as documents_service
 from tracking import plans as plans_service
@@ -38,6 +48,7 @@ from tracking.tasks import STATE_LABELS
 from web.forms import FormState
 from web.pages.common import UnitDirectory, done
 from web.pages.overview import CATEGORY_STYLE
+from web.pages.reminders import as_json, save_policy, stored_rules
 from web.rendering import render, vn_date
 from web.routing import WebRoute
 from web.session import WebUser
@@ -284,11 +295,21 @@ def _render_task(
     form: FormState | None = None,
     status_code: int = 200,
 ) -> Response:
+    view = _page_of(session, principal, task_id)
+    reminder_policy = (
+        {
+            "rules": stored_rules(session, PolicyScope.TASK, task_id),
+            "effective": as_json(policy.effective_policy(session=session, task_id=task_id)),
+        }
+        if TaskCommand.REMINDER_POLICY in view.commands
+        else None
+    )
     return render(
         request,
         "task.html",
         {
-            "view": _page_of(session, principal, task_id),
+            "view": view,
+            "reminder_policy": reminder_policy,
             "style": CATEGORY_STYLE,
             "audit_labels": AUDIT_LABELS,
             "Command": TaskCommand,
@@ -363,6 +384,51 @@ async def _act(
         return _render_task(request, session, principal, task_id, form, status_code=422)
     session.commit()
     return done(request, f"/tasks/{task_id}", message)
+
+
+@router.post("/tasks/{task_id}/edit")
+async def edit_task(
+    request: Request, task_id: PathId, principal: WebUser, session: SessionDep
+) -> Response:
+    def run(form: FormState, version: int) -> None:
+        title = form.text("title", "Nội dung nhiệm vụ")
+        note = form.text("note", "Ghi chú", required=False)
+        leader = form.text("directing_leader", "Lãnh đạo giao", required=False, max_length=255)
+        if form.ok:
+            tasks_service.update(
+                session=session,
+                actor=principal.actor,
+                task_id=task_id,
+                expected_version=version,
+                title=title,
+                note=note,
+                directing_leader=leader,
+            )
+
+    return await _act(
+        request,
+        session,
+        principal,
+        task_id,
+        "edit",
+        TaskAction.EDIT,
+        run,
+        "Đã lưu nội dung nhiệm vụ.",
+    )
+
+
+@router.post("/tasks/{task_id}/reminder-policy")
+async def set_reminder_policy(
+    request: Request, task_id: PathId, principal: WebUser, session: SessionDep
+) -> Response:
+    # The same rule as the API's PUT /tasks/{id}/reminder-policy.
+    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
+    form = FormState.of(await request.form(), name="reminder_policy")
+    save_policy(session, principal, form, PolicyScope.TASK, task_id)
+    if not form.ok:
+        return _render_task(request, session, principal, task_id, form, status_code=422)
+    session.commit()
+    return done(request, f"/tasks/{task_id}", "Đã lưu chính sách nhắc việc của nhiệm vụ.")
 
 
 @router.post("/tasks/{task_id}/progress")
