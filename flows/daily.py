@@ -73,6 +73,3 @@ def delivery(as_of: date | None = None, at: datetime | None = None) -> dict[str,
 def report_drafting(as_of: date | None = None) -> dict[str, Any]:
     day = run_day(as_of)
     return {"as_of": day.isoformat(), **draft_reports(day)}
-
-
-ALL_FLOWS = (daily_sweep, delivery, report_drafting)

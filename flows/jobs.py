@@ -10,11 +10,6 @@ from models.db import get_engine, session_scope
 from notifications.delivery import deliver
 from notifications.planner import plan_with_engine
 from reports import obligations
-from tracking import clock
-
-
-def resolve_as_of(as_of: date | None) -> date:
-    return as_of or clock.today()
 
 
 def create_occurrences(*, as_of: date) -> dict[str, Any]:

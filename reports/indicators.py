@@ -30,9 +30,6 @@ from tracking.validation import check_day, checked_text, text_problem
 
 CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
 SENTENCE_FIELDS = frozenset({"value", "target", "note", "name"})
-INDICATOR_COLUMNS = (
-    "code", "name", "unit_of_measure", "target", "aggregation", "ordinal", "sentence"
-)
 VALUE_COLUMNS = (
     "indicator_code",
     "unit_code",

@@ -24,10 +24,6 @@ def sections(*, session: Session, plan_id: int) -> list[PlanSection]:
     return list(session.exec(statement).all())
 
 
-def find_by_document(*, session: Session, document: Document) -> Plan | None:
-    return session.exec(select(Plan).where(Plan.document_id == document.id)).first()
-
-
 def create(
     *,
     session: Session,

@@ -77,13 +77,6 @@ class PlanPublic(BaseModel):
     sections: list[SectionPublic] = Field(default_factory=list)
 
 
-class ImportRowError(BaseModel):
-    row: int
-    field: str | None
-    code: str
-    message: str
-
-
 class ImportResultPublic(BaseModel):
     plan_id: int
     count: int
