@@ -26,7 +26,14 @@ from typing import Any
 import pytest
 import uvicorn
 from aiosmtpd.controller import Controller
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -40,6 +47,10 @@ from settings import get_settings
 from tracking import clock, documents, plans, tasks, units
 from tracking.audit import Actor
 from tracking.deadlines import DeadlineRule
+
+# The other test worker may be running the CPU-heavy attack tests at the same moment: an
+# assertion waits as long as an action does before calling a page wrong.
+expect.set_options(timeout=15_000)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
