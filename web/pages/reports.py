@@ -3,6 +3,7 @@ writes, issuing, downloads (DOCX, XLSX, PDF) and a preview of the document in th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -210,6 +211,30 @@ def report_page(
     return _render_report(request, session, principal, report)
 
 
+def _change_and_return(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    report: Report,
+    form: FormState,
+    version: int | None,
+    change: Callable[[int], object],
+    message: Callable[[], str],
+) -> Response:
+    """One change of a report from one of its forms: refused input or a refused change shows
+    the page again with the errors by their fields; otherwise commit and say what was done."""
+    if form.ok and version is not None:
+        try:
+            change(version)
+        except DomainError as error:
+            session.rollback()
+            form.add_domain(error)
+    if not form.ok:
+        return _render_report(request, session, principal, report, form, status_code=422)
+    session.commit()
+    return done(request, f"/reports/{report.id}", message())
+
+
 @router.post("/reports/{report_id}/texts")
 async def edit_texts(
     request: Request, report_id: PathId, principal: WebUser, session: SessionDep
@@ -225,22 +250,22 @@ async def edit_texts(
         key: form.text(f"sig_{key}", label, required=False, max_length=200)
         for key, label in SIGNATURE_FIELDS.items()
     }
-    if form.ok and version is not None:
-        try:
-            service.edit_texts(
-                session=session,
-                actor=principal.actor,
-                report_id=report_id,
-                expected_version=version,
-                changes=changes,
-            )
-        except DomainError as error:
-            session.rollback()
-            form.add_domain(error)
-    if not form.ok:
-        return _render_report(request, session, principal, report, form, status_code=422)
-    session.commit()
-    return done(request, f"/reports/{report_id}", "Đã lưu các phần của báo cáo.")
+    return _change_and_return(
+        request,
+        session,
+        principal,
+        report,
+        form,
+        version,
+        lambda seen: service.edit_texts(
+            session=session,
+            actor=principal.actor,
+            report_id=report_id,
+            expected_version=seen,
+            changes=changes,
+        ),
+        lambda: "Đã lưu các phần của báo cáo.",
+    )
 
 
 @router.post("/reports/{report_id}/regenerate")
@@ -252,25 +277,21 @@ async def regenerate(
     form = FormState.of(await request.form(), name="regenerate")
     version = form.number("version", "Phiên bản", low=1, high=2_147_483_647)
     as_of = form.day("as_of", "Ngày lấy số liệu", required=False)
-    if form.ok and version is not None:
-        try:
-            service.regenerate(
-                session=session,
-                actor=principal.actor,
-                report_id=report_id,
-                expected_version=version,
-                as_of=as_of,
-            )
-        except DomainError as error:
-            session.rollback()
-            form.add_domain(error)
-    if not form.ok:
-        return _render_report(request, session, principal, report, form, status_code=422)
-    session.commit()
-    return done(
+    return _change_and_return(
         request,
-        f"/reports/{report_id}",
-        f"Đã tạo lại dự thảo với số liệu đến {report.as_of:%d/%m/%Y}.",
+        session,
+        principal,
+        report,
+        form,
+        version,
+        lambda seen: service.regenerate(
+            session=session,
+            actor=principal.actor,
+            report_id=report_id,
+            expected_version=seen,
+            as_of=as_of,
+        ),
+        lambda: f"Đã tạo lại dự thảo với số liệu đến {report.as_of:%d/%m/%Y}.",
     )
 
 
@@ -281,21 +302,18 @@ async def issue(
     report = _report(session, principal, report_id, ReportAction.ISSUE)
     form = FormState.of(await request.form(), name="issue")
     version = form.number("version", "Phiên bản", low=1, high=2_147_483_647)
-    if form.ok and version is not None:
-        try:
-            service.issue(
-                session=session,
-                actor=principal.actor,
-                report_id=report_id,
-                expected_version=version,
-            )
-        except DomainError as error:
-            session.rollback()
-            form.add_domain(error)
-    if not form.ok:
-        return _render_report(request, session, principal, report, form, status_code=422)
-    session.commit()
-    return done(request, f"/reports/{report_id}", "Đã ban hành báo cáo.")
+    return _change_and_return(
+        request,
+        session,
+        principal,
+        report,
+        form,
+        version,
+        lambda seen: service.issue(
+            session=session, actor=principal.actor, report_id=report_id, expected_version=seen
+        ),
+        lambda: "Đã ban hành báo cáo.",
+    )
 
 
 @router.get("/reports/{report_id}/files/{file_format}")
