@@ -17,6 +17,8 @@ from cryptography.fernet import Fernet
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tracking.validation import MAX_DEADLINE_DAYS
+
 # The key this project once published as its default: known to everybody, so refused everywhere.
 DEFAULT_SECRET = "dev-only-change-me"
 MIN_SECRET_LENGTH = 32
@@ -64,7 +66,7 @@ class Settings(BaseSettings):
     # (giao, báo cáo, hoàn thành, xác nhận, quyết định, đề nghị, tạm dừng, hủy). System jobs
     # (seed, imports, flows) and administrators record older history; every event dated
     # before the day it is recorded is marked in the audit ("backdated_days").
-    backdate_max_days: int = Field(default=30, ge=0, le=3650)
+    backdate_max_days: int = Field(default=30, ge=0, le=MAX_DEADLINE_DAYS)
 
     # Empty: read from data_dir/secret.key (mode 0600), which `nhiemvu init` writes.
     secret_key: str = ""

@@ -14,9 +14,9 @@ from models import User
 from settings import Settings
 from tracking import clock
 from tracking.passwords import MAX_PASSWORD, check_password
+from tracking.validation import MAX_ID
 
 ALGORITHM = "HS256"
-MAX_ID = 2_147_483_647
 
 
 @lru_cache

@@ -8,19 +8,19 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 from annotated_types import GroupedMetadata
-from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi import Depends, HTTPException, Path, Query, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import AfterValidator, Field, StringConstraints
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.auth import MAX_ID, claims_from_token
+from api.auth import claims_from_token
 from models import Unit, User
 from models.db import writer
 from settings import Settings
 from tracking.access import Principal
 from tracking.documents import ISSUER_CODE_MAX, check_issuer_code
-from tracking.validation import EARLIEST_DAY, LATEST_DAY, TEXT_RULE, as_pydantic_check
+from tracking.validation import EARLIEST_DAY, LATEST_DAY, MAX_ID, TEXT_RULE, as_pydantic_check
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -105,9 +105,12 @@ CurrentUser = Annotated[Principal, Depends(get_principal)]
 # Ids fit PostgreSQL's integer; anything else is a 422, never a database error.
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 Version = Annotated[int, Field(ge=1, le=MAX_ID, description="Phiên bản nhiệm vụ đang xem")]
 # Dates people can mean (the importers and the command line use the same range).
 Day = Annotated[date, Field(ge=EARLIEST_DAY, le=LATEST_DAY)]
+DayPath = Annotated[date, Path(ge=EARLIEST_DAY, le=LATEST_DAY, description="Ngày, YYYY-MM-DD")]
+DayQuery = Annotated[date | None, Query(ge=EARLIEST_DAY, le=LATEST_DAY)]
 
 
 def _issuer_code(value: str) -> str:

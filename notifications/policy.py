@@ -19,6 +19,7 @@ from settings import get_settings
 from tracking.audit import SYSTEM, Actor, record
 from tracking.calendar import WorkCalendar
 from tracking.errors import InvalidInput, NotFound
+from tracking.validation import MAX_DEADLINE_DAYS
 
 AUDIENCES = ("lead", "lead_leaders", "coordinators", "issuer_office")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -156,7 +157,7 @@ def validate_rules(rules: dict[str, Any], *, partial: bool) -> None:
             if not isinstance(step, dict) or set(step) != {"overdue_working_days", "audience"}:
                 raise _fail("escalation",
                             "Mỗi bậc cần đúng hai khóa overdue_working_days và audience")
-            _int(step["overdue_working_days"], "escalation", 1, 3660)
+            _int(step["overdue_working_days"], "escalation", 1, MAX_DEADLINE_DAYS)
             if step["audience"] not in AUDIENCES:
                 raise _fail("escalation", f"Đối tượng phải là một trong: {', '.join(AUDIENCES)}")
     if "send_window" in rules:

@@ -24,7 +24,6 @@ from models.db import insert_ignore
 from models.reports import Report, ReportNumberCounter, ReportState
 from models.types import utc_now
 from reports.content import REQUIRED_TO_ISSUE, ReportTexts, build_snapshot, snapshot_sha256
-from reports.formatting import symbol
 from reports.pdf import docx_to_pdf
 from reports.periods import get_period
 from reports.render_docx import render_docx
@@ -37,6 +36,7 @@ from tracking.audit import Actor, record
 from tracking.documents import check_issuer_code
 from tracking.errors import Conflict, InvalidInput, NotFound
 from tracking.filenames import safe_filename
+from tracking.formatting import symbol
 
 
 class ReportFormat(enum.StrEnum):

@@ -18,11 +18,9 @@ from sqlmodel import Session, col, select
 from models import CalendarOverride
 from tracking.audit import Actor, record, snapshot
 from tracking.errors import InvalidInput, NotFound
-from tracking.validation import clean_text
+from tracking.validation import MAX_DEADLINE_DAYS, clean_text
 
 OFFICIAL_OVERRIDES_FILE = Path(__file__).parent / "data" / "calendar_overrides.json"
-# A limit of this many working days is far beyond any legal time limit; it guards loops.
-MAX_WORKING_DAYS = 3660
 
 
 @dataclass(frozen=True)
@@ -122,10 +120,10 @@ def _day_index(day: date) -> int:
 
 
 def _check_count(count: int) -> None:
-    if count < 0 or count > MAX_WORKING_DAYS:
+    if count < 0 or count > MAX_DEADLINE_DAYS:
         raise InvalidInput(
             "calendar.count_out_of_range",
-            f"Số ngày phải từ 0 đến {MAX_WORKING_DAYS}",
+            f"Số ngày phải từ 0 đến {MAX_DEADLINE_DAYS}",
             field="count",
         )
 

@@ -8,7 +8,7 @@ from datetime import date
 from models import DeadlineKind
 from tracking.calendar import WorkCalendar
 from tracking.errors import InvalidInput
-from tracking.validation import check_day
+from tracking.validation import MAX_DEADLINE_DAYS, check_day
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,11 @@ class DeadlineRule:
                     field="due_on",
                 )
         elif self.kind in (DeadlineKind.WORKING_DAYS, DeadlineKind.DAYS) and (
-            self.amount is None or not 1 <= self.amount <= 3650
+            self.amount is None or not 1 <= self.amount <= MAX_DEADLINE_DAYS
         ):
             raise InvalidInput(
                 "deadline.amount_out_of_range",
-                "Số ngày của thời hạn phải từ 1 đến 3650",
+                f"Số ngày của thời hạn phải từ 1 đến {MAX_DEADLINE_DAYS}",
                 field="deadline_amount",
             )
 

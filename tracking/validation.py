@@ -20,6 +20,14 @@ from tracking.errors import InvalidInput
 
 MAX_TEXT = 4000
 
+# The largest id a client may name: ids are 32-bit integers in PostgreSQL, and a larger number
+# in a path or query must be a 422, never a database overflow.
+MAX_ID = 2_147_483_647
+
+# The longest time limit in days (calendar or working) a deadline, an extension or an escalation
+# step may state: ten years, far beyond any legal limit; it also bounds the calendar's loops.
+MAX_DEADLINE_DAYS = 3660
+
 # Dates people can mean: far years overflow calendar arithmetic and are always typing errors.
 EARLIEST_DAY = date(1990, 1, 1)
 LATEST_DAY = date(2099, 12, 31)

@@ -15,10 +15,7 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from tracking.errors import DomainError
-
-MIN_DAY = date(1990, 1, 1)
-MAX_DAY = date(2099, 12, 31)
-MAX_ID = 2_147_483_647
+from tracking.validation import EARLIEST_DAY, LATEST_DAY, MAX_ID
 
 
 @dataclass
@@ -89,7 +86,7 @@ class FormState:
         if parsed is None:
             self.add(key, f"{label} phải là một ngày có thật, ví dụ 25/12/2026")
             return None
-        if not MIN_DAY <= parsed <= MAX_DAY:
+        if not EARLIEST_DAY <= parsed <= LATEST_DAY:
             self.add(key, f"{label} phải trong khoảng năm 1990 đến năm 2099")
             return None
         return parsed

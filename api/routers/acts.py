@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, UploadFile, status
 from sqlmodel import Session
 
-from api.deps import CurrentUser, PathId, SessionDep
+from api.deps import CurrentUser, IdQuery, PathId, SessionDep
 from api.errors import COMMON_RESPONSES
 from api.schemas.acts import (
     DocumentCreate,
@@ -36,7 +36,7 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 def list_documents(
     _principal: CurrentUser,
     session: SessionDep,
-    issuer_unit_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    issuer_unit_id: IdQuery = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> list[Document]:
@@ -97,7 +97,7 @@ def _own_plan(session: Session, principal: Principal, plan_id: int) -> Plan:
 def list_plans(
     _principal: CurrentUser,
     session: SessionDep,
-    issuer_unit_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    issuer_unit_id: IdQuery = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> list[PlanPublic]:

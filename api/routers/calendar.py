@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
+from fastapi import APIRouter, Response, status
 
-from fastapi import APIRouter, Path, Query, Response, status
-
-from api.deps import CurrentUser, SessionDep
+from api.deps import CurrentUser, DayPath, DayQuery, SessionDep
 from api.errors import COMMON_RESPONSES
 from api.schemas.acts import CalendarOverridePublic, CalendarOverrideSet
 from models import CalendarOverride
@@ -16,9 +13,6 @@ from tracking.access import authorize_admin
 
 router = APIRouter(prefix="/calendar", tags=["calendar"], responses=COMMON_RESPONSES)
 
-MIN_DAY, MAX_DAY = date(1990, 1, 1), date(2099, 12, 31)
-DayPath = Annotated[date, Path(ge=MIN_DAY, le=MAX_DAY, description="Ngày, YYYY-MM-DD")]
-DayQuery = Annotated[date | None, Query(ge=MIN_DAY, le=MAX_DAY)]
 
 
 @router.get(

@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from sqlmodel import Session
 
-from api.deps import CurrentUser, PathId, SessionDep
+from api.deps import CurrentUser, IdQuery, PathId, SessionDep
 from api.errors import COMMON_RESPONSES, body_references
 from api.schemas.obligations import (
     ObligationActivate,
@@ -69,7 +69,7 @@ def _obligation(
 def list_obligations(
     principal: CurrentUser,
     session: SessionDep,
-    unit_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    unit_id: IdQuery = None,
     active: Annotated[bool | None, Query(description="true: đang áp dụng; false: đã dừng")] = None,
 ) -> list[Obligation]:
     if unit_id is not None:

@@ -20,7 +20,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 from sqlmodel import Session
 
-from api.deps import CurrentUser, PathId, SessionDep
+from api.deps import CurrentUser, IdQuery, PathId, SessionDep
 from api.downloads import file_response
 from api.errors import COMMON_RESPONSES, ErrorResponse
 from api.schemas.reports import (
@@ -110,7 +110,7 @@ def list_periods(
 def list_reports(
     principal: CurrentUser,
     session: SessionDep,
-    unit_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    unit_id: IdQuery = None,
     year: Year | None = None,
 ) -> list[Report]:
     unit = units_service.get(session=session, unit_id=unit_id or principal.unit.id or 0)
@@ -405,7 +405,7 @@ def list_values(
     indicator_id: PathId,
     principal: CurrentUser,
     session: SessionDep,
-    unit_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    unit_id: IdQuery = None,
     period_kind: Annotated[str | None, Query(max_length=20)] = None,
     period_code: Annotated[str | None, Query(max_length=20)] = None,
 ) -> list[IndicatorValue]:

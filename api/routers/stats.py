@@ -15,6 +15,7 @@ from tracking import units as units_service
 from tracking.access import authorize_unit_data
 from tracking.queries import count_by_category
 from tracking.status import CATEGORY_LABELS
+from tracking.validation import MAX_ID
 
 router = APIRouter(tags=["stats"], responses=COMMON_RESPONSES)
 
@@ -29,7 +30,7 @@ def stats(
     ] = None,
     unit: Annotated[
         int | None,
-        Query(ge=1, le=2_147_483_647, description="Đơn vị; mặc định đơn vị của người dùng"),
+        Query(ge=1, le=MAX_ID, description="Đơn vị; mặc định đơn vị của người dùng"),
     ] = None,
 ) -> StatsPublic:
     target = units_service.get(session=session, unit_id=unit or principal.unit.id or 0)

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from sqlmodel import Session
 
-from api.deps import CurrentUser, PathId, SessionDep, text
+from api.deps import CurrentUser, DayQuery, IdQuery, PathId, SessionDep, text
 from api.errors import COMMON_RESPONSES
 from api.schemas.tasks import (
     AuditEventPublic,
@@ -50,9 +50,6 @@ from tracking.status import (
 
 router = APIRouter(prefix="/tasks", tags=["tasks"], responses=COMMON_RESPONSES)
 
-MAX_ID = 2_147_483_647
-IdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
-DayQuery = Annotated[date | None, Query(ge=date(1990, 1, 1), le=date(2099, 12, 31))]
 
 
 def _public(

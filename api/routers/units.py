@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from sqlmodel import col, select
 
-from api.deps import CurrentUser, PathId, SessionDep
+from api.deps import CurrentUser, IdQuery, PathId, SessionDep
 from api.errors import COMMON_RESPONSES
 from api.schemas.directory import UnitCreate, UnitPublic, UnitUpdate
 from models import Unit
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/units", tags=["units"], responses=COMMON_RESPONSES)
 def list_units(
     _principal: CurrentUser,
     session: SessionDep,
-    parent_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    parent_id: IdQuery = None,
     roots: Annotated[bool, Query(description="Chỉ các đơn vị gốc")] = False,
 ) -> list[Unit]:
     statement = select(Unit).order_by(col(Unit.path))

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 from sqlmodel import Session
 
 from api.auth import hash_password
-from api.deps import CurrentUser, PathId, SessionDep
+from api.deps import CurrentUser, IdQuery, PathId, SessionDep
 from api.errors import COMMON_RESPONSES
 from api.schemas.directory import (
     ChannelPublic,
@@ -37,7 +35,7 @@ def _user(session: Session, principal: Principal, user_id: int, *, manage: bool)
 def list_users(
     principal: CurrentUser,
     session: SessionDep,
-    unit_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    unit_id: IdQuery = None,
     include_subtree: bool = False,
 ) -> list[User]:
     unit = units_service.get(session=session, unit_id=unit_id) if unit_id is not None else None

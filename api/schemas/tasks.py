@@ -11,8 +11,9 @@ from api.deps import Day, Id, Instant, Required4000, Text255, Text4000, Version
 from models import AssignmentRole, DeadlineKind, ExtensionStatus, TaskState
 from tracking.deadlines import DeadlineRule
 from tracking.status import Category
+from tracking.validation import MAX_DEADLINE_DAYS
 
-Amount = Annotated[int, Field(ge=1, le=3650)]
+Amount = Annotated[int, Field(ge=1, le=MAX_DEADLINE_DAYS)]
 
 
 class DeadlineDate(BaseModel):

@@ -22,6 +22,7 @@ from tracking import units as units_service
 from tracking.access import Principal, authorize_assign_as, can_assign_as
 from tracking.deadlines import DeadlineRule
 from tracking.errors import DomainError
+from tracking.validation import MAX_DEADLINE_DAYS
 from web.forms import FormState
 from web.pages.common import UnitDirectory, done
 from web.rendering import render
@@ -82,7 +83,7 @@ def _deadline(form: FormState) -> DeadlineRule | None:
         due = form.day("due_on", "Hạn xử lý")
         return DeadlineRule.fixed(due) if due else None
     if kind in ("working_days", "days"):
-        amount = form.number("amount", "Số ngày", low=1, high=3650)
+        amount = form.number("amount", "Số ngày", low=1, high=MAX_DEADLINE_DAYS)
         if amount is None:
             return None
         return (

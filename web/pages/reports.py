@@ -22,6 +22,7 @@ from tracking import plans as plans_service
 from tracking import units as units_service
 from tracking.access import Principal, ReportAction, authorize_report
 from tracking.errors import DomainError
+from tracking.validation import MAX_ID
 from web.forms import FormState
 from web.pages.common import done
 from web.rendering import render
@@ -241,7 +242,7 @@ async def edit_texts(
 ) -> Response:
     report = _report(session, principal, report_id, ReportAction.WRITE)
     form = FormState.of(await request.form(), name="texts")
-    version = form.number("version", "Phiên bản", low=1, high=2_147_483_647)
+    version = form.number("version", "Phiên bản", low=1, high=MAX_ID)
     changes: dict[str, object] = {
         key: form.text(key, label, required=False, max_length=limit)
         for key, (label, limit) in TEXT_FIELDS.items()
@@ -275,7 +276,7 @@ async def regenerate(
     # The same rule as the API's POST /reports/{id}/regenerate.
     report = _report(session, principal, report_id, ReportAction.WRITE)
     form = FormState.of(await request.form(), name="regenerate")
-    version = form.number("version", "Phiên bản", low=1, high=2_147_483_647)
+    version = form.number("version", "Phiên bản", low=1, high=MAX_ID)
     as_of = form.day("as_of", "Ngày lấy số liệu", required=False)
     return _change_and_return(
         request,
@@ -301,7 +302,7 @@ async def issue(
 ) -> Response:
     report = _report(session, principal, report_id, ReportAction.ISSUE)
     form = FormState.of(await request.form(), name="issue")
-    version = form.number("version", "Phiên bản", low=1, high=2_147_483_647)
+    version = form.number("version", "Phiên bản", low=1, high=MAX_ID)
     return _change_and_return(
         request,
         session,

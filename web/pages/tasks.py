@@ -45,6 +45,7 @@ from tracking.status import (
     is_due_soon,
 )
 from tracking.tasks import STATE_LABELS
+from tracking.validation import MAX_ID
 from web.forms import FormState
 from web.pages.common import UnitDirectory, done
 from web.pages.overview import CATEGORY_STYLE
@@ -367,7 +368,7 @@ async def _act(
     the task page again with the errors next to the fields and the input kept."""
     task_for(session=session, principal=principal, task_id=task_id, action=action)
     form = FormState.of(await request.form(), name=name)
-    version = form.number("version", "Phiên bản", low=1, high=2_147_483_647)
+    version = form.number("version", "Phiên bản", low=1, high=MAX_ID)
     if form.ok:
         try:
             run(form, version)

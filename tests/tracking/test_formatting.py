@@ -1,6 +1,6 @@
 from datetime import date
 
-from reports import formatting as fmt
+from tracking import formatting as fmt
 
 
 def test_dates_follow_nd30() -> None:
