@@ -200,7 +200,8 @@ class _ZaloBase(NotifyBase):
     def _token_for_url(self, privacy: bool) -> str:
         if not self.access_token:
             return ""
-        return self.pprint(self.access_token, privacy, mode=PrivacyMode.Secret, safe="") + "@"
+        masked = self.pprint(self.access_token, privacy, mode=PrivacyMode.Secret, safe="")
+        return f"{masked}@"
 
     # Query arguments of the URL and the keyword each maps to, per plugin.
     query_arguments: tuple[tuple[str, str], ...] = ()
