@@ -6,9 +6,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
@@ -84,6 +84,16 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
             raise
 
 
+# PostgreSQL refuses a statement with more than 65,535 parameters and SQLite (3.32 on) more than
+# 32,766: a large batch (a province's day of reminders) is written in statements below both.
+MAX_STATEMENT_PARAMETERS = 30_000
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The table a SQLModel class is mapped to."""
+    return cast(Table, inspect(model).local_table)
+
+
 def insert_ignore(
     session: Session,
     model: type[SQLModel],
@@ -94,11 +104,17 @@ def insert_ignore(
     """INSERT … ON CONFLICT (key) DO NOTHING on SQLite and PostgreSQL: the idempotent write of
     the outbox, of planned reminders and of report number counters; `key` is the unique
     column or columns. Returns how many rows were new (by RETURNING, since psycopg reports -1
-    as the rowcount of a multi-row insert)."""
+    as the rowcount of a multi-row insert). Many rows go in several statements of the same
+    transaction, each under the databases' parameter limits."""
     if not rows:
         return 0
-    table: Table = model.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
     columns = [key] if isinstance(key, str) else list(key)
     insert = postgresql.insert if is_postgres(session.get_bind()) else sqlite.insert
-    statement = insert(table).values(rows).on_conflict_do_nothing(index_elements=columns)
-    return len(session.execute(statement.returning(table.c[columns[0]])).all())
+    rows_per_statement = max(1, MAX_STATEMENT_PARAMETERS // max(len(row) for row in rows))
+    added = 0
+    for start in range(0, len(rows), rows_per_statement):
+        chunk = rows[start : start + rows_per_statement]
+        statement = insert(table).values(chunk).on_conflict_do_nothing(index_elements=columns)
+        added += len(session.execute(statement.returning(table.c[columns[0]])).all())
+    return added
