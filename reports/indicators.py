@@ -13,7 +13,7 @@ import re
 import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -26,7 +26,7 @@ from tracking import units as units_service
 from tracking.audit import Actor, record, snapshot
 from tracking.errors import DomainError, InvalidInput, NotFound
 from tracking.spreadsheet_safety import check_xlsx
-from tracking.validation import check_day, checked_text, text_problem
+from tracking.validation import check_day, checked_text, parse_day, text_problem
 
 CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
 SENTENCE_FIELDS = frozenset({"value", "target", "note", "name"})
@@ -151,8 +151,9 @@ def list_values(
     get_indicator(session=session, indicator_id=indicator_id)
     statement = select(IndicatorValue).where(IndicatorValue.indicator_id == indicator_id)
     if unit_path is not None:
-        units = select(Unit.id).where(col(Unit.path).startswith(unit_path))
-        statement = statement.where(col(IndicatorValue.unit_id).in_(units))
+        statement = statement.where(
+            units_service.subtree_condition(root=unit_path, unit_id=col(IndicatorValue.unit_id))
+        )
     if unit_id is not None:
         statement = statement.where(IndicatorValue.unit_id == unit_id)
     if period_kind is not None:
@@ -359,18 +360,6 @@ def parse_number(value: Any) -> float:
     return number
 
 
-def parse_date(value: Any) -> date:
-    """A date cell, "2021-11-01" or "01/11/2021"."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = _text(value)
-    if "/" in text:
-        return datetime.strptime(text, "%d/%m/%Y").date()
-    return date.fromisoformat(text)
-
-
 def _check_columns(rows: list[dict[str, Any]], required: Sequence[str]) -> None:
     if not rows:
         raise InvalidInput("import.empty", "Tệp không có dòng dữ liệu nào", field="file")
@@ -511,14 +500,15 @@ def import_values(
             errors.append(RowError(line, "value", "không phải là số"))
             continue
         try:
-            reported_on = check_day(
-                parse_date(row.get("reported_on")), field="reported_on", label="Ngày báo cáo"
+            reported_on = parse_day(
+                row.get("reported_on"), field="reported_on", label="Ngày báo cáo"
             )
-        except ValueError:
-            errors.append(RowError(line, "reported_on", "ngày không hợp lệ (dd/mm/yyyy)"))
-            continue
         except InvalidInput as error:
-            errors.append(RowError(line, "reported_on", error.message))
+            # A row error names the line and column already: "not a day" needs no more words.
+            message = (
+                "ngày không hợp lệ (dd/mm/yyyy)" if error.code == "date.invalid" else error.message
+            )
+            errors.append(RowError(line, "reported_on", message))
             continue
         if indicator is None or unit is None:
             continue

@@ -85,9 +85,12 @@ def list_obligations(
     if active is not None:
         statement = statement.where(col(Obligation.active) == active)
     if unit_path is not None:
-        units = select(col(Unit.id)).where(col(Unit.path).startswith(unit_path))
+        in_subtree = units_service.subtree_condition
         statement = statement.where(
-            or_(col(Obligation.lead_unit_id).in_(units), col(Obligation.issuer_unit_id).in_(units))
+            or_(
+                in_subtree(root=unit_path, unit_id=col(Obligation.lead_unit_id)),
+                in_subtree(root=unit_path, unit_id=col(Obligation.issuer_unit_id)),
+            )
         )
     return list(session.exec(statement.order_by(col(Obligation.id))).all())
 

@@ -30,8 +30,9 @@ def list_users(
     if unit is not None:
         authorize_unit_data(principal=principal, unit=unit)
         if include_subtree:
-            ids = select(col(Unit.id)).where(col(Unit.path).startswith(unit.path))
-            statement = statement.where(col(User.unit_id).in_(ids))
+            statement = statement.where(
+                units_service.subtree_condition(root=unit, unit_id=col(User.unit_id))
+            )
         else:
             statement = statement.where(User.unit_id == unit.id)
     return list(session.exec(statement).all())

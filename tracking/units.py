@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 from models import Role, Unit, UnitKind, User
@@ -28,14 +30,31 @@ def find_by_code(*, session: Session, code: str) -> Unit | None:
     return session.exec(select(Unit).where(Unit.code == code)).first()
 
 
-def subtree(*, session: Session, unit: Unit) -> list[Unit]:
-    """The unit and every unit below it, by one indexed prefix query on the path."""
-    statement = select(Unit).where(col(Unit.path).startswith(unit.path)).order_by(col(Unit.path))
-    return list(session.exec(statement).all())
+def subtree_condition(
+    *, root: Unit | str, unit_id: ColumnElement[int] | Mapped[int] | None = None
+) -> ColumnElement[bool]:
+    """The SQL form of "root and every unit below it" (root: a unit or its path).
+
+    Without `unit_id` the condition is on the unit table itself (queried or joined); with it,
+    `unit_id` (a column holding a unit id, such as a task's lead unit) must name a unit of
+    the subtree. Either way the test is a prefix match on the materialised path.
+    """
+    path = root if isinstance(root, str) else root.path
+    in_subtree = col(Unit.path).startswith(path)
+    if unit_id is None:
+        return in_subtree
+    return unit_id.in_(select(col(Unit.id)).where(in_subtree))
 
 
 def is_in_subtree(*, unit: Unit, root: Unit) -> bool:
+    """The Python form of `subtree_condition`, for a unit already loaded."""
     return unit.path.startswith(root.path)
+
+
+def subtree(*, session: Session, unit: Unit) -> list[Unit]:
+    """The unit and every unit below it, by one indexed prefix query on the path."""
+    statement = select(Unit).where(subtree_condition(root=unit)).order_by(col(Unit.path))
+    return list(session.exec(statement).all())
 
 
 def create(
