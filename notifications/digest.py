@@ -9,17 +9,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from notifications.audiences import AUDIENCES
 from tracking.formatting import long_date
 
 TEMPLATES = Path(__file__).parent / "templates"
-
-ROLE_TEXT = {
-    "lead": "đơn vị anh/chị chủ trì thực hiện",
-    "coordinators": "đơn vị anh/chị phối hợp thực hiện",
-    "lead_leaders": "nhiệm vụ quá hạn của đơn vị do anh/chị lãnh đạo",
-    "issuer_office": "nhiệm vụ quá hạn lâu do cơ quan anh/chị giao",
-}
-
 
 def status_text(working_days_left: int) -> str:
     if working_days_left > 0:
@@ -49,7 +42,8 @@ class DigestLine:
 
     @property
     def role_text(self) -> str:
-        return ROLE_TEXT.get(self.audience, self.audience)
+        audience = AUDIENCES.get(self.audience)
+        return audience.reason if audience else self.audience
 
 
 @lru_cache

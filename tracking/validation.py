@@ -28,6 +28,9 @@ MAX_ID = 2_147_483_647
 # step may state: ten years, far beyond any legal limit; it also bounds the calendar's loops.
 MAX_DEADLINE_DAYS = 3660
 
+# A clock time as HH:MM, 00:00 to 23:59 (the reminders' send window, in settings and policies).
+CLOCK_TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
+
 # Dates people can mean: far years overflow calendar arithmetic and are always typing errors.
 EARLIEST_DAY = date(1990, 1, 1)
 LATEST_DAY = date(2099, 12, 31)
