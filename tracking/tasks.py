@@ -7,7 +7,9 @@ audit event, in the caller's transaction (commit is the caller's; on an error it
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session, col, select
@@ -72,11 +74,57 @@ def _check_version(task: Task, expected_version: int) -> None:
     versioning.check_version(versioning.TASK, task, expected_version=expected_version)
 
 
-def _check_state(task: Task, allowed: Sequence[TaskState], action: str) -> None:
-    if task.state not in allowed:
+class TaskChange(enum.StrEnum):
+    """The changes a task's state limits (deciding an extension is not one: a pending request
+    is decided whatever the state)."""
+
+    EDIT = "edit"
+    PROGRESS = "progress"
+    REPORT_COMPLETION = "report_completion"
+    CONFIRM_COMPLETION = "confirm_completion"
+    RETURN_COMPLETION = "return_completion"
+    REQUEST_EXTENSION = "request_extension"
+    PAUSE = "pause"
+    RESUME = "resume"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class StateRule:
+    states: frozenset[TaskState]
+    # The change as the refusal names it: "Không thể {action} khi …".
+    action: str
+
+
+_UNFINISHED = frozenset({TaskState.OPEN, TaskState.SUBMITTED, TaskState.PAUSED})
+
+# The one statement of which change a task accepts in which state: the services check it,
+# tracking.actions offers only what it allows.
+STATE_RULES: dict[TaskChange, StateRule] = {
+    TaskChange.EDIT: StateRule(_UNFINISHED, "sửa nhiệm vụ"),
+    TaskChange.PROGRESS: StateRule(
+        frozenset({TaskState.OPEN, TaskState.SUBMITTED}), "cập nhật tiến độ"
+    ),
+    TaskChange.REPORT_COMPLETION: StateRule(frozenset({TaskState.OPEN}), "báo cáo hoàn thành"),
+    TaskChange.CONFIRM_COMPLETION: StateRule(
+        frozenset({TaskState.SUBMITTED}), "xác nhận hoàn thành"
+    ),
+    TaskChange.RETURN_COMPLETION: StateRule(
+        frozenset({TaskState.SUBMITTED}), "trả lại báo cáo hoàn thành"
+    ),
+    TaskChange.REQUEST_EXTENSION: StateRule(frozenset({TaskState.OPEN}), "xin gia hạn"),
+    TaskChange.PAUSE: StateRule(frozenset({TaskState.OPEN}), "tạm dừng"),
+    TaskChange.RESUME: StateRule(frozenset({TaskState.PAUSED}), "tiếp tục"),
+    TaskChange.CANCEL: StateRule(_UNFINISHED, "hủy"),
+}
+
+
+def _check_state(task: Task, change: TaskChange) -> None:
+    rule = STATE_RULES[change]
+    if task.state not in rule.states:
         raise Conflict(
             "task.invalid_state",
-            f"Không thể {action} khi nhiệm vụ đang ở trạng thái «{STATE_LABELS[task.state]}»",
+            f"Không thể {rule.action} khi nhiệm vụ đang ở trạng thái «{STATE_LABELS[task.state]}»",
             field="state",
         )
 
@@ -115,17 +163,11 @@ def _backdated(days_back: int) -> dict[str, int]:
     return {"backdated_days": days_back} if days_back > 0 else {}
 
 
-def _for_change(
-    session: Session,
-    task_id: int,
-    expected_version: int,
-    allowed: Sequence[TaskState],
-    action: str,
-) -> Task:
-    """The task, if the caller saw its current version and its state allows the action."""
+def _for_change(session: Session, task_id: int, expected_version: int, change: TaskChange) -> Task:
+    """The task, if the caller saw its current version and its state allows the change."""
     task = get(session=session, task_id=task_id)
     _check_version(task, expected_version)
-    _check_state(task, allowed, action)
+    _check_state(task, change)
     return task
 
 
@@ -266,13 +308,7 @@ def add_progress(
     reported_on: date | None = None,
 ) -> ProgressUpdate:
     """A progress report by the lead unit, or a contribution by a coordinating unit."""
-    task = _for_change(
-        session,
-        task_id,
-        expected_version,
-        (TaskState.OPEN, TaskState.SUBMITTED),
-        "cập nhật tiến độ",
-    )
+    task = _for_change(session, task_id, expected_version, TaskChange.PROGRESS)
     content = clean_text(
         content, field="content", code="progress.content", label="Nội dung tiến độ"
     )
@@ -327,7 +363,7 @@ def report_completion(
     reported_on: date | None = None,
 ) -> Task:
     """The lead unit says the task is done; the issuer still has to confirm it."""
-    task = _for_change(session, task_id, expected_version, (TaskState.OPEN,), "báo cáo hoàn thành")
+    task = _for_change(session, task_id, expected_version, TaskChange.REPORT_COMPLETION)
     result = clean_text(result, field="result", code="task.result", label="Kết quả thực hiện")
     reported_on = reported_on or clock.today()
     _not_before(completed_on, task.assigned_on, field="completed_on", what="Ngày hoàn thành")
@@ -365,9 +401,7 @@ def confirm_completion(
     confirmed_on: date | None = None,
 ) -> Task:
     """The issuer accepts the reported completion; the task counts as done from that day."""
-    task = _for_change(
-        session, task_id, expected_version, (TaskState.SUBMITTED,), "xác nhận hoàn thành"
-    )
+    task = _for_change(session, task_id, expected_version, TaskChange.CONFIRM_COMPLETION)
     confirmed_on = confirmed_on or clock.today()
     assert task.completion_reported_on is not None
     _not_before(
@@ -395,9 +429,7 @@ def return_completion(
     *, session: Session, actor: Actor, task_id: int, expected_version: int, reason: str
 ) -> Task:
     """The issuer does not accept the reported completion: the task is open again."""
-    task = _for_change(
-        session, task_id, expected_version, (TaskState.SUBMITTED,), "trả lại báo cáo hoàn thành"
-    )
+    task = _for_change(session, task_id, expected_version, TaskChange.RETURN_COMPLETION)
     reason = clean_text(reason, field="reason", code="task.return_reason", label="Lý do trả lại")
     access.authorize_decision(task=task)
     before = snapshot(task, ("state", "completed_on", "completion_reported_on", "version"))
@@ -427,7 +459,7 @@ def request_extension(
     reason: str,
     requested_on: date | None = None,
 ) -> ExtensionRequest:
-    task = _for_change(session, task_id, expected_version, (TaskState.OPEN,), "xin gia hạn")
+    task = _for_change(session, task_id, expected_version, TaskChange.REQUEST_EXTENSION)
     if task.due_on is None:
         raise InvalidInput(
             "extension.no_deadline",
@@ -603,7 +635,7 @@ def pause(
     reason: str,
     paused_on: date | None = None,
 ) -> Task:
-    task = _for_change(session, task_id, expected_version, (TaskState.OPEN,), "tạm dừng")
+    task = _for_change(session, task_id, expected_version, TaskChange.PAUSE)
     reason = clean_text(reason, field="reason", code="task.pause_reason", label="Lý do tạm dừng")
     paused_on = paused_on or clock.today()
     _not_before(paused_on, task.assigned_on, field="paused_on", what="Ngày tạm dừng")
@@ -628,7 +660,7 @@ def pause(
 
 
 def resume(*, session: Session, actor: Actor, task_id: int, expected_version: int) -> Task:
-    task = _for_change(session, task_id, expected_version, (TaskState.PAUSED,), "tiếp tục")
+    task = _for_change(session, task_id, expected_version, TaskChange.RESUME)
     before = {"paused_on": task.paused_on.isoformat() if task.paused_on else None}
     task.state = TaskState.OPEN
     task.paused_on = None
@@ -654,13 +686,7 @@ def cancel(
     reason: str,
     cancelled_on: date | None = None,
 ) -> Task:
-    task = _for_change(
-        session,
-        task_id,
-        expected_version,
-        (TaskState.OPEN, TaskState.SUBMITTED, TaskState.PAUSED),
-        "hủy",
-    )
+    task = _for_change(session, task_id, expected_version, TaskChange.CANCEL)
     reason = clean_text(reason, field="reason", code="task.cancel_reason", label="Lý do hủy")
     cancelled_on = cancelled_on or clock.today()
     _not_before(cancelled_on, task.assigned_on, field="cancelled_on", what="Ngày hủy")
@@ -698,13 +724,7 @@ def update(
     directing_leader: str | None = None,
 ) -> Task:
     """The issuer corrects a task's content, note or directing leader."""
-    task = _for_change(
-        session,
-        task_id,
-        expected_version,
-        (TaskState.OPEN, TaskState.SUBMITTED, TaskState.PAUSED),
-        "sửa nhiệm vụ",
-    )
+    task = _for_change(session, task_id, expected_version, TaskChange.EDIT)
     changes: dict[str, str] = {}
     if title is not None:
         changes["title"] = clean_text(
