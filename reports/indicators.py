@@ -23,7 +23,7 @@ from models.reports import Indicator, IndicatorAggregation, IndicatorValue
 from reports.periods import get_period
 from tracking import plans as plans_service
 from tracking import units as units_service
-from tracking.audit import Actor, record, snapshot
+from tracking.audit import Actor, add_created, record, snapshot
 from tracking.errors import DomainError, InvalidInput, NotFound
 from tracking.spreadsheet_safety import check_xlsx
 from tracking.validation import check_day, checked_text, parse_day, text_problem
@@ -208,17 +208,7 @@ def create_indicator(
         ordinal=ordinal if ordinal is not None else len(existing) + 1,
         sentence=sentence,
     )
-    session.add(indicator)
-    session.flush()
-    record(
-        session=session,
-        actor=actor,
-        action="indicator.create",
-        entity="indicator",
-        entity_id=indicator.id,
-        after=snapshot(indicator),
-    )
-    return indicator
+    return add_created(session=session, actor=actor, row=indicator, entity="indicator")
 
 
 def record_value(

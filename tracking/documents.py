@@ -9,7 +9,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from models import Document, Unit
-from tracking.audit import Actor, record, snapshot
+from tracking.audit import Actor, add_created
 from tracking.errors import InvalidInput, NotFound
 from tracking.validation import clean_text
 
@@ -192,17 +192,7 @@ def create(
         summary=summary,
         signer=signer,
     )
-    session.add(document)
-    session.flush()
-    record(
-        session=session,
-        actor=actor,
-        action="document.create",
-        entity="document",
-        entity_id=document.id,
-        after=snapshot(document),
-    )
-    return document
+    return add_created(session=session, actor=actor, row=document, entity="document")
 
 
 def list_documents(

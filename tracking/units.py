@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 from models import Role, Unit, UnitKind, User
-from tracking.audit import Actor, record, snapshot
+from tracking.audit import Actor, add_created, record, snapshot
 from tracking.errors import InvalidInput, NotFound
 from tracking.validation import checked_text, clean_text
 
@@ -162,17 +162,8 @@ def create_user(
         title=title,
         password_hash=password_hash,
     )
-    session.add(user)
-    session.flush()
-    record(
-        session=session,
-        actor=actor,
-        action="user.create",
-        entity="user",
-        entity_id=user.id,
-        after=snapshot(user, ("username", "full_name", "unit_id", "role", "title")),
-    )
-    return user
+    fields = ("username", "full_name", "unit_id", "role", "title")
+    return add_created(session=session, actor=actor, row=user, entity="user", fields=fields)
 
 
 def update(
