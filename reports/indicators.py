@@ -24,7 +24,7 @@ from reports.periods import get_period
 from tracking import plans as plans_service
 from tracking import units as units_service
 from tracking.audit import Actor, add_created, record, snapshot
-from tracking.errors import DomainError, InvalidInput, NotFound
+from tracking.errors import DomainError, InvalidInput, get_or_not_found
 from tracking.spreadsheet_safety import check_xlsx
 from tracking.validation import check_day, checked_text, parse_day, text_problem
 
@@ -129,12 +129,9 @@ def list_indicators(*, session: Session, plan_id: int) -> list[Indicator]:
 
 
 def get_indicator(*, session: Session, indicator_id: int) -> Indicator:
-    indicator = session.get(Indicator, indicator_id)
-    if indicator is None:
-        raise NotFound(
-            "indicator.not_found", f"Không tìm thấy chỉ tiêu #{indicator_id}", field="indicator_id"
-        )
-    return indicator
+    return get_or_not_found(
+        session, Indicator, indicator_id, entity="indicator", noun="chỉ tiêu"
+    )
 
 
 def list_values(

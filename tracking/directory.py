@@ -13,7 +13,7 @@ from tracking.access import (
     authorize_user,
     user_reach_filter,
 )
-from tracking.errors import NotFound
+from tracking.errors import get_or_not_found
 
 
 def list_users(
@@ -41,9 +41,7 @@ def list_users(
 def user_for(*, session: Session, principal: Principal, user_id: int, manage: bool) -> User:
     """A user the principal may see (or, with `manage`, change); NotFound or Forbidden
     otherwise, as tracking.access.authorize_user decides."""
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound("user.not_found", f"Không tìm thấy người dùng #{user_id}", field="user_id")
+    user = get_or_not_found(session, User, user_id, entity="user", noun="người dùng")
     unit = units_service.get(session=session, unit_id=user.unit_id)
     authorize_user(principal=principal, user=user, unit=unit, manage=manage)
     return user

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from models import Document, Unit
 from tracking.audit import Actor, add_created
-from tracking.errors import InvalidInput, NotFound
+from tracking.errors import InvalidInput, get_or_not_found
 from tracking.validation import clean_text
 
 # Nghị định 30/2020, Phụ lục III, plus the legal normative kinds (NĐ, TT, TTLT, L).
@@ -121,12 +121,7 @@ def parse_symbol(text: str) -> Symbol:
 
 
 def get(*, session: Session, document_id: int) -> Document:
-    document = session.get(Document, document_id)
-    if document is None:
-        raise NotFound(
-            "document.not_found", f"Không tìm thấy văn bản #{document_id}", field="document_id"
-        )
-    return document
+    return get_or_not_found(session, Document, document_id, entity="document", noun="văn bản")
 
 
 def find(*, session: Session, symbol: str, issued_on: date) -> Document | None:

@@ -32,15 +32,12 @@ from tracking import units as units_service
 from tracking.audit import Actor, record, snapshot
 from tracking.calendar import load_calendar
 from tracking.deadlines import DeadlineRule
-from tracking.errors import Conflict, InvalidInput, NotFound
+from tracking.errors import Conflict, InvalidInput, get_or_not_found
 from tracking.validation import clean_text
 
 
 def get(*, session: Session, task_id: int) -> Task:
-    task = session.get(Task, task_id)
-    if task is None:
-        raise NotFound("task.not_found", f"Không tìm thấy nhiệm vụ #{task_id}", field="task_id")
-    return task
+    return get_or_not_found(session, Task, task_id, entity="task", noun="nhiệm vụ")
 
 
 def assignments(*, session: Session, task_id: int) -> list[TaskAssignment]:
@@ -516,13 +513,9 @@ def request_extension(
 
 
 def _pending_extension(session: Session, extension_id: int) -> tuple[ExtensionRequest, Task]:
-    request = session.get(ExtensionRequest, extension_id)
-    if request is None:
-        raise NotFound(
-            "extension.not_found",
-            f"Không tìm thấy đề nghị gia hạn #{extension_id}",
-            field="extension_id",
-        )
+    request = get_or_not_found(
+        session, ExtensionRequest, extension_id, entity="extension", noun="đề nghị gia hạn"
+    )
     if request.status != ExtensionStatus.REQUESTED:
         raise Conflict(
             "extension.already_decided",

@@ -8,15 +8,12 @@ from sqlmodel import Session, col, select
 
 from models import Role, Unit, UnitKind, User
 from tracking.audit import Actor, add_created, record, snapshot
-from tracking.errors import InvalidInput, NotFound
+from tracking.errors import InvalidInput, NotFound, get_or_not_found
 from tracking.validation import checked_text, clean_text
 
 
 def get(*, session: Session, unit_id: int) -> Unit:
-    unit = session.get(Unit, unit_id)
-    if unit is None:
-        raise NotFound("unit.not_found", f"Không tìm thấy đơn vị #{unit_id}", field="unit_id")
-    return unit
+    return get_or_not_found(session, Unit, unit_id, entity="unit", noun="đơn vị")
 
 
 def get_by_code(*, session: Session, code: str) -> Unit:
