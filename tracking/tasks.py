@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel, col, select
 
 from models import (
     AssignmentRole,
@@ -155,9 +156,48 @@ def _event_day(day: date, *, actor: Actor, field: str, what: str) -> int:
     return days_back
 
 
+def _event_on(day: date, *, earliest: date, actor: Actor, field: str, what: str) -> int:
+    """An event's day checked: not before `earliest` (when the task or request began), then as
+    `_event_day` does; how many days back it lies."""
+    _not_before(day, earliest, field=field, what=what)
+    return _event_day(day, actor=actor, field=field, what=what)
+
+
 def _backdated(days_back: int) -> dict[str, int]:
     """The audit mark of an event dated before the day it was recorded."""
     return {"backdated_days": days_back} if days_back > 0 else {}
+
+
+def _add_to_task(
+    session: Session,
+    actor: Actor,
+    task: Task,
+    row: SQLModel,
+    *,
+    action: str,
+    id_key: str,
+    fields: tuple[str, ...] | None,
+    days_back: int,
+) -> None:
+    """Store a row the task gains (a progress update, an extension request), step the task's
+    version and record the event with the row's id and its snapshot (of `fields`, if given)."""
+    session.add(row)
+    _bump(session, task)
+    session.flush()
+    (row_id,) = sa.inspect(row).identity
+    record(
+        session=session,
+        actor=actor,
+        action=action,
+        entity="task",
+        entity_id=task.id,
+        after={
+            id_key: row_id,
+            **snapshot(row, fields),
+            "version": task.version,
+            **_backdated(days_back),
+        },
+    )
 
 
 def _for_change(session: Session, task_id: int, expected_version: int, change: TaskChange) -> Task:
@@ -320,8 +360,13 @@ def add_progress(
             field="unit_id",
         )
     reported_on = reported_on or clock.today()
-    _not_before(reported_on, task.assigned_on, field="reported_on", what="Ngày báo cáo")
-    days_back = _event_day(reported_on, actor=actor, field="reported_on", what="Ngày báo cáo")
+    days_back = _event_on(
+        reported_on,
+        earliest=task.assigned_on,
+        actor=actor,
+        field="reported_on",
+        what="Ngày báo cáo",
+    )
     update = ProgressUpdate(
         task_id=task_id,
         unit_id=unit_id,
@@ -330,21 +375,15 @@ def add_progress(
         percent=percent,
         content=content,
     )
-    session.add(update)
-    _bump(session, task)
-    session.flush()
-    record(
-        session=session,
-        actor=actor,
+    _add_to_task(
+        session,
+        actor,
+        task,
+        update,
         action="task.progress",
-        entity="task",
-        entity_id=task_id,
-        after={
-            "progress_id": update.id,
-            **snapshot(update, ("unit_id", "reported_on", "percent", "content")),
-            "version": task.version,
-            **_backdated(days_back),
-        },
+        id_key="progress_id",
+        fields=("unit_id", "reported_on", "percent", "content"),
+        days_back=days_back,
     )
     return update
 
@@ -483,8 +522,13 @@ def request_extension(
             field="task_id",
         )
     requested_on = requested_on or clock.today()
-    _not_before(requested_on, task.assigned_on, field="requested_on", what="Ngày đề nghị")
-    days_back = _event_day(requested_on, actor=actor, field="requested_on", what="Ngày đề nghị")
+    days_back = _event_on(
+        requested_on,
+        earliest=task.assigned_on,
+        actor=actor,
+        field="requested_on",
+        what="Ngày đề nghị",
+    )
     request = ExtensionRequest(
         task_id=task_id,
         requested_by_id=actor.user_id,
@@ -493,21 +537,15 @@ def request_extension(
         proposed_due_on=proposed_due_on,
         reason=reason,
     )
-    session.add(request)
-    _bump(session, task)
-    session.flush()
-    record(
-        session=session,
-        actor=actor,
+    _add_to_task(
+        session,
+        actor,
+        task,
+        request,
         action="task.request_extension",
-        entity="task",
-        entity_id=task_id,
-        after={
-            "extension_id": request.id,
-            **snapshot(request),
-            "version": task.version,
-            **_backdated(days_back),
-        },
+        id_key="extension_id",
+        fields=None,
+        days_back=days_back,
     )
     return request
 
@@ -523,6 +561,28 @@ def _pending_extension(session: Session, extension_id: int) -> tuple[ExtensionRe
             field="extension_id",
         )
     return request, get(session=session, task_id=request.task_id)
+
+
+def _decide(
+    request: ExtensionRequest,
+    task: Task,
+    *,
+    actor: Actor,
+    status: ExtensionStatus,
+    on: date | None,
+    note: str,
+) -> int:
+    """Mark a pending request decided by the task's issuer on a day (default today) not before
+    the request; how many days back that day lies."""
+    decided_on = on or clock.today()
+    _not_before(decided_on, request.requested_on, field="decided_on", what="Ngày quyết định")
+    access.authorize_decision(task=task)
+    days_back = _event_day(decided_on, actor=actor, field="decided_on", what="Ngày quyết định")
+    request.status = status
+    request.decided_on = decided_on
+    request.decided_by_id = actor.user_id
+    request.decision_note = note
+    return days_back
 
 
 def approve_extension(
@@ -549,16 +609,11 @@ def approve_extension(
             f"Thời hạn được gia hạn phải sau thời hạn cũ ({request.old_due_on:%d/%m/%Y})",
             field="approved_due_on",
         )
-    decided_on = decided_on or clock.today()
-    _not_before(decided_on, request.requested_on, field="decided_on", what="Ngày quyết định")
-    access.authorize_decision(task=task)
-    days_back = _event_day(decided_on, actor=actor, field="decided_on", what="Ngày quyết định")
     before = {"due_on": task.due_on.isoformat() if task.due_on else None, "version": task.version}
-    request.status = ExtensionStatus.APPROVED
+    days_back = _decide(
+        request, task, actor=actor, status=ExtensionStatus.APPROVED, on=decided_on, note=note
+    )
     request.approved_due_on = new_due
-    request.decided_on = decided_on
-    request.decided_by_id = actor.user_id
-    request.decision_note = note
     task.due_on = new_due
     session.add(request)
     _bump(session, task)
@@ -593,14 +648,9 @@ def reject_extension(
     note = clean_text(
         note, field="note", code="extension.reject_reason", label="Lý do không đồng ý"
     )
-    decided_on = decided_on or clock.today()
-    _not_before(decided_on, request.requested_on, field="decided_on", what="Ngày quyết định")
-    access.authorize_decision(task=task)
-    days_back = _event_day(decided_on, actor=actor, field="decided_on", what="Ngày quyết định")
-    request.status = ExtensionStatus.REJECTED
-    request.decided_on = decided_on
-    request.decided_by_id = actor.user_id
-    request.decision_note = note
+    days_back = _decide(
+        request, task, actor=actor, status=ExtensionStatus.REJECTED, on=decided_on, note=note
+    )
     session.add(request)
     _bump(session, task)
     record(
@@ -631,8 +681,9 @@ def pause(
     task = _for_change(session, task_id, expected_version, TaskChange.PAUSE)
     reason = clean_text(reason, field="reason", code="task.pause_reason", label="Lý do tạm dừng")
     paused_on = paused_on or clock.today()
-    _not_before(paused_on, task.assigned_on, field="paused_on", what="Ngày tạm dừng")
-    days_back = _event_day(paused_on, actor=actor, field="paused_on", what="Ngày tạm dừng")
+    days_back = _event_on(
+        paused_on, earliest=task.assigned_on, actor=actor, field="paused_on", what="Ngày tạm dừng"
+    )
     task.state = TaskState.PAUSED
     task.paused_on = paused_on
     _bump(session, task)
@@ -682,8 +733,9 @@ def cancel(
     task = _for_change(session, task_id, expected_version, TaskChange.CANCEL)
     reason = clean_text(reason, field="reason", code="task.cancel_reason", label="Lý do hủy")
     cancelled_on = cancelled_on or clock.today()
-    _not_before(cancelled_on, task.assigned_on, field="cancelled_on", what="Ngày hủy")
-    days_back = _event_day(cancelled_on, actor=actor, field="cancelled_on", what="Ngày hủy")
+    days_back = _event_on(
+        cancelled_on, earliest=task.assigned_on, actor=actor, field="cancelled_on", what="Ngày hủy"
+    )
     before = {"state": task.state.value}
     task.state = TaskState.CANCELLED
     task.cancelled_on = cancelled_on
