@@ -19,7 +19,7 @@ from reports.commands import report_app
 from reports.obligation_commands import obligation_app
 from settings import ensure_secret_key, get_settings
 from tracking import demo as demo_world
-from tracking import units
+from tracking import formatting, units
 from tracking.calendar import load_calendar, set_override
 from tracking.commandline import (
     CLI_ACTOR,
@@ -95,8 +95,7 @@ def format_counts(counts: StatusCounts, scope: str) -> str:
 
 
 def format_percent(rate: float) -> str:
-    text = f"{rate * 100:.1f}".replace(".", ",")
-    return text.removesuffix(",0") + "%"
+    return formatting.rate(rate)
 
 
 @app.command()

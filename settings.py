@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from tracking.validation import MAX_DEADLINE_DAYS
+from tracking.validation import CLOCK_TIME_PATTERN, MAX_DEADLINE_DAYS
 
 # The key this project once published as its default: known to everybody, so refused everywhere.
 DEFAULT_SECRET = "dev-only-change-me"
@@ -100,8 +100,8 @@ class Settings(BaseSettings):
     channel_allowed_private_hosts: str = ""
 
     # Reminders (notifications/): the default send window, delivery retries and leases.
-    notify_window_start: str = Field(default="07:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    notify_window_end: str = Field(default="17:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    notify_window_start: str = Field(default="07:30", pattern=CLOCK_TIME_PATTERN)
+    notify_window_end: str = Field(default="17:30", pattern=CLOCK_TIME_PATTERN)
     notify_max_attempts: int = Field(default=6, ge=1, le=50)
     notify_backoff_seconds: float = Field(default=60.0, ge=0, le=86400)
     notify_backoff_max_seconds: float = Field(default=6 * 3600, ge=0, le=7 * 86400)

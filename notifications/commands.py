@@ -10,13 +10,13 @@ import typer
 
 from models.db import get_engine
 from notifications.delivery import DeliverResult, deliver
-from notifications.digest import vn_date
 from notifications.planner import PlanResult, plan_with_engine
 from notifications.tokens import save_zalo_tokens
 from settings import get_settings
 from tracking import clock
 from tracking.audit import record
 from tracking.commandline import CLI_ACTOR, database, friendly_errors, parse_date, prepare_database
+from tracking.formatting import long_date
 
 remind_app = typer.Typer(
     help="Nhắc hạn nhiệm vụ qua email, Zalo và các kênh Apprise.", no_args_is_help=True
@@ -24,7 +24,7 @@ remind_app = typer.Typer(
 
 
 def format_plan(result: PlanResult) -> str:
-    head = f"Nhắc việc {vn_date(result.as_of)}"
+    head = f"Nhắc việc {long_date(result.as_of)}"
     if not result.is_working_day:
         return f"{head}: ngày nghỉ, không lập nhắc việc."
     lines = [

@@ -11,7 +11,7 @@ from notifications import channels
 from tracking import units as units_service
 from tracking.access import Principal, authorize_user
 from tracking.audit import SYSTEM, Actor, record
-from tracking.errors import Forbidden, InvalidInput, NotFound
+from tracking.errors import Forbidden, InvalidInput, NotFound, get_or_not_found
 
 
 @dataclass(frozen=True)
@@ -93,10 +93,8 @@ def deactivate_contact_channel(*, session: Session, user_id: int, channel_id: in
 
 def channel_url_of(*, session: Session, channel_id: int) -> tuple[int, str]:
     """(owner's user id, stored URL) of a channel, for a test message."""
-    row = session.get(ContactChannel, channel_id)
-    if row is None:
-        raise NotFound("channel.not_found", f"Không tìm thấy kênh liên lạc #{channel_id}",
-                       field="channel_id")
+    row = get_or_not_found(session, ContactChannel, channel_id, entity="channel",
+                           noun="kênh liên lạc")
     return row.user_id, row.url
 
 

@@ -45,6 +45,7 @@ from tracking import clock
 from tracking.audit import SYSTEM, Actor, record
 from tracking.calendar import load_calendar
 from tracking.errors import Conflict, InvalidInput, NotFound
+from tracking.units import subtree_condition
 
 log = logging.getLogger(__name__)
 
@@ -365,7 +366,7 @@ def list_outbox(*, session: Session, state: NotificationState | str | None = Non
         statement = statement.where(Notification.recipient_user_id == recipient_user_id)
     if recipient_unit_path is not None:
         users = select(User.id).join(Unit, col(Unit.id) == col(User.unit_id)).where(
-            col(Unit.path).startswith(recipient_unit_path))
+            subtree_condition(root=recipient_unit_path))
         statement = statement.where(col(Notification.recipient_user_id).in_(users))
     rows = session.exec(statement.order_by(col(Notification.id).desc())
                         .offset(offset).limit(limit)).all()

@@ -9,21 +9,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from notifications.audiences import AUDIENCES
+from tracking.formatting import long_date
+
 TEMPLATES = Path(__file__).parent / "templates"
-
-ROLE_TEXT = {
-    "lead": "đơn vị anh/chị chủ trì thực hiện",
-    "coordinators": "đơn vị anh/chị phối hợp thực hiện",
-    "lead_leaders": "nhiệm vụ quá hạn của đơn vị do anh/chị lãnh đạo",
-    "issuer_office": "nhiệm vụ quá hạn lâu do cơ quan anh/chị giao",
-}
-
-
-def vn_date(day: date) -> str:
-    """'ngày 05 tháng 01 năm 2026': day < 10 and months 1–2 take a leading zero (NĐ 30)."""
-    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
-    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
-
 
 def status_text(working_days_left: int) -> str:
     if working_days_left > 0:
@@ -45,7 +34,7 @@ class DigestLine:
 
     @property
     def deadline_text(self) -> str:
-        return vn_date(self.due_on)
+        return long_date(self.due_on)
 
     @property
     def status_text(self) -> str:
@@ -53,7 +42,8 @@ class DigestLine:
 
     @property
     def role_text(self) -> str:
-        return ROLE_TEXT.get(self.audience, self.audience)
+        audience = AUDIENCES.get(self.audience)
+        return audience.reason if audience else self.audience
 
 
 @lru_cache
@@ -70,7 +60,7 @@ def render_digest(*, lines: list[DigestLine], as_of: date, recipient_name: str,
     context = {
         "items": ordered,
         "overdue": sum(1 for line in ordered if line.working_days_left < 0),
-        "as_of_text": vn_date(as_of),
+        "as_of_text": long_date(as_of),
         "recipient_name": recipient_name,
         "recipient_title": recipient_title,
     }

@@ -34,18 +34,12 @@ from models import (
 from models.db import insert_ignore
 from models.types import utc_now
 from notifications import channels
+from notifications.audiences import AUDIENCES
 from notifications.digest import DigestLine, render_digest, status_text
 from notifications.policy import PolicyBook, Rules, max_before_offset
 from settings import get_settings
 from tracking import clock
 from tracking.calendar import WorkCalendar, load_calendar
-
-AUDIENCE_REASON = {
-    "lead": "đơn vị chủ trì",
-    "coordinators": "đơn vị phối hợp",
-    "lead_leaders": "lãnh đạo đơn vị chủ trì (quá hạn)",
-    "issuer_office": "văn phòng cơ quan giao (quá hạn lâu)",
-}
 
 
 @dataclass(frozen=True)
@@ -219,7 +213,7 @@ def plan_reminders(*, session: Session, as_of: date, dry_run: bool = False) -> P
                         channel_id=channel.id, channel=channels.mask(channel.url),
                         due_on=task.due_on, working_days_left=left,
                         reason=f"{status_text(left)}; nhận với vai trò "
-                               f"{AUDIENCE_REASON[audience]}",
+                               f"{AUDIENCES[audience].role}",
                         new=True,
                     ))
     existing = set(session.exec(select(ReminderItem.key).where(

@@ -15,14 +15,14 @@ from sqlmodel import Session, col, select
 
 from models import Plan, PolicyScope, ReminderPolicy, Task
 from models.types import utc_now
+from notifications.audiences import AUDIENCES
 from settings import get_settings
 from tracking.audit import SYSTEM, Actor, record
 from tracking.calendar import WorkCalendar
 from tracking.errors import InvalidInput, NotFound
-from tracking.validation import MAX_DEADLINE_DAYS
+from tracking.validation import CLOCK_TIME_PATTERN, MAX_DEADLINE_DAYS
 
-AUDIENCES = ("lead", "lead_leaders", "coordinators", "issuer_office")
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_HHMM = re.compile(CLOCK_TIME_PATTERN)
 MAX_OFFSET = 60
 
 

@@ -21,6 +21,7 @@ from models.reports import Indicator, IndicatorAggregation, IndicatorValue
 from tracking.calendar import load_calendar
 from tracking.queries import CategoryCounts, due_soon_until
 from tracking.status import Category, status_subquery
+from tracking.units import subtree_condition
 
 ALL_CATEGORIES: tuple[Category, ...] = tuple(Category)
 
@@ -54,10 +55,9 @@ def scoped_status(scope: Scope, *, session: Session) -> Subquery:
     """One row per task in scope with its category on scope.as_of (see the module doc)."""
     until = due_soon_until(calendar=load_calendar(session), as_of=scope.as_of)
     status = status_subquery(as_of=scope.as_of, due_soon_until=until)
-    subtree_ids = select(col(Unit.id)).where(col(Unit.path).startswith(scope.unit.path))
     start = scope.period_start
     statement = select(status).where(
-        status.c.lead_unit_id.in_(subtree_ids),
+        subtree_condition(root=scope.unit, unit_id=status.c.lead_unit_id),
         or_(
             status.c.assigned_on >= start,
             and_(
@@ -283,12 +283,11 @@ def indicator_figures(
 ) -> list[IndicatorFigure]:
     """Each indicator of the plan with the subtree's values for the period, as reported by
     as_of: each unit's latest report on or before that day, combined by the indicator's rule."""
-    subtree_ids = select(col(Unit.id)).where(col(Unit.path).startswith(unit.path))
     in_period = and_(
         col(IndicatorValue.period_kind) == period_kind,
         col(IndicatorValue.period_code) == period_code,
         col(IndicatorValue.reported_on) <= as_of,
-        col(IndicatorValue.unit_id).in_(subtree_ids),
+        subtree_condition(root=unit, unit_id=col(IndicatorValue.unit_id)),
     )
     latest = (
         select(

@@ -13,7 +13,7 @@ import re
 import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -23,10 +23,10 @@ from models.reports import Indicator, IndicatorAggregation, IndicatorValue
 from reports.periods import get_period
 from tracking import plans as plans_service
 from tracking import units as units_service
-from tracking.audit import Actor, record, snapshot
-from tracking.errors import DomainError, InvalidInput, NotFound
+from tracking.audit import Actor, add_created, record, snapshot
+from tracking.errors import DomainError, InvalidInput, get_or_not_found
 from tracking.spreadsheet_safety import check_xlsx
-from tracking.validation import check_day, checked_text, text_problem
+from tracking.validation import check_day, checked_text, parse_day, text_problem
 
 CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
 SENTENCE_FIELDS = frozenset({"value", "target", "note", "name"})
@@ -129,12 +129,9 @@ def list_indicators(*, session: Session, plan_id: int) -> list[Indicator]:
 
 
 def get_indicator(*, session: Session, indicator_id: int) -> Indicator:
-    indicator = session.get(Indicator, indicator_id)
-    if indicator is None:
-        raise NotFound(
-            "indicator.not_found", f"Không tìm thấy chỉ tiêu #{indicator_id}", field="indicator_id"
-        )
-    return indicator
+    return get_or_not_found(
+        session, Indicator, indicator_id, entity="indicator", noun="chỉ tiêu"
+    )
 
 
 def list_values(
@@ -151,8 +148,9 @@ def list_values(
     get_indicator(session=session, indicator_id=indicator_id)
     statement = select(IndicatorValue).where(IndicatorValue.indicator_id == indicator_id)
     if unit_path is not None:
-        units = select(Unit.id).where(col(Unit.path).startswith(unit_path))
-        statement = statement.where(col(IndicatorValue.unit_id).in_(units))
+        statement = statement.where(
+            units_service.subtree_condition(root=unit_path, unit_id=col(IndicatorValue.unit_id))
+        )
     if unit_id is not None:
         statement = statement.where(IndicatorValue.unit_id == unit_id)
     if period_kind is not None:
@@ -207,17 +205,7 @@ def create_indicator(
         ordinal=ordinal if ordinal is not None else len(existing) + 1,
         sentence=sentence,
     )
-    session.add(indicator)
-    session.flush()
-    record(
-        session=session,
-        actor=actor,
-        action="indicator.create",
-        entity="indicator",
-        entity_id=indicator.id,
-        after=snapshot(indicator),
-    )
-    return indicator
+    return add_created(session=session, actor=actor, row=indicator, entity="indicator")
 
 
 def record_value(
@@ -357,18 +345,6 @@ def parse_number(value: Any) -> float:
     if not math.isfinite(number):
         raise ValueError(text)
     return number
-
-
-def parse_date(value: Any) -> date:
-    """A date cell, "2021-11-01" or "01/11/2021"."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = _text(value)
-    if "/" in text:
-        return datetime.strptime(text, "%d/%m/%Y").date()
-    return date.fromisoformat(text)
 
 
 def _check_columns(rows: list[dict[str, Any]], required: Sequence[str]) -> None:
@@ -511,14 +487,15 @@ def import_values(
             errors.append(RowError(line, "value", "không phải là số"))
             continue
         try:
-            reported_on = check_day(
-                parse_date(row.get("reported_on")), field="reported_on", label="Ngày báo cáo"
+            reported_on = parse_day(
+                row.get("reported_on"), field="reported_on", label="Ngày báo cáo"
             )
-        except ValueError:
-            errors.append(RowError(line, "reported_on", "ngày không hợp lệ (dd/mm/yyyy)"))
-            continue
         except InvalidInput as error:
-            errors.append(RowError(line, "reported_on", error.message))
+            # A row error names the line and column already: "not a day" needs no more words.
+            message = (
+                "ngày không hợp lệ (dd/mm/yyyy)" if error.code == "date.invalid" else error.message
+            )
+            errors.append(RowError(line, "reported_on", message))
             continue
         if indicator is None or unit is None:
             continue

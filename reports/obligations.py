@@ -48,6 +48,7 @@ from tracking.calendar import WorkCalendar, load_calendar
 from tracking.deadlines import DeadlineRule
 from tracking.documents import check_issuer_code
 from tracking.errors import Conflict, DomainError, InvalidInput, NotFound
+from tracking.formatting import long_date
 from tracking.validation import checked_text, clean_text
 
 log = logging.getLogger(__name__)
@@ -85,9 +86,12 @@ def list_obligations(
     if active is not None:
         statement = statement.where(col(Obligation.active) == active)
     if unit_path is not None:
-        units = select(col(Unit.id)).where(col(Unit.path).startswith(unit_path))
+        in_subtree = units_service.subtree_condition
         statement = statement.where(
-            or_(col(Obligation.lead_unit_id).in_(units), col(Obligation.issuer_unit_id).in_(units))
+            or_(
+                in_subtree(root=unit_path, unit_id=col(Obligation.lead_unit_id)),
+                in_subtree(root=unit_path, unit_id=col(Obligation.issuer_unit_id)),
+            )
         )
     return list(session.exec(statement.order_by(col(Obligation.id))).all())
 
@@ -600,11 +604,6 @@ def responsible_people(session: Session, unit_id: int) -> list[User]:
     return []
 
 
-def _vn_date(day: date) -> str:
-    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
-    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
-
-
 def ready_notice(
     obligation: Obligation, occurrence: Occurrence, report_id: int, recipient_name: str
 ) -> tuple[str, str]:
@@ -618,7 +617,7 @@ def ready_notice(
         f"Kỳ báo cáo {period.name} đã chốt số liệu ({period.start:%d/%m/%Y} – "
         f"{period.end:%d/%m/%Y}). Hệ thống đã soạn sẵn dự thảo:",
         f"  {obligation.title} {period.name}",
-        f"  Hạn gửi: {_vn_date(occurrence.due_on)}"
+        f"  Hạn gửi: {long_date(occurrence.due_on)}"
         + (f", gửi {obligation.recipient}" if obligation.recipient else ""),
         f"  Xem và hoàn thiện: {link}",
         "",

@@ -34,7 +34,7 @@ from tracking import plans as plans_service
 from tracking import units as units_service
 from tracking.audit import Actor, record
 from tracking.documents import check_issuer_code
-from tracking.errors import Conflict, InvalidInput, NotFound
+from tracking.errors import Conflict, InvalidInput, get_or_not_found
 from tracking.filenames import safe_filename
 from tracking.formatting import symbol
 
@@ -77,12 +77,7 @@ def _texts(value: Mapping[str, Any]) -> ReportTexts:
 
 
 def get(*, session: Session, report_id: int) -> Report:
-    report = session.get(Report, report_id)
-    if report is None:
-        raise NotFound(
-            "report.not_found", f"Không tìm thấy báo cáo #{report_id}", field="report_id"
-        )
-    return report
+    return get_or_not_found(session, Report, report_id, entity="report", noun="báo cáo")
 
 
 def list_reports(*, session: Session, unit_id: int, year: int | None = None) -> list[Report]:

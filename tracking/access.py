@@ -116,7 +116,7 @@ class TaskAction(enum.StrEnum):
 
 
 def in_reach(*, principal: Principal, unit: Unit) -> bool:
-    return principal.is_admin or unit.path.startswith(principal.reach.path)
+    return principal.is_admin or units_service.is_in_subtree(unit=unit, root=principal.reach)
 
 
 def task_units(*, session: Session, task: Task, assignments: Sequence[TaskAssignment]) -> TaskUnits:
@@ -323,16 +323,20 @@ def task_reach_filter(principal: Principal) -> ColumnElement[bool] | None:
     """A WHERE clause keeping the tasks the principal may read; None means every task."""
     if principal.is_admin:
         return None
-    units = select(col(Unit.id)).where(col(Unit.path).startswith(principal.reach.path))
-    involved = select(col(TaskAssignment.task_id)).where(col(TaskAssignment.unit_id).in_(units))
-    return or_(col(Task.issuer_unit_id).in_(units), col(Task.id).in_(involved))
+    reach = principal.reach
+    involved = select(col(TaskAssignment.task_id)).where(
+        units_service.subtree_condition(root=reach, unit_id=col(TaskAssignment.unit_id))
+    )
+    return or_(
+        units_service.subtree_condition(root=reach, unit_id=col(Task.issuer_unit_id)),
+        col(Task.id).in_(involved),
+    )
 
 
 def user_reach_filter(principal: Principal) -> ColumnElement[bool] | None:
     if principal.is_admin:
         return None
-    units = select(col(Unit.id)).where(col(Unit.path).startswith(principal.reach.path))
-    return col(User.unit_id).in_(units)
+    return units_service.subtree_condition(root=principal.reach, unit_id=col(User.unit_id))
 
 
 def task_for(

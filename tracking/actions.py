@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from models import ExtensionRequest, ExtensionStatus, Task, TaskState
 from tracking.access import Principal, TaskAction, TaskUnits, can_act_on_task
+from tracking.tasks import STATE_RULES, TaskChange
 
 
 class TaskCommand(enum.StrEnum):
@@ -28,25 +29,31 @@ class TaskCommand(enum.StrEnum):
     REMINDER_POLICY = "reminder_policy"
 
 
-# The access action each command needs and the states tracking.tasks accepts it in.
+# The access action each command needs and the states it is accepted in (tracking.tasks).
 RULES: dict[TaskCommand, tuple[TaskAction, frozenset[TaskState]]] = {
-    TaskCommand.EDIT: (
-        TaskAction.EDIT,
-        frozenset({TaskState.OPEN, TaskState.SUBMITTED, TaskState.PAUSED}),
+    TaskCommand.EDIT: (TaskAction.EDIT, STATE_RULES[TaskChange.EDIT].states),
+    TaskCommand.PROGRESS: (TaskAction.CONTRIBUTE, STATE_RULES[TaskChange.PROGRESS].states),
+    TaskCommand.REPORT_COMPLETION: (
+        TaskAction.REPORT,
+        STATE_RULES[TaskChange.REPORT_COMPLETION].states,
     ),
-    TaskCommand.PROGRESS: (TaskAction.CONTRIBUTE, frozenset({TaskState.OPEN, TaskState.SUBMITTED})),
-    TaskCommand.REPORT_COMPLETION: (TaskAction.REPORT, frozenset({TaskState.OPEN})),
-    TaskCommand.CONFIRM_COMPLETION: (TaskAction.DECIDE, frozenset({TaskState.SUBMITTED})),
-    TaskCommand.RETURN_COMPLETION: (TaskAction.DECIDE, frozenset({TaskState.SUBMITTED})),
-    TaskCommand.REQUEST_EXTENSION: (TaskAction.REPORT, frozenset({TaskState.OPEN})),
+    TaskCommand.CONFIRM_COMPLETION: (
+        TaskAction.DECIDE,
+        STATE_RULES[TaskChange.CONFIRM_COMPLETION].states,
+    ),
+    TaskCommand.RETURN_COMPLETION: (
+        TaskAction.DECIDE,
+        STATE_RULES[TaskChange.RETURN_COMPLETION].states,
+    ),
+    TaskCommand.REQUEST_EXTENSION: (
+        TaskAction.REPORT,
+        STATE_RULES[TaskChange.REQUEST_EXTENSION].states,
+    ),
     # A pending request is decided whatever the task's state (tracking.tasks does not limit it).
     TaskCommand.DECIDE_EXTENSION: (TaskAction.DECIDE, frozenset(TaskState)),
-    TaskCommand.PAUSE: (TaskAction.DECIDE, frozenset({TaskState.OPEN})),
-    TaskCommand.RESUME: (TaskAction.DECIDE, frozenset({TaskState.PAUSED})),
-    TaskCommand.CANCEL: (
-        TaskAction.DECIDE,
-        frozenset({TaskState.OPEN, TaskState.SUBMITTED, TaskState.PAUSED}),
-    ),
+    TaskCommand.PAUSE: (TaskAction.DECIDE, STATE_RULES[TaskChange.PAUSE].states),
+    TaskCommand.RESUME: (TaskAction.DECIDE, STATE_RULES[TaskChange.RESUME].states),
+    TaskCommand.CANCEL: (TaskAction.DECIDE, STATE_RULES[TaskChange.CANCEL].states),
     # notifications.policy.set_policy takes a task's overrides whatever its state.
     TaskCommand.REMINDER_POLICY: (TaskAction.DECIDE, frozenset(TaskState)),
 }

@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
@@ -127,6 +127,33 @@ def record(
     # Inserted now, inside the lock: its id comes after every chained event's.
     session.flush()
     return event
+
+
+RowT = TypeVar("RowT", bound=SQLModel)
+
+
+def add_created(
+    *,
+    session: Session,
+    actor: Actor,
+    row: RowT,
+    entity: str,
+    fields: tuple[str, ...] | None = None,
+) -> RowT:
+    """Insert a new row and record "<entity>.create" with its snapshot (of `fields` only, when
+    given): the last step of every create use case."""
+    session.add(row)
+    session.flush()  # the row gets its id
+    (row_id,) = sa.inspect(row).identity
+    record(
+        session=session,
+        actor=actor,
+        action=f"{entity}.create",
+        entity=entity,
+        entity_id=row_id,
+        after=snapshot(row, fields),
+    )
+    return row
 
 
 def history(*, session: Session, entity: str, entity_id: int) -> list[AuditEvent]:

@@ -13,7 +13,7 @@ from tracking.access import (
     authorize_user,
     user_reach_filter,
 )
-from tracking.errors import NotFound
+from tracking.errors import get_or_not_found
 
 
 def list_users(
@@ -30,8 +30,9 @@ def list_users(
     if unit is not None:
         authorize_unit_data(principal=principal, unit=unit)
         if include_subtree:
-            ids = select(col(Unit.id)).where(col(Unit.path).startswith(unit.path))
-            statement = statement.where(col(User.unit_id).in_(ids))
+            statement = statement.where(
+                units_service.subtree_condition(root=unit, unit_id=col(User.unit_id))
+            )
         else:
             statement = statement.where(User.unit_id == unit.id)
     return list(session.exec(statement).all())
@@ -40,9 +41,7 @@ def list_users(
 def user_for(*, session: Session, principal: Principal, user_id: int, manage: bool) -> User:
     """A user the principal may see (or, with `manage`, change); NotFound or Forbidden
     otherwise, as tracking.access.authorize_user decides."""
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound("user.not_found", f"Không tìm thấy người dùng #{user_id}", field="user_id")
+    user = get_or_not_found(session, User, user_id, entity="user", noun="người dùng")
     unit = units_service.get(session=session, unit_id=user.unit_id)
     authorize_user(principal=principal, user=user, unit=unit, manage=manage)
     return user

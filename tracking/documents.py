@@ -9,8 +9,8 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from models import Document, Unit
-from tracking.audit import Actor, record, snapshot
-from tracking.errors import InvalidInput, NotFound
+from tracking.audit import Actor, add_created
+from tracking.errors import InvalidInput, get_or_not_found
 from tracking.validation import clean_text
 
 # Nghị định 30/2020, Phụ lục III, plus the legal normative kinds (NĐ, TT, TTLT, L).
@@ -121,12 +121,7 @@ def parse_symbol(text: str) -> Symbol:
 
 
 def get(*, session: Session, document_id: int) -> Document:
-    document = session.get(Document, document_id)
-    if document is None:
-        raise NotFound(
-            "document.not_found", f"Không tìm thấy văn bản #{document_id}", field="document_id"
-        )
-    return document
+    return get_or_not_found(session, Document, document_id, entity="document", noun="văn bản")
 
 
 def find(*, session: Session, symbol: str, issued_on: date) -> Document | None:
@@ -192,17 +187,7 @@ def create(
         summary=summary,
         signer=signer,
     )
-    session.add(document)
-    session.flush()
-    record(
-        session=session,
-        actor=actor,
-        action="document.create",
-        entity="document",
-        entity_id=document.id,
-        after=snapshot(document),
-    )
-    return document
+    return add_created(session=session, actor=actor, row=document, entity="document")
 
 
 def list_documents(

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from sqlmodel import Session, SQLModel
+
+RowT = TypeVar("RowT", bound=SQLModel)
+
 
 class DomainError(Exception):
     """Raised by a use case before it changes anything."""
@@ -34,3 +40,16 @@ class Conflict(DomainError):
 
 class Forbidden(DomainError):
     http_status = 403
+
+
+def get_or_not_found(
+    session: Session, model: type[RowT], row_id: int, *, entity: str, noun: str
+) -> RowT:
+    """The row with this id, or NotFound "<entity>.not_found" naming the field "<entity>_id"
+    ("Không tìm thấy <noun> #<id>")."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(
+            f"{entity}.not_found", f"Không tìm thấy {noun} #{row_id}", field=f"{entity}_id"
+        )
+    return row

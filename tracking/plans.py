@@ -6,15 +6,12 @@ from sqlmodel import Session, col, select
 
 from models import Document, Plan, PlanSection, Unit
 from tracking.audit import Actor, record, snapshot
-from tracking.errors import InvalidInput, NotFound
+from tracking.errors import InvalidInput, get_or_not_found
 from tracking.validation import checked_text, clean_text
 
 
 def get(*, session: Session, plan_id: int) -> Plan:
-    plan = session.get(Plan, plan_id)
-    if plan is None:
-        raise NotFound("plan.not_found", f"Không tìm thấy kế hoạch #{plan_id}", field="plan_id")
-    return plan
+    return get_or_not_found(session, Plan, plan_id, entity="plan", noun="kế hoạch")
 
 
 def sections(*, session: Session, plan_id: int) -> list[PlanSection]:

@@ -13,6 +13,7 @@ from models import Task, Unit
 from settings import get_settings
 from tracking.calendar import WorkCalendar, load_calendar
 from tracking.status import OFFICIAL_CATEGORIES, Category, status_subquery
+from tracking.units import subtree_condition
 
 
 @dataclass(kw_only=True)
@@ -177,8 +178,9 @@ def _within(
     """Restrict to tasks led by the unit (or its subtree) and assigned from a date."""
     if unit is not None:
         if include_subtree:
-            subtree_ids = select(col(Unit.id)).where(col(Unit.path).startswith(unit.path))
-            statement = statement.where(status.c.lead_unit_id.in_(subtree_ids))
+            statement = statement.where(
+                subtree_condition(root=unit, unit_id=status.c.lead_unit_id)
+            )
         else:
             statement = statement.where(status.c.lead_unit_id == unit.id)
     if assigned_from is not None:

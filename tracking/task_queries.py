@@ -20,6 +20,7 @@ from tracking.access import Principal, task_reach_filter
 from tracking.calendar import load_calendar
 from tracking.queries import due_soon_until
 from tracking.status import Category, status_subquery
+from tracking.units import subtree_condition
 
 MAX_PAGE = 200
 
@@ -87,8 +88,9 @@ def _conditions(flt: TaskFilter, status: Any, principal: Principal) -> list[Colu
         conditions.append(status.c.awaiting_confirmation == flt.awaiting_confirmation)
     if flt.unit is not None:
         if flt.include_subtree:
-            units: Any = select(col(Unit.id)).where(col(Unit.path).startswith(flt.unit.path))
-            unit_match: ColumnElement[bool] = col(TaskAssignment.unit_id).in_(units)
+            unit_match: ColumnElement[bool] = subtree_condition(
+                root=flt.unit, unit_id=col(TaskAssignment.unit_id)
+            )
         else:
             unit_match = col(TaskAssignment.unit_id) == flt.unit.id
         assigned = select(col(TaskAssignment.task_id)).where(unit_match)

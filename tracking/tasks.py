@@ -7,10 +7,13 @@ audit event, in the caller's transaction (commit is the caller's; on an error it
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, col, select
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel, col, select
 
 from models import (
     AssignmentRole,
@@ -30,15 +33,12 @@ from tracking import units as units_service
 from tracking.audit import Actor, record, snapshot
 from tracking.calendar import load_calendar
 from tracking.deadlines import DeadlineRule
-from tracking.errors import Conflict, InvalidInput, NotFound
+from tracking.errors import Conflict, InvalidInput, get_or_not_found
 from tracking.validation import clean_text
 
 
 def get(*, session: Session, task_id: int) -> Task:
-    task = session.get(Task, task_id)
-    if task is None:
-        raise NotFound("task.not_found", f"Không tìm thấy nhiệm vụ #{task_id}", field="task_id")
-    return task
+    return get_or_not_found(session, Task, task_id, entity="task", noun="nhiệm vụ")
 
 
 def assignments(*, session: Session, task_id: int) -> list[TaskAssignment]:
@@ -72,11 +72,57 @@ def _check_version(task: Task, expected_version: int) -> None:
     versioning.check_version(versioning.TASK, task, expected_version=expected_version)
 
 
-def _check_state(task: Task, allowed: Sequence[TaskState], action: str) -> None:
-    if task.state not in allowed:
+class TaskChange(enum.StrEnum):
+    """The changes a task's state limits (deciding an extension is not one: a pending request
+    is decided whatever the state)."""
+
+    EDIT = "edit"
+    PROGRESS = "progress"
+    REPORT_COMPLETION = "report_completion"
+    CONFIRM_COMPLETION = "confirm_completion"
+    RETURN_COMPLETION = "return_completion"
+    REQUEST_EXTENSION = "request_extension"
+    PAUSE = "pause"
+    RESUME = "resume"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class StateRule:
+    states: frozenset[TaskState]
+    # The change as the refusal names it: "Không thể {action} khi …".
+    action: str
+
+
+_UNFINISHED = frozenset({TaskState.OPEN, TaskState.SUBMITTED, TaskState.PAUSED})
+
+# The one statement of which change a task accepts in which state: the services check it,
+# tracking.actions offers only what it allows.
+STATE_RULES: dict[TaskChange, StateRule] = {
+    TaskChange.EDIT: StateRule(_UNFINISHED, "sửa nhiệm vụ"),
+    TaskChange.PROGRESS: StateRule(
+        frozenset({TaskState.OPEN, TaskState.SUBMITTED}), "cập nhật tiến độ"
+    ),
+    TaskChange.REPORT_COMPLETION: StateRule(frozenset({TaskState.OPEN}), "báo cáo hoàn thành"),
+    TaskChange.CONFIRM_COMPLETION: StateRule(
+        frozenset({TaskState.SUBMITTED}), "xác nhận hoàn thành"
+    ),
+    TaskChange.RETURN_COMPLETION: StateRule(
+        frozenset({TaskState.SUBMITTED}), "trả lại báo cáo hoàn thành"
+    ),
+    TaskChange.REQUEST_EXTENSION: StateRule(frozenset({TaskState.OPEN}), "xin gia hạn"),
+    TaskChange.PAUSE: StateRule(frozenset({TaskState.OPEN}), "tạm dừng"),
+    TaskChange.RESUME: StateRule(frozenset({TaskState.PAUSED}), "tiếp tục"),
+    TaskChange.CANCEL: StateRule(_UNFINISHED, "hủy"),
+}
+
+
+def _check_state(task: Task, change: TaskChange) -> None:
+    rule = STATE_RULES[change]
+    if task.state not in rule.states:
         raise Conflict(
             "task.invalid_state",
-            f"Không thể {action} khi nhiệm vụ đang ở trạng thái «{STATE_LABELS[task.state]}»",
+            f"Không thể {rule.action} khi nhiệm vụ đang ở trạng thái «{STATE_LABELS[task.state]}»",
             field="state",
         )
 
@@ -110,22 +156,55 @@ def _event_day(day: date, *, actor: Actor, field: str, what: str) -> int:
     return days_back
 
 
+def _event_on(day: date, *, earliest: date, actor: Actor, field: str, what: str) -> int:
+    """An event's day checked: not before `earliest` (when the task or request began), then as
+    `_event_day` does; how many days back it lies."""
+    _not_before(day, earliest, field=field, what=what)
+    return _event_day(day, actor=actor, field=field, what=what)
+
+
 def _backdated(days_back: int) -> dict[str, int]:
     """The audit mark of an event dated before the day it was recorded."""
     return {"backdated_days": days_back} if days_back > 0 else {}
 
 
-def _for_change(
+def _add_to_task(
     session: Session,
-    task_id: int,
-    expected_version: int,
-    allowed: Sequence[TaskState],
+    actor: Actor,
+    task: Task,
+    row: SQLModel,
+    *,
     action: str,
-) -> Task:
-    """The task, if the caller saw its current version and its state allows the action."""
+    id_key: str,
+    fields: tuple[str, ...] | None,
+    days_back: int,
+) -> None:
+    """Store a row the task gains (a progress update, an extension request), step the task's
+    version and record the event with the row's id and its snapshot (of `fields`, if given)."""
+    session.add(row)
+    _bump(session, task)
+    session.flush()
+    (row_id,) = sa.inspect(row).identity
+    record(
+        session=session,
+        actor=actor,
+        action=action,
+        entity="task",
+        entity_id=task.id,
+        after={
+            id_key: row_id,
+            **snapshot(row, fields),
+            "version": task.version,
+            **_backdated(days_back),
+        },
+    )
+
+
+def _for_change(session: Session, task_id: int, expected_version: int, change: TaskChange) -> Task:
+    """The task, if the caller saw its current version and its state allows the change."""
     task = get(session=session, task_id=task_id)
     _check_version(task, expected_version)
-    _check_state(task, allowed, action)
+    _check_state(task, change)
     return task
 
 
@@ -266,13 +345,7 @@ def add_progress(
     reported_on: date | None = None,
 ) -> ProgressUpdate:
     """A progress report by the lead unit, or a contribution by a coordinating unit."""
-    task = _for_change(
-        session,
-        task_id,
-        expected_version,
-        (TaskState.OPEN, TaskState.SUBMITTED),
-        "cập nhật tiến độ",
-    )
+    task = _for_change(session, task_id, expected_version, TaskChange.PROGRESS)
     content = clean_text(
         content, field="content", code="progress.content", label="Nội dung tiến độ"
     )
@@ -287,8 +360,13 @@ def add_progress(
             field="unit_id",
         )
     reported_on = reported_on or clock.today()
-    _not_before(reported_on, task.assigned_on, field="reported_on", what="Ngày báo cáo")
-    days_back = _event_day(reported_on, actor=actor, field="reported_on", what="Ngày báo cáo")
+    days_back = _event_on(
+        reported_on,
+        earliest=task.assigned_on,
+        actor=actor,
+        field="reported_on",
+        what="Ngày báo cáo",
+    )
     update = ProgressUpdate(
         task_id=task_id,
         unit_id=unit_id,
@@ -297,21 +375,15 @@ def add_progress(
         percent=percent,
         content=content,
     )
-    session.add(update)
-    _bump(session, task)
-    session.flush()
-    record(
-        session=session,
-        actor=actor,
+    _add_to_task(
+        session,
+        actor,
+        task,
+        update,
         action="task.progress",
-        entity="task",
-        entity_id=task_id,
-        after={
-            "progress_id": update.id,
-            **snapshot(update, ("unit_id", "reported_on", "percent", "content")),
-            "version": task.version,
-            **_backdated(days_back),
-        },
+        id_key="progress_id",
+        fields=("unit_id", "reported_on", "percent", "content"),
+        days_back=days_back,
     )
     return update
 
@@ -327,7 +399,7 @@ def report_completion(
     reported_on: date | None = None,
 ) -> Task:
     """The lead unit says the task is done; the issuer still has to confirm it."""
-    task = _for_change(session, task_id, expected_version, (TaskState.OPEN,), "báo cáo hoàn thành")
+    task = _for_change(session, task_id, expected_version, TaskChange.REPORT_COMPLETION)
     result = clean_text(result, field="result", code="task.result", label="Kết quả thực hiện")
     reported_on = reported_on or clock.today()
     _not_before(completed_on, task.assigned_on, field="completed_on", what="Ngày hoàn thành")
@@ -365,9 +437,7 @@ def confirm_completion(
     confirmed_on: date | None = None,
 ) -> Task:
     """The issuer accepts the reported completion; the task counts as done from that day."""
-    task = _for_change(
-        session, task_id, expected_version, (TaskState.SUBMITTED,), "xác nhận hoàn thành"
-    )
+    task = _for_change(session, task_id, expected_version, TaskChange.CONFIRM_COMPLETION)
     confirmed_on = confirmed_on or clock.today()
     assert task.completion_reported_on is not None
     _not_before(
@@ -395,9 +465,7 @@ def return_completion(
     *, session: Session, actor: Actor, task_id: int, expected_version: int, reason: str
 ) -> Task:
     """The issuer does not accept the reported completion: the task is open again."""
-    task = _for_change(
-        session, task_id, expected_version, (TaskState.SUBMITTED,), "trả lại báo cáo hoàn thành"
-    )
+    task = _for_change(session, task_id, expected_version, TaskChange.RETURN_COMPLETION)
     reason = clean_text(reason, field="reason", code="task.return_reason", label="Lý do trả lại")
     access.authorize_decision(task=task)
     before = snapshot(task, ("state", "completed_on", "completion_reported_on", "version"))
@@ -427,7 +495,7 @@ def request_extension(
     reason: str,
     requested_on: date | None = None,
 ) -> ExtensionRequest:
-    task = _for_change(session, task_id, expected_version, (TaskState.OPEN,), "xin gia hạn")
+    task = _for_change(session, task_id, expected_version, TaskChange.REQUEST_EXTENSION)
     if task.due_on is None:
         raise InvalidInput(
             "extension.no_deadline",
@@ -454,8 +522,13 @@ def request_extension(
             field="task_id",
         )
     requested_on = requested_on or clock.today()
-    _not_before(requested_on, task.assigned_on, field="requested_on", what="Ngày đề nghị")
-    days_back = _event_day(requested_on, actor=actor, field="requested_on", what="Ngày đề nghị")
+    days_back = _event_on(
+        requested_on,
+        earliest=task.assigned_on,
+        actor=actor,
+        field="requested_on",
+        what="Ngày đề nghị",
+    )
     request = ExtensionRequest(
         task_id=task_id,
         requested_by_id=actor.user_id,
@@ -464,33 +537,23 @@ def request_extension(
         proposed_due_on=proposed_due_on,
         reason=reason,
     )
-    session.add(request)
-    _bump(session, task)
-    session.flush()
-    record(
-        session=session,
-        actor=actor,
+    _add_to_task(
+        session,
+        actor,
+        task,
+        request,
         action="task.request_extension",
-        entity="task",
-        entity_id=task_id,
-        after={
-            "extension_id": request.id,
-            **snapshot(request),
-            "version": task.version,
-            **_backdated(days_back),
-        },
+        id_key="extension_id",
+        fields=None,
+        days_back=days_back,
     )
     return request
 
 
 def _pending_extension(session: Session, extension_id: int) -> tuple[ExtensionRequest, Task]:
-    request = session.get(ExtensionRequest, extension_id)
-    if request is None:
-        raise NotFound(
-            "extension.not_found",
-            f"Không tìm thấy đề nghị gia hạn #{extension_id}",
-            field="extension_id",
-        )
+    request = get_or_not_found(
+        session, ExtensionRequest, extension_id, entity="extension", noun="đề nghị gia hạn"
+    )
     if request.status != ExtensionStatus.REQUESTED:
         raise Conflict(
             "extension.already_decided",
@@ -498,6 +561,28 @@ def _pending_extension(session: Session, extension_id: int) -> tuple[ExtensionRe
             field="extension_id",
         )
     return request, get(session=session, task_id=request.task_id)
+
+
+def _decide(
+    request: ExtensionRequest,
+    task: Task,
+    *,
+    actor: Actor,
+    status: ExtensionStatus,
+    on: date | None,
+    note: str,
+) -> int:
+    """Mark a pending request decided by the task's issuer on a day (default today) not before
+    the request; how many days back that day lies."""
+    decided_on = on or clock.today()
+    _not_before(decided_on, request.requested_on, field="decided_on", what="Ngày quyết định")
+    access.authorize_decision(task=task)
+    days_back = _event_day(decided_on, actor=actor, field="decided_on", what="Ngày quyết định")
+    request.status = status
+    request.decided_on = decided_on
+    request.decided_by_id = actor.user_id
+    request.decision_note = note
+    return days_back
 
 
 def approve_extension(
@@ -524,16 +609,11 @@ def approve_extension(
             f"Thời hạn được gia hạn phải sau thời hạn cũ ({request.old_due_on:%d/%m/%Y})",
             field="approved_due_on",
         )
-    decided_on = decided_on or clock.today()
-    _not_before(decided_on, request.requested_on, field="decided_on", what="Ngày quyết định")
-    access.authorize_decision(task=task)
-    days_back = _event_day(decided_on, actor=actor, field="decided_on", what="Ngày quyết định")
     before = {"due_on": task.due_on.isoformat() if task.due_on else None, "version": task.version}
-    request.status = ExtensionStatus.APPROVED
+    days_back = _decide(
+        request, task, actor=actor, status=ExtensionStatus.APPROVED, on=decided_on, note=note
+    )
     request.approved_due_on = new_due
-    request.decided_on = decided_on
-    request.decided_by_id = actor.user_id
-    request.decision_note = note
     task.due_on = new_due
     session.add(request)
     _bump(session, task)
@@ -568,14 +648,9 @@ def reject_extension(
     note = clean_text(
         note, field="note", code="extension.reject_reason", label="Lý do không đồng ý"
     )
-    decided_on = decided_on or clock.today()
-    _not_before(decided_on, request.requested_on, field="decided_on", what="Ngày quyết định")
-    access.authorize_decision(task=task)
-    days_back = _event_day(decided_on, actor=actor, field="decided_on", what="Ngày quyết định")
-    request.status = ExtensionStatus.REJECTED
-    request.decided_on = decided_on
-    request.decided_by_id = actor.user_id
-    request.decision_note = note
+    days_back = _decide(
+        request, task, actor=actor, status=ExtensionStatus.REJECTED, on=decided_on, note=note
+    )
     session.add(request)
     _bump(session, task)
     record(
@@ -603,11 +678,12 @@ def pause(
     reason: str,
     paused_on: date | None = None,
 ) -> Task:
-    task = _for_change(session, task_id, expected_version, (TaskState.OPEN,), "tạm dừng")
+    task = _for_change(session, task_id, expected_version, TaskChange.PAUSE)
     reason = clean_text(reason, field="reason", code="task.pause_reason", label="Lý do tạm dừng")
     paused_on = paused_on or clock.today()
-    _not_before(paused_on, task.assigned_on, field="paused_on", what="Ngày tạm dừng")
-    days_back = _event_day(paused_on, actor=actor, field="paused_on", what="Ngày tạm dừng")
+    days_back = _event_on(
+        paused_on, earliest=task.assigned_on, actor=actor, field="paused_on", what="Ngày tạm dừng"
+    )
     task.state = TaskState.PAUSED
     task.paused_on = paused_on
     _bump(session, task)
@@ -628,7 +704,7 @@ def pause(
 
 
 def resume(*, session: Session, actor: Actor, task_id: int, expected_version: int) -> Task:
-    task = _for_change(session, task_id, expected_version, (TaskState.PAUSED,), "tiếp tục")
+    task = _for_change(session, task_id, expected_version, TaskChange.RESUME)
     before = {"paused_on": task.paused_on.isoformat() if task.paused_on else None}
     task.state = TaskState.OPEN
     task.paused_on = None
@@ -654,17 +730,12 @@ def cancel(
     reason: str,
     cancelled_on: date | None = None,
 ) -> Task:
-    task = _for_change(
-        session,
-        task_id,
-        expected_version,
-        (TaskState.OPEN, TaskState.SUBMITTED, TaskState.PAUSED),
-        "hủy",
-    )
+    task = _for_change(session, task_id, expected_version, TaskChange.CANCEL)
     reason = clean_text(reason, field="reason", code="task.cancel_reason", label="Lý do hủy")
     cancelled_on = cancelled_on or clock.today()
-    _not_before(cancelled_on, task.assigned_on, field="cancelled_on", what="Ngày hủy")
-    days_back = _event_day(cancelled_on, actor=actor, field="cancelled_on", what="Ngày hủy")
+    days_back = _event_on(
+        cancelled_on, earliest=task.assigned_on, actor=actor, field="cancelled_on", what="Ngày hủy"
+    )
     before = {"state": task.state.value}
     task.state = TaskState.CANCELLED
     task.cancelled_on = cancelled_on
@@ -698,13 +769,7 @@ def update(
     directing_leader: str | None = None,
 ) -> Task:
     """The issuer corrects a task's content, note or directing leader."""
-    task = _for_change(
-        session,
-        task_id,
-        expected_version,
-        (TaskState.OPEN, TaskState.SUBMITTED, TaskState.PAUSED),
-        "sửa nhiệm vụ",
-    )
+    task = _for_change(session, task_id, expected_version, TaskChange.EDIT)
     changes: dict[str, str] = {}
     if title is not None:
         changes["title"] = clean_text(

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 from models import Role, Unit, UnitKind, User
-from tracking.audit import Actor, record, snapshot
-from tracking.errors import InvalidInput, NotFound
+from tracking.audit import Actor, add_created, record, snapshot
+from tracking.errors import InvalidInput, NotFound, get_or_not_found
 from tracking.validation import checked_text, clean_text
 
 
 def get(*, session: Session, unit_id: int) -> Unit:
-    unit = session.get(Unit, unit_id)
-    if unit is None:
-        raise NotFound("unit.not_found", f"Không tìm thấy đơn vị #{unit_id}", field="unit_id")
-    return unit
+    return get_or_not_found(session, Unit, unit_id, entity="unit", noun="đơn vị")
 
 
 def get_by_code(*, session: Session, code: str) -> Unit:
@@ -28,14 +29,58 @@ def find_by_code(*, session: Session, code: str) -> Unit | None:
     return session.exec(select(Unit).where(Unit.code == code)).first()
 
 
-def subtree(*, session: Session, unit: Unit) -> list[Unit]:
-    """The unit and every unit below it, by one indexed prefix query on the path."""
-    statement = select(Unit).where(col(Unit.path).startswith(unit.path)).order_by(col(Unit.path))
-    return list(session.exec(statement).all())
+def subtree_condition(
+    *, root: Unit | str, unit_id: ColumnElement[int] | Mapped[int] | None = None
+) -> ColumnElement[bool]:
+    """The SQL form of "root and every unit below it" (root: a unit or its path).
+
+    Without `unit_id` the condition is on the unit table itself (queried or joined); with it,
+    `unit_id` (a column holding a unit id, such as a task's lead unit) must name a unit of
+    the subtree. Either way the test is a prefix match on the materialised path.
+    """
+    path = root if isinstance(root, str) else root.path
+    in_subtree = col(Unit.path).startswith(path)
+    if unit_id is None:
+        return in_subtree
+    return unit_id.in_(select(col(Unit.id)).where(in_subtree))
 
 
 def is_in_subtree(*, unit: Unit, root: Unit) -> bool:
+    """The Python form of `subtree_condition`, for a unit already loaded."""
     return unit.path.startswith(root.path)
+
+
+def subtree(*, session: Session, unit: Unit) -> list[Unit]:
+    """The unit and every unit below it, by one indexed prefix query on the path."""
+    statement = select(Unit).where(subtree_condition(root=unit)).order_by(col(Unit.path))
+    return list(session.exec(statement).all())
+
+
+@dataclass(frozen=True)
+class _TextRule:
+    label: str
+    required: bool
+    limit: int
+
+
+# The text fields of units and users, checked alike when created and when changed.
+_TEXT_RULES = {
+    "unit.name": _TextRule("Tên đơn vị", required=True, limit=255),
+    "unit.short_name": _TextRule("Tên viết tắt", required=False, limit=120),
+    "unit.place_name": _TextRule("Địa danh", required=False, limit=120),
+    "unit.parent_body_name": _TextRule("Tên cơ quan chủ quản", required=False, limit=255),
+    "user.full_name": _TextRule("Họ tên", required=True, limit=255),
+    "user.title": _TextRule("Chức vụ", required=False, limit=120),
+}
+
+
+def _text(code: str, value: str) -> str:
+    """The cleaned text of the field `code` names ("unit.name": the field "name")."""
+    rule = _TEXT_RULES[code]
+    field = code.partition(".")[2]
+    return clean_text(
+        value, code=code, field=field, label=rule.label, required=rule.required, limit=rule.limit
+    )
 
 
 def create(
@@ -53,31 +98,10 @@ def create(
     code = checked_text(code, field="code", label="Mã đơn vị").strip()
     if not code or len(code) > 50:
         raise InvalidInput("unit.code_invalid", "Mã đơn vị phải có từ 1 đến 50 ký tự", field="code")
-    name = clean_text(name, code="unit.name", field="name", label="Tên đơn vị", limit=255)
-    short_name = clean_text(
-        short_name,
-        code="unit.short_name",
-        field="short_name",
-        label="Tên viết tắt",
-        required=False,
-        limit=120,
-    )
-    place_name = clean_text(
-        place_name,
-        code="unit.place_name",
-        field="place_name",
-        label="Địa danh",
-        required=False,
-        limit=120,
-    )
-    parent_body_name = clean_text(
-        parent_body_name,
-        code="unit.parent_body_name",
-        field="parent_body_name",
-        label="Tên cơ quan chủ quản",
-        required=False,
-        limit=255,
-    )
+    name = _text("unit.name", name)
+    short_name = _text("unit.short_name", short_name)
+    place_name = _text("unit.place_name", place_name)
+    parent_body_name = _text("unit.parent_body_name", parent_body_name)
     if find_by_code(session=session, code=code) is not None:
         raise InvalidInput("unit.code_taken", f"Mã đơn vị «{code}» đã tồn tại", field="code")
     unit = Unit(
@@ -129,12 +153,8 @@ def create_user(
         raise InvalidInput(
             "user.username_taken", f"Tên đăng nhập «{username}» đã tồn tại", field="username"
         )
-    full_name = clean_text(
-        full_name, code="user.full_name", field="full_name", label="Họ tên", limit=255
-    )
-    title = clean_text(
-        title, code="user.title", field="title", label="Chức vụ", required=False, limit=120
-    )
+    full_name = _text("user.full_name", full_name)
+    title = _text("user.title", title)
     user = User(
         username=username,
         full_name=full_name,
@@ -143,17 +163,8 @@ def create_user(
         title=title,
         password_hash=password_hash,
     )
-    session.add(user)
-    session.flush()
-    record(
-        session=session,
-        actor=actor,
-        action="user.create",
-        entity="user",
-        entity_id=user.id,
-        after=snapshot(user, ("username", "full_name", "unit_id", "role", "title")),
-    )
-    return user
+    fields = ("username", "full_name", "unit_id", "role", "title")
+    return add_created(session=session, actor=actor, row=user, entity="user", fields=fields)
 
 
 def update(
@@ -169,38 +180,15 @@ def update(
 ) -> Unit:
     before = snapshot(unit)
     if name is not None:
-        unit.name = clean_text(
-            name, code="unit.name", field="name", label="Tên đơn vị", required=True, limit=255
-        )
+        unit.name = _text("unit.name", name)
     if short_name is not None:
-        unit.short_name = clean_text(
-            short_name,
-            code="unit.short_name",
-            field="short_name",
-            label="Tên viết tắt",
-            required=False,
-            limit=120,
-        )
+        unit.short_name = _text("unit.short_name", short_name)
     if kind is not None:
         unit.kind = kind
     if place_name is not None:
-        unit.place_name = clean_text(
-            place_name,
-            code="unit.place_name",
-            field="place_name",
-            label="Địa danh",
-            required=False,
-            limit=120,
-        )
+        unit.place_name = _text("unit.place_name", place_name)
     if parent_body_name is not None:
-        unit.parent_body_name = clean_text(
-            parent_body_name,
-            code="unit.parent_body_name",
-            field="parent_body_name",
-            label="Tên cơ quan chủ quản",
-            required=False,
-            limit=255,
-        )
+        unit.parent_body_name = _text("unit.parent_body_name", parent_body_name)
     session.add(unit)
     record(
         session=session,
@@ -237,22 +225,13 @@ def update_user(
         )
     before = snapshot(user, _USER_FIELDS)
     if full_name is not None:
-        user.full_name = clean_text(
-            full_name,
-            code="user.full_name",
-            field="full_name",
-            label="Họ tên",
-            required=True,
-            limit=255,
-        )
+        user.full_name = _text("user.full_name", full_name)
     if unit is not None:
         user.unit_id = unit.id or 0
     if role is not None:
         user.role = role
     if title is not None:
-        user.title = clean_text(
-            title, code="user.title", field="title", label="Chức vụ", required=False, limit=120
-        )
+        user.title = _text("user.title", title)
     revoke_tokens = password_hash is not None or (active is not None and active != user.active)
     if active is not None:
         user.active = active

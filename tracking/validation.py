@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BeforeValidator
@@ -27,6 +27,9 @@ MAX_ID = 2_147_483_647
 # The longest time limit in days (calendar or working) a deadline, an extension or an escalation
 # step may state: ten years, far beyond any legal limit; it also bounds the calendar's loops.
 MAX_DEADLINE_DAYS = 3660
+
+# A clock time as HH:MM, 00:00 to 23:59 (the reminders' send window, in settings and policies).
+CLOCK_TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
 
 # Dates people can mean: far years overflow calendar arithmetic and are always typing errors.
 EARLIEST_DAY = date(1990, 1, 1)
@@ -143,3 +146,29 @@ def check_day(value: date, *, field: str, label: str) -> date:
             field=field,
         )
     return value
+
+
+# The ways people write a day: ISO (forms, the API) and the Vietnamese day/month/year, whose
+# %d and %m also take one digit (2/11/2021).
+_DAY_PATTERNS = ("%Y-%m-%d", "%d/%m/%Y")
+
+
+def parse_day(value: object, *, field: str, label: str) -> date:
+    """A day given as a date (a datetime gives its date) or as text, 2021-11-02 or 02/11/2021
+    (surrounding spaces ignored), within EARLIEST_DAY..LATEST_DAY."""
+    if isinstance(value, datetime):
+        return check_day(value.date(), field=field, label=label)
+    if isinstance(value, date):
+        return check_day(value, field=field, label=label)
+    text = "" if value is None else str(value).strip()
+    for pattern in _DAY_PATTERNS:
+        try:
+            parsed = datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+        return check_day(parsed, field=field, label=label)
+    raise InvalidInput(
+        "date.invalid",
+        f"{label}: «{text}» không phải ngày hợp lệ (dạng 2021-11-02 hoặc 02/11/2021)",
+        field=field,
+    )

@@ -9,13 +9,13 @@ name too and land in the same place.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from starlette.datastructures import FormData
 
-from tracking.errors import DomainError
-from tracking.validation import EARLIEST_DAY, LATEST_DAY, MAX_ID
+from tracking.errors import DomainError, InvalidInput
+from tracking.validation import EARLIEST_DAY, LATEST_DAY, MAX_ID, parse_day
 
 
 @dataclass
@@ -76,20 +76,16 @@ class FormState:
             if required:
                 self.add(key, f"Nhập {label.lower()}")
             return None
-        parsed: date | None = None
-        for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-            try:
-                parsed = datetime.strptime(raw, pattern).date()
-                break
-            except ValueError:
-                continue
-        if parsed is None:
-            self.add(key, f"{label} phải là một ngày có thật, ví dụ 25/12/2026")
+        try:
+            return parse_day(raw, field=key, label=label)
+        except InvalidInput as error:
+            # The form's own wording, shorter than the API's, for the two ways a day is refused.
+            if error.code == "date.invalid":
+                self.add(key, f"{label} phải là một ngày có thật, ví dụ 25/12/2026")
+            else:
+                years = f"năm {EARLIEST_DAY.year} đến năm {LATEST_DAY.year}"
+                self.add(key, f"{label} phải trong khoảng {years}")
             return None
-        if not EARLIEST_DAY <= parsed <= LATEST_DAY:
-            self.add(key, f"{label} phải trong khoảng năm 1990 đến năm 2099")
-            return None
-        return parsed
 
     def number(
         self, key: str, label: str, *, low: int, high: int, required: bool = True

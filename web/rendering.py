@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from tracking import clock
+from tracking import clock, formatting
 from tracking.access import Principal
 from web.forms import FormState
 from web.session import CSRF_FIELD, csrf_token, set_csrf_cookie
@@ -44,9 +44,7 @@ def vn_date(value: date | datetime | None, empty: str = "—") -> str:
 
 def vn_percent(rate: float | None) -> str:
     """66,7% with a decimal comma; a rate with no denominator yet is a dash."""
-    if rate is None:
-        return "—"
-    return f"{rate * 100:.1f}".replace(".", ",").removesuffix(",0") + "%"
+    return "—" if rate is None else formatting.rate(rate)
 
 
 def date_text(value: str | date | None) -> str:
