@@ -20,11 +20,11 @@ from sqlmodel import Session, col, select
 
 from models import Unit
 from models.reports import Indicator, IndicatorAggregation, IndicatorValue
-from reports.periods import get_period
 from tracking import plans as plans_service
 from tracking import units as units_service
 from tracking.audit import Actor, record, snapshot
 from tracking.errors import DomainError, InvalidInput, NotFound
+from tracking.periods import get_period
 from tracking.spreadsheet_safety import check_xlsx
 from tracking.validation import check_day, checked_text, text_problem
 

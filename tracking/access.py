@@ -47,7 +47,6 @@ from models import (
     Task,
     TaskAssignment,
     Unit,
-    UnitKind,
     User,
 )
 from tracking import tasks as tasks_service
@@ -56,9 +55,6 @@ from tracking.audit import Actor
 from tracking.errors import Forbidden, InvalidInput, NotFound
 
 WRITER_ROLES = frozenset({Role.LEADER, Role.OFFICER})
-
-
-BODY_KINDS = frozenset({UnitKind.PROVINCE, UnitKind.DISTRICT, UnitKind.COMMUNE})
 
 
 @dataclass(frozen=True)
@@ -89,7 +85,7 @@ class Principal:
 
 def reach_of(*, unit: Unit, parent: Unit | None) -> Unit:
     """The body's subtree for its office (Văn phòng UBND), else the unit's own."""
-    if unit.kind == UnitKind.OFFICE and parent is not None and parent.kind in BODY_KINDS:
+    if parent is not None and units_service.is_office_of(unit=unit, body=parent):
         return parent
     return unit
 
