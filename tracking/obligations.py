@@ -355,8 +355,8 @@ def _existing_keys(session: Session, obligation_ids: set[int]) -> set[tuple[int,
 
 
 def occurrence_title(obligation: Obligation, period: Period) -> str:
-    """The task's title; one too long for a task (a duty stored before the title limit) is
-    refused by tasks.assign with its own code, never cut."""
+    """The task's title: the duty's (at most TITLE_MAX) and the period's name, well within a
+    task title's limit."""
     return f"{obligation.title} {period.name}"
 
 

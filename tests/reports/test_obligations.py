@@ -11,10 +11,12 @@ from sqlmodel import Session, select
 
 from flows import jobs
 from models import (
+    AuditEvent,
     ChannelKind,
     ContactChannel,
     Notification,
     NotificationKind,
+    Obligation,
     ObligationDraft,
     Report,
     Role,
@@ -237,3 +239,26 @@ def test_a_duty_the_assignment_rules_now_refuse_is_reported_and_the_others_go_on
     assert run.as_json()["refused"] == run.refused
     tasks = session.exec(select(Task).where(Task.obligation_id == old.id)).all()
     assert tasks == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code", "label"),
+    [
+        ("recipient", "V" * 501, "obligation.recipient_too_long", "Nơi nhận"),
+        ("note", "n" * 2001, "obligation.note_too_long", "Ghi chú"),
+    ],
+)
+@time_machine.travel(date(2026, 3, 20), tick=False)
+def test_a_recipient_or_note_too_long_is_refused_not_cut(
+    session: Session, field: str, value: str, code: str, label: str
+) -> None:
+    world = make_world(session)
+    audited = len(session.exec(select(AuditEvent)).all())
+    with pytest.raises(InvalidInput) as refused:
+        _monthly(session, world, **{field: value})
+    assert (refused.value.code, refused.value.field) == (code, field)
+    assert label in refused.value.message
+    session.rollback()
+    assert session.exec(select(Obligation)).all() == []
+    assert len(session.exec(select(AuditEvent)).all()) == audited
+
