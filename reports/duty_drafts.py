@@ -13,13 +13,13 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from models import Obligation, ObligationDraft
 from reports import service as report_service
 from tracking.audit import SYSTEM, Actor
 from tracking.errors import Conflict, InvalidInput, NotFound
-from tracking.obligations import Occurrence, begun_occurrences
+from tracking.obligations import Occurrence, begun_occurrences, recorded_occurrences
 
 log = logging.getLogger(__name__)
 
@@ -64,17 +64,6 @@ class DraftRun:
         }
 
 
-def _drafted_keys(session: Session, obligation_ids: set[int]) -> set[tuple[int, str]]:
-    if not obligation_ids:
-        return set()
-    rows = session.exec(
-        select(ObligationDraft.obligation_id, ObligationDraft.occurrence_key).where(
-            col(ObligationDraft.obligation_id).in_(obligation_ids)
-        )
-    ).all()
-    return {(int(o), str(k)) for o, k in rows}
-
-
 def draft_due_reports(*, session: Session, as_of: date, actor: Actor = SYSTEM) -> DraftRun:
     """Draft the report of every occurrence whose cut-off is before `as_of` and that has no
     draft yet. Flushes; the caller commits.
@@ -84,7 +73,12 @@ def draft_due_reports(*, session: Session, as_of: date, actor: Actor = SYSTEM) -
     """
     run = DraftRun(as_of=as_of)
     begun = begun_occurrences(session=session, as_of=as_of, drafting=True)
-    drafted = _drafted_keys(session, {occurrence.obligation_id for _, occurrence in begun})
+    drafted = recorded_occurrences(
+        session=session,
+        obligation_column=col(ObligationDraft.obligation_id),
+        key_column=col(ObligationDraft.occurrence_key),
+        obligation_ids={occurrence.obligation_id for _, occurrence in begun},
+    )
     for obligation, occurrence in begun:
         if occurrence.period.end >= as_of:
             continue  # the cut-off has not passed yet

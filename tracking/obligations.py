@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 from models import Obligation, Task, Unit
@@ -343,13 +344,19 @@ def begun_occurrences(
     ]
 
 
-def _existing_keys(session: Session, obligation_ids: set[int]) -> set[tuple[int, str]]:
+def recorded_occurrences(
+    *,
+    session: Session,
+    obligation_column: Mapped[Any],
+    key_column: Mapped[Any],
+    obligation_ids: set[int],
+) -> set[tuple[int, str]]:
+    """The (duty, period key) pairs of `obligation_ids` stored in the table of the two columns:
+    the periods that have their task already (Task) or their draft (ObligationDraft)."""
     if not obligation_ids:
         return set()
     rows = session.exec(
-        select(Task.obligation_id, Task.occurrence_key).where(
-            col(Task.obligation_id).in_(obligation_ids)
-        )
+        select(obligation_column, key_column).where(obligation_column.in_(obligation_ids))
     ).all()
     return {(int(o), str(k)) for o, k in rows if o is not None and k is not None}
 
@@ -370,7 +377,12 @@ def create_due_occurrences(
     """
     run = OccurrenceRun(as_of=as_of)
     begun = begun_occurrences(session=session, as_of=as_of)
-    existing = _existing_keys(session, {occurrence.obligation_id for _, occurrence in begun})
+    existing = recorded_occurrences(
+        session=session,
+        obligation_column=col(Task.obligation_id),
+        key_column=col(Task.occurrence_key),
+        obligation_ids={occurrence.obligation_id for _, occurrence in begun},
+    )
     for obligation, occurrence in begun:
         if (occurrence.obligation_id, occurrence.key) in existing:
             run.already += 1
