@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from models import Obligation, ObligationDraft
 from reports import service as report_service
@@ -73,12 +73,7 @@ def draft_due_reports(*, session: Session, as_of: date, actor: Actor = SYSTEM) -
     """
     run = DraftRun(as_of=as_of)
     begun = begun_occurrences(session=session, as_of=as_of, drafting=True)
-    drafted = recorded_occurrences(
-        session=session,
-        obligation_column=col(ObligationDraft.obligation_id),
-        key_column=col(ObligationDraft.occurrence_key),
-        obligation_ids={occurrence.obligation_id for _, occurrence in begun},
-    )
+    drafted = recorded_occurrences(session=session, table=ObligationDraft, begun=begun)
     for obligation, occurrence in begun:
         if occurrence.period.end >= as_of:
             continue  # the cut-off has not passed yet

@@ -18,10 +18,9 @@ from typing import Any
 
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
-from models import Obligation, Task, Unit
+from models import Obligation, ObligationDraft, Task, Unit
 from tracking import access, clock, versioning
 from tracking import documents as documents_service
 from tracking import plans as plans_service
@@ -347,14 +346,15 @@ def begun_occurrences(
 def recorded_occurrences(
     *,
     session: Session,
-    obligation_column: Mapped[Any],
-    key_column: Mapped[Any],
-    obligation_ids: set[int],
+    table: type[Task] | type[ObligationDraft],
+    begun: list[tuple[Obligation, Occurrence]],
 ) -> set[tuple[int, str]]:
-    """The (duty, period key) pairs of `obligation_ids` stored in the table of the two columns:
-    the periods that have their task already (Task) or their draft (ObligationDraft)."""
+    """The (duty, period key) pairs among `begun` that `table` records: the periods that have
+    their task already (Task) or their draft (ObligationDraft)."""
+    obligation_ids = {occurrence.obligation_id for _, occurrence in begun}
     if not obligation_ids:
         return set()
+    obligation_column, key_column = col(table.obligation_id), col(table.occurrence_key)
     rows = session.exec(
         select(obligation_column, key_column).where(obligation_column.in_(obligation_ids))
     ).all()
@@ -377,12 +377,7 @@ def create_due_occurrences(
     """
     run = OccurrenceRun(as_of=as_of)
     begun = begun_occurrences(session=session, as_of=as_of)
-    existing = recorded_occurrences(
-        session=session,
-        obligation_column=col(Task.obligation_id),
-        key_column=col(Task.occurrence_key),
-        obligation_ids={occurrence.obligation_id for _, occurrence in begun},
-    )
+    existing = recorded_occurrences(session=session, table=Task, begun=begun)
     for obligation, occurrence in begun:
         if (occurrence.obligation_id, occurrence.key) in existing:
             run.already += 1
