@@ -6,8 +6,9 @@ The rules (DESIGN.md, "Authorisation by unit"):
   Outside reach a caller learns nothing: the answer is "not found", never "forbidden".
   The office (Văn phòng, kind "office") of a People's Committee follows everything its body
   does, so its users read with the body's reach; what they may change stays their own
-  unit's, except that they enter the tasks the body assigns (see "Assigning" below). (The
-  reminders' "issuer's office" audience is the same office.)
+  unit's, except that they enter the tasks the body assigns (see "Assigning" below). (One
+  rule, units.is_office_of: the reminders' "issuer's office" audience and the people told of
+  a drafted periodic report are the same office.)
 - The issuing unit edits what it issued (officers and leaders) and decides on it (leaders:
   confirm or return a completion, approve or reject an extension, pause, resume, cancel).
   No unit decides on its own work: a task whose issuer is also its lead (none can be created,
