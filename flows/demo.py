@@ -17,10 +17,9 @@ from flows.daily import daily_sweep, delivery, report_drafting
 from models import Obligation
 from notifications.delivery import next_window_opening
 from notifications.mailsink import local_mail_server
-from reports import obligations
 from settings import overridden
 from tracking import demo as demo_world
-from tracking import units
+from tracking import obligations, units
 from tracking.audit import Actor
 
 DEMO_ACTOR = Actor(name="demo")

@@ -1,4 +1,4 @@
-"""What the flows do, as plain functions: each opens its own transaction, calls a service and
+"""What the flows do, as plain functions: each opens its own transaction, calls the services and
 returns a JSON-safe summary. Testable without Prefect; every one is idempotent for a date."""
 
 from __future__ import annotations
@@ -6,10 +6,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from sqlmodel import Session
+
 from models.db import get_engine, session_scope
 from notifications.delivery import deliver
 from notifications.planner import plan_with_engine
-from reports import obligations
+from notifications.report_ready import enqueue_report_ready
+from reports.duty_drafts import DraftRun, draft_due_reports
+from tracking import obligations
+from tracking.audit import SYSTEM, Actor
 
 
 def create_occurrences(*, as_of: date) -> dict[str, Any]:
@@ -46,7 +51,21 @@ def deliver_outbox(*, at: datetime | None = None) -> dict[str, Any]:
     }
 
 
+def draft_and_notify(*, session: Session, as_of: date, actor: Actor = SYSTEM) -> DraftRun:
+    """The draft of every report whose period's cut-off has passed (reports), each with its
+    notice to the office (notifications), in the caller's transaction."""
+    run = draft_due_reports(session=session, as_of=as_of, actor=actor)
+    for drafted in run.reports:
+        run.notices += enqueue_report_ready(
+            session=session,
+            obligation=drafted.obligation,
+            occurrence=drafted.occurrence,
+            report_id=drafted.report_id,
+        )
+    return run
+
+
 def draft_reports(*, as_of: date) -> dict[str, Any]:
     """The draft of every report whose period's cut-off has passed, and the notices."""
     with session_scope() as session:
-        return obligations.draft_due_reports(session=session, as_of=as_of).as_json()
+        return draft_and_notify(session=session, as_of=as_of).as_json()

@@ -33,10 +33,11 @@ from models import (
     Unit,
     User,
 )
-from models.db import get_engine, insert_ignore, is_postgres
+from models.db import get_engine, is_postgres
 from models.types import utc_now
-from notifications import channels, zalo
+from notifications import channels, outbox, zalo
 from notifications.digest import render_dead_alert, render_digest
+from notifications.outbox import OutboxMessage
 from notifications.planner import digest_lines
 from notifications.policy import global_rules
 from notifications.tokens import DbTokenStore
@@ -197,15 +198,13 @@ def _alert_admins(session: Session, row: Notification) -> None:
         notification_id=row.id or 0, recipient=user.full_name if user else "",
         channel=channels.mask(row.channel_url), attempts=row.attempts,
         last_error=row.last_error)
-    now = utc_now()
     addresses = [a.strip() for a in get_settings().admin_emails.split(",") if a.strip()]
     # One alert per death: a notification retried by hand and dead again is told again.
     death = row.updated_at.isoformat() if row.updated_at else ""
-    rows = [{"key": f"alert:dead:{row.id}:{death}:{address}", "kind": NotificationKind.ALERT.value,
-             "channel_url": f"mailto:{address}", "subject": subject, "body": body,
-             "state": NotificationState.PENDING.value, "attempts": 0, "next_attempt_at": now,
-             "last_error": "", "created_at": now, "updated_at": now} for address in addresses]
-    insert_ignore(session, Notification, rows, key="key")
+    outbox.enqueue(session=session, messages=[
+        OutboxMessage(key=f"alert:dead:{row.id}:{death}:{address}", kind=NotificationKind.ALERT,
+                      channel_url=f"mailto:{address}", subject=subject, body=body)
+        for address in addresses])
 
 
 def _mine(notification_id: int, owner: str):  # type: ignore[no-untyped-def]

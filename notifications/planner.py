@@ -21,24 +21,23 @@ from models import (
     ContactChannel,
     Notification,
     NotificationKind,
-    NotificationState,
     ReminderItem,
     Role,
     Task,
     TaskAssignment,
     TaskState,
     Unit,
-    UnitKind,
     User,
 )
 from models.db import insert_ignore
 from models.types import utc_now
-from notifications import channels
+from notifications import channels, outbox
 from notifications.audiences import AUDIENCES
 from notifications.digest import DigestLine, render_digest, status_text
+from notifications.outbox import OutboxMessage
 from notifications.policy import PolicyBook, Rules, max_before_offset
 from settings import get_settings
-from tracking import clock
+from tracking import clock, units
 from tracking.calendar import WorkCalendar, load_calendar
 
 
@@ -110,11 +109,8 @@ class _People:
                 TaskAssignment.role == AssignmentRole.COORDINATE)).all():
             self.coordinating[row.task_id].append(row.unit_id)
         issuers = {t.issuer_unit_id for t in tasks}
-        offices: dict[int, list[int]] = defaultdict(list)
-        for unit in session.exec(select(Unit).where(col(Unit.parent_id).in_(issuers),
-                                                    Unit.kind == UnitKind.OFFICE)).all():
-            offices[unit.parent_id or 0].append(unit.id or 0)
-        # The issuer's office (Văn phòng) when it has one, else the issuer itself.
+        offices = units.offices_of(session=session, unit_ids=issuers)
+        # The issuer's office (Văn phòng UBND) when it has one, else the issuer itself.
         self.office_of = {i: offices.get(i) or [i] for i in issuers}
         unit_ids = {t.lead_unit_id for t in tasks} | {u for us in self.coordinating.values()
                                                       for u in us}
@@ -251,13 +247,10 @@ def _make_digests(*, session: Session, as_of: date, rules: Rules, calendar: Work
             lines=digest_lines(session, items, as_of, calendar, tasks, people),
             as_of=as_of, recipient_name=user.full_name, recipient_title=user.title)
         key = message_key(as_of, user_id, channel_id, [i.key for i in items])
-        now = utc_now()
-        added += insert_ignore(session, Notification, [{
-            "key": key, "kind": NotificationKind.DIGEST.value, "recipient_user_id": user_id,
-            "channel_id": channel_id, "channel_url": channel.url, "digest_on": as_of,
-            "subject": subject, "body": body, "state": NotificationState.PENDING.value,
-            "attempts": 0, "next_attempt_at": next_at, "last_error": "",
-            "created_at": now, "updated_at": now}], key="key")
+        added += outbox.enqueue(session=session, send_at=next_at, messages=[OutboxMessage(
+            key=key, kind=NotificationKind.DIGEST, recipient_user_id=user_id,
+            channel_id=channel_id, channel_url=channel.url, digest_on=as_of, subject=subject,
+            body=body)])
         notification_id = session.exec(select(Notification.id).where(
             Notification.key == key)).one()
         for item in items:

@@ -17,10 +17,10 @@ from sqlmodel import Session, col, select
 from models import Document, Plan
 from reports import indicators as indicators_service
 from reports import service
-from reports.periods import list_kinds, list_periods
 from tracking import units as units_service
 from tracking.commandline import CLI_ACTOR, database, friendly_errors, parse_date
 from tracking.errors import InvalidInput, NotFound
+from tracking.periods import list_kinds, list_periods
 
 report_app = typer.Typer(
     help="Báo cáo định kỳ: kỳ báo cáo, soạn báo cáo (DOCX, Markdown, XLSX, PDF), chỉ tiêu.",

@@ -18,11 +18,11 @@ from sqlmodel import Session
 from models import Document, Plan, Unit
 from models.reports import Report, ReportState
 from reports import figures
-from reports.periods import Period, get_period, get_report_type
 from tracking import formatting as fmt
 from tracking import plans as plans_service
 from tracking import units as units_service
 from tracking.documents import TYPE_CODES
+from tracking.periods import Period, get_period, get_report_type
 from tracking.status import Category
 from tracking.validation import TEXT_RULE, xml_safe_tree
 

@@ -20,11 +20,11 @@ from sqlmodel import Session, col, select
 
 from models import Unit
 from models.reports import Indicator, IndicatorAggregation, IndicatorValue
-from reports.periods import get_period
 from tracking import plans as plans_service
 from tracking import units as units_service
 from tracking.audit import Actor, add_created, record, snapshot
 from tracking.errors import DomainError, InvalidInput, get_or_not_found
+from tracking.periods import get_period
 from tracking.spreadsheet_safety import check_xlsx
 from tracking.validation import check_day, checked_text, parse_day, text_problem
 

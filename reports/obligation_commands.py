@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from reports import obligations
+from tracking import obligations
 from tracking import units as units_service
 from tracking.commandline import CLI_ACTOR, database, friendly_errors, parse_date
 

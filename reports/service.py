@@ -25,7 +25,6 @@ from models.reports import Report, ReportNumberCounter, ReportState
 from models.types import utc_now
 from reports.content import REQUIRED_TO_ISSUE, ReportTexts, build_snapshot, snapshot_sha256
 from reports.pdf import docx_to_pdf
-from reports.periods import get_period
 from reports.render_docx import render_docx
 from reports.render_markdown import render_markdown
 from reports.render_xlsx import render_xlsx
@@ -37,6 +36,7 @@ from tracking.documents import check_issuer_code
 from tracking.errors import Conflict, InvalidInput, get_or_not_found
 from tracking.filenames import safe_filename
 from tracking.formatting import symbol
+from tracking.periods import get_period
 
 
 class ReportFormat(enum.StrEnum):

@@ -28,8 +28,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 import models  # noqa: F401
 from models.db import get_engine, make_engine
 from models.migrate import upgrade
-from reports.periods import install_default_report_types
 from settings import get_settings
+from tracking.periods import install_default_report_types
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "NHIEMVU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

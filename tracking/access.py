@@ -6,8 +6,9 @@ The rules (DESIGN.md, "Authorisation by unit"):
   Outside reach a caller learns nothing: the answer is "not found", never "forbidden".
   The office (Văn phòng, kind "office") of a People's Committee follows everything its body
   does, so its users read with the body's reach; what they may change stays their own
-  unit's, except that they enter the tasks the body assigns (see "Assigning" below). (The
-  reminders' "issuer's office" audience is the same office.)
+  unit's, except that they enter the tasks the body assigns (see "Assigning" below). (One
+  rule, units.is_office_of: the reminders' "issuer's office" audience and the people told of
+  a drafted periodic report are the same office.)
 - The issuing unit edits what it issued (officers and leaders) and decides on it (leaders:
   confirm or return a completion, approve or reject an extension, pause, resume, cancel).
   No unit decides on its own work: a task whose issuer is also its lead (none can be created,
@@ -47,7 +48,6 @@ from models import (
     Task,
     TaskAssignment,
     Unit,
-    UnitKind,
     User,
 )
 from tracking import tasks as tasks_service
@@ -56,9 +56,6 @@ from tracking.audit import Actor
 from tracking.errors import Forbidden, InvalidInput, NotFound
 
 WRITER_ROLES = frozenset({Role.LEADER, Role.OFFICER})
-
-
-BODY_KINDS = frozenset({UnitKind.PROVINCE, UnitKind.DISTRICT, UnitKind.COMMUNE})
 
 
 @dataclass(frozen=True)
@@ -89,7 +86,7 @@ class Principal:
 
 def reach_of(*, unit: Unit, parent: Unit | None) -> Unit:
     """The body's subtree for its office (Văn phòng UBND), else the unit's own."""
-    if unit.kind == UnitKind.OFFICE and parent is not None and parent.kind in BODY_KINDS:
+    if parent is not None and units_service.is_office_of(unit=unit, body=parent):
         return parent
     return unit
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement
@@ -258,3 +260,46 @@ def update_user(
 def all_units(*, session: Session) -> list[Unit]:
     """Every unit in tree order (by path): the published unit tree pickers choose from."""
     return list(session.exec(select(Unit).order_by(col(Unit.path))).all())
+
+
+# The People's Committees (Ủy ban nhân dân) of the province, the districts and the communes.
+BODY_KINDS = frozenset({UnitKind.PROVINCE, UnitKind.DISTRICT, UnitKind.COMMUNE})
+
+
+def is_office_of(*, unit: Unit, body: Unit | None) -> bool:
+    """Whether `unit` is the office (Văn phòng UBND) of the People's Committee `body`: a unit of
+    kind office directly under a province, district or commune. The office follows everything
+    its body does: it reads with the body's reach and enters the tasks the body assigns
+    (tracking.access), receives the reminders about the body's long-overdue tasks
+    (notifications.planner) and prepares the body's periodic reports (notifications.report_ready).
+    """
+    return (
+        body is not None
+        and unit.kind == UnitKind.OFFICE
+        and unit.parent_id == body.id
+        and body.kind in BODY_KINDS
+    )
+
+
+def offices_of(*, session: Session, unit_ids: Collection[int]) -> dict[int, list[int]]:
+    """The ids of the offices (is_office_of) of each of `unit_ids`, in id order; a unit that is
+    no People's Committee or has no office is absent. Two queries, whatever the number of units.
+    """
+    if not unit_ids:
+        return {}
+    candidates = session.exec(
+        select(Unit)
+        .where(col(Unit.parent_id).in_(unit_ids), Unit.kind == UnitKind.OFFICE)
+        .order_by(col(Unit.id))
+    ).all()
+    parent_ids = {office.parent_id for office in candidates}
+    bodies = {
+        body.id: body for body in session.exec(select(Unit).where(col(Unit.id).in_(parent_ids)))
+    }
+    offices: dict[int, list[int]] = defaultdict(list)
+    for office in candidates:
+        if office.parent_id is not None and is_office_of(
+            unit=office, body=bodies.get(office.parent_id)
+        ):
+            offices[office.parent_id].append(office.id or 0)
+    return dict(offices)

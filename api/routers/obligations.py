@@ -1,5 +1,7 @@
 """Recurring duties (issue 6): define, list, read, stop and restart a duty; the tasks of its
-periods. The daily flow creates one task per period and drafts the report (reports.obligations).
+periods (tracking.obligations). The daily flow creates one task per period; once the period's
+cut-off has passed the report is drafted (reports.duty_drafts) and the office told
+(notifications.report_ready).
 
 Who may do what (tracking/access.py): a duty is required by its issuing unit, whose leaders
 (or an administrator) define, stop and restart it; the issuing unit, the obliged unit and
@@ -23,7 +25,7 @@ from api.schemas.obligations import (
     OccurrenceTaskPublic,
 )
 from models import Obligation, Task
-from reports import obligations as service
+from tracking import obligations as service
 from tracking import units as units_service
 from tracking.access import (
     Principal,

@@ -41,10 +41,10 @@ from api.schemas.reports import (
 )
 from models.reports import Indicator, IndicatorValue, Report
 from reports import indicators as indicators_service
-from reports import periods as periods_service
 from reports import service
 from reports.service import MEDIA_TYPES, ReportFormat
 from tracking import clock, importing
+from tracking import periods as periods_service
 from tracking import plans as plans_service
 from tracking import units as units_service
 from tracking.access import (

@@ -33,12 +33,12 @@ from models import (
 )
 from notifications import contacts
 from reports import indicators as indicators_service
-from reports import obligations as obligations_service
 from reports import service as reports_service
 from settings import get_settings
 from tests.api.conftest import ROLES, SETUP, World, far_day, today_iso
 from tracking import calendar as calendar_service
 from tracking import clock
+from tracking import obligations as obligations_service
 from tracking import plans as plans_service
 from tracking import tasks as tasks_service
 from tracking import units as units_service

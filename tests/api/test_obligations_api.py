@@ -13,10 +13,10 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from models import AuditEvent, Obligation, Role, UnitKind
-from reports import obligations as obligations_service
 from reports import service as reports_service
 from tests.api.conftest import SETUP, World
 from tracking import clock
+from tracking import obligations as obligations_service
 from tracking import units as units_service
 
 DUTY = "/api/v1/obligations"

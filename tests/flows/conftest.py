@@ -25,12 +25,11 @@ from sqlmodel import Session
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="nhiemvu-prefect-home-"))
 
 from models import ChannelKind, ContactChannel, Obligation, Role, Task, Unit, UnitKind, User
-from reports import obligations
-from reports.periods import install_default_report_types
 from settings import get_settings
-from tracking import clock, tasks, units
+from tracking import clock, obligations, tasks, units
 from tracking.audit import Actor
 from tracking.deadlines import DeadlineRule
+from tracking.periods import install_default_report_types
 
 ACTOR = Actor(name="test")
 

@@ -40,11 +40,10 @@ from models import (
 from models.db import make_engine
 from models.migrate import upgrade
 from notifications.policy import set_policy
-from reports import obligations
 from settings import get_settings
 from tests.conftest import POSTGRES_ADMIN_URL, REQUIRE_POSTGRES
 from tests.flows.conftest import MailServer, free_port, wait_for
-from tracking import tasks, units
+from tracking import obligations, tasks, units
 from tracking.audit import Actor
 from tracking.deadlines import DeadlineRule
 

@@ -9,11 +9,14 @@ import pytest
 import time_machine
 from sqlmodel import Session, select
 
+from flows import jobs
 from models import (
+    AuditEvent,
     ChannelKind,
     ContactChannel,
     Notification,
     NotificationKind,
+    Obligation,
     ObligationDraft,
     Report,
     Role,
@@ -21,8 +24,8 @@ from models import (
     TaskState,
     User,
 )
-from reports import obligations
 from tests.factories import ACTOR, World, make_world
+from tracking import obligations
 from tracking.errors import Conflict, InvalidInput, NotFound
 
 
@@ -141,10 +144,10 @@ def test_the_draft_waits_for_the_cut_off_then_comes_once_with_a_notice(session: 
     duty = _monthly(session, world)
     obligations.create_due_occurrences(session=session, as_of=date(2026, 3, 9))
 
-    before = obligations.draft_due_reports(session=session, as_of=date(2026, 3, 14))
+    before = jobs.draft_and_notify(session=session, as_of=date(2026, 3, 14))
     assert before.drafted == [] and before.failed == []
 
-    run = obligations.draft_due_reports(session=session, as_of=date(2026, 3, 15))
+    run = jobs.draft_and_notify(session=session, as_of=date(2026, 3, 15))
     session.commit()
     assert [(d["occurrence_key"], d["send_by"]) for d in run.drafted] == [
         ("2026-M03", "2026-03-16")
@@ -163,7 +166,7 @@ def test_the_draft_waits_for_the_cut_off_then_comes_once_with_a_notice(session: 
     assert "Hạn gửi: ngày 16 tháng 3 năm 2026, gửi Văn phòng UBND tỉnh" in notices[0].body
     assert "Phạm Thị Lan" in notices[0].body
 
-    again = obligations.draft_due_reports(session=session, as_of=date(2026, 3, 16))
+    again = jobs.draft_and_notify(session=session, as_of=date(2026, 3, 16))
     session.commit()
     assert again.drafted == [] and again.already == 1 and again.notices == 0
     assert len(session.exec(select(Report)).all()) == 1
@@ -176,12 +179,12 @@ def test_the_draft_waits_for_the_cut_off_then_comes_once_with_a_notice(session: 
 def test_a_refused_draft_is_reported_and_tried_again(session: Session) -> None:
     world = make_world(session)
     _monthly(session, world, report_issuer_code="")  # the unit has no document to take it from
-    run = obligations.draft_due_reports(session=session, as_of=date(2026, 3, 15))
+    run = jobs.draft_and_notify(session=session, as_of=date(2026, 3, 15))
     assert run.drafted == [] and [f["code"] for f in run.failed] == [
         "report.issuer_code_required"
     ]
     assert session.exec(select(Report)).all() == []
-    assert len(obligations.draft_due_reports(session=session, as_of=date(2026, 3, 15)).failed) == 1
+    assert len(jobs.draft_and_notify(session=session, as_of=date(2026, 3, 15)).failed) == 1
 
 
 @time_machine.travel(date(2026, 3, 20), tick=False)
@@ -236,3 +239,26 @@ def test_a_duty_the_assignment_rules_now_refuse_is_reported_and_the_others_go_on
     assert run.as_json()["refused"] == run.refused
     tasks = session.exec(select(Task).where(Task.obligation_id == old.id)).all()
     assert tasks == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code", "label"),
+    [
+        ("recipient", "V" * 501, "obligation.recipient_too_long", "Nơi nhận"),
+        ("note", "n" * 2001, "obligation.note_too_long", "Ghi chú"),
+    ],
+)
+@time_machine.travel(date(2026, 3, 20), tick=False)
+def test_a_recipient_or_note_too_long_is_refused_not_cut(
+    session: Session, field: str, value: str, code: str, label: str
+) -> None:
+    world = make_world(session)
+    audited = len(session.exec(select(AuditEvent)).all())
+    with pytest.raises(InvalidInput) as refused:
+        _monthly(session, world, **{field: value})
+    assert (refused.value.code, refused.value.field) == (code, field)
+    assert label in refused.value.message
+    session.rollback()
+    assert session.exec(select(Obligation)).all() == []
+    assert len(session.exec(select(AuditEvent)).all()) == audited
+

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models import ReportType
-from reports.periods import (
+from tracking.errors import InvalidInput, NotFound
+from tracking.periods import (
     default_report_types,
     get_period,
     install_default_report_types,
@@ -17,7 +18,6 @@ from reports.periods import (
     list_periods,
     update_rule,
 )
-from tracking.errors import InvalidInput, NotFound
 
 
 def _spans(session: Session, kind: str, year: int) -> list[tuple[str, str, date, date]]:
@@ -88,7 +88,7 @@ def test_bad_period_input_is_refused(session: Session) -> None:
 
 
 def test_migration_seeds_the_shipped_report_types(sqlite_template: Path) -> None:
-    """The rows migration 0003 writes are the ones reports/data/report_types.json ships."""
+    """The rows migration 0003 writes are the ones tracking/data/report_types.json ships."""
     engine = sa.create_engine(f"sqlite:///{sqlite_template}")
     with Session(engine) as fresh:
         rows = {r.code: r.model_dump() for r in fresh.exec(select(ReportType)).all()}

@@ -34,12 +34,11 @@ from models.db import session_scope
 from models.migrate import alembic_config
 from models.reports import ReportNumberCounter
 from reports import demo as report_demo
-from reports import obligations
 from reports import service as report_service
 from tests.api.conftest import World, module_db_url, world  # noqa: F401  (fixtures)
 from tests.factories import ACTOR, make_task, make_world
 from tests.factories import World as SmallWorld
-from tracking import clock
+from tracking import clock, obligations
 from tracking import tasks as tasks_service
 from tracking.errors import Conflict
 

@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 from api.auth import hash_password
 from models import Role, User
 from notifications import policy
-from reports import periods
 from tests.web.conftest import (
     ADMIN,
     COMMUNE_OFFICER,
@@ -27,7 +26,7 @@ from tests.web.conftest import (
     screenshot,
     sign_in,
 )
-from tracking import clock, plans, tasks, units
+from tracking import clock, periods, plans, tasks, units
 from tracking.deadlines import DeadlineRule
 
 

@@ -14,10 +14,10 @@ from starlette.responses import Response
 
 from api.deps import PathId, SessionDep
 from models import Report, ReportState
-from reports import periods as periods_service
 from reports import service
 from reports.render_markdown import render_markdown
 from tracking import clock
+from tracking import periods as periods_service
 from tracking import plans as plans_service
 from tracking import units as units_service
 from tracking.access import Principal, ReportAction, authorize_report

@@ -1,16 +1,16 @@
-"""Recurring duties (obligations): each period of a report kind becomes one task, and once the
-period's cut-off has passed, one draft report with a notice to the responsible office.
+"""Recurring duties (obligations): a unit must send a report of some kind every period, and
+each period of the duty becomes one task of the lead unit.
 
-The periods come from the report kind's rule (reports.periods, NĐ 09/2019 Điều 12) and the
-working calendar. Both steps are idempotent: a task carries (obligation_id, occurrence_key)
-under a unique index, and a drafted report is recorded in ObligationDraft, whose primary key is
-the same pair; a second run, a catch-up run or a concurrent run adds nothing.
+The periods come from the report kind's rule (tracking.periods, NĐ 09/2019 Điều 12) and the
+working calendar. Creating the tasks is idempotent: a task carries (obligation_id,
+occurrence_key) under a unique index, so a second run, a catch-up run or a concurrent run adds
+nothing. Once a period's cut-off has passed its report is drafted (reports.duty_drafts) and the
+office told (notifications.report_ready); the flows call the three in turn.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,24 +20,7 @@ from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from models import (
-    ContactChannel,
-    Notification,
-    NotificationKind,
-    NotificationState,
-    Obligation,
-    ObligationDraft,
-    Role,
-    Task,
-    Unit,
-    UnitKind,
-    User,
-)
-from models.db import insert_ignore
-from models.types import utc_now
-from reports import service as report_service
-from reports.periods import Period, PeriodRule, get_report_type, periods_of_year
-from settings import get_settings
+from models import Obligation, ObligationDraft, Task, Unit
 from tracking import access, clock, versioning
 from tracking import documents as documents_service
 from tracking import plans as plans_service
@@ -48,13 +31,12 @@ from tracking.calendar import WorkCalendar, load_calendar
 from tracking.deadlines import DeadlineRule
 from tracking.documents import check_issuer_code
 from tracking.errors import Conflict, DomainError, InvalidInput, NotFound
-from tracking.formatting import long_date
+from tracking.periods import Period, PeriodRule, get_report_type, periods_of_year
 from tracking.validation import checked_text, clean_text
 
 log = logging.getLogger(__name__)
 
 TITLE_MAX = 1000
-# The outbox kind of the notice "the draft report is ready" (a plain string column).
 
 
 # --- defining duties ----------------------------------------------------------------------
@@ -338,26 +320,54 @@ def _rules(session: Session, kinds: Iterable[str]) -> dict[str, PeriodRule]:
     return rules
 
 
-def _existing_keys(session: Session, obligation_ids: list[int]) -> set[tuple[int, str]]:
-    if not obligation_ids:
-        return set()
-    rows = session.exec(
-        select(Task.obligation_id, Task.occurrence_key).where(
-            col(Task.obligation_id).in_(obligation_ids)
-        )
-    ).all()
-    return {(int(o), str(k)) for o, k in rows if o is not None and k is not None}
-
-
-def _not_in_future(as_of: date) -> None:
+def begun_occurrences(
+    *, session: Session, as_of: date, drafting: bool = False
+) -> list[tuple[Obligation, Occurrence]]:
+    """The occurrences begun by `as_of` of every active duty (with `drafting`, of the duties
+    whose reports are drafted), duty by duty; a duty whose report kind is inactive or gone has
+    none. `as_of` after today is refused: a sweep acts on days that have come."""
     if as_of > clock.today():
         raise InvalidInput(
             "obligation.as_of_in_future", "Ngày xét không được sau hôm nay", field="as_of"
         )
+    obligations = _due_obligations(session, as_of, drafting=drafting)
+    rules = _rules(session, (o.report_kind for o in obligations))
+    calendar = load_calendar(session)
+    return [
+        (obligation, occurrence)
+        for obligation in obligations
+        if obligation.report_kind in rules
+        for occurrence in occurrences(
+            obligation=obligation,
+            rule=rules[obligation.report_kind],
+            calendar=calendar,
+            as_of=as_of,
+        )
+    ]
+
+
+def recorded_occurrences(
+    *,
+    session: Session,
+    table: type[Task] | type[ObligationDraft],
+    begun: list[tuple[Obligation, Occurrence]],
+) -> set[tuple[int, str]]:
+    """The (duty, period key) pairs among `begun` that `table` records: the periods that have
+    their task already (Task) or their draft (ObligationDraft)."""
+    obligation_ids = {occurrence.obligation_id for _, occurrence in begun}
+    if not obligation_ids:
+        return set()
+    obligation_column, key_column = col(table.obligation_id), col(table.occurrence_key)
+    rows = session.exec(
+        select(obligation_column, key_column).where(obligation_column.in_(obligation_ids))
+    ).all()
+    return {(int(o), str(k)) for o, k in rows if o is not None and k is not None}
 
 
 def occurrence_title(obligation: Obligation, period: Period) -> str:
-    return f"{obligation.title} {period.name}"[:4000]
+    """The task's title: the duty's (at most TITLE_MAX) and the period's name, well within a
+    task title's limit."""
+    return f"{obligation.title} {period.name}"
 
 
 def create_due_occurrences(
@@ -368,51 +378,39 @@ def create_due_occurrences(
     Flushes; the caller commits. A concurrent run that created the same occurrence first
     makes this one skip it (the unique index on task (obligation_id, occurrence_key)).
     """
-    _not_in_future(as_of)
     run = OccurrenceRun(as_of=as_of)
-    obligations = _due_obligations(session, as_of, drafting=False)
-    rules = _rules(session, (o.report_kind for o in obligations))
-    calendar = load_calendar(session)
-    existing = _existing_keys(session, [o.id or 0 for o in obligations])
-    for obligation in obligations:
-        rule = rules.get(obligation.report_kind)
-        if rule is None:
+    begun = begun_occurrences(session=session, as_of=as_of)
+    existing = recorded_occurrences(session=session, table=Task, begun=begun)
+    for obligation, occurrence in begun:
+        if (occurrence.obligation_id, occurrence.key) in existing:
+            run.already += 1
             continue
-        for occurrence in occurrences(
-            obligation=obligation, rule=rule, calendar=calendar, as_of=as_of
-        ):
-            if (occurrence.obligation_id, occurrence.key) in existing:
-                run.already += 1
-                continue
-            try:
-                task = _create_task(session, actor, obligation, occurrence)
-            except DomainError as refusal:
-                log.warning(
-                    "duty %s period %s refused by the assignment rules: %s",
-                    obligation.id,
-                    occurrence.key,
-                    refusal.message,
-                )
-                run.refused.append(
-                    {
-                        "obligation_id": occurrence.obligation_id,
-                        "occurrence_key": occurrence.key,
-                        "code": refusal.code,
-                        "message": refusal.message,
-                    }
-                )
-                continue
-            if task is None:
-                run.already += 1
-                continue
-            run.created.append(
+        try:
+            task = _create_task(session, actor, obligation, occurrence)
+        except DomainError as refusal:
+            log.warning(
+                "duty %s period %s refused: %s", obligation.id, occurrence.key, refusal.message
+            )
+            run.refused.append(
                 {
                     "obligation_id": occurrence.obligation_id,
                     "occurrence_key": occurrence.key,
-                    "task_id": task.id,
-                    "due_on": occurrence.due_on.isoformat(),
+                    "code": refusal.code,
+                    "message": refusal.message,
                 }
             )
+            continue
+        if task is None:
+            run.already += 1
+            continue
+        run.created.append(
+            {
+                "obligation_id": occurrence.obligation_id,
+                "occurrence_key": occurrence.key,
+                "task_id": task.id,
+                "due_on": occurrence.due_on.isoformat(),
+            }
+        )
     return run
 
 
@@ -458,214 +456,3 @@ def occurrence_tasks(*, session: Session, obligation_id: int) -> list[Task]:
         .order_by(col(Task.assigned_on), col(Task.id))
     )
     return list(session.exec(statement).all())
-
-
-# --- drafting the reports when a period's cut-off has passed ------------------------------
-
-
-@dataclass
-class DraftRun:
-    as_of: date
-    drafted: list[dict[str, Any]] = field(default_factory=list)  # obligation, key, report
-    notices: int = 0
-    already: int = 0
-    failed: list[dict[str, Any]] = field(default_factory=list)  # obligation, key, error
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "as_of": self.as_of.isoformat(),
-            "drafted": self.drafted,
-            "notices": self.notices,
-            "already": self.already,
-            "failed": self.failed,
-        }
-
-
-def _drafted_keys(session: Session, obligation_ids: list[int]) -> set[tuple[int, str]]:
-    if not obligation_ids:
-        return set()
-    rows = session.exec(
-        select(ObligationDraft.obligation_id, ObligationDraft.occurrence_key).where(
-            col(ObligationDraft.obligation_id).in_(obligation_ids)
-        )
-    ).all()
-    return {(int(o), str(k)) for o, k in rows}
-
-
-def draft_due_reports(*, session: Session, as_of: date, actor: Actor = SYSTEM) -> DraftRun:
-    """Draft the report of every occurrence whose cut-off is before `as_of` and that has no
-    draft yet, and tell the responsible office through the outbox. Flushes; the caller commits.
-
-    A draft the reports service refuses (say, no issuer code known for the unit) is listed in
-    `failed` with the reason and tried again on the next run; the others go ahead.
-    """
-    _not_in_future(as_of)
-    run = DraftRun(as_of=as_of)
-    obligations = _due_obligations(session, as_of, drafting=True)
-    rules = _rules(session, (o.report_kind for o in obligations))
-    calendar = load_calendar(session)
-    drafted = _drafted_keys(session, [o.id or 0 for o in obligations])
-    for obligation in obligations:
-        rule = rules.get(obligation.report_kind)
-        if rule is None:
-            continue
-        for occurrence in occurrences(
-            obligation=obligation, rule=rule, calendar=calendar, as_of=as_of
-        ):
-            if occurrence.period.end >= as_of:
-                continue  # the cut-off has not passed yet
-            if (occurrence.obligation_id, occurrence.key) in drafted:
-                run.already += 1
-                continue
-            _draft_one(session, actor, obligation, occurrence, as_of, run)
-    return run
-
-
-def _draft_one(
-    session: Session,
-    actor: Actor,
-    obligation: Obligation,
-    occurrence: Occurrence,
-    as_of: date,
-    run: DraftRun,
-) -> None:
-    try:
-        with session.begin_nested():
-            report = report_service.create_draft(
-                session=session,
-                actor=actor,
-                kind=obligation.report_kind,
-                period_code=occurrence.key,
-                unit_id=obligation.lead_unit_id,
-                plan_id=obligation.plan_id,
-                as_of=occurrence.period.end,
-                document_date=as_of,
-                issuer_code=obligation.report_issuer_code or None,
-                texts={"addressee": f"Kính gửi: {obligation.recipient}"}
-                if obligation.recipient
-                else None,
-            )
-            session.add(
-                ObligationDraft(
-                    obligation_id=occurrence.obligation_id,
-                    occurrence_key=occurrence.key,
-                    report_id=report.id or 0,
-                    drafted_on=as_of,
-                )
-            )
-            session.flush()
-    except IntegrityError:
-        run.already += 1  # a concurrent run drafted it first
-        return
-    except (InvalidInput, NotFound, Conflict) as error:
-        log.warning("draft of %s/%s refused: %s", obligation.id, occurrence.key, error.message)
-        run.failed.append(
-            {
-                "obligation_id": occurrence.obligation_id,
-                "occurrence_key": occurrence.key,
-                "error": error.message,
-                "code": error.code,
-            }
-        )
-        return
-    run.drafted.append(
-        {
-            "obligation_id": occurrence.obligation_id,
-            "occurrence_key": occurrence.key,
-            "report_id": report.id,
-            "send_by": occurrence.due_on.isoformat(),
-        }
-    )
-    run.notices += _tell_office(session, obligation, occurrence, report.id or 0)
-
-
-def responsible_people(session: Session, unit_id: int) -> list[User]:
-    """Who prepares a unit's reports: the officers of its office (Văn phòng) when it has one,
-    else its own officers; a unit without officers: its leaders."""
-    offices = list(
-        session.exec(
-            select(Unit.id).where(Unit.parent_id == unit_id, Unit.kind == UnitKind.OFFICE)
-        ).all()
-    )
-    for unit_ids in ([u for u in offices if u is not None], [unit_id]):
-        if not unit_ids:
-            continue
-        users = list(
-            session.exec(
-                select(User)
-                .where(col(User.unit_id).in_(unit_ids), col(User.active).is_(True))
-                .order_by(col(User.id))
-            ).all()
-        )
-        for roles in ((Role.OFFICER,), (Role.LEADER,)):
-            chosen = [u for u in users if u.role in roles]
-            if chosen:
-                return chosen
-    return []
-
-
-def ready_notice(
-    obligation: Obligation, occurrence: Occurrence, report_id: int, recipient_name: str
-) -> tuple[str, str]:
-    """The subject and body telling the office that the draft is waiting."""
-    period = occurrence.period
-    link = f"{get_settings().public_base_url.rstrip('/')}/reports/{report_id}"
-    subject = f"[nhiemvu] Dự thảo báo cáo {period.name} đã sẵn sàng"
-    lines = [
-        f"Kính gửi: {recipient_name},",
-        "",
-        f"Kỳ báo cáo {period.name} đã chốt số liệu ({period.start:%d/%m/%Y} – "
-        f"{period.end:%d/%m/%Y}). Hệ thống đã soạn sẵn dự thảo:",
-        f"  {obligation.title} {period.name}",
-        f"  Hạn gửi: {long_date(occurrence.due_on)}"
-        + (f", gửi {obligation.recipient}" if obligation.recipient else ""),
-        f"  Xem và hoàn thiện: {link}",
-        "",
-        "Đề nghị anh/chị bổ sung phần tồn tại, hạn chế, kiến nghị và trình lãnh đạo ký ban hành "
-        "đúng hạn.",
-    ]
-    return subject, "\n".join(lines)
-
-
-def _tell_office(
-    session: Session, obligation: Obligation, occurrence: Occurrence, report_id: int
-) -> int:
-    people = responsible_people(session, obligation.lead_unit_id)
-    channels: dict[int, list[ContactChannel]] = defaultdict(list)
-    if people:
-        for channel in session.exec(
-            select(ContactChannel)
-            .where(
-                col(ContactChannel.user_id).in_([p.id for p in people]),
-                col(ContactChannel.active).is_(True),
-            )
-            .order_by(col(ContactChannel.id))
-        ).all():
-            channels[channel.user_id].append(channel)
-    now = utc_now()
-    rows = []
-    for person in people:
-        subject, body = ready_notice(obligation, occurrence, report_id, person.full_name)
-        for channel in channels.get(person.id or 0, []):
-            rows.append(
-                {
-                    "key": f"report-ready:{obligation.id}:{occurrence.key}:{person.id}:"
-                    f"{channel.id}",
-                    "kind": NotificationKind.REPORT_READY.value,
-                    "recipient_user_id": person.id,
-                    "channel_id": channel.id,
-                    "channel_url": channel.url,
-                    "subject": subject,
-                    "body": body,
-                    "state": NotificationState.PENDING.value,
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "last_error": "",
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-    if not rows:
-        log.warning("nobody to tell about report %s (unit %s)", report_id, obligation.lead_unit_id)
-        return 0
-    return insert_ignore(session, Notification, rows, key="key")
