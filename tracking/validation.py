@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from pydantic import BeforeValidator
@@ -31,6 +31,10 @@ MAX_DEADLINE_DAYS = 3660
 # Dates people can mean: far years overflow calendar arithmetic and are always typing errors.
 EARLIEST_DAY = date(1990, 1, 1)
 LATEST_DAY = date(2099, 12, 31)
+
+# A clock time as people and the settings write it: HH:MM on the 24-hour clock.
+CLOCK_TIME_PATTERN = r"([01]\d|2[0-3]):[0-5]\d"
+_CLOCK_TIME = re.compile(CLOCK_TIME_PATTERN)
 
 # Control characters other than tab and line feed (a CR is turned into a line feed first),
 # lone surrogates and the non-characters U+FFFE/U+FFFF: XML (DOCX, XLSX) cannot hold them,
@@ -143,3 +147,10 @@ def check_day(value: date, *, field: str, label: str) -> date:
             field=field,
         )
     return value
+
+
+def parse_clock_time(value: object, *, field: str) -> time:
+    """An HH:MM text as a time; anything else (07:30:00, 7h30, a number) is refused."""
+    if not isinstance(value, str) or not _CLOCK_TIME.fullmatch(value):
+        raise InvalidInput("time.invalid", "Giờ phải có dạng HH:MM, ví dụ 07:30", field=field)
+    return time.fromisoformat(value)
