@@ -110,6 +110,23 @@ def normalise_phone(value: str) -> str | None:
     return digits if re.fullmatch(r"84[1-9]\d{8}", digits) else None
 
 
+# Both plugins: {schema}://[token@]oa_id/targets; they differ in what a target is.
+_TEMPLATES = ("{schema}://{oa_id}/{targets}", "{schema}://{access_token}@{oa_id}/{targets}")
+
+
+def _template_tokens(target_key: str, target_name: str) -> dict[str, Any]:
+    return dict(
+        NotifyBase.template_tokens,
+        **{
+            "oa_id": {"name": "Official Account ID", "type": "string", "required": True,
+                      "regex": (_OA_ID, "")},
+            "access_token": {"name": "Access Token", "type": "string", "private": True},
+            target_key: {"name": target_name, "type": "string", "map_to": "targets"},
+            "targets": {"name": "Targets", "type": "list:string", "required": True},
+        },
+    )
+
+
 class _ZaloBase(NotifyBase):
     """Shared by both plugins: token handling and one JSON POST with Zalo's error rules."""
 
@@ -256,17 +273,8 @@ class NotifyZalo(_ZaloBase):
     setup_url = "https://developers.zalo.me/docs/official-account/"  # type: ignore[assignment]
     body_maxlen = 2000  # Zalo's limit for a text message
 
-    templates = ("{schema}://{oa_id}/{targets}", "{schema}://{access_token}@{oa_id}/{targets}")  # type: ignore[assignment]
-    template_tokens = dict(
-        NotifyBase.template_tokens,
-        **{
-            "oa_id": {"name": "Official Account ID", "type": "string", "required": True,
-                      "regex": (_OA_ID, "")},
-            "access_token": {"name": "Access Token", "type": "string", "private": True},
-            "target_user": {"name": "Target User ID", "type": "string", "map_to": "targets"},
-            "targets": {"name": "Targets", "type": "list:string", "required": True},
-        },
-    )
+    templates = _TEMPLATES  # type: ignore[assignment]
+    template_tokens = _template_tokens("target_user", "Target User ID")
     template_args = dict(
         _ZaloBase.template_args,
         **{
@@ -331,17 +339,8 @@ class NotifyZNS(_ZaloBase):
     setup_url = "https://developers.zalo.me/docs/zalo-notification-service/"  # type: ignore[assignment]
     body_maxlen = 400  # a template parameter holds a few hundred characters
 
-    templates = ("{schema}://{oa_id}/{targets}", "{schema}://{access_token}@{oa_id}/{targets}")  # type: ignore[assignment]
-    template_tokens = dict(
-        NotifyBase.template_tokens,
-        **{
-            "oa_id": {"name": "Official Account ID", "type": "string", "required": True,
-                      "regex": (_OA_ID, "")},
-            "access_token": {"name": "Access Token", "type": "string", "private": True},
-            "target_phone": {"name": "Target Phone No", "type": "string", "map_to": "targets"},
-            "targets": {"name": "Targets", "type": "list:string", "required": True},
-        },
-    )
+    templates = _TEMPLATES  # type: ignore[assignment]
+    template_tokens = _template_tokens("target_phone", "Target Phone No")
     template_args = dict(
         _ZaloBase.template_args,
         **{
