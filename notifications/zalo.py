@@ -1,7 +1,7 @@
 """Apprise plugins for Zalo: Official Account messages (zalo://) and ZNS templates (zns://).
 
 Written the way Apprise's own plugins are (NotifyBase subclass, template tokens, a
-privacy-aware url(), parse_url, registered at import). Zalo facts (DOMAIN.md §7): the token
+privacy-aware url(), parse_url, registered at import). Zalo facts (docs/domain.md#zalo): the token
 travels in an `access_token` header; HTTP 200 can still be a failure (`error` ≠ 0); an
 expired token (-216) is refreshed once with the single-use refresh token and the request
 retried; the new pair must be stored atomically, which the token store does. The API and
@@ -33,7 +33,7 @@ from apprise.utils.parse import validate_regex
 
 from settings import get_settings
 
-# Zalo's code for an invalid or expired access token (DOMAIN.md §7).
+# Zalo's code for an invalid or expired access token (docs/domain.md#zalo).
 TOKEN_INVALID_CODES = frozenset({-216})
 _OA_ID = r"^[0-9A-Za-z_\-]{1,64}$"
 _USER_ID = re.compile(r"^[0-9A-Za-z_\-]{1,64}$")
