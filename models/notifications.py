@@ -24,7 +24,7 @@ class NotificationState(enum.StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"  # will be retried at next_attempt_at
-    DEAD = "dead"  # gave up after the maximum attempts; visible, retried only by hand
+    DEAD = "dead"  # gave up: the maximum attempts, or a URL that can never work; retried by hand
     SKIPPED = "skipped"  # every item it carried went stale (task done, paused, extended…)
 
 
