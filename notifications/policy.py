@@ -140,8 +140,9 @@ class SendWindow(BaseModel):
         if moment.time().replace(tzinfo=None) >= self.end:
             day = day.fromordinal(day.toordinal() + 1)
         elif not (self.working_days_only and not calendar.is_working_day(day)):
-            return moment.replace(hour=self.start.hour, minute=self.start.minute, second=0,
-                                  microsecond=0)
+            return moment.replace(
+                hour=self.start.hour, minute=self.start.minute, second=0, microsecond=0
+            )
         for _ in range(400):
             if not self.working_days_only or calendar.is_working_day(day):
                 break
@@ -190,8 +191,9 @@ def _refusal(error: ValidationError) -> InvalidInput:
     most often mistype one); list positions are left out of the field."""
     problems = sorted(error.errors(), key=lambda problem: problem["type"] != "extra_forbidden")
     problem = problems[0]
-    key = ".".join(str(part) for part in takewhile(lambda part: isinstance(part, str),
-                                                   problem["loc"]))
+    key = ".".join(
+        str(part) for part in takewhile(lambda part: isinstance(part, str), problem["loc"])
+    )
     if problem["type"] == "extra_forbidden":
         return InvalidInput(INVALID, f"Khóa không được hỗ trợ: {key}", field=f"rules.{key}")
     return InvalidInput(INVALID, problem["msg"], field=f"rules.{key}")
@@ -209,8 +211,11 @@ def merge(*layers: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for layer in layers:
         for key, value in layer.items():
-            if key == "send_window" and isinstance(result.get(key), dict) \
-                    and isinstance(value, dict):
+            if (
+                key == "send_window"
+                and isinstance(result.get(key), dict)
+                and isinstance(value, dict)
+            ):
                 result[key] = {**result[key], **value}
             else:
                 result[key] = value
@@ -221,13 +226,21 @@ class PolicyBook:
     """The stored policies relevant to a set of tasks, loaded in three small queries."""
 
     def __init__(self, session: Session, *, plan_ids: set[int], task_ids: set[int]) -> None:
-        rows = list(session.exec(select(ReminderPolicy).where(
-            (col(ReminderPolicy.scope) == PolicyScope.GLOBAL)
-            | ((col(ReminderPolicy.scope) == PolicyScope.PLAN)
-               & col(ReminderPolicy.scope_id).in_(plan_ids or {-1}))
-            | ((col(ReminderPolicy.scope) == PolicyScope.TASK)
-               & col(ReminderPolicy.scope_id).in_(task_ids or {-1}))
-        )).all())
+        rows = list(
+            session.exec(
+                select(ReminderPolicy).where(
+                    (col(ReminderPolicy.scope) == PolicyScope.GLOBAL)
+                    | (
+                        (col(ReminderPolicy.scope) == PolicyScope.PLAN)
+                        & col(ReminderPolicy.scope_id).in_(plan_ids or {-1})
+                    )
+                    | (
+                        (col(ReminderPolicy.scope) == PolicyScope.TASK)
+                        & col(ReminderPolicy.scope_id).in_(task_ids or {-1})
+                    )
+                )
+            ).all()
+        )
         self._global: dict[str, Any] = {}
         self._plans: dict[int, dict[str, Any]] = {}
         self._tasks: dict[int, dict[str, Any]] = {}
@@ -263,8 +276,11 @@ def global_rules(session: Session) -> Rules:
 
 def get_policy(*, session: Session, scope: PolicyScope, scope_id: int = 0) -> dict[str, Any]:
     """The stored overrides of one scope ({} when none)."""
-    row = session.exec(select(ReminderPolicy).where(
-        ReminderPolicy.scope == scope, ReminderPolicy.scope_id == scope_id)).first()
+    row = session.exec(
+        select(ReminderPolicy).where(
+            ReminderPolicy.scope == scope, ReminderPolicy.scope_id == scope_id
+        )
+    ).first()
     return dict(row.rules) if row else {}
 
 
@@ -304,27 +320,35 @@ def set_policy(
     try:
         scope = PolicyScope(scope)
     except ValueError:
-        raise InvalidInput("policy.scope", "Phạm vi phải là global, plan hoặc task",
-                           field="scope") from None
+        raise InvalidInput(
+            "policy.scope", "Phạm vi phải là global, plan hoặc task", field="scope"
+        ) from None
     if scope == PolicyScope.GLOBAL:
         if scope_id not in (None, 0):
-            raise InvalidInput("policy.scope_id", "Chính sách chung không có mã phạm vi",
-                               field="scope_id")
+            raise InvalidInput(
+                "policy.scope_id", "Chính sách chung không có mã phạm vi", field="scope_id"
+            )
         scope_id = 0
     else:
         if scope_id is None:
-            raise InvalidInput("policy.scope_id", "Cần mã kế hoạch hoặc nhiệm vụ",
-                               field="scope_id")
+            raise InvalidInput("policy.scope_id", "Cần mã kế hoạch hoặc nhiệm vụ", field="scope_id")
         target = session.get(Plan if scope == PolicyScope.PLAN else Task, scope_id)
         if target is None:
-            raise NotFound("policy.scope_not_found",
-                           "Không tìm thấy kế hoạch" if scope == PolicyScope.PLAN
-                           else "Không tìm thấy nhiệm vụ", field="scope_id")
+            raise NotFound(
+                "policy.scope_not_found",
+                "Không tìm thấy kế hoạch"
+                if scope == PolicyScope.PLAN
+                else "Không tìm thấy nhiệm vụ",
+                field="scope_id",
+            )
     if not isinstance(rules, dict):
         raise InvalidInput(INVALID, "Chính sách nhắc phải là một đối tượng JSON", field="rules")
     to_rules(merge(default_rules(), rules))  # the overrides over the defaults must hold
-    row = session.exec(select(ReminderPolicy).where(
-        ReminderPolicy.scope == scope, ReminderPolicy.scope_id == scope_id)).first()
+    row = session.exec(
+        select(ReminderPolicy).where(
+            ReminderPolicy.scope == scope, ReminderPolicy.scope_id == scope_id
+        )
+    ).first()
     before = dict(row.rules) if row else None
     if row is None:
         row = ReminderPolicy(scope=scope, scope_id=scope_id, rules=dict(rules))
@@ -333,7 +357,13 @@ def set_policy(
         row.updated_at = utc_now()
     session.add(row)
     session.flush()
-    record(session=session, actor=actor, action="reminder_policy.set", entity="reminderpolicy",
-           entity_id=row.id, before=before,
-           after={"scope": scope.value, "scope_id": scope_id, "rules": rules})
+    record(
+        session=session,
+        actor=actor,
+        action="reminder_policy.set",
+        entity="reminderpolicy",
+        entity_id=row.id,
+        before=before,
+        after={"scope": scope.value, "scope_id": scope_id, "rules": rules},
+    )
     return row

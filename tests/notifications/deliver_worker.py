@@ -21,9 +21,21 @@ from notifications.delivery import deliver, worker_name
 
 def _open_rows() -> int:
     with Session(get_engine()) as session:
-        return int(session.exec(select(func.count()).select_from(Notification).where(
-            col(Notification.state).in_([NotificationState.PENDING, NotificationState.FAILED,
-                                         NotificationState.SENDING]))).one())
+        return int(
+            session.exec(
+                select(func.count())
+                .select_from(Notification)
+                .where(
+                    col(Notification.state).in_(
+                        [
+                            NotificationState.PENDING,
+                            NotificationState.FAILED,
+                            NotificationState.SENDING,
+                        ]
+                    )
+                )
+            ).one()
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
