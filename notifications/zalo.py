@@ -18,6 +18,7 @@ OAuth hosts come from Settings only, never from a URL: the tokens go to no other
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from json import dumps
@@ -214,6 +215,18 @@ class _ZaloBase(NotifyBase):
             return False
         return False
 
+    def _post_to_each(self, url: str, payload_for: Callable[[str], dict[str, Any]]) -> bool:
+        """One POST per target; a retry skips the targets that already got the message."""
+        has_error = False
+        for target in self.targets:
+            if self.is_delivered(target):
+                continue
+            if self._post(url, payload_for(target), target):
+                self.mark_delivered(target)
+            else:
+                has_error = True
+        return not has_error
+
     def _token_for_url(self, privacy: bool) -> str:
         if not self.access_token:
             return ""
@@ -304,17 +317,10 @@ class NotifyZalo(_ZaloBase):
         if not self.targets:
             self.logger.warning("There were no Zalo users to notify.")
             return False
-        url = f"{self.base}/v3.0/oa/message/{self.mode}"
-        has_error = False
-        for target in self.targets:
-            if self.is_delivered(target):  # a retry skips users that already got it
-                continue
-            payload = {"recipient": {"user_id": target}, "message": {"text": body}}
-            if self._post(url, payload, target):
-                self.mark_delivered(target)
-            else:
-                has_error = True
-        return not has_error
+        return self._post_to_each(
+            f"{self.base}/v3.0/oa/message/{self.mode}",
+            lambda target: {"recipient": {"user_id": target}, "message": {"text": body}},
+        )
 
     @property
     def url_identifier(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -384,22 +390,17 @@ class NotifyZNS(_ZaloBase):
         if not self.targets:
             self.logger.warning("There were no phone numbers to notify via ZNS.")
             return False
-        url = f"{self.base}/message/template"
-        has_error = False
-        for phone in self.targets:
-            if self.is_delivered(phone):
-                continue
+
+        def payload_for(phone: str) -> dict[str, Any]:
             payload: dict[str, Any] = {
                 "phone": phone, "template_id": self.template_id,
                 "template_data": {**self.template_data, self.body_key: body},
             }
             if self.tracking_id:
                 payload["tracking_id"] = self.tracking_id
-            if self._post(url, payload, phone):
-                self.mark_delivered(phone)
-            else:
-                has_error = True
-        return not has_error
+            return payload
+
+        return self._post_to_each(f"{self.base}/message/template", payload_for)
 
     @property
     def url_identifier(self) -> tuple[str, ...]:  # type: ignore[override]
