@@ -18,10 +18,11 @@ from prefect.runtime import flow_run
 from flows import jobs
 from tracking import clock
 
-# Database steps retry briefly (a PostgreSQL failover, a locked SQLite file); sending retries
-# longer (the mail server or Zalo unreachable). The outbox keeps its own per-message backoff.
+# A task fails only on a database error (a PostgreSQL failover, a locked SQLite file), and is
+# retried briefly. A failed send is not an error of the task: deliver() records it on the
+# message, and the outbox retries that message with its own backoff (doubling from
+# notify_backoff_seconds, up to notify_max_attempts, then `dead`), not Prefect.
 DB_RETRIES: dict[str, Any] = {"retries": 2, "retry_delay_seconds": [5, 30]}
-NETWORK_RETRIES: dict[str, Any] = {"retries": 3, "retry_delay_seconds": [10, 60, 300]}
 
 
 def run_day(as_of: date | None) -> date:
@@ -43,7 +44,7 @@ def plan_reminders(as_of: date) -> dict[str, Any]:
     return jobs.plan_reminders(as_of=as_of)
 
 
-@task(name="deliver-outbox", cache_policy=NO_CACHE, **NETWORK_RETRIES)
+@task(name="deliver-outbox", cache_policy=NO_CACHE, **DB_RETRIES)
 def deliver_outbox(at: datetime | None = None) -> dict[str, Any]:
     return jobs.deliver_outbox(at=at)
 

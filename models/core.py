@@ -6,11 +6,11 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, event
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from models.encryption import EncryptedText, digest
-from models.types import EnumText, utc_now
+from models.types import EnumText, instant_field
 
 
 class UnitKind(enum.StrEnum):
@@ -65,10 +65,6 @@ class ExtensionStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
-def _ts(**kwargs: Any) -> Any:
-    return Field(default_factory=utc_now, sa_column=Column(DateTime(timezone=True), **kwargs))
-
-
 class Unit(SQLModel, table=True):
     """A body in the tree (province, department, commune, office…); depth is free."""
 
@@ -78,7 +74,10 @@ class Unit(SQLModel, table=True):
     short_name: str = Field(default="", max_length=120)
     kind: UnitKind = Field(default=UnitKind.OTHER, sa_type=EnumText(UnitKind))
     parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
-    # Materialised path "/1/4/9/": a subtree is one indexed LIKE 'prefix%'.
+    # Materialised path "/1/4/9/": a subtree is one query, path LIKE 'prefix%'. The index does
+    # not serve that prefix match (SQLite's LIKE ignores case, the index does not; PostgreSQL's
+    # default operator class under a non-C collation has no LIKE support), so it scans this
+    # small table; the index serves the ORDER BY path of tree listings.
     path: str = Field(default="/", max_length=1000, index=True)
     place_name: str = Field(default="", max_length=120)
     parent_body_name: str = Field(default="", max_length=255)
@@ -186,8 +185,8 @@ class Task(SQLModel, table=True):
     result: str = Field(default="", max_length=4000)
     note: str = Field(default="", max_length=4000)
     version: int = 1
-    created_at: datetime = _ts(nullable=False)
-    updated_at: datetime = _ts(nullable=False)
+    created_at: datetime = instant_field()
+    updated_at: datetime = instant_field()
     # Set on the tasks a recurring duty creates: the duty and the period ("2026-M03").
     obligation_id: int | None = Field(default=None, foreign_key="obligation.id")
     occurrence_key: str | None = Field(default=None, max_length=20)
@@ -213,7 +212,7 @@ class ProgressUpdate(SQLModel, table=True):
     reported_on: date
     percent: int | None = None
     content: str = Field(max_length=4000)
-    created_at: datetime = _ts(nullable=False)
+    created_at: datetime = instant_field()
 
 
 class ExtensionRequest(SQLModel, table=True):
@@ -253,7 +252,7 @@ class AuditEvent(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = _ts(nullable=False)
+    at: datetime = instant_field()
     actor_id: int | None = Field(default=None, foreign_key="app_user.id")
     actor: str = Field(default="system", max_length=120)
     action: str = Field(max_length=80)

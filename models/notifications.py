@@ -6,11 +6,11 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.encryption import EncryptedText
-from models.types import EnumText, utc_now
+from models.types import EnumText, instant_field, optional_instant_field
 
 
 class PolicyScope(enum.StrEnum):
@@ -24,7 +24,7 @@ class NotificationState(enum.StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"  # will be retried at next_attempt_at
-    DEAD = "dead"  # gave up after the maximum attempts; visible, retried only by hand
+    DEAD = "dead"  # gave up: the maximum attempts, or a URL that can never work; retried by hand
     SKIPPED = "skipped"  # every item it carried went stale (task done, paused, extended…)
 
 
@@ -33,12 +33,6 @@ class NotificationKind(enum.StrEnum):
     ALERT = "alert"  # to the administrators, e.g. about a dead notification
     TEST = "test"
     REPORT_READY = "report_ready"  # a drafted periodic report is waiting for the office
-
-
-def _ts(nullable: bool = True, **kwargs: Any) -> Any:
-    if nullable:
-        return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
-    return Field(default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
 class ReminderPolicy(SQLModel, table=True):
@@ -51,7 +45,7 @@ class ReminderPolicy(SQLModel, table=True):
     scope: PolicyScope = Field(sa_type=EnumText(PolicyScope))
     scope_id: int = 0
     rules: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    updated_at: datetime = _ts(nullable=False)
+    updated_at: datetime = instant_field()
 
 
 class Notification(SQLModel, table=True):
@@ -75,13 +69,13 @@ class Notification(SQLModel, table=True):
         default=NotificationState.PENDING, sa_type=EnumText(NotificationState)
     )
     attempts: int = 0
-    next_attempt_at: datetime = _ts(nullable=False)
+    next_attempt_at: datetime = instant_field()
     lease_owner: str | None = Field(default=None, max_length=120)
-    lease_expires_at: datetime | None = _ts()
+    lease_expires_at: datetime | None = optional_instant_field()
     last_error: str = Field(default="", max_length=2000)
-    sent_at: datetime | None = _ts()
-    created_at: datetime = _ts(nullable=False)
-    updated_at: datetime = _ts(nullable=False)
+    sent_at: datetime | None = optional_instant_field()
+    created_at: datetime = instant_field()
+    updated_at: datetime = instant_field()
 
 
 class ReminderItem(SQLModel, table=True):
@@ -101,7 +95,7 @@ class ReminderItem(SQLModel, table=True):
     notification_id: int | None = Field(default=None, foreign_key="notification.id", index=True)
     # Set when the task changed before sending (done, paused, cancelled, extended).
     dropped_reason: str = Field(default="", max_length=200)
-    created_at: datetime = _ts(nullable=False)
+    created_at: datetime = instant_field()
 
 
 class ZaloToken(SQLModel, table=True):
@@ -114,6 +108,6 @@ class ZaloToken(SQLModel, table=True):
     app_id: str = Field(default="", max_length=64)
     access_token: str = Field(sa_type=EncryptedText)
     refresh_token: str = Field(sa_type=EncryptedText)
-    access_expires_at: datetime | None = _ts()
+    access_expires_at: datetime | None = optional_instant_field()
     version: int = 1
-    updated_at: datetime = _ts(nullable=False)
+    updated_at: datetime = instant_field()

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.types import utc_now
-
-
-def _ts() -> Any:
-    return Field(default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False))
+from models.types import instant_field
 
 
 class Obligation(SQLModel, table=True):
@@ -48,8 +43,8 @@ class Obligation(SQLModel, table=True):
     active: bool = True
     note: str = Field(default="", max_length=2000)
     version: int = 1
-    created_at: datetime = _ts()
-    updated_at: datetime = _ts()
+    created_at: datetime = instant_field()
+    updated_at: datetime = instant_field()
 
 
 class ObligationDraft(SQLModel, table=True):
@@ -61,4 +56,4 @@ class ObligationDraft(SQLModel, table=True):
     occurrence_key: str = Field(primary_key=True, max_length=20)
     report_id: int = Field(foreign_key="report.id")
     drafted_on: date
-    created_at: datetime = _ts()
+    created_at: datetime = instant_field()

@@ -6,10 +6,10 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.types import EnumText, utc_now
+from models.types import EnumText, instant_field, optional_instant_field
 
 
 class IndicatorAggregation(enum.StrEnum):
@@ -24,10 +24,6 @@ class IndicatorAggregation(enum.StrEnum):
 class ReportState(enum.StrEnum):
     DRAFT = "draft"
     ISSUED = "issued"
-
-
-def _ts(**kwargs: Any) -> Any:
-    return Field(default_factory=utc_now, sa_column=Column(DateTime(timezone=True), **kwargs))
 
 
 class Indicator(SQLModel, table=True):
@@ -69,7 +65,7 @@ class IndicatorValue(SQLModel, table=True):
     value: float
     reported_on: date
     note: str = Field(default="", max_length=2000)
-    created_at: datetime = _ts(nullable=False)
+    created_at: datetime = instant_field()
 
 
 class ReportType(SQLModel, table=True):
@@ -117,12 +113,10 @@ class Report(SQLModel, table=True):
     texts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     snapshot: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     snapshot_sha256: str | None = Field(default=None, max_length=64)
-    issued_at: datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
-    )
+    issued_at: datetime | None = optional_instant_field()
     version: int = 1
-    created_at: datetime = _ts(nullable=False)
-    updated_at: datetime = _ts(nullable=False)
+    created_at: datetime = instant_field()
+    updated_at: datetime = instant_field()
 
 
 class ReportNumberCounter(SQLModel, table=True):

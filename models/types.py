@@ -4,12 +4,23 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Dialect, String, TypeDecorator
+from sqlalchemy import Column, DateTime, Dialect, String, TypeDecorator
+from sqlmodel import Field
 
 
 def utc_now() -> datetime:
     """An aware UTC instant; every stored timestamp is one."""
     return datetime.now(UTC)
+
+
+def instant_field() -> Any:
+    """A required timestamp column (timezone-aware), set to now when the row is made."""
+    return Field(default_factory=utc_now, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+def optional_instant_field() -> Any:
+    """A timestamp column (timezone-aware) that stays empty until something happens."""
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))
 
 
 class EnumText(TypeDecorator[enum.StrEnum]):

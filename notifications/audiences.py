@@ -4,6 +4,10 @@ escalation ladder accepts, and how the planner and the digest describe each one.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
+
+# The names a policy's escalation step may use (validated by pydantic in notifications/policy).
+AudienceName = Literal["lead", "lead_leaders", "coordinators", "issuer_office"]
 
 
 @dataclass(frozen=True)
@@ -26,3 +30,6 @@ AUDIENCES: dict[str, Audience] = {
         reason="nhiệm vụ quá hạn lâu do cơ quan anh/chị giao",
     ),
 }
+
+# One list of names: the Literal the policy validates against and the table above.
+assert set(get_args(AudienceName)) == set(AUDIENCES)

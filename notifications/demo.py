@@ -1,5 +1,5 @@
 """The demo's reminders: the seed world's officers get email addresses, the reminders of the
-week before the 2021 report are planned, and delivered to a local mail server."""
+fortnight before the 2021 report are planned, and delivered to a local mail server."""
 
 from __future__ import annotations
 

@@ -2,28 +2,41 @@
 
 A stored policy holds only the keys it overrides; the effective rules are the defaults,
 then the global row, then the plan's row, then the task's row (later wins, key by key).
+The effective rules are checked as one pydantic model (`Rules`); a refusal names the key
+(`rules.<key>`) with the stable code `policy.invalid` and a Vietnamese message.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Any
+from itertools import takewhile
+from typing import Annotated, Any, Self
 
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 from sqlmodel import Session, col, select
 
 from models import Plan, PolicyScope, ReminderPolicy, Task
 from models.types import utc_now
-from notifications.audiences import AUDIENCES
+from notifications.audiences import AUDIENCES, AudienceName
 from settings import get_settings
 from tracking.audit import SYSTEM, Actor, record
 from tracking.calendar import WorkCalendar
 from tracking.errors import InvalidInput, NotFound
-from tracking.validation import CLOCK_TIME_PATTERN, MAX_DEADLINE_DAYS
+from tracking.validation import MAX_DEADLINE_DAYS, parse_clock_time
 
-_HHMM = re.compile(CLOCK_TIME_PATTERN)
 MAX_OFFSET = 60
+MAX_STEPS = 10
+INVALID = "policy.invalid"
 
 
 def default_rules() -> dict[str, Any]:
@@ -49,17 +62,68 @@ def default_rules() -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class Escalation:
-    overdue_working_days: int
-    audience: str
+def _explained(message: str) -> WrapValidator:
+    """Any refusal of the value becomes `message`, except a refusal already explained deeper
+    down (an item of a list, a key of the window), which keeps its own message and place."""
+
+    def validate(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        try:
+            return handler(value)
+        except ValidationError as error:
+            if all(problem["type"] == INVALID for problem in error.errors()):
+                raise
+            raise PydanticCustomError(INVALID, "{message}", {"message": message}) from None
+
+    return WrapValidator(validate)
 
 
-@dataclass(frozen=True)
-class SendWindow:
-    start: time
-    end: time
-    working_days_only: bool
+def _clock_time(value: Any) -> time:
+    try:
+        return parse_clock_time(value, field="")
+    except InvalidInput as error:
+        raise PydanticCustomError(INVALID, "{message}", {"message": error.message}) from None
+
+
+def _whole_number(high: int) -> str:
+    return f"Giá trị phải là số nguyên từ 1 đến {high}"
+
+
+Offset = Annotated[
+    int, Field(strict=True, ge=1, le=MAX_OFFSET), _explained(_whole_number(MAX_OFFSET))
+]
+Flag = Annotated[bool, Field(strict=True), _explained("Giá trị phải là true hoặc false")]
+ClockTime = Annotated[time, BeforeValidator(_clock_time)]
+
+
+class Escalation(BaseModel):
+    """Who else is told once a task is this many working days overdue."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    overdue_working_days: Annotated[
+        int,
+        Field(strict=True, ge=1, le=MAX_DEADLINE_DAYS),
+        _explained(_whole_number(MAX_DEADLINE_DAYS)),
+    ]
+    audience: Annotated[
+        AudienceName, _explained(f"Đối tượng phải là một trong: {', '.join(AUDIENCES)}")
+    ]
+
+
+class SendWindow(BaseModel):
+    """The local hours [start, end) in which messages go out."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: ClockTime
+    end: ClockTime
+    working_days_only: Flag
+
+    @model_validator(mode="after")
+    def _starts_before_it_ends(self) -> Self:
+        if self.start >= self.end:
+            raise PydanticCustomError(INVALID, "Giờ bắt đầu phải trước giờ kết thúc")
+        return self
 
     def is_open(self, moment: datetime, calendar: WorkCalendar) -> bool:
         """moment is local time; the window is [start, end)."""
@@ -75,8 +139,9 @@ class SendWindow:
         if moment.time().replace(tzinfo=None) >= self.end:
             day = day.fromordinal(day.toordinal() + 1)
         elif not (self.working_days_only and not calendar.is_working_day(day)):
-            return moment.replace(hour=self.start.hour, minute=self.start.minute, second=0,
-                                  microsecond=0)
+            return moment.replace(
+                hour=self.start.hour, minute=self.start.minute, second=0, microsecond=0
+            )
         for _ in range(400):
             if not self.working_days_only or calendar.is_working_day(day):
                 break
@@ -84,15 +149,34 @@ class SendWindow:
         return datetime.combine(day, self.start, tzinfo=moment.tzinfo)
 
 
-@dataclass(frozen=True)
-class Rules:
-    before_working_days: tuple[int, ...]
-    on_due_day: bool
-    overdue_first: int
-    overdue_every: int
-    escalation: tuple[Escalation, ...]
-    coordinators_before_deadline: bool
-    send_window: SendWindow
+class Rules(BaseModel):
+    """The effective reminder rules of a task (every key present)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    before_working_days: Annotated[
+        tuple[Offset, ...],
+        Field(max_length=MAX_STEPS),
+        _explained(f"Phải là danh sách tối đa {MAX_STEPS} số ngày làm việc"),
+    ]
+    on_due_day: Flag
+    overdue_first: Offset
+    overdue_every: Offset
+    escalation: Annotated[
+        tuple[
+            Annotated[
+                Escalation,
+                _explained("Mỗi bậc cần đúng hai khóa overdue_working_days và audience"),
+            ],
+            ...,
+        ],
+        Field(max_length=MAX_STEPS),
+        _explained(f"Phải là danh sách tối đa {MAX_STEPS} bậc"),
+    ]
+    coordinators_before_deadline: Flag
+    send_window: Annotated[
+        SendWindow, _explained("Khung giờ gửi cần các khóa start, end, working_days_only")
+    ]
 
     def overdue_step(self, overdue_days: int) -> bool:
         """Whether a task this many working days overdue is reminded today."""
@@ -101,116 +185,61 @@ class Rules:
         return (overdue_days - self.overdue_first) % self.overdue_every == 0
 
 
-def _fail(key: str, message: str) -> InvalidInput:
-    return InvalidInput("policy.invalid", message, field=f"rules.{key}")
+def _refusal(error: ValidationError) -> InvalidInput:
+    """The first problem as InvalidInput naming the key (an unknown key first, as people
+    most often mistype one); list positions are left out of the field."""
+    problems = sorted(error.errors(), key=lambda problem: problem["type"] != "extra_forbidden")
+    problem = problems[0]
+    key = ".".join(
+        str(part) for part in takewhile(lambda part: isinstance(part, str), problem["loc"])
+    )
+    if problem["type"] == "extra_forbidden":
+        return InvalidInput(INVALID, f"Khóa không được hỗ trợ: {key}", field=f"rules.{key}")
+    return InvalidInput(INVALID, problem["msg"], field=f"rules.{key}")
 
 
-def _int(value: Any, key: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise _fail(key, f"Giá trị phải là số nguyên từ {low} đến {high}")
-    return value
-
-
-def _bool(value: Any, key: str) -> bool:
-    if not isinstance(value, bool):
-        raise _fail(key, "Giá trị phải là true hoặc false")
-    return value
-
-
-def _hhmm(value: Any, key: str) -> time:
-    if not isinstance(value, str) or not _HHMM.match(value):
-        raise _fail(key, "Giờ phải có dạng HH:MM, ví dụ 07:30")
-    return time.fromisoformat(value)
-
-
-def validate_rules(rules: dict[str, Any], *, partial: bool) -> None:
-    """Checks the keys present (all keys when not partial); raises InvalidInput."""
-    if not isinstance(rules, dict):
-        raise InvalidInput("policy.invalid", "Chính sách nhắc phải là một đối tượng JSON",
-                           field="rules")
-    known = set(default_rules())
-    unknown = sorted(set(rules) - known)
-    if unknown:
-        raise _fail(unknown[0], f"Khóa không được hỗ trợ: {unknown[0]}")
-    if not partial and set(rules) != known:
-        missing = sorted(known - set(rules))[0]
-        raise _fail(missing, f"Thiếu khóa: {missing}")
-    if "before_working_days" in rules:
-        value = rules["before_working_days"]
-        if not isinstance(value, list) or len(value) > 10:
-            raise _fail("before_working_days", "Phải là danh sách tối đa 10 số ngày làm việc")
-        for item in value:
-            _int(item, "before_working_days", 1, MAX_OFFSET)
-    if "on_due_day" in rules:
-        _bool(rules["on_due_day"], "on_due_day")
-    if "overdue_first" in rules:
-        _int(rules["overdue_first"], "overdue_first", 1, MAX_OFFSET)
-    if "overdue_every" in rules:
-        _int(rules["overdue_every"], "overdue_every", 1, MAX_OFFSET)
-    if "coordinators_before_deadline" in rules:
-        _bool(rules["coordinators_before_deadline"], "coordinators_before_deadline")
-    if "escalation" in rules:
-        ladder = rules["escalation"]
-        if not isinstance(ladder, list) or len(ladder) > 10:
-            raise _fail("escalation", "Phải là danh sách tối đa 10 bậc")
-        for step in ladder:
-            if not isinstance(step, dict) or set(step) != {"overdue_working_days", "audience"}:
-                raise _fail("escalation",
-                            "Mỗi bậc cần đúng hai khóa overdue_working_days và audience")
-            _int(step["overdue_working_days"], "escalation", 1, MAX_DEADLINE_DAYS)
-            if step["audience"] not in AUDIENCES:
-                raise _fail("escalation", f"Đối tượng phải là một trong: {', '.join(AUDIENCES)}")
-    if "send_window" in rules:
-        window = rules["send_window"]
-        if not isinstance(window, dict) or not set(window) <= {"start", "end",
-                                                                "working_days_only"}:
-            raise _fail("send_window", "Khung giờ gửi cần các khóa start, end, working_days_only")
-        start = _hhmm(window["start"], "send_window.start") if "start" in window else None
-        end = _hhmm(window["end"], "send_window.end") if "end" in window else None
-        if start and end and start >= end:
-            raise _fail("send_window", "Giờ bắt đầu phải trước giờ kết thúc")
-        if "working_days_only" in window:
-            _bool(window["working_days_only"], "send_window.working_days_only")
+def to_rules(data: dict[str, Any]) -> Rules:
+    """The merged JSON rules as a checked `Rules`; InvalidInput naming the key if refused."""
+    try:
+        return Rules.model_validate(data)
+    except ValidationError as error:
+        raise _refusal(error) from None
 
 
 def merge(*layers: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for layer in layers:
         for key, value in layer.items():
-            if key == "send_window" and isinstance(result.get(key), dict):
+            if (
+                key == "send_window"
+                and isinstance(result.get(key), dict)
+                and isinstance(value, dict)
+            ):
                 result[key] = {**result[key], **value}
             else:
                 result[key] = value
     return result
 
 
-def to_rules(data: dict[str, Any]) -> Rules:
-    window = data["send_window"]
-    return Rules(
-        before_working_days=tuple(sorted(set(data["before_working_days"]), reverse=True)),
-        on_due_day=data["on_due_day"],
-        overdue_first=data["overdue_first"],
-        overdue_every=data["overdue_every"],
-        escalation=tuple(Escalation(e["overdue_working_days"], e["audience"])
-                         for e in data["escalation"]),
-        coordinators_before_deadline=data["coordinators_before_deadline"],
-        send_window=SendWindow(time.fromisoformat(window["start"]),
-                               time.fromisoformat(window["end"]),
-                               bool(window["working_days_only"])),
-    )
-
-
 class PolicyBook:
     """The stored policies relevant to a set of tasks, loaded in three small queries."""
 
     def __init__(self, session: Session, *, plan_ids: set[int], task_ids: set[int]) -> None:
-        rows = list(session.exec(select(ReminderPolicy).where(
-            (col(ReminderPolicy.scope) == PolicyScope.GLOBAL)
-            | ((col(ReminderPolicy.scope) == PolicyScope.PLAN)
-               & col(ReminderPolicy.scope_id).in_(plan_ids or {-1}))
-            | ((col(ReminderPolicy.scope) == PolicyScope.TASK)
-               & col(ReminderPolicy.scope_id).in_(task_ids or {-1}))
-        )).all())
+        rows = list(
+            session.exec(
+                select(ReminderPolicy).where(
+                    (col(ReminderPolicy.scope) == PolicyScope.GLOBAL)
+                    | (
+                        (col(ReminderPolicy.scope) == PolicyScope.PLAN)
+                        & col(ReminderPolicy.scope_id).in_(plan_ids or {-1})
+                    )
+                    | (
+                        (col(ReminderPolicy.scope) == PolicyScope.TASK)
+                        & col(ReminderPolicy.scope_id).in_(task_ids or {-1})
+                    )
+                )
+            ).all()
+        )
         self._global: dict[str, Any] = {}
         self._plans: dict[int, dict[str, Any]] = {}
         self._tasks: dict[int, dict[str, Any]] = {}
@@ -246,8 +275,11 @@ def global_rules(session: Session) -> Rules:
 
 def get_policy(*, session: Session, scope: PolicyScope, scope_id: int = 0) -> dict[str, Any]:
     """The stored overrides of one scope ({} when none)."""
-    row = session.exec(select(ReminderPolicy).where(
-        ReminderPolicy.scope == scope, ReminderPolicy.scope_id == scope_id)).first()
+    row = session.exec(
+        select(ReminderPolicy).where(
+            ReminderPolicy.scope == scope, ReminderPolicy.scope_id == scope_id
+        )
+    ).first()
     return dict(row.rules) if row else {}
 
 
@@ -287,29 +319,35 @@ def set_policy(
     try:
         scope = PolicyScope(scope)
     except ValueError:
-        raise InvalidInput("policy.scope", "Phạm vi phải là global, plan hoặc task",
-                           field="scope") from None
+        raise InvalidInput(
+            "policy.scope", "Phạm vi phải là global, plan hoặc task", field="scope"
+        ) from None
     if scope == PolicyScope.GLOBAL:
         if scope_id not in (None, 0):
-            raise InvalidInput("policy.scope_id", "Chính sách chung không có mã phạm vi",
-                               field="scope_id")
+            raise InvalidInput(
+                "policy.scope_id", "Chính sách chung không có mã phạm vi", field="scope_id"
+            )
         scope_id = 0
     else:
         if scope_id is None:
-            raise InvalidInput("policy.scope_id", "Cần mã kế hoạch hoặc nhiệm vụ",
-                               field="scope_id")
+            raise InvalidInput("policy.scope_id", "Cần mã kế hoạch hoặc nhiệm vụ", field="scope_id")
         target = session.get(Plan if scope == PolicyScope.PLAN else Task, scope_id)
         if target is None:
-            raise NotFound("policy.scope_not_found",
-                           "Không tìm thấy kế hoạch" if scope == PolicyScope.PLAN
-                           else "Không tìm thấy nhiệm vụ", field="scope_id")
-    validate_rules(rules, partial=True)
-    merged = merge(default_rules(), rules)
-    window = merged["send_window"]
-    if time.fromisoformat(window["start"]) >= time.fromisoformat(window["end"]):
-        raise _fail("send_window", "Giờ bắt đầu phải trước giờ kết thúc")
-    row = session.exec(select(ReminderPolicy).where(
-        ReminderPolicy.scope == scope, ReminderPolicy.scope_id == scope_id)).first()
+            raise NotFound(
+                "policy.scope_not_found",
+                "Không tìm thấy kế hoạch"
+                if scope == PolicyScope.PLAN
+                else "Không tìm thấy nhiệm vụ",
+                field="scope_id",
+            )
+    if not isinstance(rules, dict):
+        raise InvalidInput(INVALID, "Chính sách nhắc phải là một đối tượng JSON", field="rules")
+    to_rules(merge(default_rules(), rules))  # the overrides over the defaults must hold
+    row = session.exec(
+        select(ReminderPolicy).where(
+            ReminderPolicy.scope == scope, ReminderPolicy.scope_id == scope_id
+        )
+    ).first()
     before = dict(row.rules) if row else None
     if row is None:
         row = ReminderPolicy(scope=scope, scope_id=scope_id, rules=dict(rules))
@@ -318,7 +356,13 @@ def set_policy(
         row.updated_at = utc_now()
     session.add(row)
     session.flush()
-    record(session=session, actor=actor, action="reminder_policy.set", entity="reminderpolicy",
-           entity_id=row.id, before=before,
-           after={"scope": scope.value, "scope_id": scope_id, "rules": rules})
+    record(
+        session=session,
+        actor=actor,
+        action="reminder_policy.set",
+        entity="reminderpolicy",
+        entity_id=row.id,
+        before=before,
+        after={"scope": scope.value, "scope_id": scope_id, "rules": rules},
+    )
     return row

@@ -1,7 +1,7 @@
 """Apprise plugins for Zalo: Official Account messages (zalo://) and ZNS templates (zns://).
 
 Written the way Apprise's own plugins are (NotifyBase subclass, template tokens, a
-privacy-aware url(), parse_url, registered at import). Zalo facts (DOMAIN.md §7): the token
+privacy-aware url(), parse_url, registered at import). Zalo facts (docs/domain.md#zalo): the token
 travels in an `access_token` header; HTTP 200 can still be a failure (`error` ≠ 0); an
 expired token (-216) is refreshed once with the single-use refresh token and the request
 retried; the new pair must be stored atomically, which the token store does. The API and
@@ -18,6 +18,7 @@ OAuth hosts come from Settings only, never from a URL: the tokens go to no other
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from json import dumps
@@ -33,7 +34,7 @@ from apprise.utils.parse import validate_regex
 
 from settings import get_settings
 
-# Zalo's code for an invalid or expired access token (DOMAIN.md §7).
+# Zalo's code for an invalid or expired access token (docs/domain.md#zalo).
 TOKEN_INVALID_CODES = frozenset({-216})
 _OA_ID = r"^[0-9A-Za-z_\-]{1,64}$"
 _USER_ID = re.compile(r"^[0-9A-Za-z_\-]{1,64}$")
@@ -108,6 +109,23 @@ def normalise_phone(value: str) -> str | None:
     if digits.startswith("0"):
         digits = "84" + digits[1:]
     return digits if re.fullmatch(r"84[1-9]\d{8}", digits) else None
+
+
+# Both plugins: {schema}://[token@]oa_id/targets; they differ in what a target is.
+_TEMPLATES = ("{schema}://{oa_id}/{targets}", "{schema}://{access_token}@{oa_id}/{targets}")
+
+
+def _template_tokens(target_key: str, target_name: str) -> dict[str, Any]:
+    return dict(
+        NotifyBase.template_tokens,
+        **{
+            "oa_id": {"name": "Official Account ID", "type": "string", "required": True,
+                      "regex": (_OA_ID, "")},
+            "access_token": {"name": "Access Token", "type": "string", "private": True},
+            target_key: {"name": target_name, "type": "string", "map_to": "targets"},
+            "targets": {"name": "Targets", "type": "list:string", "required": True},
+        },
+    )
 
 
 class _ZaloBase(NotifyBase):
@@ -197,6 +215,18 @@ class _ZaloBase(NotifyBase):
             return False
         return False
 
+    def _post_to_each(self, url: str, payload_for: Callable[[str], dict[str, Any]]) -> bool:
+        """One POST per target; a retry skips the targets that already got the message."""
+        has_error = False
+        for target in self.targets:
+            if self.is_delivered(target):
+                continue
+            if self._post(url, payload_for(target), target):
+                self.mark_delivered(target)
+            else:
+                has_error = True
+        return not has_error
+
     def _token_for_url(self, privacy: bool) -> str:
         if not self.access_token:
             return ""
@@ -256,17 +286,8 @@ class NotifyZalo(_ZaloBase):
     setup_url = "https://developers.zalo.me/docs/official-account/"  # type: ignore[assignment]
     body_maxlen = 2000  # Zalo's limit for a text message
 
-    templates = ("{schema}://{oa_id}/{targets}", "{schema}://{access_token}@{oa_id}/{targets}")  # type: ignore[assignment]
-    template_tokens = dict(
-        NotifyBase.template_tokens,
-        **{
-            "oa_id": {"name": "Official Account ID", "type": "string", "required": True,
-                      "regex": (_OA_ID, "")},
-            "access_token": {"name": "Access Token", "type": "string", "private": True},
-            "target_user": {"name": "Target User ID", "type": "string", "map_to": "targets"},
-            "targets": {"name": "Targets", "type": "list:string", "required": True},
-        },
-    )
+    templates = _TEMPLATES  # type: ignore[assignment]
+    template_tokens = _template_tokens("target_user", "Target User ID")
     template_args = dict(
         _ZaloBase.template_args,
         **{
@@ -296,17 +317,10 @@ class NotifyZalo(_ZaloBase):
         if not self.targets:
             self.logger.warning("There were no Zalo users to notify.")
             return False
-        url = f"{self.base}/v3.0/oa/message/{self.mode}"
-        has_error = False
-        for target in self.targets:
-            if self.is_delivered(target):  # a retry skips users that already got it
-                continue
-            payload = {"recipient": {"user_id": target}, "message": {"text": body}}
-            if self._post(url, payload, target):
-                self.mark_delivered(target)
-            else:
-                has_error = True
-        return not has_error
+        return self._post_to_each(
+            f"{self.base}/v3.0/oa/message/{self.mode}",
+            lambda target: {"recipient": {"user_id": target}, "message": {"text": body}},
+        )
 
     @property
     def url_identifier(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -331,17 +345,8 @@ class NotifyZNS(_ZaloBase):
     setup_url = "https://developers.zalo.me/docs/zalo-notification-service/"  # type: ignore[assignment]
     body_maxlen = 400  # a template parameter holds a few hundred characters
 
-    templates = ("{schema}://{oa_id}/{targets}", "{schema}://{access_token}@{oa_id}/{targets}")  # type: ignore[assignment]
-    template_tokens = dict(
-        NotifyBase.template_tokens,
-        **{
-            "oa_id": {"name": "Official Account ID", "type": "string", "required": True,
-                      "regex": (_OA_ID, "")},
-            "access_token": {"name": "Access Token", "type": "string", "private": True},
-            "target_phone": {"name": "Target Phone No", "type": "string", "map_to": "targets"},
-            "targets": {"name": "Targets", "type": "list:string", "required": True},
-        },
-    )
+    templates = _TEMPLATES  # type: ignore[assignment]
+    template_tokens = _template_tokens("target_phone", "Target Phone No")
     template_args = dict(
         _ZaloBase.template_args,
         **{
@@ -385,22 +390,17 @@ class NotifyZNS(_ZaloBase):
         if not self.targets:
             self.logger.warning("There were no phone numbers to notify via ZNS.")
             return False
-        url = f"{self.base}/message/template"
-        has_error = False
-        for phone in self.targets:
-            if self.is_delivered(phone):
-                continue
+
+        def payload_for(phone: str) -> dict[str, Any]:
             payload: dict[str, Any] = {
                 "phone": phone, "template_id": self.template_id,
                 "template_data": {**self.template_data, self.body_key: body},
             }
             if self.tracking_id:
                 payload["tracking_id"] = self.tracking_id
-            if self._post(url, payload, phone):
-                self.mark_delivered(phone)
-            else:
-                has_error = True
-        return not has_error
+            return payload
+
+        return self._post_to_each(f"{self.base}/message/template", payload_for)
 
     @property
     def url_identifier(self) -> tuple[str, ...]:  # type: ignore[override]

@@ -1,6 +1,6 @@
 """Who may see and do what, by unit: plain rules that hold outside HTTP too.
 
-The rules (DESIGN.md, "Authorisation by unit"):
+The rules (docs/design.md#authorisation-by-unit):
 - A user's *reach* is their unit and every unit below it. A task is visible when its issuer,
   lead or any coordinating unit is within reach (so ancestors read their units' data).
   Outside reach a caller learns nothing: the answer is "not found", never "forbidden".

@@ -1,6 +1,6 @@
 """Task status as of a date, written twice: a Python function and a SQL expression.
 
-Both follow DOMAIN.md §2 and count history as it stood on the date:
+Both follow docs/domain.md#status-as-of-a-date and count history as it stood on the date:
 - a task assigned after the date does not exist yet;
 - a completion counts from the day the issuer confirmed it (confirmed_on), and is on time
   when the reported completion day (completed_on) is on or before the effective deadline;

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from pydantic import BeforeValidator
@@ -34,6 +34,8 @@ CLOCK_TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
 # Dates people can mean: far years overflow calendar arithmetic and are always typing errors.
 EARLIEST_DAY = date(1990, 1, 1)
 LATEST_DAY = date(2099, 12, 31)
+
+_CLOCK_TIME = re.compile(CLOCK_TIME_PATTERN)
 
 # Control characters other than tab and line feed (a CR is turned into a line feed first),
 # lone surrogates and the non-characters U+FFFE/U+FFFF: XML (DOCX, XLSX) cannot hold them,
@@ -172,3 +174,10 @@ def parse_day(value: object, *, field: str, label: str) -> date:
         f"{label}: «{text}» không phải ngày hợp lệ (dạng 2021-11-02 hoặc 02/11/2021)",
         field=field,
     )
+
+
+def parse_clock_time(value: object, *, field: str) -> time:
+    """An HH:MM text as a time; anything else (07:30:00, 7h30, a number) is refused."""
+    if not isinstance(value, str) or not _CLOCK_TIME.fullmatch(value):
+        raise InvalidInput("time.invalid", "Giờ phải có dạng HH:MM, ví dụ 07:30", field=field)
+    return time.fromisoformat(value)

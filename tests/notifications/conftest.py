@@ -125,7 +125,7 @@ def smtp(smtp_port: int) -> Iterator[SmtpServer]:
     server.stop()
 
 
-# --- a fake Zalo API, behaving as DOMAIN.md §7 documents it --------------------------------
+# --- a fake Zalo API, behaving as docs/domain.md#zalo documents it --------------------------
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """Exactly once across crashes and concurrent workers, counted at a real SMTP server.
 
-Delivery runs in real subprocesses (`python -m notifications.deliver_worker`), which cannot be
-time-frozen, so these tests open the send window around the clock through the global policy.
+Delivery runs in real subprocesses (`python -m tests.notifications.deliver_worker`), which
+cannot be time-frozen, so these tests open the send window around the clock through the global
+policy.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def _worker(db_url: str, smtp_port: int, batch: int) -> subprocess.Popen[bytes]:
            "NHIEMVU_NOTIFY_LEASE_SECONDS": "1", "NHIEMVU_NOTIFY_BACKOFF_SECONDS": "0",
            "NHIEMVU_ENVIRONMENT": "test"}
     return subprocess.Popen(
-        [sys.executable, "-m", "notifications.deliver_worker", "--until-empty",
+        [sys.executable, "-m", "tests.notifications.deliver_worker", "--until-empty",
          "--batch", str(batch), "--max-seconds", "60"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 

@@ -25,7 +25,7 @@ from models import (
     User,
 )
 from tests.factories import ACTOR, World, make_world
-from tracking import obligations
+from tracking import calendar, obligations, periods
 from tracking.errors import Conflict, InvalidInput, NotFound
 
 
@@ -125,10 +125,8 @@ def test_the_unique_key_refuses_a_second_task_for_an_occurrence(session: Session
         # Another process's run that did not see the first task (as if concurrent).
         occurrence = obligations.occurrences(
             obligation=duty,
-            rule=obligations.PeriodRule.of(
-                obligations.get_report_type(session=session, kind="month")
-            ),
-            calendar=obligations.load_calendar(session),
+            rule=periods.PeriodRule.of(periods.get_report_type(session=session, kind="month")),
+            calendar=calendar.load_calendar(session),
             as_of=date(2026, 3, 9),
         )[0]
         assert obligations._create_task(session, ACTOR, duty, occurrence) is None

@@ -1,7 +1,8 @@
-"""A delivery process: `python -m notifications.deliver_worker [--until-empty]`.
+"""A delivery process: `python -m tests.notifications.deliver_worker [--until-empty]`.
 
-Reads the database URL from NHIEMVU_DATABASE_URL like the rest of the service. With
---until-empty it keeps going until no row is pending, failed or sending (tests, catch-up).
+The exactly-once tests spawn and kill it as a real process. It reads the database URL from
+NHIEMVU_DATABASE_URL like the service; with --until-empty it keeps going until no row is
+pending, failed or sending.
 """
 
 from __future__ import annotations
@@ -20,9 +21,21 @@ from notifications.delivery import deliver, worker_name
 
 def _open_rows() -> int:
     with Session(get_engine()) as session:
-        return int(session.exec(select(func.count()).select_from(Notification).where(
-            col(Notification.state).in_([NotificationState.PENDING, NotificationState.FAILED,
-                                         NotificationState.SENDING]))).one())
+        return int(
+            session.exec(
+                select(func.count())
+                .select_from(Notification)
+                .where(
+                    col(Notification.state).in_(
+                        [
+                            NotificationState.PENDING,
+                            NotificationState.FAILED,
+                            NotificationState.SENDING,
+                        ]
+                    )
+                )
+            ).one()
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
