@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Integer, Select, Subquery, and_, case, func, literal, or_, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from models import ExtensionRequest, ExtensionStatus, Plan, PlanSection, Task, Unit
@@ -187,14 +188,14 @@ def task_list(scope: Scope, *, session: Session) -> list[dict[str, Any]]:
         )
         .scalar_subquery()
     )
-    lead = Unit.__table__.alias("lead")  # type: ignore[attr-defined]
+    lead = aliased(Unit, name="lead")
     statement = (
         select(
             scoped.c.task_id,
             col(Task.title),
             scoped.c.section_id,
-            lead.c.name,
-            lead.c.short_name,
+            col(lead.name),
+            col(lead.short_name),
             scoped.c.assigned_on,
             col(Task.original_due_on),
             scoped.c.due_on_as_of,
@@ -205,7 +206,7 @@ def task_list(scope: Scope, *, session: Session) -> list[dict[str, Any]]:
         )
         .select_from(scoped)
         .join(Task, col(Task.id) == scoped.c.task_id)
-        .join(lead, lead.c.id == scoped.c.lead_unit_id)
+        .join(lead, col(lead.id) == scoped.c.lead_unit_id)
         .order_by(
             scoped.c.section_id,
             scoped.c.due_on_as_of.is_(None),
