@@ -96,47 +96,48 @@ def totals(scope: Scope, *, session: Session) -> Counts:
     return _counts(row)
 
 
-def by_unit(scope: Scope, *, session: Session) -> list[dict[str, Any]]:
-    """Counts per lead unit of the subtree, in tree order."""
+def _counts_per_unit(
+    scope: Scope, *, session: Session, link: str, keys: dict[str, Any], order: Any
+) -> list[dict[str, Any]]:
+    """Counts per unit the scoped tasks name in `link` (lead or issuer), with the unit's
+    `keys` (label → Unit column); short_name falls back to the name."""
     scoped = scoped_status(scope, session=session)
-    keys = (col(Unit.id), col(Unit.code), col(Unit.name), col(Unit.short_name), col(Unit.path))
     statement: Select[Any] = (
-        select(*keys)
+        select(*[column.label(label) for label, column in keys.items()])
         .add_columns(*_count_columns(scoped))
-        .join(scoped, scoped.c.lead_unit_id == Unit.id)
-        .group_by(*keys)
-        .order_by(col(Unit.path))
+        .join(scoped, scoped.c[link] == Unit.id)
+        .group_by(*keys.values(), order)
+        .order_by(order)
     )
     return [
         {
-            "unit_id": row[0],
-            "code": row[1],
-            "name": row[2],
-            "short_name": row[3] or row[2],
+            **{label: row._mapping[label] for label in keys},
+            "short_name": row.short_name or row.name,
             **_counts(row).as_json(),
         }
         for row in session.execute(statement)
     ]
+
+
+def by_unit(scope: Scope, *, session: Session) -> list[dict[str, Any]]:
+    """Counts per lead unit of the subtree, in tree order."""
+    keys = {
+        "unit_id": col(Unit.id),
+        "code": col(Unit.code),
+        "name": col(Unit.name),
+        "short_name": col(Unit.short_name),
+    }
+    return _counts_per_unit(
+        scope, session=session, link="lead_unit_id", keys=keys, order=col(Unit.path)
+    )
 
 
 def by_issuer(scope: Scope, *, session: Session) -> list[dict[str, Any]]:
-    scoped = scoped_status(scope, session=session)
-    statement: Select[Any] = (
-        select(col(Unit.id), col(Unit.name), col(Unit.short_name))
-        .add_columns(*_count_columns(scoped))
-        .join(scoped, scoped.c.issuer_unit_id == Unit.id)
-        .group_by(col(Unit.id), col(Unit.name), col(Unit.short_name))
-        .order_by(col(Unit.id))
+    """Counts per body that gave the tasks, in the order the bodies were registered."""
+    keys = {"unit_id": col(Unit.id), "name": col(Unit.name), "short_name": col(Unit.short_name)}
+    return _counts_per_unit(
+        scope, session=session, link="issuer_unit_id", keys=keys, order=col(Unit.id)
     )
-    return [
-        {
-            "unit_id": row[0],
-            "name": row[1],
-            "short_name": row[2] or row[1],
-            **_counts(row).as_json(),
-        }
-        for row in session.execute(statement)
-    ]
 
 
 def by_plan_section(scope: Scope, *, session: Session) -> list[dict[str, Any]]:
