@@ -126,6 +126,18 @@ def _plan_sentence(item: IndicatorLine, indicators: list[IndicatorLine]) -> str:
     return item.sentence.format_map(mapping)
 
 
+FILTERS: dict[str, Callable[..., str | list[str]]] = {
+    "count": fmt.count,
+    "rate": fmt.rate,
+    "short_date": fmt.short_date,
+    "long_date": fmt.long_date,
+    "lower_first": _lower_first,
+    "lines": _lines,
+    "measure": _measure,
+    "plan_sentence": _plan_sentence,
+}
+
+
 @lru_cache
 def environment() -> Environment:
     """Plain text (the writers escape for DOCX and Markdown themselves); a missing value is an
@@ -136,16 +148,7 @@ def environment() -> Environment:
         autoescape=False,
         keep_trailing_newline=False,
     )
-    env.filters.update(
-        count=fmt.count,
-        rate=fmt.rate,
-        short_date=fmt.short_date,
-        long_date=fmt.long_date,
-        lower_first=_lower_first,
-        lines=_lines,
-        measure=_measure,
-        plan_sentence=_plan_sentence,
-    )
+    env.filters.update(FILTERS)
     return env
 
 
@@ -247,17 +250,14 @@ def build_snapshot(*, session: Session, report: Report) -> ReportSnapshot:
 
     numbers = _figures(scope, session=session)
     indicators = (
-        [
-            IndicatorLine.model_validate(figure, from_attributes=True)
-            for figure in figures.indicator_figures(
-                session=session,
-                plan_id=plan.id or 0,
-                unit=unit,
-                period_kind=report.kind,
-                period_code=report.period_code,
-                as_of=as_of,
-            )
-        ]
+        figures.indicator_figures(
+            session=session,
+            plan_id=plan.id or 0,
+            unit=unit,
+            period_kind=report.kind,
+            period_code=report.period_code,
+            as_of=as_of,
+        )
         if plan
         else []
     )

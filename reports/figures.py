@@ -19,6 +19,7 @@ from sqlmodel import Session, col
 
 from models import ExtensionRequest, ExtensionStatus, Plan, PlanSection, Task, Unit
 from models.reports import Indicator, IndicatorAggregation, IndicatorValue
+from reports.snapshot import IndicatorLine
 from tracking.calendar import load_calendar
 from tracking.queries import CategoryCounts, due_soon_until
 from tracking.status import Category, status_subquery
@@ -246,32 +247,8 @@ def task_list(scope: Scope, *, session: Session) -> list[dict[str, Any]]:
     return rows
 
 
-@dataclass(frozen=True)
-class IndicatorFigure:
-    id: int
-    code: str
-    name: str
-    unit_of_measure: str
-    target: float | None
-    aggregation: str
-    sentence: str | None
-    value: float | None
-    units_reporting: int
-    notes: list[str]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "code": self.code,
-            "name": self.name,
-            "unit_of_measure": self.unit_of_measure,
-            "target": self.target,
-            "aggregation": self.aggregation,
-            "sentence": self.sentence,
-            "value": self.value,
-            "units_reporting": self.units_reporting,
-            "notes": self.notes,
-        }
+# The columns of an Indicator its IndicatorLine carries as they are.
+INDICATOR_OWN_FIELDS = {"code", "name", "unit_of_measure", "target", "sentence"}
 
 
 def indicator_figures(
@@ -282,7 +259,7 @@ def indicator_figures(
     period_kind: str,
     period_code: str,
     as_of: date,
-) -> list[IndicatorFigure]:
+) -> list[IndicatorLine]:
     """Each indicator of the plan with the subtree's values for the period, as reported by
     as_of: each unit's latest report on or before that day, combined by the indicator's rule."""
     subtree_ids = select(col(Unit.id)).where(col(Unit.path).startswith(unit.path))
@@ -354,14 +331,10 @@ def indicator_figures(
         aggregation = IndicatorAggregation(indicator.aggregation)
         raw = mapping[aggregation.value]
         result.append(
-            IndicatorFigure(
+            IndicatorLine(
+                **indicator.model_dump(include=INDICATOR_OWN_FIELDS),
                 id=indicator.id or 0,
-                code=indicator.code,
-                name=indicator.name,
-                unit_of_measure=indicator.unit_of_measure,
-                target=indicator.target,
                 aggregation=aggregation.value,
-                sentence=indicator.sentence,
                 value=float(raw) if raw is not None else None,
                 units_reporting=int(mapping["units"] or 0),
                 notes=notes.get(indicator.id or 0, []),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -73,11 +72,28 @@ def _sheet(
     return sheet
 
 
-def _task_rows(
-    tasks: list[TaskLine], columns: Callable[[TaskLine], tuple[Any, Any, Any]]
-) -> list[list[Any]]:
-    """Numbered task rows: STT, task, lead unit, then three columns of the sheet."""
-    return [[i, t.title, t.lead_unit, *columns(t)] for i, t in enumerate(tasks, start=1)]
+# The task sheets (Biểu 04, 05): caption, which tasks, and after STT, task and lead unit, the
+# three columns each shows (header → TaskLine field).
+TASK_SHEETS = {
+    "Quá hạn": (
+        "Biểu 04. Nhiệm vụ quá hạn",
+        "overdue",
+        {
+            "Ngày giao": "assigned_on",
+            "Hạn xử lý": "due_on",
+            "Số ngày làm việc quá hạn": "working_days_overdue",
+        },
+    ),
+    "Gia hạn": (
+        "Biểu 05. Nhiệm vụ được gia hạn",
+        "extended",
+        {
+            "Hạn ban đầu": "original_due_on",
+            "Hạn sau gia hạn": "due_on",
+            "Số lần gia hạn": "extensions",
+        },
+    ),
+}
 
 
 def render_xlsx(snapshot: ReportSnapshot) -> bytes:
@@ -89,7 +105,6 @@ def render_xlsx(snapshot: ReportSnapshot) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.worksheets[0])
     count_headers = ["Tổng số", *COUNT_HEADERS, "Tỷ lệ hoàn thành"]
-    task_headers = ["STT", "Nhiệm vụ", "Đơn vị chủ trì"]
     _sheet(
         workbook,
         "Theo đơn vị",
@@ -114,20 +129,18 @@ def render_xlsx(snapshot: ReportSnapshot) -> bytes:
         ["Cơ quan giao", *count_headers],
         [[r.name, *_counts(r)] for r in figures.by_issuer],
     )
-    _sheet(
-        workbook,
-        "Quá hạn",
-        f"Biểu 04. Nhiệm vụ quá hạn ({suffix})",
-        [*task_headers, "Ngày giao", "Hạn xử lý", "Số ngày làm việc quá hạn"],
-        _task_rows(figures.overdue, lambda t: (t.assigned_on, t.due_on, t.working_days_overdue)),
-    )
-    _sheet(
-        workbook,
-        "Gia hạn",
-        f"Biểu 05. Nhiệm vụ được gia hạn ({suffix})",
-        [*task_headers, "Hạn ban đầu", "Hạn sau gia hạn", "Số lần gia hạn"],
-        _task_rows(figures.extended, lambda t: (t.original_due_on, t.due_on, t.extensions)),
-    )
+    for title, (caption, which, columns) in TASK_SHEETS.items():
+        tasks: list[TaskLine] = getattr(figures, which)
+        _sheet(
+            workbook,
+            title,
+            f"{caption} ({suffix})",
+            ["STT", "Nhiệm vụ", "Đơn vị chủ trì", *columns],
+            [
+                [i, t.title, t.lead_unit, *[getattr(t, field) for field in columns.values()]]
+                for i, t in enumerate(tasks, start=1)
+            ],
+        )
     _sheet(
         workbook,
         "Chỉ tiêu",

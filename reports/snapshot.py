@@ -39,22 +39,6 @@ class Counts(Stored):
     def of(self, category: Category) -> int:
         return self.counts[category.value]
 
-    @property
-    def done_late(self) -> int:
-        return self.of(Category.DONE_LATE)
-
-    @property
-    def overdue(self) -> int:
-        return self.of(Category.OVERDUE)
-
-    @property
-    def in_progress(self) -> int:
-        return self.of(Category.IN_PROGRESS)
-
-    @property
-    def no_deadline(self) -> int:
-        return self.of(Category.NO_DEADLINE)
-
 
 class UnitCounts(Counts):
     """One lead unit of the subtree."""
