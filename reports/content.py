@@ -194,11 +194,11 @@ class SectionView:
 
 
 def document_reference(session: Session, document: Document) -> str:
-    """"Kế hoạch số 61/KH-UBND ngày 10/4/2019 của UBND tỉnh"; a công văn: "Công văn số …"."""
+    """How the report names a document: "Kế hoạch số 61/KH-UBND ngày 10/4/2019 của UBND tỉnh"."""
     issuer = session.get(Unit, document.issuer_unit_id) if document.issuer_unit_id else None
     issuer_name = (issuer.short_name or issuer.name) if issuer else document.issuer_name
     reference: str = _phrases().document_reference(
-        TYPE_CODES.get(document.type_code or "", "Công văn"),
+        TYPE_CODES.get(document.type_code or ""),
         document.symbol,
         document.issued_on,
         issuer_name,
