@@ -278,35 +278,15 @@ def build_snapshot(*, session: Session, report: Report) -> ReportSnapshot:
         if plan
         else None
     )
-    unit_facts = UnitFacts(
-        id=unit.id, code=unit.code, name=unit.name, short_name=unit.short_name or unit.name
-    )
+    period_facts = PeriodFacts.model_validate(period.as_json())
     phrases = _phrases()
-    summary: str = texts.summary or phrases.summary(plan_facts, period)
+    summary: str = texts.summary or phrases.summary(plan_facts, period_facts)
     number = (
         fmt.symbol(report.number, report.type_code, report.issuer_code)
         if report.number is not None
         else f"{DRAFT_NUMBER_BLANK}/{report.type_code}-{report.issuer_code}"
     )
-    writer = _BodyWriter()
-    environment().get_template("body.j2").render(
-        heading=writer.heading,
-        paragraph=writer.paragraph,
-        chart=writer.chart,
-        free_text=writer.free_text,
-        unit=unit_facts,
-        plan=plan_facts,
-        period=period,
-        length_months=report_type.length_months,
-        figures_as_of=as_of,
-        summary=summary,
-        texts=texts,
-        figures=numbers,
-        indicators=indicators,
-        issuers=[row.short_name for row in numbers.by_issuer],
-        sections=sections,
-    )
-    return ReportSnapshot(
+    snapshot = ReportSnapshot(
         report=ReportFacts(
             id=report.id,
             kind=report.kind,
@@ -318,8 +298,10 @@ def build_snapshot(*, session: Session, report: Report) -> ReportSnapshot:
             figures_as_of=as_of,
             document_date=report.document_date,
         ),
-        period=PeriodFacts.model_validate(period.as_json()),
-        unit=unit_facts,
+        period=period_facts,
+        unit=UnitFacts(
+            id=unit.id, code=unit.code, name=unit.name, short_name=unit.short_name or unit.name
+        ),
         plan=plan_facts,
         header=Header(
             parent_body=unit.parent_body_name.upper(),
@@ -330,9 +312,22 @@ def build_snapshot(*, session: Session, report: Report) -> ReportSnapshot:
             summary=summary,
             addressee=texts.addressee,
         ),
-        blocks=writer.blocks,
+        blocks=[],
         recipients=_recipients(texts),
         signature=SignatureFacts.model_validate(texts.signature.model_dump()),
         figures=numbers,
         indicators=indicators,
     )
+    body = _body(snapshot, texts=texts, sections=sections, length_months=report_type.length_months)
+    return snapshot.model_copy(update={"blocks": body})
+
+
+def _body(
+    snapshot: ReportSnapshot, *, texts: ReportTexts, sections: list[SectionView], length_months: int
+) -> list[Block]:
+    """The body's blocks, as body.j2 writes them from everything else the snapshot holds."""
+    writer = _BodyWriter()
+    environment().get_template("body.j2").render(
+        snapshot=snapshot, texts=texts, sections=sections, length_months=length_months, write=writer
+    )
+    return writer.blocks
