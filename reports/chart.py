@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import matplotlib
 
@@ -12,21 +11,22 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 
+from reports.snapshot import UnitCounts
 from tracking.status import CATEGORY_LABELS, OFFICIAL_CATEGORIES
 
 COLOURS = ("#2e7d32", "#f9a825", "#1565c0", "#c62828", "#757575")
 
 
-def completion_by_unit_png(by_unit: list[dict[str, Any]]) -> bytes:
+def completion_by_unit_png(by_unit: list[UnitCounts]) -> bytes:
     """Horizontal stacked bars: tasks per official category for each lead unit."""
-    names = [row["short_name"] for row in by_unit][::-1]
+    names = [row.short_name for row in by_unit][::-1]
     rows = by_unit[::-1]
     height = 1.2 + 0.45 * max(len(rows), 1)
     with plt.rc_context({"font.family": "DejaVu Sans", "font.size": 9, "svg.hashsalt": "nhiemvu"}):
         figure, axes = plt.subplots(figsize=(6.3, height), dpi=150)
         left = [0] * len(rows)
         for category, colour in zip(OFFICIAL_CATEGORIES, COLOURS, strict=True):
-            values = [row["counts"][category.value] for row in rows]
+            values = [row.of(category) for row in rows]
             axes.barh(names, values, left=left, color=colour, label=CATEGORY_LABELS[category])
             left = [a + b for a, b in zip(left, values, strict=True)]
         axes.set_xlabel("Số nhiệm vụ")

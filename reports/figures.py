@@ -14,10 +14,12 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Integer, Select, Subquery, and_, case, func, literal, or_, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from models import ExtensionRequest, ExtensionStatus, Plan, PlanSection, Task, Unit
 from models.reports import Indicator, IndicatorAggregation, IndicatorValue
+from reports.snapshot import IndicatorLine
 from tracking.calendar import load_calendar
 from tracking.queries import CategoryCounts, due_soon_until
 from tracking.status import Category, status_subquery
@@ -95,47 +97,48 @@ def totals(scope: Scope, *, session: Session) -> Counts:
     return _counts(row)
 
 
-def by_unit(scope: Scope, *, session: Session) -> list[dict[str, Any]]:
-    """Counts per lead unit of the subtree, in tree order."""
+def _counts_per_unit(
+    scope: Scope, *, session: Session, link: str, keys: dict[str, Any], order: Any
+) -> list[dict[str, Any]]:
+    """Counts per unit the scoped tasks name in `link` (lead or issuer), with the unit's
+    `keys` (label → Unit column); short_name falls back to the name."""
     scoped = scoped_status(scope, session=session)
-    keys = (col(Unit.id), col(Unit.code), col(Unit.name), col(Unit.short_name), col(Unit.path))
     statement: Select[Any] = (
-        select(*keys)
+        select(*[column.label(label) for label, column in keys.items()])
         .add_columns(*_count_columns(scoped))
-        .join(scoped, scoped.c.lead_unit_id == Unit.id)
-        .group_by(*keys)
-        .order_by(col(Unit.path))
+        .join(scoped, scoped.c[link] == Unit.id)
+        .group_by(*keys.values(), order)
+        .order_by(order)
     )
     return [
         {
-            "unit_id": row[0],
-            "code": row[1],
-            "name": row[2],
-            "short_name": row[3] or row[2],
+            **{label: row._mapping[label] for label in keys},
+            "short_name": row.short_name or row.name,
             **_counts(row).as_json(),
         }
         for row in session.execute(statement)
     ]
+
+
+def by_unit(scope: Scope, *, session: Session) -> list[dict[str, Any]]:
+    """Counts per lead unit of the subtree, in tree order."""
+    keys = {
+        "unit_id": col(Unit.id),
+        "code": col(Unit.code),
+        "name": col(Unit.name),
+        "short_name": col(Unit.short_name),
+    }
+    return _counts_per_unit(
+        scope, session=session, link="lead_unit_id", keys=keys, order=col(Unit.path)
+    )
 
 
 def by_issuer(scope: Scope, *, session: Session) -> list[dict[str, Any]]:
-    scoped = scoped_status(scope, session=session)
-    statement: Select[Any] = (
-        select(col(Unit.id), col(Unit.name), col(Unit.short_name))
-        .add_columns(*_count_columns(scoped))
-        .join(scoped, scoped.c.issuer_unit_id == Unit.id)
-        .group_by(col(Unit.id), col(Unit.name), col(Unit.short_name))
-        .order_by(col(Unit.id))
+    """Counts per body that gave the tasks, in the order the bodies were registered."""
+    keys = {"unit_id": col(Unit.id), "name": col(Unit.name), "short_name": col(Unit.short_name)}
+    return _counts_per_unit(
+        scope, session=session, link="issuer_unit_id", keys=keys, order=col(Unit.id)
     )
-    return [
-        {
-            "unit_id": row[0],
-            "name": row[1],
-            "short_name": row[2] or row[1],
-            **_counts(row).as_json(),
-        }
-        for row in session.execute(statement)
-    ]
 
 
 def by_plan_section(scope: Scope, *, session: Session) -> list[dict[str, Any]]:
@@ -187,14 +190,14 @@ def task_list(scope: Scope, *, session: Session) -> list[dict[str, Any]]:
         )
         .scalar_subquery()
     )
-    lead = Unit.__table__.alias("lead")  # type: ignore[attr-defined]
+    lead = aliased(Unit, name="lead")
     statement = (
         select(
             scoped.c.task_id,
             col(Task.title),
             scoped.c.section_id,
-            lead.c.name,
-            lead.c.short_name,
+            col(lead.name),
+            col(lead.short_name),
             scoped.c.assigned_on,
             col(Task.original_due_on),
             scoped.c.due_on_as_of,
@@ -205,7 +208,7 @@ def task_list(scope: Scope, *, session: Session) -> list[dict[str, Any]]:
         )
         .select_from(scoped)
         .join(Task, col(Task.id) == scoped.c.task_id)
-        .join(lead, lead.c.id == scoped.c.lead_unit_id)
+        .join(lead, col(lead.id) == scoped.c.lead_unit_id)
         .order_by(
             scoped.c.section_id,
             scoped.c.due_on_as_of.is_(None),
@@ -244,32 +247,8 @@ def task_list(scope: Scope, *, session: Session) -> list[dict[str, Any]]:
     return rows
 
 
-@dataclass(frozen=True)
-class IndicatorFigure:
-    id: int
-    code: str
-    name: str
-    unit_of_measure: str
-    target: float | None
-    aggregation: str
-    sentence: str | None
-    value: float | None
-    units_reporting: int
-    notes: list[str]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "code": self.code,
-            "name": self.name,
-            "unit_of_measure": self.unit_of_measure,
-            "target": self.target,
-            "aggregation": self.aggregation,
-            "sentence": self.sentence,
-            "value": self.value,
-            "units_reporting": self.units_reporting,
-            "notes": self.notes,
-        }
+# The columns of an Indicator its IndicatorLine carries as they are.
+INDICATOR_OWN_FIELDS = {"code", "name", "unit_of_measure", "target", "sentence"}
 
 
 def indicator_figures(
@@ -280,7 +259,7 @@ def indicator_figures(
     period_kind: str,
     period_code: str,
     as_of: date,
-) -> list[IndicatorFigure]:
+) -> list[IndicatorLine]:
     """Each indicator of the plan with the subtree's values for the period, as reported by
     as_of: each unit's latest report on or before that day, combined by the indicator's rule."""
     in_period = and_(
@@ -351,14 +330,10 @@ def indicator_figures(
         aggregation = IndicatorAggregation(indicator.aggregation)
         raw = mapping[aggregation.value]
         result.append(
-            IndicatorFigure(
+            IndicatorLine(
+                **indicator.model_dump(include=INDICATOR_OWN_FIELDS),
                 id=indicator.id or 0,
-                code=indicator.code,
-                name=indicator.name,
-                unit_of_measure=indicator.unit_of_measure,
-                target=indicator.target,
                 aggregation=aggregation.value,
-                sentence=indicator.sentence,
                 value=float(raw) if raw is not None else None,
                 units_reporting=int(mapping["units"] or 0),
                 notes=notes.get(indicator.id or 0, []),

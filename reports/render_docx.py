@@ -12,14 +12,14 @@ The output is deterministic: fixed core properties and ZIP timestamps.
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from docx import Document as new_document
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_PARAGRAPH_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Length, Mm, Pt
@@ -28,7 +28,7 @@ from docx.text.paragraph import Paragraph
 
 from reports.archive import normalise_zip
 from reports.chart import completion_by_unit_png
-from tracking.validation import xml_safe_tree
+from reports.snapshot import Header, ReportSnapshot
 
 FONT = "Times New Roman"
 PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
@@ -59,12 +59,13 @@ def _paragraph(
     size: float = 14,
     bold: bool = False,
     italic: bool = False,
-    align: int = WD_ALIGN_PARAGRAPH.CENTER,
+    align: WD_PARAGRAPH_ALIGNMENT = WD_ALIGN_PARAGRAPH.CENTER,
     space_before: float = 0,
     space_after: float = 0,
     first_line_indent: Length | None = None,
     reuse_first: bool = False,
 ) -> Paragraph:
+    paragraph: Paragraph
     if reuse_first and isinstance(container, _Cell) and not container.paragraphs[0].text:
         paragraph = container.paragraphs[0]
     else:
@@ -166,105 +167,102 @@ def _setup(document: DocxDocument) -> None:
     _set_fonts(normal.element)
 
 
-def _header(document: DocxDocument, header: dict[str, Any]) -> None:
+def _header(document: DocxDocument, header: Header) -> None:
     left_mm, right_mm = HEADER_COLUMNS_MM
     # Two rows, so that "Số:" and the place and date stand on one line whatever the bodies'
     # names wrap to.
     table = _table(document, HEADER_COLUMNS_MM, rows=2)
     left, right = table.rows[0].cells
-    _paragraph(left, header["parent_body"], size=13, reuse_first=True)
-    _paragraph(left, header["issuing_body"], size=13, bold=True)
+    _paragraph(left, header.parent_body, size=13, reuse_first=True)
+    _paragraph(left, header.issuing_body, size=13, bold=True)
     _rule(left, width_mm=22, column_mm=left_mm)
     _paragraph(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True, reuse_first=True)
     _paragraph(right, "Độc lập - Tự do - Hạnh phúc", size=13, bold=True)
     _rule(right, width_mm=60, column_mm=right_mm)
     number_cell, date_cell = table.rows[1].cells
-    _paragraph(number_cell, header["number_line"], size=13, space_before=6, reuse_first=True)
-    _paragraph(date_cell, header["place_date"], size=14, italic=True, space_before=6,
+    _paragraph(number_cell, header.number_line, size=13, space_before=6, reuse_first=True)
+    _paragraph(date_cell, header.place_date, size=14, italic=True, space_before=6,
                reuse_first=True)
 
-    _paragraph(document, header["document_type"], size=14, bold=True, space_before=18)
-    _paragraph(document, header["summary"], size=14, bold=True)
+    _paragraph(document, header.document_type, size=14, bold=True, space_before=18)
+    _paragraph(document, header.summary, size=14, bold=True)
     _rule(document, width_mm=35, column_mm=TEXT_WIDTH_MM)
-    if header.get("addressee"):
-        _paragraph(document, f"Kính gửi: {header['addressee']}", size=14, space_before=12)
+    if header.addressee:
+        _paragraph(document, f"Kính gửi: {header.addressee}", size=14, space_before=12)
     _paragraph(document, "", space_after=6)
 
 
-def _body(document: DocxDocument, snapshot: dict[str, Any]) -> None:
+def _body(document: DocxDocument, snapshot: ReportSnapshot) -> None:
     indent = Cm(1.27)
     justify = WD_ALIGN_PARAGRAPH.JUSTIFY
-    for block in snapshot["blocks"]:
-        kind = block["kind"]
-        if kind == "heading":
+    for block in snapshot.blocks:
+        if block.kind == "heading":
             _paragraph(
                 document,
-                block["text"],
+                block.text,
                 bold=True,
                 align=justify,
                 first_line_indent=indent,
-                space_before=6 if block["level"] == 1 else 0,
+                space_before=6 if block.level == 1 else 0,
                 space_after=6,
             )
-        elif kind == "chart":
-            rows = snapshot["figures"]["by_unit"]
+        elif block.kind == "chart":
+            rows = snapshot.figures.by_unit
             if not rows:
                 continue
             picture = _paragraph(document, space_before=6)
             picture.add_run().add_picture(
                 io.BytesIO(completion_by_unit_png(rows)), width=Mm(150)
             )
-            _paragraph(document, block["text"], size=12, italic=True, space_after=6)
+            _paragraph(document, block.text, size=12, italic=True, space_after=6)
         else:
             _paragraph(
-                document, block["text"], align=justify, first_line_indent=indent, space_after=6
+                document, block.text, align=justify, first_line_indent=indent, space_after=6
             )
 
 
-def _signature(document: DocxDocument, snapshot: dict[str, Any]) -> None:
+def _signature(document: DocxDocument, snapshot: ReportSnapshot) -> None:
     _paragraph(document, "", space_after=0)
     table = _table(document, SIGNATURE_COLUMNS_MM)
     left, right = table.rows[0].cells
     left_align = WD_ALIGN_PARAGRAPH.LEFT
     _paragraph(left, "Nơi nhận:", size=12, bold=True, italic=True, align=left_align,
                reuse_first=True)
-    recipients = snapshot["recipients"]
+    recipients = snapshot.recipients
     for index, name in enumerate(recipients):
         end = "." if index == len(recipients) - 1 else ";"
         _paragraph(left, f"- {name}{end}", size=11, align=left_align)
-    signature = snapshot["signature"]
+    signature = snapshot.signature
     first = True
-    for line in (signature["authority"], signature["deputy"], signature["title"]):
+    for line in (signature.authority, signature.deputy, signature.title):
         if line:
             _paragraph(right, line.upper(), size=14, bold=True, reuse_first=first)
             first = False
     for _ in range(4):
         _paragraph(right, "")
-    if signature["name"]:
-        _paragraph(right, signature["name"], size=14, bold=True)
+    if signature.name:
+        _paragraph(right, signature.name, size=14, bold=True)
 
 
-def _core_properties(document: DocxDocument, snapshot: dict[str, Any]) -> None:
-    day = date.fromisoformat(snapshot["report"]["document_date"])
+def _core_properties(document: DocxDocument, snapshot: ReportSnapshot) -> None:
+    day = snapshot.report.document_date
     stamp = datetime(day.year, day.month, day.day, tzinfo=UTC)
     properties = document.core_properties
-    properties.author = snapshot["unit"]["name"]
+    properties.author = snapshot.unit.name
     properties.last_modified_by = "nhiemvu"
-    properties.title = snapshot["header"]["summary"][:250]
-    properties.subject = snapshot["header"]["number_line"]
+    properties.title = snapshot.header.summary[:250]
+    properties.subject = snapshot.header.number_line
     properties.created = properties.modified = properties.last_printed = stamp
     properties.revision = 1
 
 
-def render_docx(snapshot: dict[str, Any]) -> bytes:
-    """The DOCX of a report snapshot; the same snapshot gives the same bytes. Characters XML
-    cannot hold (in rows stored before the text rule, frozen in an issued snapshot) are
-    dropped rather than failing the download."""
-    snapshot = xml_safe_tree(snapshot)
+def render_docx(snapshot: ReportSnapshot) -> bytes:
+    """The DOCX of a report snapshot; the same snapshot gives the same bytes (one read with
+    `from_stored` holds no character XML cannot hold, so the download never fails on one)."""
     document = new_document()
     _setup(document)
     _add_page_number_header(document)
-    _header(document, snapshot["header"])
+    _header(document, snapshot.header)
     _body(document, snapshot)
     _signature(document, snapshot)
     _core_properties(document, snapshot)

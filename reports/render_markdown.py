@@ -1,10 +1,9 @@
-"""The report as Markdown (for review on screen and in the web pages)."""
+"""The report as Markdown: the `md` download, and the preview the web report page shows
+(web/pages/reports.py turns it into HTML)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from tracking.validation import xml_safe_tree
+from reports.snapshot import ReportSnapshot
 
 
 def _escape(text: str) -> str:
@@ -17,43 +16,42 @@ def _escape(text: str) -> str:
     return text
 
 
-def render_markdown(snapshot: dict[str, Any]) -> str:
-    """The report as Markdown, without the control characters the text rule refuses (rows
-    stored before it, frozen in an issued snapshot): a lone surrogate cannot even be encoded."""
-    snapshot = xml_safe_tree(snapshot)
-    header = snapshot["header"]
+def render_markdown(snapshot: ReportSnapshot) -> str:
+    """The report as Markdown (a snapshot read with `from_stored` holds no control character
+    the text rule refuses: a lone surrogate could not even be encoded)."""
+    header = snapshot.header
     lines = [
         "| | |",
         "|:---:|:---:|",
-        f"| {header['parent_body']} | **CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM** |",
-        f"| **{header['issuing_body']}** | **Độc lập - Tự do - Hạnh phúc** |",
-        f"| {header['number_line']} | *{header['place_date']}* |",
+        f"| {header.parent_body} | **CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM** |",
+        f"| **{header.issuing_body}** | **Độc lập - Tự do - Hạnh phúc** |",
+        f"| {header.number_line} | *{header.place_date}* |",
         "",
-        f"## {header['document_type']}",
+        f"## {header.document_type}",
         "",
-        f"**{header['summary']}**",
+        f"**{header.summary}**",
         "",
     ]
-    if header.get("addressee"):
-        lines += [f"Kính gửi: {header['addressee']}", ""]
-    for block in snapshot["blocks"]:
-        if block["kind"] == "heading":
-            marks = "###" if block["level"] == 1 else "####"
-            lines += [f"{marks} {block['text']}", ""]
-        elif block["kind"] == "chart":
-            lines += [f"*{block['text']}: xem bản DOCX và phụ lục XLSX.*", ""]
+    if header.addressee:
+        lines += [f"Kính gửi: {header.addressee}", ""]
+    for block in snapshot.blocks:
+        if block.kind == "heading":
+            marks = "###" if block.level == 1 else "####"
+            lines += [f"{marks} {block.text}", ""]
+        elif block.kind == "chart":
+            lines += [f"*{block.text}: xem bản DOCX và phụ lục XLSX.*", ""]
         else:
-            lines += [_escape(block["text"]), ""]
+            lines += [_escape(block.text), ""]
     lines += ["**_Nơi nhận:_**", ""]
-    recipients = snapshot["recipients"]
+    recipients = snapshot.recipients
     for index, name in enumerate(recipients):
         lines.append(f"- {name}{'.' if index == len(recipients) - 1 else ';'}")
     lines.append("")
-    signature = snapshot["signature"]
-    for line in (signature["authority"], signature["deputy"], signature["title"]):
+    signature = snapshot.signature
+    for line in (signature.authority, signature.deputy, signature.title):
         if line:
             lines += [f"**{line.upper()}**  "]
-    lines += ["", "*(Đã ký)*" if snapshot["report"]["state"] == "issued" else "", ""]
-    if signature["name"]:
-        lines += [f"**{signature['name']}**", ""]
+    lines += ["", "*(Đã ký)*" if snapshot.issued else "", ""]
+    if signature.name:
+        lines += [f"**{signature.name}**", ""]
     return "\n".join(lines)

@@ -16,8 +16,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from reports.archive import normalise_zip
+from reports.snapshot import Counts, ReportSnapshot, TaskLine
 from tracking.status import CATEGORY_LABELS, OFFICIAL_CATEGORIES
-from tracking.validation import xml_safe_tree
 
 BOLD = Font(name="Times New Roman", bold=True)
 PLAIN = Font(name="Times New Roman")
@@ -36,12 +36,8 @@ def _keep_as_text(cell: Cell) -> None:
         cell.quotePrefix = True
 
 
-def _counts(row: dict[str, Any]) -> list[Any]:
-    return [
-        row["total"],
-        *[row["counts"][c.value] for c in OFFICIAL_CATEGORIES],
-        row["completion_rate"],
-    ]
+def _counts(row: Counts) -> list[Any]:
+    return [row.total, *[row.of(c) for c in OFFICIAL_CATEGORIES], row.completion_rate]
 
 
 def _sheet(
@@ -76,17 +72,36 @@ def _sheet(
     return sheet
 
 
-def _day(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
+# The task sheets (Biểu 04, 05): caption, which tasks, and after STT, task and lead unit, the
+# three columns each shows (header → TaskLine field).
+TASK_SHEETS = {
+    "Quá hạn": (
+        "Biểu 04. Nhiệm vụ quá hạn",
+        "overdue",
+        {
+            "Ngày giao": "assigned_on",
+            "Hạn xử lý": "due_on",
+            "Số ngày làm việc quá hạn": "working_days_overdue",
+        },
+    ),
+    "Gia hạn": (
+        "Biểu 05. Nhiệm vụ được gia hạn",
+        "extended",
+        {
+            "Hạn ban đầu": "original_due_on",
+            "Hạn sau gia hạn": "due_on",
+            "Số lần gia hạn": "extensions",
+        },
+    ),
+}
 
 
-def render_xlsx(snapshot: dict[str, Any]) -> bytes:
-    """The annex of a report snapshot; characters XML cannot hold (in rows stored before the
-    text rule, frozen in an issued snapshot) are dropped rather than failing the download."""
-    snapshot = xml_safe_tree(snapshot)
-    figures = snapshot["figures"]
-    as_of = date.fromisoformat(snapshot["report"]["figures_as_of"])
-    suffix = f"{snapshot['header']['number_line']} – số liệu đến ngày {as_of:%d/%m/%Y}"
+def render_xlsx(snapshot: ReportSnapshot) -> bytes:
+    """The annex of a report snapshot (one read with `from_stored` holds no character XML
+    cannot hold, so the download never fails on one)."""
+    figures = snapshot.figures
+    as_of = snapshot.report.figures_as_of
+    suffix = f"{snapshot.header.number_line} – số liệu đến ngày {as_of:%d/%m/%Y}"
     workbook = Workbook()
     workbook.remove(workbook.worksheets[0])
     count_headers = ["Tổng số", *COUNT_HEADERS, "Tỷ lệ hoàn thành"]
@@ -95,7 +110,7 @@ def render_xlsx(snapshot: dict[str, Any]) -> bytes:
         "Theo đơn vị",
         f"Biểu 01. Kết quả thực hiện nhiệm vụ theo đơn vị chủ trì ({suffix})",
         ["Mã", "Đơn vị", *count_headers],
-        [[r["code"], r["name"], *_counts(r)] for r in figures["by_unit"]],
+        [[r.code, r.name, *_counts(r)] for r in figures.by_unit],
     )
     _sheet(
         workbook,
@@ -103,9 +118,8 @@ def render_xlsx(snapshot: dict[str, Any]) -> bytes:
         f"Biểu 02. Kết quả theo kế hoạch và nội dung ({suffix})",
         ["Mục", "Nội dung", *count_headers],
         [
-            [r["ordinal"], r["section_title"] or r["plan_title"] or "(không thuộc kế hoạch)",
-             *_counts(r)]
-            for r in figures["by_section"]
+            [r.ordinal, r.section_title or r.plan_title or "(không thuộc kế hoạch)", *_counts(r)]
+            for r in figures.by_section
         ],
     )
     _sheet(
@@ -113,45 +127,34 @@ def render_xlsx(snapshot: dict[str, Any]) -> bytes:
         "Theo cơ quan giao",
         f"Biểu 03. Kết quả theo cơ quan giao nhiệm vụ ({suffix})",
         ["Cơ quan giao", *count_headers],
-        [[r["name"], *_counts(r)] for r in figures["by_issuer"]],
+        [[r.name, *_counts(r)] for r in figures.by_issuer],
     )
-    _sheet(
-        workbook,
-        "Quá hạn",
-        f"Biểu 04. Nhiệm vụ quá hạn ({suffix})",
-        ["STT", "Nhiệm vụ", "Đơn vị chủ trì", "Ngày giao", "Hạn xử lý", "Số ngày làm việc quá hạn"],
-        [
-            [i, t["title"], t["lead_unit"], _day(t["assigned_on"]), _day(t["due_on"]),
-             t["working_days_overdue"]]
-            for i, t in enumerate(figures["overdue"], start=1)
-        ],
-    )
-    _sheet(
-        workbook,
-        "Gia hạn",
-        f"Biểu 05. Nhiệm vụ được gia hạn ({suffix})",
-        ["STT", "Nhiệm vụ", "Đơn vị chủ trì", "Hạn ban đầu", "Hạn sau gia hạn", "Số lần gia hạn"],
-        [
-            [i, t["title"], t["lead_unit"], _day(t["original_due_on"]), _day(t["due_on"]),
-             t["extensions"]]
-            for i, t in enumerate(figures["extended"], start=1)
-        ],
-    )
+    for title, (caption, which, columns) in TASK_SHEETS.items():
+        tasks: list[TaskLine] = getattr(figures, which)
+        _sheet(
+            workbook,
+            title,
+            f"{caption} ({suffix})",
+            ["STT", "Nhiệm vụ", "Đơn vị chủ trì", *columns],
+            [
+                [i, t.title, t.lead_unit, *[getattr(t, field) for field in columns.values()]]
+                for i, t in enumerate(tasks, start=1)
+            ],
+        )
     _sheet(
         workbook,
         "Chỉ tiêu",
         f"Biểu 06. Chỉ tiêu ({suffix})",
         ["Mã", "Chỉ tiêu", "Đơn vị tính", "Chỉ tiêu kế hoạch", "Kết quả", "Số đơn vị báo cáo"],
         [
-            [i["code"], i["name"], i["unit_of_measure"], i["target"], i["value"],
-             i["units_reporting"]]
-            for i in snapshot["indicators"]
+            [i.code, i.name, i.unit_of_measure, i.target, i.value, i.units_reporting]
+            for i in snapshot.indicators
         ],
     )
-    day = date.fromisoformat(snapshot["report"]["document_date"])
+    day = snapshot.report.document_date
     stamp = datetime(day.year, day.month, day.day, tzinfo=UTC).replace(tzinfo=None)
-    workbook.properties.creator = snapshot["unit"]["name"]
-    workbook.properties.title = snapshot["header"]["summary"][:250]
+    workbook.properties.creator = snapshot.unit.name
+    workbook.properties.title = snapshot.header.summary[:250]
     workbook.properties.created = workbook.properties.modified = stamp
     buffer = io.BytesIO()
     # ExcelWriter directly: openpyxl's save_workbook stamps "modified" with the current time.

@@ -28,6 +28,7 @@ from reports.pdf import docx_to_pdf
 from reports.render_docx import render_docx
 from reports.render_markdown import render_markdown
 from reports.render_xlsx import render_xlsx
+from reports.snapshot import ReportSnapshot
 from tracking import clock, versioning
 from tracking import plans as plans_service
 from tracking import units as units_service
@@ -122,7 +123,7 @@ def _bump(session: Session, report: Report) -> None:
 
 def _refresh(session: Session, report: Report) -> None:
     """Recompute the snapshot from the data (after _bump)."""
-    report.snapshot = build_snapshot(session=session, report=report)
+    report.snapshot = build_snapshot(session=session, report=report).as_stored()
     report.snapshot_sha256 = snapshot_sha256(report.snapshot)
     session.add(report)
     session.flush()
@@ -397,7 +398,14 @@ def _file_stem(report: Report) -> str:
     return f"bao-cao-du-thao-{report.id}-{report.kind}-{report.period_code}"
 
 
-def render_snapshot(snapshot: dict[str, Any], fmt: ReportFormat) -> bytes:
+def markdown(stored: dict[str, Any]) -> str:
+    """A stored snapshot as Markdown (the web page shows it as HTML)."""
+    return render_markdown(ReportSnapshot.from_stored(stored))
+
+
+def render_snapshot(stored: dict[str, Any], fmt: ReportFormat) -> bytes:
+    """One format of a stored snapshot (as the report row keeps it)."""
+    snapshot = ReportSnapshot.from_stored(stored)
     match fmt:
         case ReportFormat.DOCX:
             return render_docx(snapshot)

@@ -15,7 +15,6 @@ from starlette.responses import Response
 from api.deps import PathId, SessionDep
 from models import Report, ReportState
 from reports import service
-from reports.render_markdown import render_markdown
 from tracking import clock
 from tracking import periods as periods_service
 from tracking import plans as plans_service
@@ -187,7 +186,7 @@ def _render_report(
         {
             "report": report,
             "unit": unit,
-            "preview": Markup(MARKDOWN.render(render_markdown(report.snapshot)))
+            "preview": Markup(MARKDOWN.render(service.markdown(report.snapshot)))
             if report.snapshot
             else "",
             "fields": TEXT_FIELDS,

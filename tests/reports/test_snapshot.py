@@ -1,0 +1,36 @@
+"""The stored snapshot: an issued report re-renders the same from what its row keeps."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlmodel import Session
+
+from reports.content import snapshot_sha256
+from reports.render_markdown import render_markdown
+from reports.snapshot import ReportSnapshot
+from tests.reports.helpers import issued_seed_report
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_a_snapshot_stored_before_the_typed_model_renders_as_it_did() -> None:
+    """555/BC-UBND as the first release stored it (format 1, sentences written by f-strings)
+    and its Markdown then: wording changes in the templates never reach an issued report."""
+    stored = json.loads((DATA / "snapshot_555_format1.json").read_text(encoding="utf-8"))
+    snapshot = ReportSnapshot.from_stored(stored)
+    assert snapshot.as_stored() == stored
+    expected = (DATA / "snapshot_555_format1.md").read_text(encoding="utf-8")
+    assert render_markdown(snapshot) == expected
+
+
+def test_the_typed_snapshot_is_stored_as_json_that_reads_back_the_same(
+    session: Session,
+) -> None:
+    report = issued_seed_report(session)
+    assert report.snapshot is not None
+    snapshot = ReportSnapshot.from_stored(report.snapshot)
+    assert snapshot.issued and snapshot.report.symbol == "555/BC-UBND"
+    assert snapshot.as_stored() == report.snapshot
+    assert snapshot_sha256(snapshot.as_stored()) == report.snapshot_sha256
