@@ -26,7 +26,7 @@ from tracking import units as units_service
 from tracking.audit import Actor, record, snapshot
 from tracking.errors import DomainError, InvalidInput, NotFound
 from tracking.spreadsheet_safety import check_xlsx
-from tracking.validation import check_day, checked_text, text_problem
+from tracking.validation import check_day, checked_text, read_day, text_problem
 
 CODE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
 SENTENCE_FIELDS = frozenset({"value", "target", "note", "name"})
@@ -365,10 +365,10 @@ def parse_date(value: Any) -> date:
         return value.date()
     if isinstance(value, date):
         return value
-    text = _text(value)
-    if "/" in text:
-        return datetime.strptime(text, "%d/%m/%Y").date()
-    return date.fromisoformat(text)
+    day = read_day(_text(value))
+    if day is None:
+        raise ValueError(value)
+    return day
 
 
 def _check_columns(rows: list[dict[str, Any]], required: Sequence[str]) -> None:

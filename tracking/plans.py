@@ -17,6 +17,20 @@ def get(*, session: Session, plan_id: int) -> Plan:
     return plan
 
 
+def get_by_symbol(*, session: Session, symbol: str) -> Plan:
+    """The plan of the document numbered `symbol` (e.g. 61/KH-UBND); the latest if reused."""
+    statement = (
+        select(Plan)
+        .join(Document, col(Document.id) == Plan.document_id)
+        .where(Document.symbol == symbol.strip())
+        .order_by(col(Document.issued_on).desc())
+    )
+    plan = session.exec(statement).first()
+    if plan is None:
+        raise NotFound("plan.not_found", f"Không có kế hoạch theo văn bản {symbol}", field="plan")
+    return plan
+
+
 def sections(*, session: Session, plan_id: int) -> list[PlanSection]:
     statement = (
         select(PlanSection).where(PlanSection.plan_id == plan_id).order_by(col(PlanSection.ordinal))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BeforeValidator
@@ -143,3 +143,30 @@ def check_day(value: date, *, field: str, label: str) -> date:
             field=field,
         )
     return value
+
+
+# The two ways people write a day: ISO (as <input type=date> sends it) and the Vietnamese way.
+DAY_PATTERNS = ("%Y-%m-%d", "%d/%m/%Y")
+
+
+def read_day(text: str) -> date | None:
+    """The day `text` spells as 2021-11-02 or 02/11/2021, or None when it spells no real day."""
+    for pattern in DAY_PATTERNS:
+        try:
+            return datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_day(text: str, *, field: str, label: str) -> date:
+    """A typed day (2021-11-02 or 02/11/2021) within EARLIEST_DAY..LATEST_DAY; the range
+    message names `label` and the day read, e.g. "Ngày 31/12/9999 phải trong khoảng …"."""
+    day = read_day(text)
+    if day is None:
+        raise InvalidInput(
+            "date.invalid",
+            f"«{text}» không phải ngày hợp lệ (dạng 2021-11-02 hoặc 02/11/2021)",
+            field=field,
+        )
+    return check_day(day, field=field, label=f"{label} {day:%d/%m/%Y}")

@@ -9,13 +9,13 @@ name too and land in the same place.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from starlette.datastructures import FormData
 
 from tracking.errors import DomainError
-from tracking.validation import EARLIEST_DAY, LATEST_DAY, MAX_ID
+from tracking.validation import EARLIEST_DAY, LATEST_DAY, MAX_ID, read_day
 
 
 @dataclass
@@ -76,13 +76,7 @@ class FormState:
             if required:
                 self.add(key, f"Nhập {label.lower()}")
             return None
-        parsed: date | None = None
-        for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-            try:
-                parsed = datetime.strptime(raw, pattern).date()
-                break
-            except ValueError:
-                continue
+        parsed = read_day(raw)
         if parsed is None:
             self.add(key, f"{label} phải là một ngày có thật, ví dụ 25/12/2026")
             return None
