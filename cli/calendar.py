@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import DateArg, cli_actor, database, friendly_errors
+from cli.common import DateArg, change, database, friendly_errors
 from tracking.errors import InvalidInput
 
 calendar_app = typer.Typer(help="Lịch làm việc: tính hạn, xem và đặt ngày nghỉ, ngày làm bù.")
@@ -67,13 +67,5 @@ def calendar_set(
         raise InvalidInput(
             "calendar.kind_required", "Chọn đúng một trong --working hoặc --day-off", field="kind"
         )
-    with database() as session:
-        set_override(
-            session=session,
-            actor=cli_actor(),
-            day=day,
-            is_working_day=working,
-            note=note,
-            legal_source=source,
-        )
+    change(set_override, day=day, is_working_day=working, note=note, legal_source=source)
     typer.echo(f"{day.isoformat()}: {'ngày làm việc' if working else 'ngày nghỉ'} — {note}")

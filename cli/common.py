@@ -105,5 +105,12 @@ def database() -> Iterator[Session]:
         yield session
 
 
+def change(action: Callable[..., R], /, **arguments: Any) -> R:
+    """Run one service that changes data, as the command line's actor, on an up-to-date
+    database; committed when it returns."""
+    with database() as session:
+        return action(session=session, actor=cli_actor(), **arguments)
+
+
 def echo_json(payload: Any) -> None:
     typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))

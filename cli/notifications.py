@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import cli_actor, database, friendly_errors, parse_date, prepare_database
+from cli.common import change, friendly_errors, parse_date, prepare_database
 
 if TYPE_CHECKING:
     from notifications.delivery import DeliverResult
@@ -101,15 +101,13 @@ def zalo_token(
     Token không truyền thì được hỏi (ẩn), để không lộ trong lịch sử lệnh."""
     from notifications.tokens import store_authorised_tokens
 
-    with database() as session:
-        store_authorised_tokens(
-            session=session,
-            actor=cli_actor(),
-            oa_id=oa_id,
-            access_token=access_token,
-            refresh_token=refresh_token,
-            expires_in_seconds=expires_in,
-        )
+    change(
+        store_authorised_tokens,
+        oa_id=oa_id,
+        access_token=access_token,
+        refresh_token=refresh_token,
+        expires_in_seconds=expires_in,
+    )
     typer.echo(f"Đã lưu token cho Zalo OA {oa_id} (hết hạn sau {expires_in // 3600} giờ).")
 
 
@@ -130,8 +128,7 @@ def rotate() -> None:
     """Mã hóa lại mọi dữ liệu bí mật bằng khóa đầu tiên của NHIEMVU_ENCRYPTION_KEYS."""
     from notifications.secret_keys import rotate_secrets
 
-    with database() as session:
-        result = rotate_secrets(session=session, actor=cli_actor())
+    result = change(rotate_secrets)
     typer.echo(
         f"Đã mã hóa lại {result.values} giá trị bí mật và {result.digests} kênh liên lạc "
         "bằng khóa mới; có thể bỏ các khóa cũ khỏi NHIEMVU_ENCRYPTION_KEYS."

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import cli_actor, database, friendly_errors, parse_date
+from cli.common import change, cli_actor, database, friendly_errors, parse_date
 
 obligation_app = typer.Typer(
     help="Nghĩa vụ báo cáo định kỳ: mỗi kỳ tạo một nhiệm vụ và một dự thảo báo cáo.",
@@ -102,12 +102,7 @@ def stop(
     """Dừng một nghĩa vụ (các nhiệm vụ đã tạo giữ nguyên)."""
     from reports import obligations
 
-    with database() as session:
-        row = obligations.set_active(
-            session=session,
-            actor=cli_actor(),
-            obligation_id=obligation_id,
-            expected_version=version,
-            active=False,
-        )
+    row = change(
+        obligations.set_active, obligation_id=obligation_id, expected_version=version, active=False
+    )
     typer.echo(f"Đã dừng nghĩa vụ báo cáo #{row.id}.")
