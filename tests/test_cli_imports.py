@@ -66,4 +66,3 @@ def test_calendar_due_loads_the_database_but_no_heavy_library(tmp_path: Path) ->
 
 def test_the_role_choices_are_the_roles() -> None:
     assert set(get_args(RoleName)) == {role.value for role in Role}
-
