@@ -33,6 +33,11 @@ class UndecryptableSecret(RuntimeError):
     """A stored value that none of the configured keys decrypts (a key was removed)."""
 
 
+def new_key() -> str:
+    """A fresh Fernet key, written as NHIEMVU_ENCRYPTION_KEYS and the key file hold it."""
+    return Fernet.generate_key().decode("ascii")
+
+
 def _read_or_create_key_file(path: Path, *, create: bool) -> str:
     try:
         return path.read_text(encoding="ascii").strip()
@@ -42,7 +47,7 @@ def _read_or_create_key_file(path: Path, *, create: bool) -> str:
                 f"Chưa có khóa mã hóa: đặt NHIEMVU_ENCRYPTION_KEYS hoặc tạo tệp {path}"
             ) from None
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = Fernet.generate_key().decode("ascii")
+    key = new_key()
     try:
         # O_EXCL: two processes starting at once must not each write a different key.
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -80,6 +80,15 @@ def add_contact_channels(*, session: Session, user_id: int, urls: list[str],
                                 urls=[*added, *_active_urls(session, user_id)])
 
 
+def add_email_channel(*, session: Session, user_id: int, email: str,
+                      actor: Actor = SYSTEM) -> list[ChannelView]:
+    """Add a plain email address as one of the user's channels; anything else is refused
+    (field "email"). The caller commits."""
+    if channels.email_address(email) is None:
+        raise InvalidInput("user.email", "Địa chỉ email không hợp lệ", field="email")
+    return add_contact_channels(session=session, user_id=user_id, urls=[email], actor=actor)
+
+
 def deactivate_contact_channel(*, session: Session, user_id: int, channel_id: int,
                                actor: Actor = SYSTEM) -> list[ChannelView]:
     """Stop using one channel (kept for the outbox's history). The caller commits."""

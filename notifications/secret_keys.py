@@ -10,14 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-import typer
-from cryptography.fernet import Fernet
 from sqlmodel import Session, SQLModel, col, select
 
 from models import ContactChannel
 from models.encryption import EncryptedText, digest, rotate
 from tracking.audit import SYSTEM, Actor, record
-from tracking.commandline import CLI_ACTOR, database, friendly_errors
 
 
 @dataclass(frozen=True)
@@ -66,24 +63,3 @@ def rotate_secrets(*, session: Session, actor: Actor = SYSTEM) -> RotationResult
         after={"values": values, "digests": len(channels)},
     )
     return RotationResult(values=values, digests=len(channels))
-
-
-secrets_app = typer.Typer(help="Khóa mã hóa dữ liệu bí mật (kênh liên lạc, token Zalo).")
-
-
-@secrets_app.command("new-key")
-def new_key() -> None:
-    """In ra một khóa Fernet mới, để đặt ĐẦU danh sách NHIEMVU_ENCRYPTION_KEYS."""
-    typer.echo(Fernet.generate_key().decode("ascii"))
-
-
-@secrets_app.command("rotate")
-@friendly_errors
-def rotate_command() -> None:
-    """Mã hóa lại mọi dữ liệu bí mật bằng khóa đầu tiên của NHIEMVU_ENCRYPTION_KEYS."""
-    with database() as session:
-        result = rotate_secrets(session=session, actor=CLI_ACTOR)
-    typer.echo(
-        f"Đã mã hóa lại {result.values} giá trị bí mật và {result.digests} kênh liên lạc "
-        "bằng khóa mới; có thể bỏ các khóa cũ khỏi NHIEMVU_ENCRYPTION_KEYS."
-    )

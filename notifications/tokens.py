@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
@@ -11,6 +11,8 @@ from models import ZaloToken
 from models.types import utc_now
 from notifications.zalo import RefreshRefused, request_refresh
 from settings import get_settings
+from tracking import clock
+from tracking.audit import Actor, record
 from tracking.errors import InvalidInput
 
 
@@ -85,4 +87,21 @@ def save_zalo_tokens(*, session: Session, oa_id: str, app_id: str, access_token:
         row.updated_at = utc_now()
     session.add(row)
     session.flush()
+    return row
+
+
+def store_authorised_tokens(*, session: Session, actor: Actor, oa_id: str,
+                            access_token: str, refresh_token: str,
+                            expires_in_seconds: int) -> ZaloToken:
+    """Keep the pair an administrator obtained when authorising the Official Account (the
+    system refreshes it from then on), with an audit event naming who stored it. Caller
+    commits."""
+    row = save_zalo_tokens(session=session, oa_id=oa_id.strip(),
+                           app_id=get_settings().zalo_app_id,
+                           access_token=access_token.strip(),
+                           refresh_token=refresh_token.strip(),
+                           access_expires_at=clock.now_utc()
+                           + timedelta(seconds=expires_in_seconds))
+    record(session=session, actor=actor, action="zalo.save_tokens", entity="zalo_token",
+           entity_id=row.id, after={"oa_id": row.oa_id, "version": row.version})
     return row

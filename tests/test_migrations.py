@@ -27,3 +27,13 @@ def test_migrations_match_the_models(engine: Engine) -> None:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, SQLModel.metadata)
     assert differences == []
+
+
+def test_the_head_read_without_alembic_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from models.db import make_engine
+    from models.migrate import alembic_config, head_revision
+
+    config = alembic_config(make_engine("sqlite://"))
+    assert head_revision() == ScriptDirectory.from_config(config).get_current_head()

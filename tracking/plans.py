@@ -6,12 +6,26 @@ from sqlmodel import Session, col, select
 
 from models import Document, Plan, PlanSection, Unit
 from tracking.audit import Actor, record, snapshot
-from tracking.errors import InvalidInput, get_or_not_found
+from tracking.errors import InvalidInput, NotFound, get_or_not_found
 from tracking.validation import checked_text, clean_text
 
 
 def get(*, session: Session, plan_id: int) -> Plan:
     return get_or_not_found(session, Plan, plan_id, entity="plan", noun="kế hoạch")
+
+
+def get_by_symbol(*, session: Session, symbol: str) -> Plan:
+    """The plan of the document numbered `symbol` (e.g. 61/KH-UBND); the latest if reused."""
+    statement = (
+        select(Plan)
+        .join(Document, col(Document.id) == Plan.document_id)
+        .where(Document.symbol == symbol.strip())
+        .order_by(col(Document.issued_on).desc())
+    )
+    plan = session.exec(statement).first()
+    if plan is None:
+        raise NotFound("plan.not_found", f"Không có kế hoạch theo văn bản {symbol}", field="plan")
+    return plan
 
 
 def sections(*, session: Session, plan_id: int) -> list[PlanSection]:

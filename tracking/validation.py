@@ -150,30 +150,40 @@ def check_day(value: date, *, field: str, label: str) -> date:
     return value
 
 
-# The ways people write a day: ISO (forms, the API) and the Vietnamese day/month/year, whose
-# %d and %m also take one digit (2/11/2021).
-_DAY_PATTERNS = ("%Y-%m-%d", "%d/%m/%Y")
+# The two ways people write a day: ISO (as <input type=date> sends it) and the Vietnamese way,
+# whose %d and %m also take one digit (2/11/2021).
+DAY_PATTERNS = ("%Y-%m-%d", "%d/%m/%Y")
+
+
+def read_day(text: str) -> date | None:
+    """The day `text` spells as 2021-11-02 or 02/11/2021, or None when it spells no real day."""
+    for pattern in DAY_PATTERNS:
+        try:
+            return datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 def parse_day(value: object, *, field: str, label: str) -> date:
-    """A day given as a date (a datetime gives its date) or as text, 2021-11-02 or 02/11/2021
-    (surrounding spaces ignored), within EARLIEST_DAY..LATEST_DAY."""
+    """A day given as a date (a datetime gives its date) or as text, 2021-11-02 or 02/11/2021,
+    within EARLIEST_DAY..LATEST_DAY; the range message names `label` and the day read, e.g.
+    "Ngày 31/12/9999 phải trong khoảng …"."""
     if isinstance(value, datetime):
-        return check_day(value.date(), field=field, label=label)
-    if isinstance(value, date):
-        return check_day(value, field=field, label=label)
-    text = "" if value is None else str(value).strip()
-    for pattern in _DAY_PATTERNS:
-        try:
-            parsed = datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-        return check_day(parsed, field=field, label=label)
-    raise InvalidInput(
-        "date.invalid",
-        f"{label}: «{text}» không phải ngày hợp lệ (dạng 2021-11-02 hoặc 02/11/2021)",
-        field=field,
-    )
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    else:
+        text = "" if value is None else str(value).strip()
+        read = read_day(text)
+        if read is None:
+            raise InvalidInput(
+                "date.invalid",
+                f"{label}: «{text}» không phải ngày hợp lệ (dạng 2021-11-02 hoặc 02/11/2021)",
+                field=field,
+            )
+        day = read
+    return check_day(day, field=field, label=f"{label} {day:%d/%m/%Y}")
 
 
 def parse_clock_time(value: object, *, field: str) -> time:

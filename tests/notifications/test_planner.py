@@ -172,20 +172,20 @@ def test_remind_and_deliver_commands(engine: Engine, world: World, smtp) -> None
     import time_machine
     from typer.testing import CliRunner
 
-    from notifications.commands import remind_app
+    from cli import app
 
     runner = CliRunner()
-    dry = runner.invoke(remind_app, ["remind", "--as-of", "09/03/2026", "--dry-run"])
+    dry = runner.invoke(app, ["remind", "--as-of", "09/03/2026", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "9 lượt nhắc (9 mới)" in dry.output
     assert "[overdue:11] Đánh giá tiềm lực khoa học của tỉnh → Phạm Thị Dung" in dry.output
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(ReminderItem)).one() == 0
     with time_machine.travel(datetime(2026, 3, 9, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))):
-        real = runner.invoke(remind_app, ["remind", "--as-of", "2026-03-09"])
+        real = runner.invoke(app, ["remind", "--as-of", "2026-03-09"])
         assert "Đã thêm 9 lượt nhắc, 4 thông báo vào hộp thư đi." in real.output
-        sent = runner.invoke(remind_app, ["deliver"])
+        sent = runner.invoke(app, ["deliver"])
     assert sent.exit_code == 0 and "gửi được 4" in sent.output
     assert len(smtp.received) == 4
-    bad = runner.invoke(remind_app, ["remind", "--as-of", "31/02/2026"])
+    bad = runner.invoke(app, ["remind", "--as-of", "31/02/2026"])
     assert bad.exit_code != 0 and "không phải ngày hợp lệ" in bad.output

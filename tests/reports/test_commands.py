@@ -9,8 +9,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
 
+from cli.reports import report_app
 from reports import demo as report_demo
-from reports.commands import report_app
 from reports.render_docx import docx_text
 from tests.reports.helpers import seed_world
 

@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 
 from api.downloads import content_disposition
 from cli import app as cli_app
+from cli.common import parse_date
 from models import (
     AuditEvent,
     Document,
@@ -42,7 +43,6 @@ from reports.render_docx import docx_text
 from tests.api.conftest import SETUP, World, today_iso
 from tracking import clock
 from tracking import units as units_service
-from tracking.commandline import parse_date
 
 BAD_CHARACTERS = [
     pytest.param("\x0b", "text.control_character", id="vertical-tab"),

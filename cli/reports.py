@@ -1,47 +1,29 @@
-"""`nhiemvu report …`: report periods, drafting a report into files, importing indicators.
-
-cli.py mounts `report_app` as the `report` sub-command.
-"""
+"""`nhiemvu report …`: report periods, drafting a report into files, importing indicators."""
 
 from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlmodel import Session, col, select
 
-from models import Document, Plan
-from reports import indicators as indicators_service
-from reports import service
-from tracking import units as units_service
-from tracking.commandline import CLI_ACTOR, database, friendly_errors, parse_date
-from tracking.errors import InvalidInput, NotFound
-from tracking.periods import list_kinds, list_periods
+from cli.common import cli_actor, database, friendly_errors, parse_date
+from tracking.errors import InvalidInput
 
 report_app = typer.Typer(
     help="Báo cáo định kỳ: kỳ báo cáo, soạn báo cáo (DOCX, Markdown, XLSX, PDF), chỉ tiêu.",
     no_args_is_help=True,
 )
 
-
-def _plan(session: Session, symbol: str) -> Plan:
-    statement = (
-        select(Plan)
-        .join(Document, col(Document.id) == Plan.document_id)
-        .where(Document.symbol == symbol.strip())
-        .order_by(col(Document.issued_on).desc())
-    )
-    plan = session.exec(statement).first()
-    if plan is None:
-        raise NotFound("plan.not_found", f"Không có kế hoạch theo văn bản {symbol}", field="plan")
-    return plan
+PlanSymbolArg = Annotated[str, typer.Argument(help="Số ký hiệu kế hoạch, ví dụ 61/KH-UBND")]
+SpreadsheetArg = Annotated[Path, typer.Argument(help="Tệp .csv hoặc .xlsx")]
 
 
-def _read_texts(path: Path) -> dict[str, Any]:
+def read_texts(path: Path) -> dict[str, Any]:
     """The office's texts from a .json or .toml file (keys as in reports.content.ReportTexts)."""
     try:
         raw = path.read_bytes()
@@ -66,6 +48,8 @@ def _read_texts(path: Path) -> dict[str, Any]:
 @friendly_errors
 def kinds() -> None:
     """Các loại báo cáo định kỳ (mã dùng cho --kind)."""
+    from tracking.periods import list_kinds
+
     with database() as session:
         for kind in list_kinds(session=session):
             typer.echo(kind)
@@ -80,6 +64,8 @@ def periods(
     ],
 ) -> None:
     """Các kỳ báo cáo trong năm theo thời gian chốt số liệu (NĐ 09/2019) và hạn gửi."""
+    from tracking.periods import list_periods
+
     with database() as session:
         for period in list_periods(session=session, kind=kind, year=year):
             typer.echo(
@@ -117,6 +103,9 @@ def make(
     formats: Annotated[str, typer.Option("--formats", help="docx,md,xlsx,pdf")] = "docx,md,xlsx",
 ) -> None:
     """Soạn báo cáo của một đơn vị cho một kỳ và ghi ra DOCX, Markdown, XLSX (và PDF)."""
+    from reports import service
+    from tracking import plans, units
+
     wanted = [f.strip() for f in formats.split(",") if f.strip()]
     for name in wanted:
         if name not in {f.value for f in service.ReportFormat}:
@@ -124,23 +113,22 @@ def make(
                 "report.format_unknown", f"Định dạng «{name}» không hỗ trợ", field="formats"
             )
     with database() as session:
-        reporting_unit = units_service.get_by_code(session=session, code=unit)
         report = service.create_draft(
             session=session,
-            actor=CLI_ACTOR,
+            actor=cli_actor(),
             kind=kind,
             period_code=period,
-            unit_id=reporting_unit.id or 0,
-            plan_id=_plan(session, plan).id if plan else None,
+            unit_id=units.get_by_code(session=session, code=unit).id or 0,
+            plan_id=plans.get_by_symbol(session=session, symbol=plan).id if plan else None,
             as_of=as_of,
             issuer_code=issuer_code,
             document_date=issued_on,
-            texts=_read_texts(texts) if texts else None,
+            texts=read_texts(texts) if texts else None,
         )
         if issue:
             report = service.issue(
                 session=session,
-                actor=CLI_ACTOR,
+                actor=cli_actor(),
                 report_id=report.id or 0,
                 expected_version=report.version,
                 issued_on=issued_on,
@@ -155,39 +143,38 @@ def make(
         typer.echo(f"Báo cáo #{report.id} ({state}), SHA-256 số liệu {report.snapshot_sha256}")
 
 
-@report_app.command("import-indicators")
-@friendly_errors
-def import_indicators(
-    plan: Annotated[str, typer.Argument(help="Số ký hiệu kế hoạch, ví dụ 61/KH-UBND")],
-    file: Annotated[Path, typer.Argument(help="Tệp .csv hoặc .xlsx")],
-) -> None:
-    """Nhập chỉ tiêu của kế hoạch (cột: code, name, unit_of_measure, target, aggregation,
-    ordinal, sentence). Một dòng lỗi thì không nhập dòng nào."""
+def import_plan_file(importer: Callable[..., Sequence[object]], plan: str, file: Path) -> int:
+    """Run one of reports.indicators' importers on `file` for the plan numbered `plan`;
+    returns how many rows it saved."""
+    from tracking import plans
+
     with database() as session:
-        created = indicators_service.import_indicators(
+        plan_id = plans.get_by_symbol(session=session, symbol=plan).id or 0
+        saved = importer(
             session=session,
-            actor=CLI_ACTOR,
-            plan_id=_plan(session, plan).id or 0,
+            actor=cli_actor(),
+            plan_id=plan_id,
             filename=file.name,
             content=file.read_bytes(),
         )
-        typer.echo(f"Đã nhập {len(created)} chỉ tiêu.")
+    return len(saved)
+
+
+@report_app.command("import-indicators")
+@friendly_errors
+def import_indicators(plan: PlanSymbolArg, file: SpreadsheetArg) -> None:
+    """Nhập chỉ tiêu của kế hoạch (cột: code, name, unit_of_measure, target, aggregation,
+    ordinal, sentence). Một dòng lỗi thì không nhập dòng nào."""
+    from reports import indicators
+
+    typer.echo(f"Đã nhập {import_plan_file(indicators.import_indicators, plan, file)} chỉ tiêu.")
 
 
 @report_app.command("import-values")
 @friendly_errors
-def import_values(
-    plan: Annotated[str, typer.Argument(help="Số ký hiệu kế hoạch, ví dụ 61/KH-UBND")],
-    file: Annotated[Path, typer.Argument(help="Tệp .csv hoặc .xlsx")],
-) -> None:
+def import_values(plan: PlanSymbolArg, file: SpreadsheetArg) -> None:
     """Nhập số liệu chỉ tiêu (cột: indicator_code, unit_code, period_kind, period_code, value,
     reported_on, note). Một dòng lỗi thì không nhập dòng nào."""
-    with database() as session:
-        saved = indicators_service.import_values(
-            session=session,
-            actor=CLI_ACTOR,
-            plan_id=_plan(session, plan).id or 0,
-            filename=file.name,
-            content=file.read_bytes(),
-        )
-        typer.echo(f"Đã nhập {len(saved)} số liệu.")
+    from reports import indicators
+
+    typer.echo(f"Đã nhập {import_plan_file(indicators.import_values, plan, file)} số liệu.")

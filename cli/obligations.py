@@ -1,7 +1,4 @@
-"""`nhiemvu obligation …`: define, list and stop recurring reporting duties.
-
-cli.py mounts `obligation_app` as the `obligation` sub-command.
-"""
+"""`nhiemvu obligation …`: define, list and stop recurring reporting duties."""
 
 from __future__ import annotations
 
@@ -10,9 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tracking import obligations
-from tracking import units as units_service
-from tracking.commandline import CLI_ACTOR, database, friendly_errors, parse_date
+from cli.common import change, cli_actor, database, friendly_errors, parse_date
 
 obligation_app = typer.Typer(
     help="Nghĩa vụ báo cáo định kỳ: mỗi kỳ tạo một nhiệm vụ và một dự thảo báo cáo.",
@@ -51,21 +46,24 @@ def add(
     no_draft: Annotated[bool, typer.Option("--no-draft", help="Không tự soạn dự thảo")] = False,
 ) -> None:
     """Thêm một nghĩa vụ báo cáo định kỳ."""
+    from tracking import obligations
+    from tracking import units
+
     with database() as session:
         obligation = obligations.create(
             session=session,
-            actor=CLI_ACTOR,
+            actor=cli_actor(),
             title=title,
             report_kind=kind,
-            issuer_unit_id=units_service.get_by_code(session=session, code=issuer).id or 0,
-            lead_unit_id=units_service.get_by_code(session=session, code=unit).id or 0,
+            issuer_unit_id=units.get_by_code(session=session, code=issuer).id or 0,
+            lead_unit_id=units.get_by_code(session=session, code=unit).id or 0,
             recipient=recipient,
             report_issuer_code=issuer_code,
             starts_on=starts,
             send_deadline_working_days=send_days,
             draft_report=not no_draft,
         )
-        typer.echo(f"Đã thêm nghĩa vụ báo cáo #{obligation.id}: {obligation.title} ({kind}).")
+    typer.echo(f"Đã thêm nghĩa vụ báo cáo #{obligation.id}: {obligation.title} ({kind}).")
 
 
 @obligation_app.command("list")
@@ -74,8 +72,11 @@ def list_(
     unit: Annotated[str | None, typer.Option("--unit", help="Mã đơn vị phải báo cáo")] = None,
 ) -> None:
     """Liệt kê các nghĩa vụ báo cáo và các kỳ đã tạo nhiệm vụ."""
+    from tracking import obligations
+    from tracking import units
+
     with database() as session:
-        lead = units_service.get_by_code(session=session, code=unit) if unit else None
+        lead = units.get_by_code(session=session, code=unit) if unit else None
         rows = obligations.list_obligations(session=session, lead_unit_id=lead.id if lead else None)
         if not rows:
             typer.echo("Chưa có nghĩa vụ báo cáo nào.")
@@ -99,12 +100,9 @@ def stop(
     version: Annotated[int, typer.Option("--version", help="Phiên bản đang xem")],
 ) -> None:
     """Dừng một nghĩa vụ (các nhiệm vụ đã tạo giữ nguyên)."""
-    with database() as session:
-        row = obligations.set_active(
-            session=session,
-            actor=CLI_ACTOR,
-            obligation_id=obligation_id,
-            expected_version=version,
-            active=False,
-        )
-        typer.echo(f"Đã dừng nghĩa vụ báo cáo #{row.id}.")
+    from tracking import obligations
+
+    row = change(
+        obligations.set_active, obligation_id=obligation_id, expected_version=version, active=False
+    )
+    typer.echo(f"Đã dừng nghĩa vụ báo cáo #{row.id}.")

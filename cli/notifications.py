@@ -1,29 +1,23 @@
-"""Typer commands: `remind --as-of DATE [--dry-run]`, `deliver` and `zalo-token` (wired into
-cli.py)."""
+"""`nhiemvu remind`, `deliver`, `zalo-token` and `secrets …`: reminders, the outbox, the
+Zalo Official Account's tokens and the keys of the secrets at rest."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Annotated
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from models.db import get_engine
-from notifications.delivery import DeliverResult, deliver
-from notifications.planner import PlanResult, plan_with_engine
-from notifications.tokens import save_zalo_tokens
-from settings import get_settings
-from tracking import clock
-from tracking.audit import record
-from tracking.commandline import CLI_ACTOR, database, friendly_errors, parse_date, prepare_database
-from tracking.formatting import long_date
+from cli.common import change, friendly_errors, parse_date, prepare_database
 
-remind_app = typer.Typer(
-    help="Nhắc hạn nhiệm vụ qua email, Zalo và các kênh Apprise.", no_args_is_help=True
-)
+if TYPE_CHECKING:
+    from notifications.delivery import DeliverResult
+    from notifications.planner import PlanResult
 
 
 def format_plan(result: PlanResult) -> str:
+    from tracking.formatting import long_date
+
     head = f"Nhắc việc {long_date(result.as_of)}"
     if not result.is_working_day:
         return f"{head}: ngày nghỉ, không lập nhắc việc."
@@ -63,20 +57,27 @@ def remind(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ liệt kê, không ghi")] = False,
 ) -> None:
     """Lập nhắc việc cho một ngày: ai nhận, qua kênh nào, vì sao."""
+    from models.db import get_engine
+    from notifications.planner import plan_with_engine
+    from tracking import clock
+
     prepare_database()
     result = plan_with_engine(engine=get_engine(), as_of=as_of or clock.today(), dry_run=dry_run)
     typer.echo(format_plan(result))
 
 
 @friendly_errors
-def deliver_command(
+def deliver(
     batch: Annotated[
         int | None, typer.Option("--batch", min=1, max=1000, help="Số thông báo mỗi lượt")
     ] = None,
 ) -> None:
     """Gửi các thông báo đến hạn trong hộp thư đi."""
+    from models.db import get_engine
+    from notifications.delivery import deliver as deliver_outbox
+
     prepare_database()
-    result = deliver(engine=get_engine(), batch_size=batch)
+    result = deliver_outbox(engine=get_engine(), batch_size=batch)
     typer.echo(format_delivery(result))
     if result.dead:
         raise typer.Exit(2)
@@ -98,25 +99,37 @@ def zalo_token(
     """Lưu cặp token của Zalo OA sau khi cấp quyền; hệ thống tự làm mới về sau.
 
     Token không truyền thì được hỏi (ẩn), để không lộ trong lịch sử lệnh."""
-    with database() as session:
-        row = save_zalo_tokens(
-            session=session,
-            oa_id=oa_id.strip(),
-            app_id=get_settings().zalo_app_id,
-            access_token=access_token.strip(),
-            refresh_token=refresh_token.strip(),
-            access_expires_at=clock.now_utc() + timedelta(seconds=expires_in),
-        )
-        record(
-            session=session,
-            actor=CLI_ACTOR,
-            action="zalo.save_tokens",
-            entity="zalo_token",
-            entity_id=row.id,
-            after={"oa_id": row.oa_id, "version": row.version},
-        )
+    from notifications.tokens import store_authorised_tokens
+
+    change(
+        store_authorised_tokens,
+        oa_id=oa_id,
+        access_token=access_token,
+        refresh_token=refresh_token,
+        expires_in_seconds=expires_in,
+    )
     typer.echo(f"Đã lưu token cho Zalo OA {oa_id} (hết hạn sau {expires_in // 3600} giờ).")
 
 
-remind_app.command("remind")(remind)
-remind_app.command("deliver")(deliver_command)
+secrets_app = typer.Typer(help="Khóa mã hóa dữ liệu bí mật (kênh liên lạc, token Zalo).")
+
+
+@secrets_app.command("new-key")
+def new_key() -> None:
+    """In ra một khóa Fernet mới, để đặt ĐẦU danh sách NHIEMVU_ENCRYPTION_KEYS."""
+    from models.encryption import new_key as fernet_key
+
+    typer.echo(fernet_key())
+
+
+@secrets_app.command("rotate")
+@friendly_errors
+def rotate() -> None:
+    """Mã hóa lại mọi dữ liệu bí mật bằng khóa đầu tiên của NHIEMVU_ENCRYPTION_KEYS."""
+    from notifications.secret_keys import rotate_secrets
+
+    result = change(rotate_secrets)
+    typer.echo(
+        f"Đã mã hóa lại {result.values} giá trị bí mật và {result.digests} kênh liên lạc "
+        "bằng khóa mới; có thể bỏ các khóa cũ khỏi NHIEMVU_ENCRYPTION_KEYS."
+    )

@@ -1,0 +1,45 @@
+"""`nhiemvu serve`: the API (and the web pages) with the scheduled Prefect flows."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cli.common import fail, friendly_errors
+
+
+@friendly_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Địa chỉ lắng nghe")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Cổng")] = 8000,
+    flows: Annotated[
+        bool,
+        typer.Option(
+            "--flows/--no-flows",
+            help="Chạy cả các luồng Prefect theo lịch (rà soát, gửi nhắc, soạn báo cáo); "
+            "--no-flows khi chạy nhiều tiến trình API sau một Prefect server",
+        ),
+    ] = True,
+) -> None:
+    """Chạy API (tài liệu tương tác ở /docs) và các luồng theo lịch."""
+    import uvicorn
+
+    from api.app import create_app
+    from models.db import get_engine
+    from models.migrate import upgrade
+    from settings import ensure_secret_key
+
+    try:
+        upgrade(get_engine())
+        app = create_app(settings=ensure_secret_key())
+    except (RuntimeError, ValueError) as error:
+        fail(str(error), 2)
+    typer.echo(f"API: http://{host}:{port}/api/v1 — tài liệu: http://{host}:{port}/docs")
+    if flows:
+        from flows.serving import serve_with_api
+
+        typer.echo("Các luồng theo lịch: rà soát hằng ngày, gửi nhắc, soạn báo cáo (Prefect).")
+        serve_with_api(app=app, host=host, port=port)
+    else:
+        uvicorn.run(app, host=host, port=port)
