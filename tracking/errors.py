@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from sqlmodel import Session, SQLModel
+if TYPE_CHECKING:
+    # Only for the hints: the command line imports these errors before it needs a database.
+    from sqlmodel import Session, SQLModel
 
-RowT = TypeVar("RowT", bound=SQLModel)
+RowT = TypeVar("RowT", bound="SQLModel")
 
 
 class DomainError(Exception):
