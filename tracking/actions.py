@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 
-from models import ExtensionRequest, ExtensionStatus, Task, TaskState
+from models import ExtensionRequest, ExtensionStatus, Task
 from tracking.access import Principal, TaskAction, TaskUnits, can_act_on_task
 from tracking.tasks import STATE_RULES, TaskChange
 
@@ -29,33 +29,22 @@ class TaskCommand(enum.StrEnum):
     REMINDER_POLICY = "reminder_policy"
 
 
-# The access action each command needs and the states it is accepted in (tracking.tasks).
-RULES: dict[TaskCommand, tuple[TaskAction, frozenset[TaskState]]] = {
-    TaskCommand.EDIT: (TaskAction.EDIT, STATE_RULES[TaskChange.EDIT].states),
-    TaskCommand.PROGRESS: (TaskAction.CONTRIBUTE, STATE_RULES[TaskChange.PROGRESS].states),
-    TaskCommand.REPORT_COMPLETION: (
-        TaskAction.REPORT,
-        STATE_RULES[TaskChange.REPORT_COMPLETION].states,
-    ),
-    TaskCommand.CONFIRM_COMPLETION: (
-        TaskAction.DECIDE,
-        STATE_RULES[TaskChange.CONFIRM_COMPLETION].states,
-    ),
-    TaskCommand.RETURN_COMPLETION: (
-        TaskAction.DECIDE,
-        STATE_RULES[TaskChange.RETURN_COMPLETION].states,
-    ),
-    TaskCommand.REQUEST_EXTENSION: (
-        TaskAction.REPORT,
-        STATE_RULES[TaskChange.REQUEST_EXTENSION].states,
-    ),
-    # A pending request is decided whatever the task's state (tracking.tasks does not limit it).
-    TaskCommand.DECIDE_EXTENSION: (TaskAction.DECIDE, frozenset(TaskState)),
-    TaskCommand.PAUSE: (TaskAction.DECIDE, STATE_RULES[TaskChange.PAUSE].states),
-    TaskCommand.RESUME: (TaskAction.DECIDE, STATE_RULES[TaskChange.RESUME].states),
-    TaskCommand.CANCEL: (TaskAction.DECIDE, STATE_RULES[TaskChange.CANCEL].states),
+# The access action each command needs, and the change whose states it is accepted in
+# (tracking.tasks.STATE_RULES); None: accepted whatever the task's state.
+RULES: dict[TaskCommand, tuple[TaskAction, TaskChange | None]] = {
+    TaskCommand.EDIT: (TaskAction.EDIT, TaskChange.EDIT),
+    TaskCommand.PROGRESS: (TaskAction.CONTRIBUTE, TaskChange.PROGRESS),
+    TaskCommand.REPORT_COMPLETION: (TaskAction.REPORT, TaskChange.REPORT_COMPLETION),
+    TaskCommand.CONFIRM_COMPLETION: (TaskAction.DECIDE, TaskChange.CONFIRM_COMPLETION),
+    TaskCommand.RETURN_COMPLETION: (TaskAction.DECIDE, TaskChange.RETURN_COMPLETION),
+    TaskCommand.REQUEST_EXTENSION: (TaskAction.REPORT, TaskChange.REQUEST_EXTENSION),
+    # A pending request is decided whatever the task's state.
+    TaskCommand.DECIDE_EXTENSION: (TaskAction.DECIDE, None),
+    TaskCommand.PAUSE: (TaskAction.DECIDE, TaskChange.PAUSE),
+    TaskCommand.RESUME: (TaskAction.DECIDE, TaskChange.RESUME),
+    TaskCommand.CANCEL: (TaskAction.DECIDE, TaskChange.CANCEL),
     # notifications.policy.set_policy takes a task's overrides whatever its state.
-    TaskCommand.REMINDER_POLICY: (TaskAction.DECIDE, frozenset(TaskState)),
+    TaskCommand.REMINDER_POLICY: (TaskAction.DECIDE, None),
 }
 
 
@@ -72,8 +61,8 @@ def available_commands(
 ) -> frozenset[TaskCommand]:
     pending = pending_extension(extensions) is not None
     allowed: set[TaskCommand] = set()
-    for command, (action, states) in RULES.items():
-        if task.state not in states:
+    for command, (action, change) in RULES.items():
+        if change is not None and task.state not in STATE_RULES[change].states:
             continue
         if not can_act_on_task(principal=principal, units=units, action=action):
             continue
