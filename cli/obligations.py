@@ -46,8 +46,7 @@ def add(
     no_draft: Annotated[bool, typer.Option("--no-draft", help="Không tự soạn dự thảo")] = False,
 ) -> None:
     """Thêm một nghĩa vụ báo cáo định kỳ."""
-    from tracking import obligations
-    from tracking import units
+    from tracking import obligations, units
 
     with database() as session:
         obligation = obligations.create(
@@ -72,8 +71,7 @@ def list_(
     unit: Annotated[str | None, typer.Option("--unit", help="Mã đơn vị phải báo cáo")] = None,
 ) -> None:
     """Liệt kê các nghĩa vụ báo cáo và các kỳ đã tạo nhiệm vụ."""
-    from tracking import obligations
-    from tracking import units
+    from tracking import obligations, units
 
     with database() as session:
         lead = units.get_by_code(session=session, code=unit) if unit else None
