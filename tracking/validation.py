@@ -26,7 +26,7 @@ MAX_ID = 2_147_483_647
 
 # The longest time limit in days (calendar or working) a deadline, an extension or an escalation
 # step may state: ten years, far beyond any legal limit; it also bounds the calendar's loops.
-MAX_DEADLINE_DAYS = 3660
+MAX_DEADLINE_DAYS = 3650
 
 # A clock time as HH:MM, 00:00 to 23:59 (the reminders' send window, in settings and policies).
 CLOCK_TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"

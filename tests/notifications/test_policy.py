@@ -29,9 +29,9 @@ from tracking.validation import parse_clock_time
         ({"on_due_day": "yes"}, "rules.on_due_day", "Giá trị phải là true hoặc false"),
         ({"overdue_first": 2.0}, "rules.overdue_first", "Giá trị phải là số nguyên từ 1 đến 60"),
         (
-            {"escalation": [{"overdue_working_days": 3661, "audience": "lead"}]},
+            {"escalation": [{"overdue_working_days": 3651, "audience": "lead"}]},
             "rules.escalation",
-            "Giá trị phải là số nguyên từ 1 đến 3660",
+            "Giá trị phải là số nguyên từ 1 đến 3650",
         ),
         (
             {"escalation": [{"audience": "lead"}]},
