@@ -8,11 +8,12 @@ from functools import lru_cache
 
 import jwt
 from pwdlib import PasswordHash
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from models import User
 from settings import Settings
 from tracking import clock
+from tracking import units as units_service
 from tracking.passwords import MAX_PASSWORD, check_password
 from tracking.validation import MAX_ID
 
@@ -47,7 +48,7 @@ def authenticate(*, session: Session, username: str, password: str) -> User | No
     name = username.strip().lower()
     if not name or len(name) > 80 or "\x00" in name or len(password) > MAX_PASSWORD:
         return None
-    user = session.exec(select(User).where(User.username == name)).first()
+    user = units_service.find_user(session=session, username=name)
     if user is None or not user.password_hash or not user.active:
         _hasher().verify(password, _dummy_hash())
         return None

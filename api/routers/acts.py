@@ -18,7 +18,7 @@ from api.schemas.acts import (
     SectionCreate,
     SectionPublic,
 )
-from models import Document, Plan
+from models import Document, Plan, PlanSection
 from tracking import documents as documents_service
 from tracking import importing
 from tracking import plans as plans_service
@@ -75,8 +75,7 @@ def create_document(body: DocumentCreate, principal: CurrentUser, session: Sessi
     return document
 
 
-def _plan_public(session: Session, plan: Plan) -> PlanPublic:
-    sections = plans_service.sections(session=session, plan_id=plan.id or 0)
+def _plan_public(plan: Plan, sections: list[PlanSection]) -> PlanPublic:
     return PlanPublic(
         id=plan.id or 0,
         title=plan.title,
@@ -84,6 +83,10 @@ def _plan_public(session: Session, plan: Plan) -> PlanPublic:
         document_id=plan.document_id,
         sections=[SectionPublic.model_validate(s) for s in sections],
     )
+
+
+def _plan_with_sections(session: Session, plan: Plan) -> PlanPublic:
+    return _plan_public(plan, plans_service.sections(session=session, plan_id=plan.id or 0))
 
 
 def _own_plan(session: Session, principal: Principal, plan_id: int) -> Plan:
@@ -104,12 +107,15 @@ def list_plans(
     rows = plans_service.list_plans(
         session=session, issuer_unit_id=issuer_unit_id, limit=limit, offset=offset
     )
-    return [_plan_public(session, plan) for plan in rows]
+    return [
+        _plan_public(plan, sections)
+        for plan, sections in plans_service.with_sections(session=session, plans=rows)
+    ]
 
 
 @plans.get("/{plan_id}", response_model=PlanPublic, summary="Một kế hoạch và các mục")
 def get_plan(plan_id: PathId, _principal: CurrentUser, session: SessionDep) -> PlanPublic:
-    return _plan_public(session, plans_service.get(session=session, plan_id=plan_id))
+    return _plan_with_sections(session, plans_service.get(session=session, plan_id=plan_id))
 
 
 @plans.post(
@@ -137,7 +143,7 @@ def create_plan(body: PlanCreate, principal: CurrentUser, session: SessionDep) -
         section_titles=body.sections,
     )
     session.commit()
-    return _plan_public(session, plan)
+    return _plan_with_sections(session, plan)
 
 
 @plans.post(

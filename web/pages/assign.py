@@ -64,7 +64,7 @@ def _form_context(session: Session, principal: Principal) -> dict[str, object]:
         "units": directory.units,
         "issuers": _issuers(directory, principal),
         "documents": documents_service.list_documents(session=session),
-        "plans": [(p, plans_service.sections(session=session, plan_id=p.id or 0)) for p in plans],
+        "plans": plans_service.with_sections(session=session, plans=plans),
         "kinds": DEADLINE_KINDS,
     }
 

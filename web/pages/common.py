@@ -21,7 +21,7 @@ class UnitDirectory:
 
     @classmethod
     def load(cls, session: Session) -> UnitDirectory:
-        return cls(units_service.all_units(session=session))
+        return cls(units_service.list_units(session=session))
 
     def name(self, unit_id: int | None) -> str:
         unit = self.by_id.get(unit_id or 0)

@@ -142,10 +142,9 @@ def task_list(request: Request, principal: WebUser, session: SessionDep) -> Resp
             "export_query": urlencode(query),
             "units": directory.units,
             "names": directory.by_id,
-            "plans": [
-                (plan, plans_service.sections(session=session, plan_id=plan.id or 0))
-                for plan in plans_service.list_plans(session=session)
-            ],
+            "plans": plans_service.with_sections(
+                session=session, plans=plans_service.list_plans(session=session)
+            ),
             "categories": list(Category),
             "official": OFFICIAL_CATEGORIES,
             "style": CATEGORY_STYLE,
