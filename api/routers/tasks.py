@@ -36,20 +36,24 @@ from tracking import tasks as tasks_service
 from tracking import units as units_service
 from tracking.access import Principal, TaskAction, authorize_assign_as, task_for
 from tracking.audit import history
-from tracking.calendar import load_calendar
 from tracking.errors import NotFound
-from tracking.queries import due_soon_until
-from tracking.status import (
-    Category,
-    TaskFacts,
-    category_as_of,
-    due_as_of,
-    is_awaiting_confirmation,
-    is_due_soon,
-)
+from tracking.status import Category
 
 router = APIRouter(prefix="/tasks", tags=["tasks"], responses=COMMON_RESPONSES)
 
+
+def _shown(item: task_queries.ListedTask, as_of: date) -> TaskPublic:
+    return TaskPublic.model_validate(
+        {
+            **item.task.model_dump(),
+            "coordinating_unit_ids": item.coordinating_unit_ids,
+            "as_of": as_of,
+            "category": item.category,
+            "due_on_as_of": item.due_on_as_of,
+            "due_soon": item.due_soon,
+            "awaiting_confirmation": item.awaiting_confirmation,
+        }
+    )
 
 
 def _public(
@@ -59,26 +63,12 @@ def _public(
     *,
     as_of: date | None = None,
 ) -> TaskPublic:
-    """The task with its status as of a date, computed by the Python form of the rule."""
-    task_id = task.id or 0
-    if assignments is None:
-        assignments = tasks_service.assignments(session=session, task_id=task_id)
+    """The task with its status as of a date (the Python form of the rule; the list's SQL
+    form gives the same)."""
     day = as_of or clock.today()
-    facts = TaskFacts.of(task, tasks_service.extensions(session=session, task_id=task_id))
-    until = due_soon_until(calendar=load_calendar(session), as_of=day)
-    category = category_as_of(facts, day) or Category.IN_PROGRESS
-    return TaskPublic.model_validate(
-        {
-            **task.model_dump(),
-            "coordinating_unit_ids": [
-                a.unit_id for a in assignments if a.role == AssignmentRole.COORDINATE
-            ],
-            "as_of": day,
-            "category": category,
-            "due_on_as_of": due_as_of(facts, day),
-            "due_soon": is_due_soon(facts, day, until),
-            "awaiting_confirmation": is_awaiting_confirmation(facts, day),
-        }
+    return _shown(
+        task_queries.task_status(session=session, task=task, as_of=day, assignments=assignments),
+        day,
     )
 
 
@@ -133,20 +123,7 @@ def list_tasks(
             offset=offset,
         ),
     )
-    items = [
-        TaskPublic.model_validate(
-            {
-                **item.task.model_dump(),
-                "coordinating_unit_ids": item.coordinating_unit_ids,
-                "as_of": day,
-                "category": item.category,
-                "due_on_as_of": item.due_on_as_of,
-                "due_soon": item.due_soon,
-                "awaiting_confirmation": item.awaiting_confirmation,
-            }
-        )
-        for item in page.items
-    ]
+    items = [_shown(item, day) for item in page.items]
     return TaskPage(total=page.total, limit=limit, offset=offset, items=items)
 
 

@@ -34,16 +34,7 @@ from tracking.actions import TaskCommand, available_commands, pending_extension
 from tracking.audit import history
 from tracking.calendar import load_calendar
 from tracking.errors import Conflict, DomainError
-from tracking.queries import due_soon_until
-from tracking.status import (
-    OFFICIAL_CATEGORIES,
-    Category,
-    TaskFacts,
-    category_as_of,
-    due_as_of,
-    is_awaiting_confirmation,
-    is_due_soon,
-)
+from tracking.status import OFFICIAL_CATEGORIES, Category
 from tracking.tasks import STATE_LABELS
 from tracking.validation import MAX_ID
 from web.forms import FormState
@@ -123,7 +114,7 @@ def _filter_of(form: FormState, session: Session) -> task_queries.TaskFilter:
 
 @router.get("/tasks")
 def task_list(request: Request, principal: WebUser, session: SessionDep) -> Response:
-    form = FormState.of(request.query_params)  # type: ignore[arg-type]
+    form = FormState.of(request.query_params)
     flt = _filter_of(form, session)
     page = task_queries.list_tasks(session=session, principal=principal, flt=flt)
     directory = UnitDirectory.load(session)
@@ -159,7 +150,7 @@ def task_list(request: Request, principal: WebUser, session: SessionDep) -> Resp
 def task_export(request: Request, principal: WebUser, session: SessionDep) -> Response:
     from openpyxl import Workbook
 
-    form = FormState.of(request.query_params)  # type: ignore[arg-type]
+    form = FormState.of(request.query_params)
     flt = _filter_of(form, session)
     flt = task_queries.TaskFilter(**{**flt.__dict__, "limit": EXPORT_LIMIT, "offset": 0})
     page = task_queries.list_tasks(session=session, principal=principal, flt=flt)
@@ -231,16 +222,22 @@ class TaskPage:
 
 
 def _page_of(session: Session, principal: Principal, task_id: int) -> TaskPage:
-    task, _, units = task_for(
+    task, assignments, units = task_for(
         session=session, principal=principal, task_id=task_id, action=TaskAction.READ
     )
     today = clock.today()
     extensions = tasks_service.extensions(session=session, task_id=task_id)
-    facts = TaskFacts.of(task, extensions)
     calendar = load_calendar(session)
-    due = due_as_of(facts, today)
-    category = category_as_of(facts, today) or Category.IN_PROGRESS
-    open_task = category in (Category.IN_PROGRESS, Category.OVERDUE)
+    status = task_queries.task_status(
+        session=session,
+        task=task,
+        as_of=today,
+        assignments=assignments,
+        extensions=extensions,
+        calendar=calendar,
+    )
+    due = status.due_on_as_of
+    open_task = status.category in (Category.IN_PROGRESS, Category.OVERDUE)
     plan = plans_service.get(session=session, plan_id=task.plan_id) if task.plan_id else None
     section = (
         next(
@@ -265,11 +262,11 @@ def _page_of(session: Session, principal: Principal, task_id: int) -> TaskPage:
     return TaskPage(
         task=task,
         units=units,
-        category=category,
+        category=status.category,
         state_label=STATE_LABELS[task.state],
         due_on_as_of=due,
-        due_soon=is_due_soon(facts, today, due_soon_until(calendar=calendar, as_of=today)),
-        awaiting=is_awaiting_confirmation(facts, today),
+        due_soon=status.due_soon,
+        awaiting=status.awaiting_confirmation,
         days_left=calendar.working_days_between(today, due) if due and open_task else None,
         document=documents_service.get(session=session, document_id=task.source_document_id)
         if task.source_document_id
