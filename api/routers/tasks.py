@@ -35,6 +35,7 @@ from tracking import clock, task_queries
 from tracking import tasks as tasks_service
 from tracking import units as units_service
 from tracking.access import Principal, TaskAction, authorize_assign_as, task_for
+from tracking.actions import change_by
 from tracking.audit import history
 from tracking.errors import NotFound
 from tracking.status import Category
@@ -176,10 +177,8 @@ def update_task(
 ) -> TaskPublic:
     task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.EDIT)
     task = tasks_service.update(
-        session=session,
-        actor=principal.actor,
+        **change_by(session=session, principal=principal, version=body.version),
         task_id=task_id,
-        expected_version=body.version,
         title=body.title,
         note=body.note,
         directing_leader=body.directing_leader,
@@ -225,10 +224,8 @@ def add_progress(
         session=session, principal=principal, task_id=task_id, action=TaskAction.CONTRIBUTE
     )
     update = tasks_service.add_progress(
-        session=session,
-        actor=principal.actor,
+        **change_by(session=session, principal=principal, version=body.version),
         task_id=task_id,
-        expected_version=body.version,
         unit_id=_progress_unit(principal, task, body.unit_id),
         content=body.content,
         percent=body.percent,
@@ -248,10 +245,8 @@ def report_completion(
 ) -> TaskPublic:
     task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.REPORT)
     task = tasks_service.report_completion(
-        session=session,
-        actor=principal.actor,
+        **change_by(session=session, principal=principal, version=body.version),
         task_id=task_id,
-        expected_version=body.version,
         completed_on=body.completed_on,
         result=body.result,
         reported_on=body.reported_on,
@@ -270,10 +265,8 @@ def confirm_completion(
 ) -> TaskPublic:
     task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
     task = tasks_service.confirm_completion(
-        session=session,
-        actor=principal.actor,
+        **change_by(session=session, principal=principal, version=body.version),
         task_id=task_id,
-        expected_version=body.version,
         confirmed_on=body.confirmed_on,
     )
     session.commit()
@@ -290,10 +283,8 @@ def return_completion(
 ) -> TaskPublic:
     task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
     task = tasks_service.return_completion(
-        session=session,
-        actor=principal.actor,
+        **change_by(session=session, principal=principal, version=body.version),
         task_id=task_id,
-        expected_version=body.version,
         reason=body.reason,
     )
     session.commit()
@@ -321,10 +312,8 @@ def request_extension(
 ) -> ExtensionRequest:
     task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.REPORT)
     request = tasks_service.request_extension(
-        session=session,
-        actor=principal.actor,
+        **change_by(session=session, principal=principal, version=body.version),
         task_id=task_id,
-        expected_version=body.version,
         proposed_due_on=body.proposed_due_on,
         reason=body.reason,
         requested_on=body.requested_on,
@@ -358,10 +347,8 @@ def approve_extension(
     task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
     _extension_of(session, task_id, extension_id)
     request = tasks_service.approve_extension(
-        session=session,
-        actor=principal.actor,
+        **change_by(session=session, principal=principal, version=body.version),
         extension_id=extension_id,
-        expected_version=body.version,
         approved_due_on=body.approved_due_on,
         decided_on=body.decided_on,
         note=body.note,
@@ -385,10 +372,8 @@ def reject_extension(
     task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
     _extension_of(session, task_id, extension_id)
     request = tasks_service.reject_extension(
-        session=session,
-        actor=principal.actor,
+        **change_by(session=session, principal=principal, version=body.version),
         extension_id=extension_id,
-        expected_version=body.version,
         note=body.note,
         decided_on=body.decided_on,
     )
@@ -402,10 +387,8 @@ def pause_task(
 ) -> TaskPublic:
     task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
     task = tasks_service.pause(
-        session=session,
-        actor=principal.actor,
+        **change_by(session=session, principal=principal, version=body.version),
         task_id=task_id,
-        expected_version=body.version,
         reason=body.reason,
         paused_on=body.on,
     )
@@ -419,7 +402,7 @@ def resume_task(
 ) -> TaskPublic:
     task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
     task = tasks_service.resume(
-        session=session, actor=principal.actor, task_id=task_id, expected_version=body.version
+        **change_by(session=session, principal=principal, version=body.version), task_id=task_id
     )
     session.commit()
     return _public(session, task)
@@ -431,10 +414,8 @@ def cancel_task(
 ) -> TaskPublic:
     task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
     task = tasks_service.cancel(
-        session=session,
-        actor=principal.actor,
+        **change_by(session=session, principal=principal, version=body.version),
         task_id=task_id,
-        expected_version=body.version,
         reason=body.reason,
         cancelled_on=body.on,
     )
