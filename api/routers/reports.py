@@ -14,8 +14,8 @@ collects its units' figures); values are read within reach, or all of them by th
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Iterator, Sequence
+from typing import Annotated, Protocol
 
 from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 from sqlmodel import Session
@@ -54,6 +54,7 @@ from tracking.access import (
     authorize_issue,
     authorize_report,
 )
+from tracking.audit import Actor
 from tracking.errors import InvalidInput
 
 router = APIRouter(tags=["reports"], responses=COMMON_RESPONSES)
@@ -302,6 +303,34 @@ def _plan_issuer_check(session: Session, principal: Principal, plan_id: int) -> 
     authorize_issue(principal=principal, issuer=issuer)
 
 
+class _PlanImporter(Protocol):
+    def __call__(
+        self, *, session: Session, actor: Actor, plan_id: int, filename: str, content: bytes
+    ) -> Sequence[Indicator | IndicatorValue]: ...
+
+
+def _import_into_plan(
+    session: Session,
+    principal: Principal,
+    plan_id: int,
+    file: UploadFile,
+    importer: _PlanImporter,
+) -> ImportedPublic:
+    """An import of the plan's issuer: every row or, with every bad row named, none."""
+    _plan_issuer_check(session, principal, plan_id)
+    content = _read_upload(file)
+    with _every_bad_row():
+        saved = importer(
+            session=session,
+            actor=principal.actor,
+            plan_id=plan_id,
+            filename=file.filename or "",
+            content=content,
+        )
+    session.commit()
+    return ImportedPublic(plan_id=plan_id, count=len(saved), ids=[row.id or 0 for row in saved])
+
+
 @router.get(
     "/plans/{plan_id}/indicators",
     response_model=list[IndicatorPublic],
@@ -354,18 +383,9 @@ def create_indicator(
 def import_indicators(
     plan_id: PathId, file: UPLOAD, principal: CurrentUser, session: SessionDep
 ) -> ImportedPublic:
-    _plan_issuer_check(session, principal, plan_id)
-    content = _read_upload(file)
-    with _every_bad_row():
-        created = indicators_service.import_indicators(
-            session=session,
-            actor=principal.actor,
-            plan_id=plan_id,
-            filename=file.filename or "",
-            content=content,
-        )
-    session.commit()
-    return ImportedPublic(plan_id=plan_id, count=len(created), ids=[i.id or 0 for i in created])
+    return _import_into_plan(
+        session, principal, plan_id, file, indicators_service.import_indicators
+    )
 
 
 @router.post(
@@ -382,18 +402,7 @@ def import_indicators(
 def import_values(
     plan_id: PathId, file: UPLOAD, principal: CurrentUser, session: SessionDep
 ) -> ImportedPublic:
-    _plan_issuer_check(session, principal, plan_id)
-    content = _read_upload(file)
-    with _every_bad_row():
-        saved = indicators_service.import_values(
-            session=session,
-            actor=principal.actor,
-            plan_id=plan_id,
-            filename=file.filename or "",
-            content=content,
-        )
-    session.commit()
-    return ImportedPublic(plan_id=plan_id, count=len(saved), ids=[v.id or 0 for v in saved])
+    return _import_into_plan(session, principal, plan_id, file, indicators_service.import_values)
 
 
 @router.get(
