@@ -14,6 +14,7 @@ from models import User
 from settings import Settings
 from tracking import clock
 from tracking import units as units_service
+from tracking.audit import Actor
 from tracking.passwords import MAX_PASSWORD, check_password
 from tracking.validation import MAX_ID
 
@@ -29,6 +30,17 @@ def hash_password(*, password: str, username: str) -> str:
     """The argon2 hash of an acceptable password for this user (see tracking.passwords)."""
     check_password(password=password, username=username)
     return _hasher().hash(password)
+
+
+def set_password(*, session: Session, actor: Actor, user: User, password: str) -> None:
+    """Give the user a new password (its rules as hash_password's); their other sessions and
+    tokens end (tracking.units.update_user bumps token_version). The caller commits."""
+    units_service.update_user(
+        session=session,
+        actor=actor,
+        user=user,
+        password_hash=hash_password(password=password, username=user.username),
+    )
 
 
 # A hash of a random password, verified when the user is unknown so that both paths take

@@ -7,11 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from api.auth import authenticate, hash_password
+from api.auth import authenticate, set_password
 from api.deps import SessionDep
 from api.login_throttle import LoginRefused, LoginThrottle
 from models import User
-from tracking import units as units_service
 from tracking.errors import DomainError
 from tracking.passwords import MAX_PASSWORD
 from web.forms import FormState
@@ -109,12 +108,7 @@ async def change_password(request: Request, principal: WebUser, session: Session
                 form.add("current", "Mật khẩu hiện tại không đúng")
     if form.ok:
         try:
-            units_service.update_user(
-                session=session,
-                actor=principal.actor,
-                user=user,
-                password_hash=hash_password(password=new, username=user.username),
-            )
+            set_password(session=session, actor=principal.actor, user=user, password=new)
         except DomainError as error:
             form.add_domain(error, {"password": "new"})
     if not form.ok:
