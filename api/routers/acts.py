@@ -23,7 +23,7 @@ from tracking import documents as documents_service
 from tracking import importing
 from tracking import plans as plans_service
 from tracking import units as units_service
-from tracking.access import Principal, authorize_assign_as, authorize_issue
+from tracking.access import Principal, authorize_issue
 
 documents = APIRouter(prefix="/documents", tags=["documents"], responses=COMMON_RESPONSES)
 plans = APIRouter(prefix="/plans", tags=["plans"], responses=COMMON_RESPONSES)
@@ -181,12 +181,7 @@ def import_tasks(
     principal: CurrentUser,
     session: SessionDep,
 ) -> ImportResultPublic:
-    # Importing assigns the plan's tasks in its issuer's name.
-    plan = plans_service.get(session=session, plan_id=plan_id)
-    authorize_assign_as(
-        principal=principal,
-        issuer=units_service.get(session=session, unit_id=plan.issuer_unit_id),
-    )
+    plan = importing.plan_to_import_into(session=session, principal=principal, plan_id=plan_id)
     content = file.file.read(importing.MAX_BYTES + 1)
     result = importing.import_tasks(
         session=session,
