@@ -7,9 +7,11 @@ from datetime import timedelta
 from functools import lru_cache
 
 import jwt
+from fastapi import Request
 from pwdlib import PasswordHash
 from sqlmodel import Session
 
+from api.login_throttle import LoginThrottle
 from models import User
 from settings import Settings
 from tracking import clock
@@ -69,6 +71,19 @@ def authenticate(*, session: Session, username: str, password: str) -> User | No
     except Exception:  # a malformed stored hash must not become a server error
         return None
     return user if valid else None
+
+
+def authenticate_throttled(
+    *, request: Request, session: Session, username: str, password: str
+) -> User | None:
+    """authenticate() through the app's login throttle (api.login_throttle), which counts the
+    attempt by username and client address and may refuse it with LoginRefused."""
+    throttle: LoginThrottle = request.app.state.login_throttle
+    return throttle.guard(
+        username=username,
+        address=request.client.host if request.client else "",
+        verify=lambda: authenticate(session=session, username=username, password=password),
+    )
 
 
 @dataclass(frozen=True)
