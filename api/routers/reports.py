@@ -70,6 +70,16 @@ def _report(session: Session, principal: Principal, report_id: int, action: Repo
     return report
 
 
+def _change_of(
+    session: Session, principal: Principal, report_id: int, action: ReportAction, version: int
+) -> service.ReportChange:
+    """A change of the report, once the principal may take the action on it."""
+    _report(session, principal, report_id, action)
+    return service.ReportChange(
+        session=session, actor=principal.actor, report_id=report_id, expected_version=version
+    )
+
+
 # --- kinds and periods ------------------------------------------------------------------
 
 
@@ -158,15 +168,10 @@ def get_report(report_id: PathId, principal: CurrentUser, session: SessionDep) -
 def edit_texts(
     report_id: PathId, body: ReportTextsEdit, principal: CurrentUser, session: SessionDep
 ) -> Report:
-    _report(session, principal, report_id, ReportAction.WRITE)
+    change = _change_of(session, principal, report_id, ReportAction.WRITE, body.version)
     sent = body.texts.model_fields_set
-    report = service.edit_texts(
-        session=session,
-        actor=principal.actor,
-        report_id=report_id,
-        expected_version=body.version,
-        changes={k: v for k, v in body.texts.model_dump().items() if k in sent},
-    )
+    changes = {k: v for k, v in body.texts.model_dump().items() if k in sent}
+    report = service.edit_texts(**change, changes=changes)
     session.commit()
     return report
 
@@ -179,14 +184,8 @@ def edit_texts(
 def regenerate(
     report_id: PathId, body: ReportRegenerate, principal: CurrentUser, session: SessionDep
 ) -> Report:
-    _report(session, principal, report_id, ReportAction.WRITE)
-    report = service.regenerate(
-        session=session,
-        actor=principal.actor,
-        report_id=report_id,
-        expected_version=body.version,
-        as_of=body.as_of,
-    )
+    change = _change_of(session, principal, report_id, ReportAction.WRITE, body.version)
+    report = service.regenerate(**change, as_of=body.as_of)
     session.commit()
     return report
 
@@ -199,14 +198,8 @@ def regenerate(
 def issue(
     report_id: PathId, body: ReportIssue, principal: CurrentUser, session: SessionDep
 ) -> Report:
-    _report(session, principal, report_id, ReportAction.ISSUE)
-    report = service.issue(
-        session=session,
-        actor=principal.actor,
-        report_id=report_id,
-        expected_version=body.version,
-        issued_on=body.issued_on,
-    )
+    change = _change_of(session, principal, report_id, ReportAction.ISSUE, body.version)
+    report = service.issue(**change, issued_on=body.issued_on)
     session.commit()
     return report
 

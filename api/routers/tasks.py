@@ -35,7 +35,7 @@ from tracking import clock, task_queries
 from tracking import tasks as tasks_service
 from tracking import units as units_service
 from tracking.access import Principal, TaskAction, authorize_assign_as, task_for
-from tracking.actions import change_by
+from tracking.actions import Change, change_by
 from tracking.audit import history
 from tracking.errors import NotFound
 from tracking.status import Category
@@ -175,9 +175,9 @@ def get_task(
 def update_task(
     task_id: PathId, body: TaskUpdate, principal: CurrentUser, session: SessionDep
 ) -> TaskPublic:
-    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.EDIT)
+    change = _change_of(session, principal, task_id, TaskAction.EDIT, body.version)
     task = tasks_service.update(
-        **change_by(session=session, principal=principal, version=body.version),
+        **change,
         task_id=task_id,
         title=body.title,
         note=body.note,
@@ -201,6 +201,14 @@ def list_progress(
         ProgressPublic.model_validate({**update.model_dump(), "role": roles.get(update.unit_id)})
         for update in tasks_service.progress_updates(session=session, task_id=task_id)
     ]
+
+
+def _change_of(
+    session: Session, principal: Principal, task_id: int, action: TaskAction, version: int
+) -> Change:
+    """A change of the task, once the principal may take the action on it."""
+    task_for(session=session, principal=principal, task_id=task_id, action=action)
+    return change_by(session=session, principal=principal, version=version)
 
 
 def _progress_unit(principal: Principal, task: Task, requested: int | None) -> int:
@@ -243,9 +251,9 @@ def add_progress(
 def report_completion(
     task_id: PathId, body: CompletionReport, principal: CurrentUser, session: SessionDep
 ) -> TaskPublic:
-    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.REPORT)
+    change = _change_of(session, principal, task_id, TaskAction.REPORT, body.version)
     task = tasks_service.report_completion(
-        **change_by(session=session, principal=principal, version=body.version),
+        **change,
         task_id=task_id,
         completed_on=body.completed_on,
         result=body.result,
@@ -263,11 +271,9 @@ def report_completion(
 def confirm_completion(
     task_id: PathId, body: CompletionConfirm, principal: CurrentUser, session: SessionDep
 ) -> TaskPublic:
-    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
+    change = _change_of(session, principal, task_id, TaskAction.DECIDE, body.version)
     task = tasks_service.confirm_completion(
-        **change_by(session=session, principal=principal, version=body.version),
-        task_id=task_id,
-        confirmed_on=body.confirmed_on,
+        **change, task_id=task_id, confirmed_on=body.confirmed_on
     )
     session.commit()
     return _public(session, task)
@@ -281,12 +287,8 @@ def confirm_completion(
 def return_completion(
     task_id: PathId, body: Reason, principal: CurrentUser, session: SessionDep
 ) -> TaskPublic:
-    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
-    task = tasks_service.return_completion(
-        **change_by(session=session, principal=principal, version=body.version),
-        task_id=task_id,
-        reason=body.reason,
-    )
+    change = _change_of(session, principal, task_id, TaskAction.DECIDE, body.version)
+    task = tasks_service.return_completion(**change, task_id=task_id, reason=body.reason)
     session.commit()
     return _public(session, task)
 
@@ -310,9 +312,9 @@ def list_extensions(
 def request_extension(
     task_id: PathId, body: ExtensionCreate, principal: CurrentUser, session: SessionDep
 ) -> ExtensionRequest:
-    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.REPORT)
+    change = _change_of(session, principal, task_id, TaskAction.REPORT, body.version)
     request = tasks_service.request_extension(
-        **change_by(session=session, principal=principal, version=body.version),
+        **change,
         task_id=task_id,
         proposed_due_on=body.proposed_due_on,
         reason=body.reason,
@@ -344,10 +346,10 @@ def approve_extension(
     principal: CurrentUser,
     session: SessionDep,
 ) -> ExtensionRequest:
-    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
+    change = _change_of(session, principal, task_id, TaskAction.DECIDE, body.version)
     _extension_of(session, task_id, extension_id)
     request = tasks_service.approve_extension(
-        **change_by(session=session, principal=principal, version=body.version),
+        **change,
         extension_id=extension_id,
         approved_due_on=body.approved_due_on,
         decided_on=body.decided_on,
@@ -369,13 +371,10 @@ def reject_extension(
     principal: CurrentUser,
     session: SessionDep,
 ) -> ExtensionRequest:
-    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
+    change = _change_of(session, principal, task_id, TaskAction.DECIDE, body.version)
     _extension_of(session, task_id, extension_id)
     request = tasks_service.reject_extension(
-        **change_by(session=session, principal=principal, version=body.version),
-        extension_id=extension_id,
-        note=body.note,
-        decided_on=body.decided_on,
+        **change, extension_id=extension_id, note=body.note, decided_on=body.decided_on
     )
     session.commit()
     return request
@@ -385,13 +384,8 @@ def reject_extension(
 def pause_task(
     task_id: PathId, body: Reason, principal: CurrentUser, session: SessionDep
 ) -> TaskPublic:
-    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
-    task = tasks_service.pause(
-        **change_by(session=session, principal=principal, version=body.version),
-        task_id=task_id,
-        reason=body.reason,
-        paused_on=body.on,
-    )
+    change = _change_of(session, principal, task_id, TaskAction.DECIDE, body.version)
+    task = tasks_service.pause(**change, task_id=task_id, reason=body.reason, paused_on=body.on)
     session.commit()
     return _public(session, task)
 
@@ -412,13 +406,8 @@ def resume_task(
 def cancel_task(
     task_id: PathId, body: Reason, principal: CurrentUser, session: SessionDep
 ) -> TaskPublic:
-    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
-    task = tasks_service.cancel(
-        **change_by(session=session, principal=principal, version=body.version),
-        task_id=task_id,
-        reason=body.reason,
-        cancelled_on=body.on,
-    )
+    change = _change_of(session, principal, task_id, TaskAction.DECIDE, body.version)
+    task = tasks_service.cancel(**change, task_id=task_id, reason=body.reason, cancelled_on=body.on)
     session.commit()
     return _public(session, task)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypedDict
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -23,7 +22,6 @@ from tracking import clock
 from tracking import plans as plans_service
 from tracking import units as units_service
 from tracking.access import Principal, ReportAction, authorize_report
-from tracking.audit import Actor
 from tracking.errors import DomainError
 from tracking.validation import MAX_ID
 from web.forms import FormState
@@ -92,10 +90,15 @@ def _new_defaults(session: Session) -> dict[str, str]:
     )
 
 
-@router.get("/reports")
-def report_list(request: Request, principal: WebUser, session: SessionDep) -> Response:
+def _report_list(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    form: FormState,
+    status_code: int = 200,
+) -> Response:
+    """The unit's reports and the new-report form (the caller has authorised the user)."""
     unit = principal.unit
-    authorize_report(principal=principal, unit=unit, action=ReportAction.READ)
     return render(
         request,
         "reports.html",
@@ -106,8 +109,16 @@ def report_list(request: Request, principal: WebUser, session: SessionDep) -> Re
             **_new_context(session),
         },
         principal=principal,
-        form=FormState(values=_new_defaults(session)),
+        form=form,
+        status_code=status_code,
     )
+
+
+@router.get("/reports")
+def report_list(request: Request, principal: WebUser, session: SessionDep) -> Response:
+    unit = principal.unit
+    authorize_report(principal=principal, unit=unit, action=ReportAction.READ)
+    return _report_list(request, session, principal, FormState(values=_new_defaults(session)))
 
 
 @router.post("/reports")
@@ -142,19 +153,7 @@ async def create_report(request: Request, principal: WebUser, session: SessionDe
             session.rollback()
             form.add_domain(error, {"period_code": "period", "kind": "period", "plan_id": "plan"})
     if not report_id:
-        return render(
-            request,
-            "reports.html",
-            {
-                "reports": service.list_reports(session=session, unit_id=unit.id or 0),
-                "unit": unit,
-                "kind_labels": KIND_LABELS,
-                **_new_context(session),
-            },
-            principal=principal,
-            form=form,
-            status_code=422,
-        )
+        return _report_list(request, session, principal, form, status_code=422)
     session.commit()
     return done(request, f"/reports/{report_id}", "Đã tạo dự thảo báo cáo.")
 
@@ -215,15 +214,6 @@ def report_page(
     return _render_report(request, session, principal, report)
 
 
-class ReportChange(TypedDict):
-    """The arguments every change of a report in reports.service takes."""
-
-    session: Session
-    actor: Actor
-    report_id: int
-    expected_version: int
-
-
 @dataclass(frozen=True)
 class _PostedForm:
     """One of a report page's forms as posted, for one change of the report."""
@@ -251,7 +241,7 @@ class _PostedForm:
         return cls(request, session, principal, report, form, version)
 
     def change(
-        self, change: Callable[[ReportChange], object], message: Callable[[], str]
+        self, change: Callable[[service.ReportChange], object], message: Callable[[], str]
     ) -> Response:
         """Refused input or a refused change shows the page again with the errors by their
         fields; otherwise commit and say what was done."""
@@ -259,7 +249,7 @@ class _PostedForm:
         if form.ok and self.version is not None:
             try:
                 change(
-                    ReportChange(
+                    service.ReportChange(
                         session=session,
                         actor=self.principal.actor,
                         report_id=report.id or 0,
