@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile, status
+from fastapi import APIRouter, File, UploadFile, status
 from sqlmodel import Session
 
-from api.deps import CurrentUser, IdQuery, PathId, SessionDep
+from api.deps import CurrentUser, IdQuery, Limit, Offset, PathId, SessionDep, issuer_of
 from api.errors import COMMON_RESPONSES
 from api.schemas.acts import (
     DocumentCreate,
@@ -27,9 +27,6 @@ from tracking.access import Principal, authorize_issue
 
 documents = APIRouter(prefix="/documents", tags=["documents"], responses=COMMON_RESPONSES)
 plans = APIRouter(prefix="/plans", tags=["plans"], responses=COMMON_RESPONSES)
-
-Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
 @documents.get("", response_model=list[DocumentPublic], summary="Danh sách văn bản")
@@ -57,9 +54,7 @@ def get_document(document_id: PathId, _principal: CurrentUser, session: SessionD
     summary="Thêm văn bản nhân danh đơn vị của mình",
 )
 def create_document(body: DocumentCreate, principal: CurrentUser, session: SessionDep) -> Document:
-    issuer = units_service.get(
-        session=session, unit_id=body.issuer_unit_id or principal.unit.id or 0
-    )
+    issuer = issuer_of(session=session, principal=principal, unit_id=body.issuer_unit_id)
     authorize_issue(principal=principal, issuer=issuer)
     document = documents_service.create(
         session=session,
@@ -125,9 +120,7 @@ def get_plan(plan_id: PathId, _principal: CurrentUser, session: SessionDep) -> P
     summary="Thêm kế hoạch nhân danh đơn vị của mình",
 )
 def create_plan(body: PlanCreate, principal: CurrentUser, session: SessionDep) -> PlanPublic:
-    issuer = units_service.get(
-        session=session, unit_id=body.issuer_unit_id or principal.unit.id or 0
-    )
+    issuer = issuer_of(session=session, principal=principal, unit_id=body.issuer_unit_id)
     authorize_issue(principal=principal, issuer=issuer)
     document = (
         documents_service.get(session=session, document_id=body.document_id)

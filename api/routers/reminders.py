@@ -9,12 +9,10 @@ to no user and are shown to administrators only.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from sqlmodel import Session
 
-from api.deps import CurrentUser, PathId, SessionDep
+from api.deps import CurrentUser, Limit, Offset, PathId, SessionDep
 from api.errors import COMMON_RESPONSES
 from api.schemas.reminders import (
     OutboxEntryPublic,
@@ -53,8 +51,8 @@ def list_outbox(
     principal: CurrentUser,
     session: SessionDep,
     state: NotificationState | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> OutboxPage:
     entries = delivery.list_outbox(
         session=session,

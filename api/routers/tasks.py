@@ -9,7 +9,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from sqlmodel import Session
 
-from api.deps import CurrentUser, DayQuery, IdQuery, PathId, SessionDep, text
+from api.deps import (
+    CurrentUser,
+    DayQuery,
+    IdQuery,
+    Limit,
+    Offset,
+    PathId,
+    SessionDep,
+    issuer_of,
+    text,
+)
 from api.errors import COMMON_RESPONSES
 from api.schemas.tasks import (
     AuditEventPublic,
@@ -97,8 +107,8 @@ def list_tasks(
         Query(description="Tìm trong nội dung và ghi chú"),
     ] = None,
     sort: task_queries.TaskSort = task_queries.TaskSort.DUE_ON,
-    limit: Annotated[int, Query(ge=1, le=task_queries.MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> TaskPage:
     unit_row = units_service.get(session=session, unit_id=unit) if unit is not None else None
     day = as_of or clock.today()
@@ -135,9 +145,7 @@ def list_tasks(
     summary="Giao nhiệm vụ cho đơn vị chủ trì và các đơn vị phối hợp",
 )
 def create_task(body: TaskCreate, principal: CurrentUser, session: SessionDep) -> TaskPublic:
-    issuer = units_service.get(
-        session=session, unit_id=body.issuer_unit_id or principal.unit.id or 0
-    )
+    issuer = issuer_of(session=session, principal=principal, unit_id=body.issuer_unit_id)
     authorize_assign_as(principal=principal, issuer=issuer)
     task = tasks_service.assign(
         session=session,
