@@ -7,12 +7,16 @@ from datetime import timedelta
 from functools import lru_cache
 
 import jwt
+from fastapi import Request
 from pwdlib import PasswordHash
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from api.login_throttle import LoginThrottle
 from models import User
 from settings import Settings
 from tracking import clock
+from tracking import units as units_service
+from tracking.audit import Actor
 from tracking.passwords import MAX_PASSWORD, check_password
 from tracking.validation import MAX_ID
 
@@ -28,6 +32,17 @@ def hash_password(*, password: str, username: str) -> str:
     """The argon2 hash of an acceptable password for this user (see tracking.passwords)."""
     check_password(password=password, username=username)
     return _hasher().hash(password)
+
+
+def set_password(*, session: Session, actor: Actor, user: User, password: str) -> None:
+    """Give the user a new password (its rules as hash_password's); their other sessions and
+    tokens end (tracking.units.update_user bumps token_version). The caller commits."""
+    units_service.update_user(
+        session=session,
+        actor=actor,
+        user=user,
+        password_hash=hash_password(password=password, username=user.username),
+    )
 
 
 # A hash of a random password, verified when the user is unknown so that both paths take
@@ -47,7 +62,7 @@ def authenticate(*, session: Session, username: str, password: str) -> User | No
     name = username.strip().lower()
     if not name or len(name) > 80 or "\x00" in name or len(password) > MAX_PASSWORD:
         return None
-    user = session.exec(select(User).where(User.username == name)).first()
+    user = units_service.find_user(session=session, username=name)
     if user is None or not user.password_hash or not user.active:
         _hasher().verify(password, _dummy_hash())
         return None
@@ -56,6 +71,19 @@ def authenticate(*, session: Session, username: str, password: str) -> User | No
     except Exception:  # a malformed stored hash must not become a server error
         return None
     return user if valid else None
+
+
+def authenticate_throttled(
+    *, request: Request, session: Session, username: str, password: str
+) -> User | None:
+    """authenticate() through the app's login throttle (api.login_throttle), which counts the
+    attempt by username and client address and may refuse it with LoginRefused."""
+    throttle: LoginThrottle = request.app.state.login_throttle
+    return throttle.guard(
+        username=username,
+        address=request.client.host if request.client else "",
+        verify=lambda: authenticate(session=session, username=username, password=password),
+    )
 
 
 @dataclass(frozen=True)

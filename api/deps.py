@@ -18,8 +18,10 @@ from api.auth import claims_from_token
 from models import Unit, User
 from models.db import writer
 from settings import Settings
+from tracking import units as units_service
 from tracking.access import Principal
 from tracking.documents import ISSUER_CODE_MAX, check_issuer_code
+from tracking.task_queries import MAX_PAGE
 from tracking.validation import EARLIEST_DAY, LATEST_DAY, MAX_ID, TEXT_RULE, as_pydantic_check
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -111,6 +113,15 @@ Version = Annotated[int, Field(ge=1, le=MAX_ID, description="Phiên bản nhiệ
 Day = Annotated[date, Field(ge=EARLIEST_DAY, le=LATEST_DAY)]
 DayPath = Annotated[date, Path(ge=EARLIEST_DAY, le=LATEST_DAY, description="Ngày, YYYY-MM-DD")]
 DayQuery = Annotated[date | None, Query(ge=EARLIEST_DAY, le=LATEST_DAY)]
+# One page of a list: at most MAX_PAGE rows, from an offset.
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+def issuer_of(*, session: Session, principal: Principal, unit_id: int | None) -> Unit:
+    """The unit a request names as the issuer of what it creates, else the caller's own unit
+    (NotFound when it does not exist; the caller authorises)."""
+    return units_service.get(session=session, unit_id=unit_id or principal.unit.id or 0)
 
 
 def _issuer_code(value: str) -> str:

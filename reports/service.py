@@ -13,7 +13,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict
 
 from pydantic import ValidationError
 from sqlalchemy import Table
@@ -443,3 +443,13 @@ def verify_snapshot(*, session: Session, report_id: int) -> bool:
     if report.snapshot is None:
         return False
     return snapshot_sha256(report.snapshot) == report.snapshot_sha256
+
+
+class ReportChange(TypedDict):
+    """The arguments every change of a report above takes (the session, who, which report and
+    the version they saw), passed as one by the API and the pages: `issue(**change)`."""
+
+    session: Session
+    actor: Actor
+    report_id: int
+    expected_version: int

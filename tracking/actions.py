@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
+from typing import TypedDict
+
+from sqlmodel import Session
 
 from models import ExtensionRequest, ExtensionStatus, Task
 from tracking.access import Principal, TaskAction, TaskUnits, can_act_on_task
+from tracking.audit import Actor
 from tracking.tasks import STATE_RULES, TaskChange
 
 
@@ -46,6 +50,20 @@ RULES: dict[TaskCommand, tuple[TaskAction, TaskChange | None]] = {
     # notifications.policy.set_policy takes a task's overrides whatever its state.
     TaskCommand.REMINDER_POLICY: (TaskAction.DECIDE, None),
 }
+
+
+class Change(TypedDict):
+    """The arguments every change of a task or of its extension request in tracking.tasks
+    takes (the session, who, and the version they saw), passed as one by the API and the
+    pages: `tasks.pause(**change, task_id=..., reason=...)`."""
+
+    session: Session
+    actor: Actor
+    expected_version: int
+
+
+def change_by(*, session: Session, principal: Principal, version: int) -> Change:
+    return Change(session=session, actor=principal.actor, expected_version=version)
 
 
 def pending_extension(extensions: Sequence[ExtensionRequest]) -> ExtensionRequest | None:

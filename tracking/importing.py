@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from models import Plan, Task, Unit
 from tracking import access, clock
+from tracking import plans as plans_service
 from tracking import tasks as tasks_service
 from tracking import units as units_service
 from tracking.audit import Actor, record
@@ -373,6 +374,15 @@ def _assignment_errors(
                 RowError(row=item.row, field=column, code=error.code, message=error.message)
             )
     return errors
+
+
+def plan_to_import_into(*, session: Session, principal: access.Principal, plan_id: int) -> Plan:
+    """The plan, if the principal may import tasks into it: importing assigns the plan's tasks
+    in its issuer's name, so the rule is assigning as that issuer."""
+    plan = plans_service.get(session=session, plan_id=plan_id)
+    issuer = units_service.get(session=session, unit_id=plan.issuer_unit_id)
+    access.authorize_assign_as(principal=principal, issuer=issuer)
+    return plan
 
 
 def preview(

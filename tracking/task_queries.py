@@ -15,11 +15,20 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlmodel import Session, col
 
-from models import AssignmentRole, Task, TaskAssignment, Unit
+from models import AssignmentRole, ExtensionRequest, Task, TaskAssignment, Unit
+from tracking import tasks as tasks_service
 from tracking.access import Principal, task_reach_filter
-from tracking.calendar import load_calendar
+from tracking.calendar import WorkCalendar, load_calendar
 from tracking.queries import due_soon_until
-from tracking.status import Category, status_subquery
+from tracking.status import (
+    Category,
+    TaskFacts,
+    category_as_of,
+    due_as_of,
+    is_awaiting_confirmation,
+    is_due_soon,
+    status_subquery,
+)
 from tracking.units import subtree_condition
 
 MAX_PAGE = 200
@@ -69,6 +78,37 @@ class ListedTask:
 class TaskPage:
     total: int
     items: list[ListedTask]
+
+
+def task_status(
+    *,
+    session: Session,
+    task: Task,
+    as_of: date,
+    assignments: Sequence[TaskAssignment] | None = None,
+    extensions: Sequence[ExtensionRequest] | None = None,
+    calendar: WorkCalendar | None = None,
+) -> ListedTask:
+    """One task as the list shows it, as of a day, by the Python form of the status rule (the
+    list computes the same in SQL). Assignments, extensions and calendar are read when not
+    given."""
+    task_id = task.id or 0
+    if assignments is None:
+        assignments = tasks_service.assignments(session=session, task_id=task_id)
+    if extensions is None:
+        extensions = tasks_service.extensions(session=session, task_id=task_id)
+    facts = TaskFacts.of(task, extensions)
+    until = due_soon_until(calendar=calendar or load_calendar(session), as_of=as_of)
+    return ListedTask(
+        task=task,
+        category=category_as_of(facts, as_of) or Category.IN_PROGRESS,
+        due_on_as_of=due_as_of(facts, as_of),
+        due_soon=is_due_soon(facts, as_of, until),
+        awaiting_confirmation=is_awaiting_confirmation(facts, as_of),
+        coordinating_unit_ids=[
+            a.unit_id for a in assignments if a.role == AssignmentRole.COORDINATE
+        ],
+    )
 
 
 def _escape_like(text: str) -> str:

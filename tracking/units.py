@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement
@@ -151,7 +151,7 @@ def create_user(
             "Tên đăng nhập chỉ gồm chữ, số, dấu chấm, gạch dưới (1–80 ký tự)",
             field="username",
         )
-    if session.exec(select(User).where(User.username == username)).first() is not None:
+    if find_user(session=session, username=username) is not None:
         raise InvalidInput(
             "user.username_taken", f"Tên đăng nhập «{username}» đã tồn tại", field="username"
         )
@@ -257,9 +257,29 @@ def update_user(
     return user
 
 
-def all_units(*, session: Session) -> list[Unit]:
-    """Every unit in tree order (by path): the published unit tree pickers choose from."""
-    return list(session.exec(select(Unit).order_by(col(Unit.path))).all())
+def list_units(
+    *, session: Session, parent_id: int | None = None, roots: bool = False
+) -> list[Unit]:
+    """Units in tree order (by path): the children of `parent_id`, else with `roots` the units
+    at the top, else every unit (the published unit tree pickers choose from)."""
+    statement = select(Unit).order_by(col(Unit.path))
+    if parent_id is not None:
+        statement = statement.where(Unit.parent_id == parent_id)
+    elif roots:
+        statement = statement.where(col(Unit.parent_id).is_(None))
+    return list(session.exec(statement).all())
+
+
+def find_user(*, session: Session, username: str) -> User | None:
+    """The user with this username (stored lower-case), active or not."""
+    return session.exec(select(User).where(User.username == username)).first()
+
+
+def users_in(*, session: Session, units: Sequence[Unit]) -> list[User]:
+    """The users of these units, in the order they were added."""
+    unit_ids = [unit.id or 0 for unit in units]
+    statement = select(User).where(col(User.unit_id).in_(unit_ids)).order_by(col(User.id))
+    return list(session.exec(statement).all())
 
 
 # The People's Committees (Ủy ban nhân dân) of the province, the districts and the communes.

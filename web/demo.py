@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import secrets
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.auth import hash_password
-from models import Unit, User
+from models import Unit
 from settings import get_settings
 from tracking import units as units_service
 from tracking.audit import Actor
@@ -26,11 +26,9 @@ def sign_in_lines(*, session: Session, province: Unit) -> list[str]:
     """Set a fresh password for every user of the demo province and say how to sign in.
     The caller commits."""
     password = secrets.token_urlsafe(12)
-    unit_ids = [u.id for u in units_service.subtree(session=session, unit=province)]
-    users = session.exec(
-        select(User).where(col(User.unit_id).in_(unit_ids)).order_by(col(User.id))
-    ).all()
-    names = {u.id: u.name for u in units_service.subtree(session=session, unit=province)}
+    units = units_service.subtree(session=session, unit=province)
+    users = units_service.users_in(session=session, units=units)
+    names = {u.id: u.name for u in units}
     base = get_settings().public_base_url.rstrip("/")
     lines = [
         f"Giao diện web: chạy «make serve» (hoặc «nhiemvu serve») rồi mở {base}/ trong "

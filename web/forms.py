@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from starlette.datastructures import FormData
+from starlette.datastructures import ImmutableMultiDict
 
 from tracking.errors import DomainError, InvalidInput
 from tracking.validation import EARLIEST_DAY, LATEST_DAY, MAX_ID, parse_day
@@ -32,7 +32,8 @@ class FormState:
     reload: str = ""
 
     @classmethod
-    def of(cls, data: FormData, name: str = "") -> FormState:
+    def of(cls, data: ImmutableMultiDict[str, Any], name: str = "") -> FormState:
+        """From a posted form or a query string (both multi-valued; files are left out)."""
         values: dict[str, Any] = {}
         for key in data:
             items = [v for v in data.getlist(key) if isinstance(v, str)]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, UploadFile, status
+from fastapi import APIRouter, File, UploadFile, status
 from sqlmodel import Session
 
-from api.deps import CurrentUser, IdQuery, PathId, SessionDep
+from api.deps import CurrentUser, IdQuery, Limit, Offset, PathId, SessionDep, issuer_of
 from api.errors import COMMON_RESPONSES
 from api.schemas.acts import (
     DocumentCreate,
@@ -18,18 +18,15 @@ from api.schemas.acts import (
     SectionCreate,
     SectionPublic,
 )
-from models import Document, Plan
+from models import Document, Plan, PlanSection
 from tracking import documents as documents_service
 from tracking import importing
 from tracking import plans as plans_service
 from tracking import units as units_service
-from tracking.access import Principal, authorize_assign_as, authorize_issue
+from tracking.access import Principal, authorize_issue
 
 documents = APIRouter(prefix="/documents", tags=["documents"], responses=COMMON_RESPONSES)
 plans = APIRouter(prefix="/plans", tags=["plans"], responses=COMMON_RESPONSES)
-
-Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
 @documents.get("", response_model=list[DocumentPublic], summary="Danh sách văn bản")
@@ -57,9 +54,7 @@ def get_document(document_id: PathId, _principal: CurrentUser, session: SessionD
     summary="Thêm văn bản nhân danh đơn vị của mình",
 )
 def create_document(body: DocumentCreate, principal: CurrentUser, session: SessionDep) -> Document:
-    issuer = units_service.get(
-        session=session, unit_id=body.issuer_unit_id or principal.unit.id or 0
-    )
+    issuer = issuer_of(session=session, principal=principal, unit_id=body.issuer_unit_id)
     authorize_issue(principal=principal, issuer=issuer)
     document = documents_service.create(
         session=session,
@@ -75,8 +70,7 @@ def create_document(body: DocumentCreate, principal: CurrentUser, session: Sessi
     return document
 
 
-def _plan_public(session: Session, plan: Plan) -> PlanPublic:
-    sections = plans_service.sections(session=session, plan_id=plan.id or 0)
+def _plan_public(plan: Plan, sections: list[PlanSection]) -> PlanPublic:
     return PlanPublic(
         id=plan.id or 0,
         title=plan.title,
@@ -84,6 +78,10 @@ def _plan_public(session: Session, plan: Plan) -> PlanPublic:
         document_id=plan.document_id,
         sections=[SectionPublic.model_validate(s) for s in sections],
     )
+
+
+def _plan_with_sections(session: Session, plan: Plan) -> PlanPublic:
+    return _plan_public(plan, plans_service.sections(session=session, plan_id=plan.id or 0))
 
 
 def _own_plan(session: Session, principal: Principal, plan_id: int) -> Plan:
@@ -104,12 +102,15 @@ def list_plans(
     rows = plans_service.list_plans(
         session=session, issuer_unit_id=issuer_unit_id, limit=limit, offset=offset
     )
-    return [_plan_public(session, plan) for plan in rows]
+    return [
+        _plan_public(plan, sections)
+        for plan, sections in plans_service.with_sections(session=session, plans=rows)
+    ]
 
 
 @plans.get("/{plan_id}", response_model=PlanPublic, summary="Một kế hoạch và các mục")
 def get_plan(plan_id: PathId, _principal: CurrentUser, session: SessionDep) -> PlanPublic:
-    return _plan_public(session, plans_service.get(session=session, plan_id=plan_id))
+    return _plan_with_sections(session, plans_service.get(session=session, plan_id=plan_id))
 
 
 @plans.post(
@@ -119,9 +120,7 @@ def get_plan(plan_id: PathId, _principal: CurrentUser, session: SessionDep) -> P
     summary="Thêm kế hoạch nhân danh đơn vị của mình",
 )
 def create_plan(body: PlanCreate, principal: CurrentUser, session: SessionDep) -> PlanPublic:
-    issuer = units_service.get(
-        session=session, unit_id=body.issuer_unit_id or principal.unit.id or 0
-    )
+    issuer = issuer_of(session=session, principal=principal, unit_id=body.issuer_unit_id)
     authorize_issue(principal=principal, issuer=issuer)
     document = (
         documents_service.get(session=session, document_id=body.document_id)
@@ -137,7 +136,7 @@ def create_plan(body: PlanCreate, principal: CurrentUser, session: SessionDep) -
         section_titles=body.sections,
     )
     session.commit()
-    return _plan_public(session, plan)
+    return _plan_with_sections(session, plan)
 
 
 @plans.post(
@@ -175,12 +174,7 @@ def import_tasks(
     principal: CurrentUser,
     session: SessionDep,
 ) -> ImportResultPublic:
-    # Importing assigns the plan's tasks in its issuer's name.
-    plan = plans_service.get(session=session, plan_id=plan_id)
-    authorize_assign_as(
-        principal=principal,
-        issuer=units_service.get(session=session, unit_id=plan.issuer_unit_id),
-    )
+    plan = importing.plan_to_import_into(session=session, principal=principal, plan_id=plan_id)
     content = file.file.read(importing.MAX_BYTES + 1)
     result = importing.import_tasks(
         session=session,

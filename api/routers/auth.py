@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api.auth import authenticate, create_access_token
+from api.auth import authenticate_throttled, create_access_token
 from api.deps import CurrentUser, ReadSessionDep, SessionDep, SettingsDep
 from api.errors import COMMON_RESPONSES, ErrorResponse
-from api.login_throttle import LoginRefused, LoginThrottle
+from api.login_throttle import LoginRefused
 from api.schemas.directory import Token, UserPublic
 from models import User
 
@@ -32,14 +32,9 @@ def login(
     session: ReadSessionDep,
     settings: SettingsDep,
 ) -> Token:
-    throttle: LoginThrottle = request.app.state.login_throttle
     try:
-        user = throttle.guard(
-            username=form.username,
-            address=request.client.host if request.client else "",
-            verify=lambda: authenticate(
-                session=session, username=form.username, password=form.password
-            ),
+        user = authenticate_throttled(
+            request=request, session=session, username=form.username, password=form.password
         )
     except LoginRefused as refusal:
         raise HTTPException(

@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from sqlmodel import Session
 
-from api.deps import CurrentUser, IdQuery, PathId, SessionDep
+from api.deps import CurrentUser, IdQuery, PathId, SessionDep, issuer_of
 from api.errors import COMMON_RESPONSES, body_references
 from api.schemas.obligations import (
     ObligationActivate,
@@ -99,9 +99,7 @@ def create_obligation(
     body: ObligationCreate, principal: CurrentUser, session: SessionDep
 ) -> Obligation:
     with body_references({"unit_id": "issuer_unit_id"}):
-        issuer = units_service.get(
-            session=session, unit_id=body.issuer_unit_id or principal.unit.id or 0
-        )
+        issuer = issuer_of(session=session, principal=principal, unit_id=body.issuer_unit_id)
     authorize_define_obligation(principal=principal, issuer=issuer)
     with body_references(CREATE_FIELDS):
         obligation = service.create(

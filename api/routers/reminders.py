@@ -9,12 +9,10 @@ to no user and are shown to administrators only.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from sqlmodel import Session
 
-from api.deps import CurrentUser, PathId, SessionDep
+from api.deps import CurrentUser, Limit, Offset, PathId, SessionDep
 from api.errors import COMMON_RESPONSES
 from api.schemas.reminders import (
     OutboxEntryPublic,
@@ -29,6 +27,7 @@ from notifications import channels, contacts, delivery, policy
 from tracking import plans as plans_service
 from tracking import units as units_service
 from tracking.access import (
+    Principal,
     TaskAction,
     authorize_admin,
     authorize_plan_policy,
@@ -52,8 +51,8 @@ def list_outbox(
     principal: CurrentUser,
     session: SessionDep,
     state: NotificationState | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> OutboxPage:
     entries = delivery.list_outbox(
         session=session,
@@ -133,23 +132,36 @@ def send_test(
     )
 
 
+def _policy(session: Session, scope: PolicyScope, scope_id: int = 0) -> PolicyPublic:
+    """A scope's own overrides and the rules in force there."""
+    stored = policy.get_policy(session=session, scope=scope, scope_id=scope_id)
+    if scope == PolicyScope.TASK:
+        effective = policy.effective_policy(session=session, task_id=scope_id)
+    elif scope == PolicyScope.PLAN:
+        effective = policy.plan_effective_policy(session=session, plan_id=scope_id)
+    else:
+        effective = policy.merge(policy.default_rules(), stored)
+    return PolicyPublic(scope=scope, scope_id=scope_id, rules=stored, effective=effective)
+
+
+def _set_policy(
+    session: Session, principal: Principal, scope: PolicyScope, scope_id: int, body: PolicySet
+) -> PolicyPublic:
+    """Store a scope's overrides (the caller has authorised the principal) and answer them."""
+    policy.set_policy(
+        session=session, scope=scope, scope_id=scope_id, rules=body.rules, actor=principal.actor
+    )
+    session.commit()
+    return _policy(session, scope, scope_id)
+
+
 @router.get(
     "/reminder-policy",
     response_model=PolicyPublic,
     summary="Chính sách nhắc việc chung",
 )
 def get_global_policy(_principal: CurrentUser, session: SessionDep) -> PolicyPublic:
-    return _global(session)
-
-
-def _global(session: Session) -> PolicyPublic:
-    stored = policy.get_policy(session=session, scope=PolicyScope.GLOBAL)
-    return PolicyPublic(
-        scope=PolicyScope.GLOBAL,
-        scope_id=0,
-        rules=stored,
-        effective=policy.merge(policy.default_rules(), stored),
-    )
+    return _policy(session, PolicyScope.GLOBAL)
 
 
 @router.put(
@@ -159,20 +171,7 @@ def _global(session: Session) -> PolicyPublic:
 )
 def set_global_policy(body: PolicySet, principal: CurrentUser, session: SessionDep) -> PolicyPublic:
     authorize_admin(principal=principal)
-    policy.set_policy(
-        session=session, scope=PolicyScope.GLOBAL, rules=body.rules, actor=principal.actor
-    )
-    session.commit()
-    return _global(session)
-
-
-def _plan_policy(session: Session, plan_id: int) -> PolicyPublic:
-    return PolicyPublic(
-        scope=PolicyScope.PLAN,
-        scope_id=plan_id,
-        rules=policy.get_policy(session=session, scope=PolicyScope.PLAN, scope_id=plan_id),
-        effective=policy.plan_effective_policy(session=session, plan_id=plan_id),
-    )
+    return _set_policy(session, principal, PolicyScope.GLOBAL, 0, body)
 
 
 @router.get(
@@ -182,7 +181,7 @@ def _plan_policy(session: Session, plan_id: int) -> PolicyPublic:
 )
 def get_plan_policy(plan_id: PathId, _principal: CurrentUser, session: SessionDep) -> PolicyPublic:
     plans_service.get(session=session, plan_id=plan_id)
-    return _plan_policy(session, plan_id)
+    return _policy(session, PolicyScope.PLAN, plan_id)
 
 
 @router.put(
@@ -196,24 +195,7 @@ def set_plan_policy(
     plan = plans_service.get(session=session, plan_id=plan_id)
     issuer = units_service.get(session=session, unit_id=plan.issuer_unit_id)
     authorize_plan_policy(principal=principal, issuer=issuer)
-    policy.set_policy(
-        session=session,
-        scope=PolicyScope.PLAN,
-        scope_id=plan_id,
-        rules=body.rules,
-        actor=principal.actor,
-    )
-    session.commit()
-    return _plan_policy(session, plan_id)
-
-
-def _task_policy(session: Session, task_id: int) -> PolicyPublic:
-    return PolicyPublic(
-        scope=PolicyScope.TASK,
-        scope_id=task_id,
-        rules=policy.get_policy(session=session, scope=PolicyScope.TASK, scope_id=task_id),
-        effective=policy.effective_policy(session=session, task_id=task_id),
-    )
+    return _set_policy(session, principal, PolicyScope.PLAN, plan_id, body)
 
 
 @router.get(
@@ -223,7 +205,7 @@ def _task_policy(session: Session, task_id: int) -> PolicyPublic:
 )
 def get_task_policy(task_id: PathId, principal: CurrentUser, session: SessionDep) -> PolicyPublic:
     task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.READ)
-    return _task_policy(session, task_id)
+    return _policy(session, PolicyScope.TASK, task_id)
 
 
 @router.put(
@@ -235,12 +217,4 @@ def set_task_policy(
     task_id: PathId, body: PolicySet, principal: CurrentUser, session: SessionDep
 ) -> PolicyPublic:
     task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
-    policy.set_policy(
-        session=session,
-        scope=PolicyScope.TASK,
-        scope_id=task_id,
-        rules=body.rules,
-        actor=principal.actor,
-    )
-    session.commit()
-    return _task_policy(session, task_id)
+    return _set_policy(session, principal, PolicyScope.TASK, task_id, body)

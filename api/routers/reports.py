@@ -14,8 +14,8 @@ collects its units' figures); values are read within reach, or all of them by th
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Iterator, Sequence
+from typing import Annotated, Protocol
 
 from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 from sqlmodel import Session
@@ -54,6 +54,7 @@ from tracking.access import (
     authorize_issue,
     authorize_report,
 )
+from tracking.audit import Actor
 from tracking.errors import InvalidInput
 
 router = APIRouter(tags=["reports"], responses=COMMON_RESPONSES)
@@ -67,6 +68,16 @@ def _report(session: Session, principal: Principal, report_id: int, action: Repo
     unit = units_service.get(session=session, unit_id=report.unit_id)
     authorize_report(principal=principal, unit=unit, action=action, report_id=report_id)
     return report
+
+
+def _change_of(
+    session: Session, principal: Principal, report_id: int, action: ReportAction, version: int
+) -> service.ReportChange:
+    """A change of the report, once the principal may take the action on it."""
+    _report(session, principal, report_id, action)
+    return service.ReportChange(
+        session=session, actor=principal.actor, report_id=report_id, expected_version=version
+    )
 
 
 # --- kinds and periods ------------------------------------------------------------------
@@ -157,15 +168,10 @@ def get_report(report_id: PathId, principal: CurrentUser, session: SessionDep) -
 def edit_texts(
     report_id: PathId, body: ReportTextsEdit, principal: CurrentUser, session: SessionDep
 ) -> Report:
-    _report(session, principal, report_id, ReportAction.WRITE)
+    change = _change_of(session, principal, report_id, ReportAction.WRITE, body.version)
     sent = body.texts.model_fields_set
-    report = service.edit_texts(
-        session=session,
-        actor=principal.actor,
-        report_id=report_id,
-        expected_version=body.version,
-        changes={k: v for k, v in body.texts.model_dump().items() if k in sent},
-    )
+    changes = {k: v for k, v in body.texts.model_dump().items() if k in sent}
+    report = service.edit_texts(**change, changes=changes)
     session.commit()
     return report
 
@@ -178,14 +184,8 @@ def edit_texts(
 def regenerate(
     report_id: PathId, body: ReportRegenerate, principal: CurrentUser, session: SessionDep
 ) -> Report:
-    _report(session, principal, report_id, ReportAction.WRITE)
-    report = service.regenerate(
-        session=session,
-        actor=principal.actor,
-        report_id=report_id,
-        expected_version=body.version,
-        as_of=body.as_of,
-    )
+    change = _change_of(session, principal, report_id, ReportAction.WRITE, body.version)
+    report = service.regenerate(**change, as_of=body.as_of)
     session.commit()
     return report
 
@@ -198,14 +198,8 @@ def regenerate(
 def issue(
     report_id: PathId, body: ReportIssue, principal: CurrentUser, session: SessionDep
 ) -> Report:
-    _report(session, principal, report_id, ReportAction.ISSUE)
-    report = service.issue(
-        session=session,
-        actor=principal.actor,
-        report_id=report_id,
-        expected_version=body.version,
-        issued_on=body.issued_on,
-    )
+    change = _change_of(session, principal, report_id, ReportAction.ISSUE, body.version)
+    report = service.issue(**change, issued_on=body.issued_on)
     session.commit()
     return report
 
@@ -302,6 +296,34 @@ def _plan_issuer_check(session: Session, principal: Principal, plan_id: int) -> 
     authorize_issue(principal=principal, issuer=issuer)
 
 
+class _PlanImporter(Protocol):
+    def __call__(
+        self, *, session: Session, actor: Actor, plan_id: int, filename: str, content: bytes
+    ) -> Sequence[Indicator | IndicatorValue]: ...
+
+
+def _import_into_plan(
+    session: Session,
+    principal: Principal,
+    plan_id: int,
+    file: UploadFile,
+    importer: _PlanImporter,
+) -> ImportedPublic:
+    """An import of the plan's issuer: every row or, with every bad row named, none."""
+    _plan_issuer_check(session, principal, plan_id)
+    content = _read_upload(file)
+    with _every_bad_row():
+        saved = importer(
+            session=session,
+            actor=principal.actor,
+            plan_id=plan_id,
+            filename=file.filename or "",
+            content=content,
+        )
+    session.commit()
+    return ImportedPublic(plan_id=plan_id, count=len(saved), ids=[row.id or 0 for row in saved])
+
+
 @router.get(
     "/plans/{plan_id}/indicators",
     response_model=list[IndicatorPublic],
@@ -354,18 +376,9 @@ def create_indicator(
 def import_indicators(
     plan_id: PathId, file: UPLOAD, principal: CurrentUser, session: SessionDep
 ) -> ImportedPublic:
-    _plan_issuer_check(session, principal, plan_id)
-    content = _read_upload(file)
-    with _every_bad_row():
-        created = indicators_service.import_indicators(
-            session=session,
-            actor=principal.actor,
-            plan_id=plan_id,
-            filename=file.filename or "",
-            content=content,
-        )
-    session.commit()
-    return ImportedPublic(plan_id=plan_id, count=len(created), ids=[i.id or 0 for i in created])
+    return _import_into_plan(
+        session, principal, plan_id, file, indicators_service.import_indicators
+    )
 
 
 @router.post(
@@ -382,18 +395,7 @@ def import_indicators(
 def import_values(
     plan_id: PathId, file: UPLOAD, principal: CurrentUser, session: SessionDep
 ) -> ImportedPublic:
-    _plan_issuer_check(session, principal, plan_id)
-    content = _read_upload(file)
-    with _every_bad_row():
-        saved = indicators_service.import_values(
-            session=session,
-            actor=principal.actor,
-            plan_id=plan_id,
-            filename=file.filename or "",
-            content=content,
-        )
-    session.commit()
-    return ImportedPublic(plan_id=plan_id, count=len(saved), ids=[v.id or 0 for v in saved])
+    return _import_into_plan(session, principal, plan_id, file, indicators_service.import_values)
 
 
 @router.get(

@@ -9,7 +9,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from sqlmodel import Session
 
-from api.deps import CurrentUser, DayQuery, IdQuery, PathId, SessionDep, text
+from api.deps import (
+    CurrentUser,
+    DayQuery,
+    IdQuery,
+    Limit,
+    Offset,
+    PathId,
+    SessionDep,
+    issuer_of,
+    text,
+)
 from api.errors import COMMON_RESPONSES
 from api.schemas.tasks import (
     AuditEventPublic,
@@ -35,21 +45,26 @@ from tracking import clock, task_queries
 from tracking import tasks as tasks_service
 from tracking import units as units_service
 from tracking.access import Principal, TaskAction, authorize_assign_as, task_for
+from tracking.actions import Change, change_by
 from tracking.audit import history
-from tracking.calendar import load_calendar
 from tracking.errors import NotFound
-from tracking.queries import due_soon_until
-from tracking.status import (
-    Category,
-    TaskFacts,
-    category_as_of,
-    due_as_of,
-    is_awaiting_confirmation,
-    is_due_soon,
-)
+from tracking.status import Category
 
 router = APIRouter(prefix="/tasks", tags=["tasks"], responses=COMMON_RESPONSES)
 
+
+def _shown(item: task_queries.ListedTask, as_of: date) -> TaskPublic:
+    return TaskPublic.model_validate(
+        {
+            **item.task.model_dump(),
+            "coordinating_unit_ids": item.coordinating_unit_ids,
+            "as_of": as_of,
+            "category": item.category,
+            "due_on_as_of": item.due_on_as_of,
+            "due_soon": item.due_soon,
+            "awaiting_confirmation": item.awaiting_confirmation,
+        }
+    )
 
 
 def _public(
@@ -59,26 +74,12 @@ def _public(
     *,
     as_of: date | None = None,
 ) -> TaskPublic:
-    """The task with its status as of a date, computed by the Python form of the rule."""
-    task_id = task.id or 0
-    if assignments is None:
-        assignments = tasks_service.assignments(session=session, task_id=task_id)
+    """The task with its status as of a date (the Python form of the rule; the list's SQL
+    form gives the same)."""
     day = as_of or clock.today()
-    facts = TaskFacts.of(task, tasks_service.extensions(session=session, task_id=task_id))
-    until = due_soon_until(calendar=load_calendar(session), as_of=day)
-    category = category_as_of(facts, day) or Category.IN_PROGRESS
-    return TaskPublic.model_validate(
-        {
-            **task.model_dump(),
-            "coordinating_unit_ids": [
-                a.unit_id for a in assignments if a.role == AssignmentRole.COORDINATE
-            ],
-            "as_of": day,
-            "category": category,
-            "due_on_as_of": due_as_of(facts, day),
-            "due_soon": is_due_soon(facts, day, until),
-            "awaiting_confirmation": is_awaiting_confirmation(facts, day),
-        }
+    return _shown(
+        task_queries.task_status(session=session, task=task, as_of=day, assignments=assignments),
+        day,
     )
 
 
@@ -106,8 +107,8 @@ def list_tasks(
         Query(description="Tìm trong nội dung và ghi chú"),
     ] = None,
     sort: task_queries.TaskSort = task_queries.TaskSort.DUE_ON,
-    limit: Annotated[int, Query(ge=1, le=task_queries.MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> TaskPage:
     unit_row = units_service.get(session=session, unit_id=unit) if unit is not None else None
     day = as_of or clock.today()
@@ -133,20 +134,7 @@ def list_tasks(
             offset=offset,
         ),
     )
-    items = [
-        TaskPublic.model_validate(
-            {
-                **item.task.model_dump(),
-                "coordinating_unit_ids": item.coordinating_unit_ids,
-                "as_of": day,
-                "category": item.category,
-                "due_on_as_of": item.due_on_as_of,
-                "due_soon": item.due_soon,
-                "awaiting_confirmation": item.awaiting_confirmation,
-            }
-        )
-        for item in page.items
-    ]
+    items = [_shown(item, day) for item in page.items]
     return TaskPage(total=page.total, limit=limit, offset=offset, items=items)
 
 
@@ -157,9 +145,7 @@ def list_tasks(
     summary="Giao nhiệm vụ cho đơn vị chủ trì và các đơn vị phối hợp",
 )
 def create_task(body: TaskCreate, principal: CurrentUser, session: SessionDep) -> TaskPublic:
-    issuer = units_service.get(
-        session=session, unit_id=body.issuer_unit_id or principal.unit.id or 0
-    )
+    issuer = issuer_of(session=session, principal=principal, unit_id=body.issuer_unit_id)
     authorize_assign_as(principal=principal, issuer=issuer)
     task = tasks_service.assign(
         session=session,
@@ -197,12 +183,10 @@ def get_task(
 def update_task(
     task_id: PathId, body: TaskUpdate, principal: CurrentUser, session: SessionDep
 ) -> TaskPublic:
-    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.EDIT)
+    change = _change_of(session, principal, task_id, TaskAction.EDIT, body.version)
     task = tasks_service.update(
-        session=session,
-        actor=principal.actor,
+        **change,
         task_id=task_id,
-        expected_version=body.version,
         title=body.title,
         note=body.note,
         directing_leader=body.directing_leader,
@@ -227,6 +211,14 @@ def list_progress(
     ]
 
 
+def _change_of(
+    session: Session, principal: Principal, task_id: int, action: TaskAction, version: int
+) -> Change:
+    """A change of the task, once the principal may take the action on it."""
+    task_for(session=session, principal=principal, task_id=task_id, action=action)
+    return change_by(session=session, principal=principal, version=version)
+
+
 def _progress_unit(principal: Principal, task: Task, requested: int | None) -> int:
     if requested is not None and (principal.is_admin or requested == principal.unit.id):
         return requested
@@ -248,10 +240,8 @@ def add_progress(
         session=session, principal=principal, task_id=task_id, action=TaskAction.CONTRIBUTE
     )
     update = tasks_service.add_progress(
-        session=session,
-        actor=principal.actor,
+        **change_by(session=session, principal=principal, version=body.version),
         task_id=task_id,
-        expected_version=body.version,
         unit_id=_progress_unit(principal, task, body.unit_id),
         content=body.content,
         percent=body.percent,
@@ -269,12 +259,10 @@ def add_progress(
 def report_completion(
     task_id: PathId, body: CompletionReport, principal: CurrentUser, session: SessionDep
 ) -> TaskPublic:
-    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.REPORT)
+    change = _change_of(session, principal, task_id, TaskAction.REPORT, body.version)
     task = tasks_service.report_completion(
-        session=session,
-        actor=principal.actor,
+        **change,
         task_id=task_id,
-        expected_version=body.version,
         completed_on=body.completed_on,
         result=body.result,
         reported_on=body.reported_on,
@@ -291,13 +279,9 @@ def report_completion(
 def confirm_completion(
     task_id: PathId, body: CompletionConfirm, principal: CurrentUser, session: SessionDep
 ) -> TaskPublic:
-    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
+    change = _change_of(session, principal, task_id, TaskAction.DECIDE, body.version)
     task = tasks_service.confirm_completion(
-        session=session,
-        actor=principal.actor,
-        task_id=task_id,
-        expected_version=body.version,
-        confirmed_on=body.confirmed_on,
+        **change, task_id=task_id, confirmed_on=body.confirmed_on
     )
     session.commit()
     return _public(session, task)
@@ -311,14 +295,8 @@ def confirm_completion(
 def return_completion(
     task_id: PathId, body: Reason, principal: CurrentUser, session: SessionDep
 ) -> TaskPublic:
-    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
-    task = tasks_service.return_completion(
-        session=session,
-        actor=principal.actor,
-        task_id=task_id,
-        expected_version=body.version,
-        reason=body.reason,
-    )
+    change = _change_of(session, principal, task_id, TaskAction.DECIDE, body.version)
+    task = tasks_service.return_completion(**change, task_id=task_id, reason=body.reason)
     session.commit()
     return _public(session, task)
 
@@ -342,12 +320,10 @@ def list_extensions(
 def request_extension(
     task_id: PathId, body: ExtensionCreate, principal: CurrentUser, session: SessionDep
 ) -> ExtensionRequest:
-    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.REPORT)
+    change = _change_of(session, principal, task_id, TaskAction.REPORT, body.version)
     request = tasks_service.request_extension(
-        session=session,
-        actor=principal.actor,
+        **change,
         task_id=task_id,
-        expected_version=body.version,
         proposed_due_on=body.proposed_due_on,
         reason=body.reason,
         requested_on=body.requested_on,
@@ -378,13 +354,11 @@ def approve_extension(
     principal: CurrentUser,
     session: SessionDep,
 ) -> ExtensionRequest:
-    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
+    change = _change_of(session, principal, task_id, TaskAction.DECIDE, body.version)
     _extension_of(session, task_id, extension_id)
     request = tasks_service.approve_extension(
-        session=session,
-        actor=principal.actor,
+        **change,
         extension_id=extension_id,
-        expected_version=body.version,
         approved_due_on=body.approved_due_on,
         decided_on=body.decided_on,
         note=body.note,
@@ -405,15 +379,10 @@ def reject_extension(
     principal: CurrentUser,
     session: SessionDep,
 ) -> ExtensionRequest:
-    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
+    change = _change_of(session, principal, task_id, TaskAction.DECIDE, body.version)
     _extension_of(session, task_id, extension_id)
     request = tasks_service.reject_extension(
-        session=session,
-        actor=principal.actor,
-        extension_id=extension_id,
-        expected_version=body.version,
-        note=body.note,
-        decided_on=body.decided_on,
+        **change, extension_id=extension_id, note=body.note, decided_on=body.decided_on
     )
     session.commit()
     return request
@@ -423,15 +392,8 @@ def reject_extension(
 def pause_task(
     task_id: PathId, body: Reason, principal: CurrentUser, session: SessionDep
 ) -> TaskPublic:
-    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
-    task = tasks_service.pause(
-        session=session,
-        actor=principal.actor,
-        task_id=task_id,
-        expected_version=body.version,
-        reason=body.reason,
-        paused_on=body.on,
-    )
+    change = _change_of(session, principal, task_id, TaskAction.DECIDE, body.version)
+    task = tasks_service.pause(**change, task_id=task_id, reason=body.reason, paused_on=body.on)
     session.commit()
     return _public(session, task)
 
@@ -442,7 +404,7 @@ def resume_task(
 ) -> TaskPublic:
     task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
     task = tasks_service.resume(
-        session=session, actor=principal.actor, task_id=task_id, expected_version=body.version
+        **change_by(session=session, principal=principal, version=body.version), task_id=task_id
     )
     session.commit()
     return _public(session, task)
@@ -452,15 +414,8 @@ def resume_task(
 def cancel_task(
     task_id: PathId, body: Reason, principal: CurrentUser, session: SessionDep
 ) -> TaskPublic:
-    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.DECIDE)
-    task = tasks_service.cancel(
-        session=session,
-        actor=principal.actor,
-        task_id=task_id,
-        expected_version=body.version,
-        reason=body.reason,
-        cancelled_on=body.on,
-    )
+    change = _change_of(session, principal, task_id, TaskAction.DECIDE, body.version)
+    task = tasks_service.cancel(**change, task_id=task_id, reason=body.reason, cancelled_on=body.on)
     session.commit()
     return _public(session, task)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from sqlmodel import col, select
 
 from api.deps import CurrentUser, IdQuery, PathId, SessionDep
 from api.errors import COMMON_RESPONSES
@@ -24,12 +23,7 @@ def list_units(
     parent_id: IdQuery = None,
     roots: Annotated[bool, Query(description="Chỉ các đơn vị gốc")] = False,
 ) -> list[Unit]:
-    statement = select(Unit).order_by(col(Unit.path))
-    if parent_id is not None:
-        statement = statement.where(Unit.parent_id == parent_id)
-    elif roots:
-        statement = statement.where(col(Unit.parent_id).is_(None))
-    return list(session.exec(statement).all())
+    return units_service.list_units(session=session, parent_id=parent_id, roots=roots)
 
 
 @router.get("/{unit_id}", response_model=UnitPublic, summary="Một đơn vị")

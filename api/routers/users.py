@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from fastapi import APIRouter, Response, status
 from sqlmodel import Session
 
@@ -21,6 +23,7 @@ from notifications.contacts import ChannelView
 from tracking import directory
 from tracking import units as units_service
 from tracking.access import Principal, authorize_admin
+from tracking.audit import Actor
 
 router = APIRouter(prefix="/users", tags=["users"], responses=COMMON_RESPONSES)
 
@@ -111,6 +114,25 @@ def _channels(user_id: int, views: list[ChannelView]) -> list[ChannelPublic]:
     ]
 
 
+class _ChannelsChange(Protocol):
+    def __call__(
+        self, *, session: Session, user_id: int, urls: list[str], actor: Actor
+    ) -> list[ChannelView]: ...
+
+
+def _change_channels(
+    session: Session,
+    principal: Principal,
+    user_id: int,
+    body: ChannelsSet,
+    change: _ChannelsChange,
+) -> list[ChannelPublic]:
+    _user(session, principal, user_id, manage=True)
+    views = change(session=session, user_id=user_id, urls=body.urls, actor=principal.actor)
+    session.commit()
+    return _channels(user_id, views)
+
+
 @router.get(
     "/{user_id}/channels",
     response_model=list[ChannelPublic],
@@ -131,12 +153,7 @@ def list_channels(
 def set_channels(
     user_id: PathId, body: ChannelsSet, principal: CurrentUser, session: SessionDep
 ) -> list[ChannelPublic]:
-    _user(session, principal, user_id, manage=True)
-    views = contacts.set_contact_channels(
-        session=session, user_id=user_id, urls=body.urls, actor=principal.actor
-    )
-    session.commit()
-    return _channels(user_id, views)
+    return _change_channels(session, principal, user_id, body, contacts.set_contact_channels)
 
 
 @router.post(
@@ -149,12 +166,7 @@ def set_channels(
 def add_channels(
     user_id: PathId, body: ChannelsSet, principal: CurrentUser, session: SessionDep
 ) -> list[ChannelPublic]:
-    _user(session, principal, user_id, manage=True)
-    views = contacts.add_contact_channels(
-        session=session, user_id=user_id, urls=body.urls, actor=principal.actor
-    )
-    session.commit()
-    return _channels(user_id, views)
+    return _change_channels(session, principal, user_id, body, contacts.add_contact_channels)
 
 
 @router.delete(

@@ -5,16 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from api.deps import Day, Id, Required1000, Text255, Text500, text
+from api.schemas.base import Body, FromRow
 
 Symbol = Annotated[str, text(80, min_length=1)]
 
 
-class DocumentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DocumentCreate(Body):
     symbol: Symbol = Field(description="Số, ký hiệu, ví dụ 61/KH-UBND")
     issued_on: Day
     summary: Annotated[str, text(2000, min_length=1)] = Field(description="Trích yếu")
@@ -25,9 +24,7 @@ class DocumentCreate(BaseModel):
     signer: Text255 = ""
 
 
-class DocumentPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class DocumentPublic(FromRow):
     id: int
     symbol: str
     number: int
@@ -41,24 +38,18 @@ class DocumentPublic(BaseModel):
     signer: str
 
 
-class SectionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SectionCreate(Body):
     title: Required1000
 
 
-class SectionPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class SectionPublic(FromRow):
     id: int
     plan_id: int
     ordinal: int
     title: str
 
 
-class PlanCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PlanCreate(Body):
     title: Required1000
     issuer_unit_id: Id | None = Field(
         default=None, description="Đơn vị ban hành; mặc định là đơn vị của người dùng"
@@ -67,9 +58,7 @@ class PlanCreate(BaseModel):
     sections: list[Required1000] = Field(default_factory=list, max_length=200)
 
 
-class PlanPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class PlanPublic(FromRow):
     id: int
     title: str
     issuer_unit_id: int
@@ -83,17 +72,13 @@ class ImportResultPublic(BaseModel):
     task_ids: list[int]
 
 
-class CalendarOverrideSet(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CalendarOverrideSet(Body):
     is_working_day: bool
     note: Annotated[str, text(500, min_length=1)]
     legal_source: Text500 = ""
 
 
-class CalendarOverridePublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class CalendarOverridePublic(FromRow):
     day: date
     is_working_day: bool
     note: str

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from api.deps import Id, Required255, Text120, Text255, text
+from api.schemas.base import Body, FromRow
 from models import ChannelKind, Role, UnitKind
 
 Code = Annotated[str, text(50, min_length=1)]
@@ -20,9 +21,7 @@ class Token(BaseModel):
     expires_in: int = Field(description="Số giây còn hiệu lực")
 
 
-class UnitCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UnitCreate(Body):
     code: Code
     name: Required255
     kind: UnitKind = UnitKind.OTHER
@@ -32,9 +31,7 @@ class UnitCreate(BaseModel):
     parent_body_name: Text255 = ""
 
 
-class UnitUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UnitUpdate(Body):
     name: Required255 | None = None
     kind: UnitKind | None = None
     short_name: Text120 | None = None
@@ -42,9 +39,7 @@ class UnitUpdate(BaseModel):
     parent_body_name: Text255 | None = None
 
 
-class UnitPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class UnitPublic(FromRow):
     id: int
     code: str
     name: str
@@ -56,9 +51,7 @@ class UnitPublic(BaseModel):
     parent_body_name: str
 
 
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserCreate(Body):
     username: Username
     full_name: Required255
     unit_id: Id
@@ -67,9 +60,7 @@ class UserCreate(BaseModel):
     password: Password
 
 
-class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserUpdate(Body):
     full_name: Required255 | None = None
     unit_id: Id | None = None
     role: Role | None = None
@@ -78,9 +69,7 @@ class UserUpdate(BaseModel):
     password: Password | None = None
 
 
-class UserPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class UserPublic(FromRow):
     id: int
     username: str
     full_name: str
@@ -90,9 +79,7 @@ class UserPublic(BaseModel):
     active: bool
 
 
-class ChannelsSet(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ChannelsSet(Body):
     urls: list[Annotated[str, text(2000)]] = Field(
         max_length=20,
         description=(

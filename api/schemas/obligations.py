@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from api.deps import Day, Id, Instant, IssuerCode, Text500, Version, text
+from api.schemas.base import Body, FromRow
 from api.schemas.reports import Code20, Text2000
 from models import TaskState
 
@@ -15,9 +16,7 @@ Title = Annotated[str, text(1000, min_length=1)]
 SendDays = Annotated[int, Field(ge=1, le=60)]
 
 
-class ObligationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ObligationCreate(Body):
     title: Title = Field(description="Tên báo cáo, ví dụ «Báo cáo kết quả thực hiện KH 61»")
     report_kind: Code20 = Field(
         description="Loại kỳ báo cáo, xem GET /report-kinds (month, quarter, half_year, year…)"
@@ -44,16 +43,12 @@ class ObligationCreate(BaseModel):
     note: Text2000 = ""
 
 
-class ObligationActivate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ObligationActivate(Body):
     version: Version = Field(description="Phiên bản nghĩa vụ báo cáo đang xem")
     ends_on: Day | None = Field(default=None, description="Đặt ngày kết thúc áp dụng, nếu cần")
 
 
-class ObligationPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class ObligationPublic(FromRow):
     id: int
     title: str
     report_kind: str
@@ -74,10 +69,8 @@ class ObligationPublic(BaseModel):
     updated_at: Instant
 
 
-class OccurrenceTaskPublic(BaseModel):
+class OccurrenceTaskPublic(FromRow):
     """The task of one period of a duty; GET /tasks/{id} gives the whole task."""
-
-    model_config = ConfigDict(from_attributes=True)
 
     id: int
     occurrence_key: str | None = Field(description="Mã kỳ báo cáo, ví dụ 2026-M03")

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from api.deps import Id, Instant, text
+from api.schemas.base import Body, FromRow
 from models import NotificationState, PolicyScope
 
 
-class OutboxEntryPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class OutboxEntryPublic(FromRow):
     id: int
     key: str
     kind: str
@@ -34,10 +33,8 @@ class OutboxPage(BaseModel):
     items: list[OutboxEntryPublic]
 
 
-class TestMessage(BaseModel):
+class TestMessage(Body):
     """Exactly one of channel_id (a stored channel) and channel_url (any address: admins)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     channel_id: Id | None = Field(default=None, description="Một kênh đã lưu của chính mình")
     channel_url: Annotated[str, text(2000, min_length=1)] | None = Field(
@@ -63,9 +60,7 @@ class TestMessageResult(BaseModel):
     )
 
 
-class PolicySet(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PolicySet(Body):
     rules: dict[str, Any] = Field(
         description=(
             "Các khóa muốn ghi đè: before_working_days, on_due_day, overdue_first, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from api.deps import (
     Day,
@@ -15,9 +15,9 @@ from api.deps import (
     Text500,
     Text1000,
     Text4000,
-    Version,
     text,
 )
+from api.schemas.base import Body, FromRow, VersionedBody
 from models.reports import IndicatorAggregation, ReportState
 
 CODE = r"^[A-Za-z0-9_-]+$"
@@ -32,20 +32,16 @@ SectionKey = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,3}$")]
 Amount = Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False)]
 
 
-class Signature(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Signature(Body):
     authority: Text200 = Field(default="", description="Ví dụ: TM. ỦY BAN NHÂN DÂN")
     deputy: Text200 = Field(default="", description="Ví dụ: KT. CHỦ TỊCH")
     title: Text200 = Field(default="", description="Ví dụ: PHÓ CHỦ TỊCH")
     name: Text200 = Field(default="", description="Họ tên người ký")
 
 
-class ReportTextsIn(BaseModel):
+class ReportTextsIn(Body):
     """What the office writes; each multi-line text is one paragraph per line. In an edit,
     only the sections sent are replaced."""
-
-    model_config = ConfigDict(extra="forbid")
 
     summary: Text1000 = Field(default="", description="Trích yếu; để trống thì tự tạo")
     addressee: Text500 = Field(default="", description="Kính gửi (khi báo cáo lên cấp trên)")
@@ -63,9 +59,7 @@ class ReportTextsIn(BaseModel):
     signature: Signature = Field(default_factory=Signature)
 
 
-class ReportCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ReportCreate(Body):
     kind: Code20 = Field(description="Loại báo cáo, xem GET /report-kinds (ví dụ year)")
     period: Code20 = Field(description="Kỳ báo cáo, ví dụ 2021, 2021-Q1, 2021-M03")
     unit_id: Id = Field(description="Đơn vị báo cáo (số liệu của đơn vị và các đơn vị trực thuộc)")
@@ -78,30 +72,19 @@ class ReportCreate(BaseModel):
     texts: ReportTextsIn = Field(default_factory=ReportTextsIn)
 
 
-class ReportTextsEdit(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: Version
+class ReportTextsEdit(VersionedBody):
     texts: ReportTextsIn
 
 
-class ReportRegenerate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: Version
+class ReportRegenerate(VersionedBody):
     as_of: Day | None = Field(default=None, description="Ngày lấy số liệu mới, nếu đổi")
 
 
-class ReportIssue(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: Version
+class ReportIssue(VersionedBody):
     issued_on: Day | None = Field(default=None, description="Ngày ban hành; mặc định hôm nay")
 
 
-class ReportPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class ReportPublic(FromRow):
     id: int
     kind: str
     period_code: str
@@ -123,9 +106,7 @@ class ReportPublic(BaseModel):
     updated_at: Instant
 
 
-class ReportKindPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class ReportKindPublic(FromRow):
     code: str
     name: str
     length_months: int
@@ -144,9 +125,7 @@ class PeriodPublic(BaseModel):
     send_by: date = Field(description="Hạn gửi báo cáo")
 
 
-class IndicatorCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class IndicatorCreate(Body):
     code: Annotated[str, text(40, min_length=1)]
     name: Annotated[str, text(1000, min_length=1)]
     unit_of_measure: Text40 = Field(default="", description="Ví dụ: %, hồ sơ, thủ tục")
@@ -159,9 +138,7 @@ class IndicatorCreate(BaseModel):
     )
 
 
-class IndicatorPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class IndicatorPublic(FromRow):
     id: int
     plan_id: int
     code: str
@@ -173,9 +150,7 @@ class IndicatorPublic(BaseModel):
     sentence: str | None
 
 
-class ValueCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ValueCreate(Body):
     unit_id: Id
     period_kind: Code20 = Field(description="Loại kỳ, ví dụ year")
     period_code: Code20 = Field(description="Kỳ, ví dụ 2021")
@@ -184,9 +159,7 @@ class ValueCreate(BaseModel):
     note: Text2000 = ""
 
 
-class ValuePublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class ValuePublic(FromRow):
     id: int
     indicator_id: int
     unit_id: int
@@ -204,9 +177,7 @@ class ImportedPublic(BaseModel):
     ids: list[int]
 
 
-class ReportNumberSet(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ReportNumberSet(Body):
     next_number: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
         description="Số sẽ cấp cho báo cáo ban hành tiếp theo trong năm"
     )

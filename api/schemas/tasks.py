@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from api.deps import Day, Id, Instant, Required4000, Text255, Text4000, Version
+from api.deps import Day, Id, Instant, Required4000, Text255, Text4000
+from api.schemas.base import Body, FromRow, VersionedBody
 from models import AssignmentRole, DeadlineKind, ExtensionStatus, TaskState
 from tracking.deadlines import DeadlineRule
 from tracking.status import Category
@@ -16,26 +17,22 @@ from tracking.validation import MAX_DEADLINE_DAYS
 Amount = Annotated[int, Field(ge=1, le=MAX_DEADLINE_DAYS)]
 
 
-class DeadlineDate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DeadlineDate(Body):
     kind: Literal["date"] = "date"
     due_on: Day
 
 
-class DeadlineWorkingDays(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DeadlineWorkingDays(Body):
     kind: Literal["working_days"] = "working_days"
     amount: Amount
 
 
-class DeadlineDays(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DeadlineDays(Body):
     kind: Literal["days"] = "days"
     amount: Amount
 
 
-class DeadlineNone(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DeadlineNone(Body):
     kind: Literal["none"] = "none"
 
 
@@ -61,9 +58,7 @@ def to_rule(
     return DeadlineRule.none()
 
 
-class TaskCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TaskCreate(Body):
     title: Required4000 = Field(description="Nội dung nhiệm vụ")
     lead_unit_id: Id = Field(description="Đơn vị chủ trì")
     coordinating_unit_ids: list[Id] = Field(
@@ -81,18 +76,13 @@ class TaskCreate(BaseModel):
     note: Text4000 = ""
 
 
-class TaskUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: Version
+class TaskUpdate(VersionedBody):
     title: Required4000 | None = None
     note: Text4000 | None = None
     directing_leader: Text255 | None = None
 
 
-class TaskPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class TaskPublic(FromRow):
     id: int
     title: str
     plan_id: int | None
@@ -132,10 +122,7 @@ class TaskPage(BaseModel):
     items: list[TaskPublic]
 
 
-class ProgressCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: Version
+class ProgressCreate(VersionedBody):
     content: Required4000
     percent: Annotated[int, Field(ge=0, le=100)] | None = None
     reported_on: Day | None = None
@@ -146,9 +133,7 @@ class ProgressCreate(BaseModel):
     )
 
 
-class ProgressPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class ProgressPublic(FromRow):
     id: int
     task_id: int
     unit_id: int
@@ -159,51 +144,34 @@ class ProgressPublic(BaseModel):
     role: AssignmentRole | None = None
 
 
-class CompletionReport(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: Version
+class CompletionReport(VersionedBody):
     completed_on: Day
     result: Required4000
     reported_on: Day | None = None
 
 
-class CompletionConfirm(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: Version
+class CompletionConfirm(VersionedBody):
     confirmed_on: Day | None = None
 
 
-class Reason(BaseModel):
+class Reason(VersionedBody):
     """A decision that needs a reason: return a completion, pause, cancel."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    version: Version
     reason: Required4000
     on: Day | None = Field(default=None, description="Ngày áp dụng; mặc định hôm nay")
 
 
-class VersionOnly(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: Version
+class VersionOnly(VersionedBody):
+    pass
 
 
-class ExtensionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: Version
+class ExtensionCreate(VersionedBody):
     proposed_due_on: Day
     reason: Required4000
     requested_on: Day | None = None
 
 
-class ExtensionApprove(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: Version
+class ExtensionApprove(VersionedBody):
     approved_due_on: Day | None = Field(
         default=None, description="Thời hạn được duyệt; mặc định là thời hạn đề xuất"
     )
@@ -211,17 +179,12 @@ class ExtensionApprove(BaseModel):
     note: Text4000 = ""
 
 
-class ExtensionReject(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    version: Version
+class ExtensionReject(VersionedBody):
     note: Required4000
     decided_on: Day | None = None
 
 
-class ExtensionPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class ExtensionPublic(FromRow):
     id: int
     task_id: int
     requested_by_id: int | None
@@ -236,9 +199,7 @@ class ExtensionPublic(BaseModel):
     decision_note: str
 
 
-class AuditEventPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
+class AuditEventPublic(FromRow):
     id: int
     at: Instant
     actor_id: int | None

@@ -7,11 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from api.auth import authenticate, hash_password
+from api.auth import authenticate_throttled, set_password
 from api.deps import SessionDep
-from api.login_throttle import LoginRefused, LoginThrottle
+from api.login_throttle import LoginRefused
 from models import User
-from tracking import units as units_service
 from tracking.errors import DomainError
 from tracking.passwords import MAX_PASSWORD
 from web.forms import FormState
@@ -46,12 +45,9 @@ async def login(request: Request, session: SessionDep) -> Response:
         form.add("password", "Nhập mật khẩu")
     user: User | None = None
     if form.ok:
-        throttle: LoginThrottle = request.app.state.login_throttle
         try:
-            user = throttle.guard(
-                username=username,
-                address=request.client.host if request.client else "",
-                verify=lambda: authenticate(session=session, username=username, password=password),
+            user = authenticate_throttled(
+                request=request, session=session, username=username, password=password
             )
         except LoginRefused as refusal:
             form.add("_form", refusal.message)
@@ -93,14 +89,9 @@ async def change_password(request: Request, principal: WebUser, session: Session
     user = session.get(User, principal.actor.user_id)
     assert user is not None
     if form.ok:
-        throttle: LoginThrottle = request.app.state.login_throttle
         try:
-            checked = throttle.guard(
-                username=user.username,
-                address=request.client.host if request.client else "",
-                verify=lambda: authenticate(
-                    session=session, username=user.username, password=current
-                ),
+            checked = authenticate_throttled(
+                request=request, session=session, username=user.username, password=current
             )
         except LoginRefused as refusal:
             form.add("_form", refusal.message)
@@ -109,12 +100,7 @@ async def change_password(request: Request, principal: WebUser, session: Session
                 form.add("current", "Mật khẩu hiện tại không đúng")
     if form.ok:
         try:
-            units_service.update_user(
-                session=session,
-                actor=principal.actor,
-                user=user,
-                password_hash=hash_password(password=new, username=user.username),
-            )
+            set_password(session=session, actor=principal.actor, user=user, password=new)
         except DomainError as error:
             form.add_domain(error, {"password": "new"})
     if not form.ok:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from sqlmodel import Session
 from starlette.responses import Response
 
-from api.auth import hash_password
+from api.auth import hash_password, set_password
 from api.deps import PathId, SessionDep
 from models import Role, Unit, UnitKind, User
 from tracking import calendar as calendar_service
@@ -21,7 +21,7 @@ from tracking.calendar import load_calendar
 from tracking.directory import list_users, user_for
 from tracking.errors import DomainError, NotFound
 from web.forms import FormState
-from web.pages.common import UnitDirectory, done
+from web.pages.common import UnitDirectory, done, submit
 from web.rendering import render
 from web.routing import WebRoute
 from web.session import WebUser
@@ -86,34 +86,29 @@ async def add_user(request: Request, principal: WebUser, session: SessionDep) ->
     password = form.value("password")
     if not password:
         form.add("password", "Nhập mật khẩu ban đầu")
-    if form.ok and unit_id:
-        try:
-            unit = units_service.get(session=session, unit_id=unit_id)
-            units_service.create_user(
-                session=session,
-                actor=principal.actor,
-                username=username,
-                full_name=full_name,
-                unit=unit,
-                role=Role(role),
-                title=title,
-                password_hash=hash_password(password=password, username=username),
-            )
-        except DomainError as error:
-            session.rollback()
-            form.add_domain(error, {"unit_id": "unit"})
-    if not form.ok:
-        form.values.pop("password", None)
-        return render(
-            request,
-            "admin.html",
-            _context(session, principal, clock.today().year),
-            principal=principal,
-            form=form,
-            status_code=422,
+
+    def change() -> None:
+        units_service.create_user(
+            session=session,
+            actor=principal.actor,
+            username=username,
+            full_name=full_name,
+            unit=units_service.get(session=session, unit_id=unit_id or 0),
+            role=Role(role),
+            title=title,
+            password_hash=hash_password(password=password, username=username),
         )
-    session.commit()
-    return done(request, "/admin#nguoi-dung", f"Đã thêm người dùng «{username.lower()}».")
+
+    return submit(
+        request,
+        session,
+        form,
+        change,
+        lambda: _admin_page(request, session, principal, form, forget_password=True),
+        target="/admin#nguoi-dung",
+        message=lambda: f"Đã thêm người dùng «{username.lower()}».",
+        fields={"unit_id": "unit"},
+    )
 
 
 @router.post("/admin/users/{user_id}/active")
@@ -146,30 +141,24 @@ async def set_day(request: Request, principal: WebUser, session: SessionDep) -> 
         form.add("working", "Chọn ngày nghỉ hoặc ngày làm việc")
     note = form.text("note", "Ghi chú", max_length=500)
     source = form.text("legal_source", "Căn cứ", required=False, max_length=500)
-    if form.ok and day is not None:
-        try:
-            calendar_service.set_override(
-                session=session,
-                actor=principal.actor,
-                day=day,
-                is_working_day=working == "1",
-                note=note,
-                legal_source=source,
-            )
-        except DomainError as error:
-            session.rollback()
-            form.add_domain(error)
-    if not form.ok or day is None:
-        return render(
-            request,
-            "admin.html",
-            _context(session, principal, day.year if day else clock.today().year),
-            principal=principal,
-            form=form,
-            status_code=422,
-        )
-    session.commit()
-    return done(request, f"/admin?year={day.year}#lich", f"Đã lưu ngày {day:%d/%m/%Y}.")
+    if day is None:
+        return _admin_page(request, session, principal, form)
+    return submit(
+        request,
+        session,
+        form,
+        lambda: calendar_service.set_override(
+            session=session,
+            actor=principal.actor,
+            day=day,
+            is_working_day=working == "1",
+            note=note,
+            legal_source=source,
+        ),
+        lambda: _admin_page(request, session, principal, form, year=day.year),
+        target=f"/admin?year={day.year}#lich",
+        message=lambda: f"Đã lưu ngày {day:%d/%m/%Y}.",
+    )
 
 
 @router.post("/admin/calendar/{day}/delete")
@@ -186,12 +175,21 @@ def delete_day(request: Request, day: date, principal: WebUser, session: Session
 
 
 def _admin_page(
-    request: Request, session: Session, principal: Principal, form: FormState
+    request: Request,
+    session: Session,
+    principal: Principal,
+    form: FormState,
+    *,
+    year: int | None = None,
+    forget_password: bool = False,
 ) -> Response:
+    """The administration page again with a refused form (a password is never sent back)."""
+    if forget_password:
+        form.values.pop("password", None)
     return render(
         request,
         "admin.html",
-        _context(session, principal, clock.today().year),
+        _context(session, principal, year or clock.today().year),
         principal=principal,
         form=form,
         status_code=422,
@@ -209,27 +207,29 @@ async def add_unit(request: Request, principal: WebUser, session: SessionDep) ->
     if kind not in {k.value for k in UnitKind}:
         form.add("kind", "Chọn loại đơn vị")
     parent_id = form.ident("parent", "Đơn vị cấp trên", required=False)
-    if form.ok:
-        try:
-            parent = (
-                units_service.get(session=session, unit_id=parent_id) if parent_id else None
-            )
-            units_service.create(
-                session=session,
-                actor=principal.actor,
-                code=code,
-                name=name,
-                short_name=short_name,
-                kind=UnitKind(kind),
-                parent=parent,
-            )
-        except DomainError as error:
-            session.rollback()
-            form.add_domain(error, {"unit_id": "parent", "parent_id": "parent"})
-    if not form.ok:
-        return _admin_page(request, session, principal, form)
-    session.commit()
-    return done(request, "/admin#don-vi", f"Đã thêm đơn vị «{name}».")
+
+    def change() -> None:
+        parent = units_service.get(session=session, unit_id=parent_id) if parent_id else None
+        units_service.create(
+            session=session,
+            actor=principal.actor,
+            code=code,
+            name=name,
+            short_name=short_name,
+            kind=UnitKind(kind),
+            parent=parent,
+        )
+
+    return submit(
+        request,
+        session,
+        form,
+        change,
+        lambda: _admin_page(request, session, principal, form),
+        target="/admin#don-vi",
+        message=lambda: f"Đã thêm đơn vị «{name}».",
+        fields={"unit_id": "parent", "parent_id": "parent"},
+    )
 
 
 def _unit_page(
@@ -267,22 +267,17 @@ async def edit_unit(
     form = FormState.of(await request.form(), name="unit")
     name = form.text("name", "Tên đơn vị", max_length=255)
     short_name = form.text("short_name", "Tên viết tắt", required=False, max_length=120)
-    if form.ok:
-        try:
-            units_service.update(
-                session=session,
-                actor=principal.actor,
-                unit=unit,
-                name=name,
-                short_name=short_name,
-            )
-        except DomainError as error:
-            session.rollback()
-            form.add_domain(error)
-    if not form.ok:
-        return _unit_page(request, principal, unit, form, status_code=422)
-    session.commit()
-    return done(request, "/admin#don-vi", f"Đã lưu đơn vị «{unit.name}».")
+    return submit(
+        request,
+        session,
+        form,
+        lambda: units_service.update(
+            session=session, actor=principal.actor, unit=unit, name=name, short_name=short_name
+        ),
+        lambda: _unit_page(request, principal, unit, form, status_code=422),
+        target="/admin#don-vi",
+        message=lambda: f"Đã lưu đơn vị «{unit.name}».",
+    )
 
 
 # --- One user -----------------------------------------------------------------------------
@@ -338,24 +333,24 @@ async def edit_user(
     role = form.value("role")
     if role not in {r.value for r in Role}:
         form.add("role", "Chọn vai trò")
-    if form.ok and unit_id:
-        try:
-            units_service.update_user(
-                session=session,
-                actor=principal.actor,
-                user=user,
-                full_name=full_name,
-                title=title,
-                role=Role(role),
-                unit=units_service.get(session=session, unit_id=unit_id),
-            )
-        except DomainError as error:
-            session.rollback()
-            form.add_domain(error, {"unit_id": "unit"})
-    if not form.ok:
-        return _user_page(request, session, principal, user, form, status_code=422)
-    session.commit()
-    return done(request, "/admin#nguoi-dung", f"Đã lưu thông tin của «{user.username}».")
+    return submit(
+        request,
+        session,
+        form,
+        lambda: units_service.update_user(
+            session=session,
+            actor=principal.actor,
+            user=user,
+            full_name=full_name,
+            title=title,
+            role=Role(role),
+            unit=units_service.get(session=session, unit_id=unit_id or 0),
+        ),
+        lambda: _user_page(request, session, principal, user, form, status_code=422),
+        target="/admin#nguoi-dung",
+        message=lambda: f"Đã lưu thông tin của «{user.username}».",
+        fields={"unit_id": "unit"},
+    )
 
 
 @router.post("/admin/users/{user_id}/password")
@@ -368,24 +363,20 @@ async def reset_password(
     password = form.value("password")
     if not password:
         form.add("password", "Nhập mật khẩu mới")
-    if form.ok:
-        try:
-            units_service.update_user(
-                session=session,
-                actor=principal.actor,
-                user=user,
-                password_hash=hash_password(password=password, username=user.username),
-            )
-        except DomainError as error:
-            session.rollback()
-            form.add_domain(error)
-    if not form.ok:
+
+    def again() -> Response:
         # A password is never sent back to the browser, not even a refused one.
         form.values.pop("password", None)
         return _user_page(request, session, principal, user, form, status_code=422)
-    session.commit()
-    return done(
+
+    return submit(
         request,
-        f"/admin/users/{user_id}",
-        f"Đã đặt lại mật khẩu của «{user.username}»; các phiên đăng nhập của họ đã kết thúc.",
+        session,
+        form,
+        lambda: set_password(session=session, actor=principal.actor, user=user, password=password),
+        again,
+        target=f"/admin/users/{user_id}",
+        message=lambda: (
+            f"Đã đặt lại mật khẩu của «{user.username}»; các phiên đăng nhập của họ đã kết thúc."
+        ),
     )

@@ -64,7 +64,7 @@ def _form_context(session: Session, principal: Principal) -> dict[str, object]:
         "units": directory.units,
         "issuers": _issuers(directory, principal),
         "documents": documents_service.list_documents(session=session),
-        "plans": [(p, plans_service.sections(session=session, plan_id=p.id or 0)) for p in plans],
+        "plans": plans_service.with_sections(session=session, plans=plans),
         "kinds": DEADLINE_KINDS,
     }
 
@@ -163,11 +163,26 @@ def _upload_folder(settings: Settings) -> Path:
     return folder
 
 
+def _import_form(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    form: FormState | None = None,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "import.html",
+        {"plans": _own_plans(session, principal)},
+        principal=principal,
+        form=form,
+        status_code=status_code,
+    )
+
+
 @router.get("/import")
 def import_form(request: Request, principal: WebUser, session: SessionDep) -> Response:
-    return render(
-        request, "import.html", {"plans": _own_plans(session, principal)}, principal=principal
-    )
+    return _import_form(request, session, principal)
 
 
 @router.post("/import/preview")
@@ -190,9 +205,9 @@ async def import_preview(
     errors: list[importing.RowError] = []
     if form.ok and plan_id:
         try:
-            plan = plans_service.get(session=session, plan_id=plan_id)
-            issuer = units_service.get(session=session, unit_id=plan.issuer_unit_id)
-            authorize_assign_as(principal=principal, issuer=issuer)
+            plan = importing.plan_to_import_into(
+                session=session, principal=principal, plan_id=plan_id
+            )
             parsed, errors = importing.preview(
                 session=session, plan=plan, content=content, filename=filename
             )
@@ -201,14 +216,7 @@ async def import_preview(
         except DomainError as error:
             form.add_domain(error, {"plan_id": "plan", "file": "file"})
     if not form.ok or plan is None:
-        return render(
-            request,
-            "import.html",
-            {"plans": _own_plans(session, principal)},
-            principal=principal,
-            form=form,
-            status_code=422,
-        )
+        return _import_form(request, session, principal, form, status_code=422)
     token = ""
     if not errors:
         # The checked file waits on the server until the user confirms; only this session
@@ -233,18 +241,11 @@ async def import_save(
     pending = request.session.get(IMPORT_KEY)
     if not isinstance(pending, dict) or pending.get("token") != form.value("token"):
         form.add("_form", "Bản xem trước này đã hết hiệu lực. Hãy chọn lại tệp để xem trước.")
-        return render(
-            request,
-            "import.html",
-            {"plans": _own_plans(session, principal)},
-            principal=principal,
-            form=form,
-            status_code=409,
-        )
+        return _import_form(request, session, principal, form, status_code=409)
     path = _upload_folder(settings) / str(pending["token"])
-    plan = plans_service.get(session=session, plan_id=int(pending["plan"]))
-    issuer = units_service.get(session=session, unit_id=plan.issuer_unit_id)
-    authorize_assign_as(principal=principal, issuer=issuer)
+    plan = importing.plan_to_import_into(
+        session=session, principal=principal, plan_id=int(pending["plan"])
+    )
     try:
         result = importing.import_tasks(
             session=session,
@@ -256,14 +257,7 @@ async def import_save(
     except DomainError as error:
         session.rollback()
         form.add("_form", error.message)
-        return render(
-            request,
-            "import.html",
-            {"plans": _own_plans(session, principal)},
-            principal=principal,
-            form=form,
-            status_code=422,
-        )
+        return _import_form(request, session, principal, form, status_code=422)
     session.commit()
     path.unlink(missing_ok=True)
     request.session.pop(IMPORT_KEY, None)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import Request
 from sqlmodel import Session
-from starlette.responses import RedirectResponse
+from starlette.responses import RedirectResponse, Response
 
 from models import Unit
 from tracking import units as units_service
 from tracking.access import Principal, in_reach
+from tracking.errors import DomainError
+from web.forms import FormState
 
 
 @dataclass(frozen=True)
@@ -21,7 +24,7 @@ class UnitDirectory:
 
     @classmethod
     def load(cls, session: Session) -> UnitDirectory:
-        return cls(units_service.all_units(session=session))
+        return cls(units_service.list_units(session=session))
 
     def name(self, unit_id: int | None) -> str:
         unit = self.by_id.get(unit_id or 0)
@@ -49,3 +52,29 @@ def done(request: Request, target: str, message: str) -> RedirectResponse:
     """After a change: back to a page (POST, redirect, GET) with a message to show once."""
     request.session["flash"] = message
     return RedirectResponse(target, status_code=303)
+
+
+def submit(
+    request: Request,
+    session: Session,
+    form: FormState,
+    change: Callable[[], object],
+    again: Callable[[], Response],
+    *,
+    target: str,
+    message: Callable[[], str],
+    fields: dict[str, str] | None = None,
+) -> Response:
+    """The end of a form's POST: with the input fine, make the change (a refusal lands at its
+    field, `fields` naming the form's field for the service's); with any error show the page
+    again (`again`, input kept), else commit and go to `target` with the message."""
+    if form.ok:
+        try:
+            change()
+        except DomainError as error:
+            session.rollback()
+            form.add_domain(error, fields)
+    if not form.ok:
+        return again()
+    session.commit()
+    return done(request, target, message())

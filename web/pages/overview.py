@@ -58,7 +58,7 @@ def bars(counts: StatusCounts) -> list[Bar]:
 
 @router.get("/")
 def overview(request: Request, principal: WebUser, session: SessionDep) -> Response:
-    form = FormState.of(request.query_params)  # type: ignore[arg-type]
+    form = FormState.of(request.query_params)
     day = form.day("as_of", "Ngày tính", required=False) or clock.today()
     directory = UnitDirectory.load(session)
     top = directory.top(principal)

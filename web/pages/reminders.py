@@ -53,6 +53,18 @@ def _context(session: Session, principal: Principal, state: str | None) -> dict[
     }
 
 
+def _refused(request: Request, session: Session, principal: Principal, form: FormState) -> Response:
+    """The page again with a refused form, its input kept."""
+    return render(
+        request,
+        "reminders.html",
+        _context(session, principal, None),
+        principal=principal,
+        form=form,
+        status_code=422,
+    )
+
+
 @router.get("/reminders")
 def reminders(
     request: Request,
@@ -99,14 +111,7 @@ async def set_channels(request: Request, principal: WebUser, session: SessionDep
             session.rollback()
             form.add("urls", error.message)
     if not form.ok:
-        return render(
-            request,
-            "reminders.html",
-            _context(session, principal, None),
-            principal=principal,
-            form=form,
-            status_code=422,
-        )
+        return _refused(request, session, principal, form)
     session.commit()
     return done(request, "/reminders", "Đã lưu các kênh nhận nhắc việc của bạn.")
 
@@ -177,13 +182,6 @@ async def set_policy(request: Request, principal: WebUser, session: SessionDep) 
     form = FormState.of(await request.form(), name="policy")
     save_policy(session, principal, form, PolicyScope.GLOBAL)
     if not form.ok:
-        return render(
-            request,
-            "reminders.html",
-            _context(session, principal, None),
-            principal=principal,
-            form=form,
-            status_code=422,
-        )
+        return _refused(request, session, principal, form)
     session.commit()
     return done(request, "/reminders", "Đã lưu chính sách nhắc việc chung.")

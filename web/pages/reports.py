@@ -4,6 +4,7 @@ writes, issuing, downloads (DOCX, XLSX, PDF) and a preview of the document in th
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -88,10 +89,15 @@ def _new_defaults(session: Session) -> dict[str, str]:
     )
 
 
-@router.get("/reports")
-def report_list(request: Request, principal: WebUser, session: SessionDep) -> Response:
+def _report_list(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    form: FormState,
+    status_code: int = 200,
+) -> Response:
+    """The unit's reports and the new-report form (the caller has authorised the user)."""
     unit = principal.unit
-    authorize_report(principal=principal, unit=unit, action=ReportAction.READ)
     return render(
         request,
         "reports.html",
@@ -102,8 +108,16 @@ def report_list(request: Request, principal: WebUser, session: SessionDep) -> Re
             **_new_context(session),
         },
         principal=principal,
-        form=FormState(values=_new_defaults(session)),
+        form=form,
+        status_code=status_code,
     )
+
+
+@router.get("/reports")
+def report_list(request: Request, principal: WebUser, session: SessionDep) -> Response:
+    unit = principal.unit
+    authorize_report(principal=principal, unit=unit, action=ReportAction.READ)
+    return _report_list(request, session, principal, FormState(values=_new_defaults(session)))
 
 
 @router.post("/reports")
@@ -138,19 +152,7 @@ async def create_report(request: Request, principal: WebUser, session: SessionDe
             session.rollback()
             form.add_domain(error, {"period_code": "period", "kind": "period", "plan_id": "plan"})
     if not report_id:
-        return render(
-            request,
-            "reports.html",
-            {
-                "reports": service.list_reports(session=session, unit_id=unit.id or 0),
-                "unit": unit,
-                "kind_labels": KIND_LABELS,
-                **_new_context(session),
-            },
-            principal=principal,
-            form=form,
-            status_code=422,
-        )
+        return _report_list(request, session, principal, form, status_code=422)
     session.commit()
     return done(request, f"/reports/{report_id}", "Đã tạo dự thảo báo cáo.")
 
@@ -211,37 +213,67 @@ def report_page(
     return _render_report(request, session, principal, report)
 
 
-def _change_and_return(
-    request: Request,
-    session: Session,
-    principal: Principal,
-    report: Report,
-    form: FormState,
-    version: int | None,
-    change: Callable[[int], object],
-    message: Callable[[], str],
-) -> Response:
-    """One change of a report from one of its forms: refused input or a refused change shows
-    the page again with the errors by their fields; otherwise commit and say what was done."""
-    if form.ok and version is not None:
-        try:
-            change(version)
-        except DomainError as error:
-            session.rollback()
-            form.add_domain(error)
-    if not form.ok:
-        return _render_report(request, session, principal, report, form, status_code=422)
-    session.commit()
-    return done(request, f"/reports/{report.id}", message())
+@dataclass(frozen=True)
+class _PostedForm:
+    """One of a report page's forms as posted, for one change of the report."""
+
+    request: Request
+    session: Session
+    principal: Principal
+    report: Report
+    form: FormState
+    version: int | None
+
+    @classmethod
+    async def read(
+        cls,
+        request: Request,
+        session: Session,
+        principal: Principal,
+        report_id: int,
+        action: ReportAction,
+        name: str,
+    ) -> _PostedForm:
+        report = _report(session, principal, report_id, action)
+        form = FormState.of(await request.form(), name=name)
+        version = form.number("version", "Phiên bản", low=1, high=MAX_ID)
+        return cls(request, session, principal, report, form, version)
+
+    def change(
+        self, change: Callable[[service.ReportChange], object], message: Callable[[], str]
+    ) -> Response:
+        """Refused input or a refused change shows the page again with the errors by their
+        fields; otherwise commit and say what was done."""
+        form, session, report = self.form, self.session, self.report
+        if form.ok and self.version is not None:
+            try:
+                change(
+                    service.ReportChange(
+                        session=session,
+                        actor=self.principal.actor,
+                        report_id=report.id or 0,
+                        expected_version=self.version,
+                    )
+                )
+            except DomainError as error:
+                session.rollback()
+                form.add_domain(error)
+        if not form.ok:
+            return _render_report(
+                self.request, session, self.principal, report, form, status_code=422
+            )
+        session.commit()
+        return done(self.request, f"/reports/{report.id}", message())
 
 
 @router.post("/reports/{report_id}/texts")
 async def edit_texts(
     request: Request, report_id: PathId, principal: WebUser, session: SessionDep
 ) -> Response:
-    report = _report(session, principal, report_id, ReportAction.WRITE)
-    form = FormState.of(await request.form(), name="texts")
-    version = form.number("version", "Phiên bản", low=1, high=MAX_ID)
+    posted = await _PostedForm.read(
+        request, session, principal, report_id, ReportAction.WRITE, "texts"
+    )
+    form = posted.form
     changes: dict[str, object] = {
         key: form.text(key, label, required=False, max_length=limit)
         for key, (label, limit) in TEXT_FIELDS.items()
@@ -250,20 +282,8 @@ async def edit_texts(
         key: form.text(f"sig_{key}", label, required=False, max_length=200)
         for key, label in SIGNATURE_FIELDS.items()
     }
-    return _change_and_return(
-        request,
-        session,
-        principal,
-        report,
-        form,
-        version,
-        lambda seen: service.edit_texts(
-            session=session,
-            actor=principal.actor,
-            report_id=report_id,
-            expected_version=seen,
-            changes=changes,
-        ),
+    return posted.change(
+        lambda change: service.edit_texts(**change, changes=changes),
         lambda: "Đã lưu các phần của báo cáo.",
     )
 
@@ -273,25 +293,13 @@ async def regenerate(
     request: Request, report_id: PathId, principal: WebUser, session: SessionDep
 ) -> Response:
     # The same rule as the API's POST /reports/{id}/regenerate.
-    report = _report(session, principal, report_id, ReportAction.WRITE)
-    form = FormState.of(await request.form(), name="regenerate")
-    version = form.number("version", "Phiên bản", low=1, high=MAX_ID)
-    as_of = form.day("as_of", "Ngày lấy số liệu", required=False)
-    return _change_and_return(
-        request,
-        session,
-        principal,
-        report,
-        form,
-        version,
-        lambda seen: service.regenerate(
-            session=session,
-            actor=principal.actor,
-            report_id=report_id,
-            expected_version=seen,
-            as_of=as_of,
-        ),
-        lambda: f"Đã tạo lại dự thảo với số liệu đến {report.as_of:%d/%m/%Y}.",
+    posted = await _PostedForm.read(
+        request, session, principal, report_id, ReportAction.WRITE, "regenerate"
+    )
+    as_of = posted.form.day("as_of", "Ngày lấy số liệu", required=False)
+    return posted.change(
+        lambda change: service.regenerate(**change, as_of=as_of),
+        lambda: f"Đã tạo lại dự thảo với số liệu đến {posted.report.as_of:%d/%m/%Y}.",
     )
 
 
@@ -299,21 +307,10 @@ async def regenerate(
 async def issue(
     request: Request, report_id: PathId, principal: WebUser, session: SessionDep
 ) -> Response:
-    report = _report(session, principal, report_id, ReportAction.ISSUE)
-    form = FormState.of(await request.form(), name="issue")
-    version = form.number("version", "Phiên bản", low=1, high=MAX_ID)
-    return _change_and_return(
-        request,
-        session,
-        principal,
-        report,
-        form,
-        version,
-        lambda seen: service.issue(
-            session=session, actor=principal.actor, report_id=report_id, expected_version=seen
-        ),
-        lambda: "Đã ban hành báo cáo.",
+    posted = await _PostedForm.read(
+        request, session, principal, report_id, ReportAction.ISSUE, "issue"
     )
+    return posted.change(lambda change: service.issue(**change), lambda: "Đã ban hành báo cáo.")
 
 
 @router.get("/reports/{report_id}/files/{file_format}")

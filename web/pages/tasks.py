@@ -4,9 +4,9 @@ form per action the user may take on the task."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -18,9 +18,11 @@ from models import (
     AssignmentRole,
     AuditEvent,
     Document,
+    ExtensionRequest,
     Plan,
     PlanSection,
     PolicyScope,
+    ProgressUpdate,
     Task,
     User,
 )
@@ -30,20 +32,18 @@ from tracking import documents as documents_service
 from tracking import plans as plans_service
 from tracking import tasks as tasks_service
 from tracking.access import Principal, TaskAction, TaskUnits, task_for
-from tracking.actions import TaskCommand, available_commands, pending_extension
+from tracking.actions import (
+    RULES,
+    Change,
+    TaskCommand,
+    available_commands,
+    change_by,
+    pending_extension,
+)
 from tracking.audit import history
 from tracking.calendar import load_calendar
 from tracking.errors import Conflict, DomainError
-from tracking.queries import due_soon_until
-from tracking.status import (
-    OFFICIAL_CATEGORIES,
-    Category,
-    TaskFacts,
-    category_as_of,
-    due_as_of,
-    is_awaiting_confirmation,
-    is_due_soon,
-)
+from tracking.status import OFFICIAL_CATEGORIES, Category
 from tracking.tasks import STATE_LABELS
 from tracking.validation import MAX_ID
 from web.forms import FormState
@@ -123,7 +123,7 @@ def _filter_of(form: FormState, session: Session) -> task_queries.TaskFilter:
 
 @router.get("/tasks")
 def task_list(request: Request, principal: WebUser, session: SessionDep) -> Response:
-    form = FormState.of(request.query_params)  # type: ignore[arg-type]
+    form = FormState.of(request.query_params)
     flt = _filter_of(form, session)
     page = task_queries.list_tasks(session=session, principal=principal, flt=flt)
     directory = UnitDirectory.load(session)
@@ -142,10 +142,9 @@ def task_list(request: Request, principal: WebUser, session: SessionDep) -> Resp
             "export_query": urlencode(query),
             "units": directory.units,
             "names": directory.by_id,
-            "plans": [
-                (plan, plans_service.sections(session=session, plan_id=plan.id or 0))
-                for plan in plans_service.list_plans(session=session)
-            ],
+            "plans": plans_service.with_sections(
+                session=session, plans=plans_service.list_plans(session=session)
+            ),
             "categories": list(Category),
             "official": OFFICIAL_CATEGORIES,
             "style": CATEGORY_STYLE,
@@ -160,7 +159,7 @@ def task_list(request: Request, principal: WebUser, session: SessionDep) -> Resp
 def task_export(request: Request, principal: WebUser, session: SessionDep) -> Response:
     from openpyxl import Workbook
 
-    form = FormState.of(request.query_params)  # type: ignore[arg-type]
+    form = FormState.of(request.query_params)
     flt = _filter_of(form, session)
     flt = task_queries.TaskFilter(**{**flt.__dict__, "limit": EXPORT_LIMIT, "offset": 0})
     page = task_queries.list_tasks(session=session, principal=principal, flt=flt)
@@ -223,25 +222,31 @@ class TaskPage:
     document: Document | None
     plan: Plan | None
     section: PlanSection | None
-    progress: list[Any]
-    extensions: list[Any]
-    pending_extension: Any
+    progress: list[ProgressUpdate]
+    extensions: list[ExtensionRequest]
+    pending_extension: ExtensionRequest | None
     events: list[AuditEvent]
     authors: dict[int, str]
     commands: frozenset[TaskCommand]
 
 
 def _page_of(session: Session, principal: Principal, task_id: int) -> TaskPage:
-    task, _, units = task_for(
+    task, assignments, units = task_for(
         session=session, principal=principal, task_id=task_id, action=TaskAction.READ
     )
     today = clock.today()
     extensions = tasks_service.extensions(session=session, task_id=task_id)
-    facts = TaskFacts.of(task, extensions)
     calendar = load_calendar(session)
-    due = due_as_of(facts, today)
-    category = category_as_of(facts, today) or Category.IN_PROGRESS
-    open_task = category in (Category.IN_PROGRESS, Category.OVERDUE)
+    status = task_queries.task_status(
+        session=session,
+        task=task,
+        as_of=today,
+        assignments=assignments,
+        extensions=extensions,
+        calendar=calendar,
+    )
+    due = status.due_on_as_of
+    open_task = status.category in (Category.IN_PROGRESS, Category.OVERDUE)
     plan = plans_service.get(session=session, plan_id=task.plan_id) if task.plan_id else None
     section = (
         next(
@@ -266,11 +271,11 @@ def _page_of(session: Session, principal: Principal, task_id: int) -> TaskPage:
     return TaskPage(
         task=task,
         units=units,
-        category=category,
+        category=status.category,
         state_label=STATE_LABELS[task.state],
         due_on_as_of=due,
-        due_soon=is_due_soon(facts, today, due_soon_until(calendar=calendar, as_of=today)),
-        awaiting=is_awaiting_confirmation(facts, today),
+        due_soon=status.due_soon,
+        awaiting=status.awaiting_confirmation,
         days_left=calendar.working_days_between(today, due) if due and open_task else None,
         document=documents_service.get(session=session, document_id=task.source_document_id)
         if task.source_document_id
@@ -354,24 +359,41 @@ def _stale_note(session: Session, task_id: int) -> str:
     return f"{who} đã cập nhật nhiệm vụ lúc {vn_date(last.at)} ({what.lower()})."
 
 
+# What a page says once an action's form went through.
+DONE_MESSAGES = {
+    TaskCommand.EDIT: "Đã lưu nội dung nhiệm vụ.",
+    TaskCommand.PROGRESS: "Đã ghi báo cáo tiến độ.",
+    TaskCommand.REPORT_COMPLETION: "Đã báo cáo hoàn thành; đơn vị giao sẽ xem và xác nhận.",
+    TaskCommand.CONFIRM_COMPLETION: "Đã xác nhận hoàn thành.",
+    TaskCommand.RETURN_COMPLETION: "Đã trả lại báo cáo hoàn thành.",
+    TaskCommand.REQUEST_EXTENSION: "Đã gửi đề nghị gia hạn.",
+    TaskCommand.PAUSE: "Đã tạm dừng nhiệm vụ.",
+    TaskCommand.RESUME: "Nhiệm vụ tiếp tục được thực hiện.",
+    TaskCommand.CANCEL: "Đã hủy nhiệm vụ.",
+}
+
+
 async def _act(
     request: Request,
     session: Session,
     principal: Principal,
     task_id: int,
-    name: str,
-    action: TaskAction,
-    run: Any,
-    message: str,
+    command: TaskCommand,
+    run: Callable[[FormState, Change], object],
+    *,
+    name: str = "",
+    message: str = "",
 ) -> Response:
-    """Check the user may take the action, read the form, run the use case, commit; or show
-    the task page again with the errors next to the fields and the input kept."""
+    """Check the user may take the action, read the form (named as the command unless told),
+    run the use case, commit; or show the task page again with the errors next to the fields
+    and the input kept."""
+    action, _ = RULES[command]
     task_for(session=session, principal=principal, task_id=task_id, action=action)
-    form = FormState.of(await request.form(), name=name)
+    form = FormState.of(await request.form(), name=name or command.value)
     version = form.number("version", "Phiên bản", low=1, high=MAX_ID)
-    if form.ok:
+    if form.ok and version is not None:
         try:
-            run(form, version)
+            run(form, change_by(session=session, principal=principal, version=version))
         except Conflict as error:
             session.rollback()
             if error.code == "task.stale_version":
@@ -384,38 +406,23 @@ async def _act(
     if not form.ok:
         return _render_task(request, session, principal, task_id, form, status_code=422)
     session.commit()
-    return done(request, f"/tasks/{task_id}", message)
+    return done(request, f"/tasks/{task_id}", message or DONE_MESSAGES[command])
 
 
 @router.post("/tasks/{task_id}/edit")
 async def edit_task(
     request: Request, task_id: PathId, principal: WebUser, session: SessionDep
 ) -> Response:
-    def run(form: FormState, version: int) -> None:
+    def run(form: FormState, change: Change) -> None:
         title = form.text("title", "Nội dung nhiệm vụ")
         note = form.text("note", "Ghi chú", required=False)
         leader = form.text("directing_leader", "Lãnh đạo giao", required=False, max_length=255)
         if form.ok:
             tasks_service.update(
-                session=session,
-                actor=principal.actor,
-                task_id=task_id,
-                expected_version=version,
-                title=title,
-                note=note,
-                directing_leader=leader,
+                **change, task_id=task_id, title=title, note=note, directing_leader=leader
             )
 
-    return await _act(
-        request,
-        session,
-        principal,
-        task_id,
-        "edit",
-        TaskAction.EDIT,
-        run,
-        "Đã lưu nội dung nhiệm vụ.",
-    )
+    return await _act(request, session, principal, task_id, TaskCommand.EDIT, run)
 
 
 @router.post("/tasks/{task_id}/reminder-policy")
@@ -440,136 +447,71 @@ async def add_progress(
         session=session, principal=principal, task_id=task_id, action=TaskAction.CONTRIBUTE
     )
 
-    def run(form: FormState, version: int) -> None:
+    def run(form: FormState, change: Change) -> None:
         content = form.text("content", "Nội dung tiến độ")
         percent = form.number("percent", "Tỷ lệ hoàn thành", low=0, high=100, required=False)
         if form.ok:
             tasks_service.add_progress(
-                session=session,
-                actor=principal.actor,
+                **change,
                 task_id=task_id,
-                expected_version=version,
                 unit_id=task.lead_unit_id if principal.is_admin else principal.unit.id or 0,
                 content=content,
                 percent=percent,
             )
 
-    return await _act(
-        request,
-        session,
-        principal,
-        task_id,
-        "progress",
-        TaskAction.CONTRIBUTE,
-        run,
-        "Đã ghi báo cáo tiến độ.",
-    )
+    return await _act(request, session, principal, task_id, TaskCommand.PROGRESS, run)
 
 
 @router.post("/tasks/{task_id}/completion")
 async def report_completion(
     request: Request, task_id: PathId, principal: WebUser, session: SessionDep
 ) -> Response:
-    def run(form: FormState, version: int) -> None:
+    def run(form: FormState, change: Change) -> None:
         completed_on = form.day("completed_on", "Ngày hoàn thành")
         result = form.text("result", "Kết quả thực hiện")
         if form.ok and completed_on is not None:
             tasks_service.report_completion(
-                session=session,
-                actor=principal.actor,
-                task_id=task_id,
-                expected_version=version,
-                completed_on=completed_on,
-                result=result,
+                **change, task_id=task_id, completed_on=completed_on, result=result
             )
 
-    return await _act(
-        request,
-        session,
-        principal,
-        task_id,
-        "completion",
-        TaskAction.REPORT,
-        run,
-        "Đã báo cáo hoàn thành; đơn vị giao sẽ xem và xác nhận.",
-    )
+    return await _act(request, session, principal, task_id, TaskCommand.REPORT_COMPLETION, run)
 
 
 @router.post("/tasks/{task_id}/confirm")
 async def confirm_completion(
     request: Request, task_id: PathId, principal: WebUser, session: SessionDep
 ) -> Response:
-    def run(form: FormState, version: int) -> None:
-        tasks_service.confirm_completion(
-            session=session, actor=principal.actor, task_id=task_id, expected_version=version
-        )
+    def run(form: FormState, change: Change) -> None:
+        tasks_service.confirm_completion(**change, task_id=task_id)
 
-    return await _act(
-        request,
-        session,
-        principal,
-        task_id,
-        "confirm",
-        TaskAction.DECIDE,
-        run,
-        "Đã xác nhận hoàn thành.",
-    )
+    return await _act(request, session, principal, task_id, TaskCommand.CONFIRM_COMPLETION, run)
 
 
 @router.post("/tasks/{task_id}/return")
 async def return_completion(
     request: Request, task_id: PathId, principal: WebUser, session: SessionDep
 ) -> Response:
-    def run(form: FormState, version: int) -> None:
+    def run(form: FormState, change: Change) -> None:
         reason = form.text("reason", "Lý do trả lại")
         if form.ok:
-            tasks_service.return_completion(
-                session=session,
-                actor=principal.actor,
-                task_id=task_id,
-                expected_version=version,
-                reason=reason,
-            )
+            tasks_service.return_completion(**change, task_id=task_id, reason=reason)
 
-    return await _act(
-        request,
-        session,
-        principal,
-        task_id,
-        "return",
-        TaskAction.DECIDE,
-        run,
-        "Đã trả lại báo cáo hoàn thành.",
-    )
+    return await _act(request, session, principal, task_id, TaskCommand.RETURN_COMPLETION, run)
 
 
 @router.post("/tasks/{task_id}/extension")
 async def request_extension(
     request: Request, task_id: PathId, principal: WebUser, session: SessionDep
 ) -> Response:
-    def run(form: FormState, version: int) -> None:
+    def run(form: FormState, change: Change) -> None:
         proposed = form.day("proposed_due_on", "Thời hạn đề xuất")
         reason = form.text("reason", "Lý do xin gia hạn")
         if form.ok and proposed is not None:
             tasks_service.request_extension(
-                session=session,
-                actor=principal.actor,
-                task_id=task_id,
-                expected_version=version,
-                proposed_due_on=proposed,
-                reason=reason,
+                **change, task_id=task_id, proposed_due_on=proposed, reason=reason
             )
 
-    return await _act(
-        request,
-        session,
-        principal,
-        task_id,
-        "extension",
-        TaskAction.REPORT,
-        run,
-        "Đã gửi đề nghị gia hạn.",
-    )
+    return await _act(request, session, principal, task_id, TaskCommand.REQUEST_EXTENSION, run)
 
 
 @router.post("/tasks/{task_id}/extensions/{extension_id}/{decision}")
@@ -592,81 +534,51 @@ async def decide_extension(
     if extension is None or decision not in ("approve", "reject"):
         return RedirectResponse(f"/tasks/{task_id}", status_code=303)
 
-    def run(form: FormState, version: int) -> None:
+    def run(form: FormState, change: Change) -> None:
         if decision == "approve":
             approved = form.day("approved_due_on", "Thời hạn được gia hạn", required=False)
             note = form.text("note", "Ghi chú", required=False)
             if form.ok:
                 tasks_service.approve_extension(
-                    session=session,
-                    actor=principal.actor,
-                    extension_id=extension_id,
-                    expected_version=version,
-                    approved_due_on=approved,
-                    note=note,
+                    **change, extension_id=extension_id, approved_due_on=approved, note=note
                 )
         else:
             note = form.text("note", "Lý do không đồng ý")
             if form.ok:
-                tasks_service.reject_extension(
-                    session=session,
-                    actor=principal.actor,
-                    extension_id=extension_id,
-                    expected_version=version,
-                    note=note,
-                )
+                tasks_service.reject_extension(**change, extension_id=extension_id, note=note)
 
+    message = "Đã đồng ý gia hạn." if decision == "approve" else "Đã không đồng ý gia hạn."
     return await _act(
         request,
         session,
         principal,
         task_id,
-        decision,
-        TaskAction.DECIDE,
+        TaskCommand.DECIDE_EXTENSION,
         run,
-        "Đã đồng ý gia hạn." if decision == "approve" else "Đã không đồng ý gia hạn.",
+        name=decision,
+        message=message,
     )
 
 
-@router.post("/tasks/{task_id}/{change}")
+@router.post("/tasks/{task_id}/{state_change}")
 async def change_state(
-    request: Request, task_id: PathId, change: str, principal: WebUser, session: SessionDep
+    request: Request, task_id: PathId, state_change: str, principal: WebUser, session: SessionDep
 ) -> Response:
-    if change not in ("pause", "resume", "cancel"):
+    if state_change not in ("pause", "resume", "cancel"):
         return RedirectResponse(f"/tasks/{task_id}", status_code=303)
+    command = TaskCommand(state_change)
 
-    def run(form: FormState, version: int) -> None:
-        if change == "resume":
-            tasks_service.resume(
-                session=session, actor=principal.actor, task_id=task_id, expected_version=version
-            )
+    def run(form: FormState, change: Change) -> None:
+        if command == TaskCommand.RESUME:
+            tasks_service.resume(**change, task_id=task_id)
             return
-        label = "Lý do tạm dừng" if change == "pause" else "Lý do hủy"
+        label = "Lý do tạm dừng" if command == TaskCommand.PAUSE else "Lý do hủy"
         reason = form.text("reason", label)
         if not form.ok:
             return
-        if change == "pause":
-            tasks_service.pause(
-                session=session,
-                actor=principal.actor,
-                task_id=task_id,
-                expected_version=version,
-                reason=reason,
-            )
+        if command == TaskCommand.PAUSE:
+            tasks_service.pause(**change, task_id=task_id, reason=reason)
         else:
-            tasks_service.cancel(
-                session=session,
-                actor=principal.actor,
-                task_id=task_id,
-                expected_version=version,
-                reason=reason,
-            )
+            tasks_service.cancel(**change, task_id=task_id, reason=reason)
 
-    messages = {
-        "pause": "Đã tạm dừng nhiệm vụ.",
-        "resume": "Nhiệm vụ tiếp tục được thực hiện.",
-        "cancel": "Đã hủy nhiệm vụ.",
-    }
-    return await _act(
-        request, session, principal, task_id, change, TaskAction.DECIDE, run, messages[change]
-    )
+    return await _act(request, session, principal, task_id, command, run)
