@@ -47,7 +47,8 @@ from notifications.tokens import save_zalo_tokens
 from settings import Environment, Settings, get_settings
 from tests.api.conftest import World
 from tests.conftest import POSTGRES_ADMIN_URL
-from tests.notifications.conftest import SmtpServer, ZaloState, free_port
+from tests.notifications.conftest import ZaloState
+from tests.servers import SmtpServer, free_port
 from tests.security.conftest import ATTACKER_PAIR, Listener
 
 OA = "4318270000000000001"
