@@ -27,8 +27,6 @@ from cryptography.fernet import Fernet
 from sqlmodel import Session, select
 
 from models import (
-    ChannelKind,
-    ContactChannel,
     Notification,
     NotificationState,
     PolicyScope,
@@ -43,10 +41,8 @@ from notifications.policy import set_policy
 from reports import obligations
 from settings import get_settings
 from tests.conftest import POSTGRES_ADMIN_URL, REQUIRE_POSTGRES
-from tests.flows.conftest import MailServer, free_port, wait_for
-from tracking import tasks, units
-from tracking.audit import Actor
-from tracking.deadlines import DeadlineRule
+from tests.servers import SmtpServer, free_port, wait_for
+from tests.world import ACTOR, WorldBuilder
 
 pytestmark = pytest.mark.postgres
 
@@ -54,7 +50,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PREFECT = str(Path(sys.executable).parent / "prefect")
 AS_OF = date(2026, 3, 9)  # Monday; the task is due Thursday 12/03: 3 working days left
 OFFICERS = 24
-ACTOR = Actor(name="test")
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 
@@ -100,20 +95,14 @@ def seed(app_url: str) -> None:
     engine = make_engine(app_url)
     upgrade(engine)
     with Session(engine) as session:
-        province = units.create(session=session, actor=ACTOR, code="QNG",
-                                name="Ủy ban nhân dân tỉnh Quảng Ngãi", kind=UnitKind.PROVINCE)
-        department = units.create(session=session, actor=ACTOR, code="QNG-STC",
-                                  name="Sở Tài chính", kind=UnitKind.DEPARTMENT, parent=province)
+        build = WorldBuilder(session)
+        province = build.unit("QNG", "Ủy ban nhân dân tỉnh Quảng Ngãi", UnitKind.PROVINCE)
+        department = build.unit("QNG-STC", "Sở Tài chính", UnitKind.DEPARTMENT, parent=province)
         for n in range(OFFICERS):
-            user = units.create_user(session=session, actor=ACTOR, username=f"cb{n:02d}",
-                                     full_name=f"Cán bộ {n:02d}", unit=department,
-                                     role=Role.OFFICER)
-            session.add(ContactChannel(user_id=user.id or 0, kind=ChannelKind.EMAIL,
-                                       url=f"mailto:cb{n:02d}@stc.example.vn"))
-        tasks.assign(session=session, actor=ACTOR, title="Lập dự toán ngân sách năm 2027",
-                     issuer_unit_id=province.id or 0, lead_unit_id=department.id or 0,
-                     deadline=DeadlineRule.fixed(date(2026, 3, 12)),
-                     assigned_on=date(2026, 3, 2))
+            build.user(f"cb{n:02d}", full_name=f"Cán bộ {n:02d}", unit=department,
+                       role=Role.OFFICER, email=f"cb{n:02d}@stc.example.vn")
+        build.task("Lập dự toán ngân sách năm 2027", issuer=province, lead=department,
+                   due=date(2026, 3, 12), assigned_on=date(2026, 3, 2))
         obligations.create(session=session, actor=ACTOR, title="Báo cáo tình hình thu chi",
                            report_kind="month", issuer_unit_id=province.id or 0,
                            lead_unit_id=department.id or 0, starts_on=date(2026, 3, 2),
@@ -161,7 +150,7 @@ class Processes:
                 process.wait(timeout=10)
 
 
-class SlowMailServer(MailServer):
+class SlowMailServer(SmtpServer):
     """Takes a moment per message, so that deliveries running at once really overlap."""
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:

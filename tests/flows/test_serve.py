@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.flows.conftest import free_port, wait_for
+from tests.servers import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 NHIEMVU = str(Path(sys.executable).parent / "nhiemvu")

@@ -22,7 +22,7 @@ from models import (
     User,
 )
 from reports import obligations
-from tests.factories import ACTOR, World, make_world
+from tests.world import ACTOR, World, make_world
 from tracking.errors import Conflict, InvalidInput, NotFound
 
 

@@ -31,7 +31,7 @@ from models import AuditEvent
 from models.db import is_postgres, make_engine
 from models.migrate import alembic_config, upgrade
 from tests.conftest import REQUIRE_POSTGRES
-from tests.factories import make_task, make_world
+from tests.world import make_task, make_world
 from tracking.audit import GENESIS_HASH, SYSTEM, content_hash, record, verify_chain
 
 ROLES_SQL = Path(__file__).resolve().parents[2] / "docs" / "postgres-roles.sql"

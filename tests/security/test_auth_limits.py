@@ -52,7 +52,7 @@ from tests.api.conftest import (  # noqa: F401 -- the API world fixtures, used b
     module_db_url,
     world,
 )
-from tests.flows.conftest import free_port, wait_for
+from tests.servers import free_port, wait_for
 from tracking import clock
 from tracking import plans as plans_service
 from tracking import units as units_service

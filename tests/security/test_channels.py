@@ -48,8 +48,8 @@ from settings import Environment, Settings, get_settings
 from tests.api.conftest import World
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.notifications.conftest import ZaloState
-from tests.servers import SmtpServer, free_port
 from tests.security.conftest import ATTACKER_PAIR, Listener
+from tests.servers import SmtpServer, free_port
 
 OA = "4318270000000000001"
 TEST = "/api/v1/reminders/test"

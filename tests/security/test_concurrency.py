@@ -37,8 +37,8 @@ from reports import demo as report_demo
 from reports import obligations
 from reports import service as report_service
 from tests.api.conftest import World, module_db_url, world  # noqa: F401  (fixtures)
-from tests.factories import ACTOR, make_task, make_world
-from tests.factories import World as SmallWorld
+from tests.world import ACTOR, make_task, make_world
+from tests.world import World as SmallWorld
 from tracking import clock
 from tracking import tasks as tasks_service
 from tracking.errors import Conflict
