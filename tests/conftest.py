@@ -88,11 +88,15 @@ def _truncate_all(engine: Engine) -> None:
         session.commit()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The URL of an empty, migrated database: a copied SQLite file or a truncated PostgreSQL."""
+# Every database fixture is parametrised by these (the API's module-scoped one too).
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def empty_database_url(request: pytest.FixtureRequest, folder: Path) -> str:
+    """The URL of an empty, migrated database on the backend `request.param` names: a copy
+    of the SQLite template in `folder`, or the session's PostgreSQL database truncated."""
     if request.param == "sqlite":
-        database = tmp_path / "nhiemvu.db"
+        database = folder / "nhiemvu.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), database)
         return f"sqlite:///{database}"
     url: str = request.getfixturevalue("postgres_url")
@@ -100,6 +104,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     _truncate_all(engine)
     engine.dispose()
     return url
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty, migrated database: a copied SQLite file or a truncated PostgreSQL."""
+    return empty_database_url(request, tmp_path)
 
 
 @pytest.fixture

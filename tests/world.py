@@ -25,6 +25,7 @@ from tracking.audit import Actor
 from tracking.deadlines import DeadlineRule
 
 ACTOR = Actor(name="test")
+SETUP = Actor(name="test-setup")  # the API's and the web's worlds are set up by this name
 
 
 class WorldBuilder:
