@@ -12,7 +12,6 @@ import re
 import signal
 import subprocess
 import sys
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ from models.migrate import upgrade
 from notifications.policy import set_policy
 from reports import obligations
 from settings import get_settings
-from tests.conftest import POSTGRES_ADMIN_URL, REQUIRE_POSTGRES
+from tests.conftest import scratch_postgres
 from tests.servers import SmtpServer, free_port, wait_for
 from tests.world import ACTOR, WorldBuilder
 
@@ -61,32 +60,12 @@ class Databases:
 
 @pytest.fixture
 def databases() -> Iterator[Databases]:
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect():
-            pass
-    except sa.exc.OperationalError as error:
-        admin.dispose()
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"PostgreSQL không kết nối được: {error.orig}")
-        pytest.skip(f"PostgreSQL không kết nối được: {error.orig}")
-    suffix = uuid.uuid4().hex[:10]
-    names = [f"nhiemvu_cluster_{suffix}", f"prefect_cluster_{suffix}"]
-    with admin.connect() as connection:
-        for name in names:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    app_url = admin.url.set(database=names[0]).render_as_string(hide_password=False)
-    prefect_url = (
-        admin.url.set(drivername="postgresql+asyncpg", database=names[1])
-        .render_as_string(hide_password=False)
-    )
-    try:
-        yield Databases(app_url, prefect_url)
-    finally:
-        with admin.connect() as connection:
-            for name in names:
-                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres("nhiemvu_cluster", "prefect_cluster") as [app_url, prefect_url]:
+        prefect_async_url = (
+            sa.make_url(prefect_url).set(drivername="postgresql+asyncpg")
+            .render_as_string(hide_password=False)
+        )
+        yield Databases(app_url, prefect_async_url)
 
 
 def seed(app_url: str) -> None:
