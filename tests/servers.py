@@ -1,19 +1,25 @@
 """Real servers the suites talk to, and the waits around them: a free port on 127.0.0.1, an
-SMTP server (aiosmtpd) keeping what it accepted, and a bounded poll."""
+SMTP server (aiosmtpd) keeping what it accepted, the app behind uvicorn in a thread, a bounded
+poll, and the stop of a server started as a process group."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
+import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.header import decode_header, make_header
 from email.message import Message
-from typing import Any
+from typing import Any, Literal
 
+import uvicorn
 from aiosmtpd.controller import Controller
 
 
@@ -33,6 +39,43 @@ def wait_for(what: str, predicate: Callable[[], Any], timeout: float) -> Any:
             return value
         time.sleep(0.3)
     raise AssertionError(f"not within {timeout:.0f} s: {what}")
+
+
+def stop_process_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGINT, and a second one if the first is not enough (what Ctrl-C twice does); then
+    SIGKILL. The process was started with start_new_session=True."""
+    for _ in range(2):
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGINT)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                continue
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@contextmanager
+def running_uvicorn(
+    app: Any, *, port: int = 0, lifespan: Literal["auto", "on", "off"] = "auto", timeout: float = 20
+) -> Iterator[int]:
+    """The app served by uvicorn in a thread on 127.0.0.1 (an ephemeral port unless `port`
+    is given); yields the port once it accepts connections, stops it on leaving."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield int(server.servers[0].sockets[0].getsockname()[1])
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
 
 
 @dataclass

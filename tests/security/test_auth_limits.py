@@ -13,7 +13,6 @@ import contextlib
 import io
 import os
 import shutil
-import signal
 import socket
 import stat
 import subprocess
@@ -52,7 +51,7 @@ from tests.api.conftest import (  # noqa: F401 -- the API world fixtures, used b
     module_db_url,
     world,
 )
-from tests.servers import free_port, wait_for
+from tests.servers import free_port, stop_process_group, wait_for
 from tests.world import WorldBuilder
 from tracking import clock
 
@@ -537,16 +536,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
             log=log,
         )
     finally:
-        for _ in range(2):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGINT)
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    continue
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        stop_process_group(process)
         engine.dispose()
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -37,7 +34,7 @@ from models import Role, Unit, UnitKind
 from models.db import get_engine
 from models.migrate import upgrade
 from settings import get_settings
-from tests.servers import SmtpServer, free_port
+from tests.servers import SmtpServer, free_port, running_uvicorn
 from tests.world import SETUP, WorldBuilder
 from tracking import clock
 from tracking.deadlines import DeadlineRule
@@ -161,26 +158,11 @@ def site() -> Iterator[Site]:
             session.commit()
         mailbox = SmtpServer(port=smtp_port)
         mailbox.start()
-        server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(settings=get_settings(), engine=engine),
-                host="127.0.0.1",
-                port=port,
-                log_level="warning",
-                lifespan="off",
-            )
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
+        app = create_app(settings=get_settings(), engine=engine)
         try:
-            yield Site(f"http://127.0.0.1:{port}", engine, mailbox, made, plan_title)
+            with running_uvicorn(app, port=port, lifespan="off", timeout=30):
+                yield Site(f"http://127.0.0.1:{port}", engine, mailbox, made, plan_title)
         finally:
-            server.should_exit = True
-            thread.join(timeout=10)
             mailbox.stop()
             engine.dispose()
             get_engine.cache_clear()
