@@ -8,7 +8,9 @@ audit trail are the real ones), with defaults a test only overrides where it mat
     build.user("an", unit=district, role=Role.OFFICER, email="an@huyen.example.vn")
     build.task("Báo cáo", issuer=province, lead=district, due=date(2021, 6, 30))
 
-The builder flushes, never commits: the caller decides when the world is written.
+The builder flushes, never commits: the caller decides when the world is written. Below it,
+the worlds several suites share: the small province of the unit tests (make_world, make_task)
+and the reports' seed world (seed_world, issued_seed_report, built by the product's demo).
 """
 
 from __future__ import annotations
@@ -16,13 +18,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
 from models import Document, Plan, Role, Task, TaskState, Unit, UnitKind, User
+from models.reports import Report
 from tracking import documents, plans, tasks, units
 from tracking.audit import Actor
 from tracking.deadlines import DeadlineRule
+
+if TYPE_CHECKING:
+    from reports.demo import SeedReportWorld
 
 ACTOR = Actor(name="test")
 SETUP = Actor(name="test-setup")  # the API's and the web's worlds are set up by this name
@@ -225,3 +232,29 @@ def make_task(
     )
     session.commit()
     return task
+
+
+# --- the seed world of the reports: the lead's task demo and the reporting half -------------
+
+
+def seed_world(session: Session) -> SeedReportWorld:
+    """tracking.demo's tasks plus reports.demo's Plan 61 indicators, Lý Sơn's 2021 values and
+    the seed report's texts; committed."""
+    from reports import demo as report_demo  # the reports layer: only its tests need it
+    from tracking import demo as task_demo
+
+    task_demo.build(session=session)
+    world = report_demo.add_to_world(session=session)
+    session.commit()
+    return world
+
+
+def issued_seed_report(session: Session) -> Report:
+    """The seed world's report, issued; committed."""
+    from reports import demo as report_demo
+    from tracking import demo as task_demo
+
+    task_demo.build(session=session)
+    report = report_demo.issue_seed_report(session=session)
+    session.commit()
+    return report
