@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -48,9 +49,11 @@ def sqlite_template() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh database for this test session, migrated once; dropped at the end."""
+@contextmanager
+def scratch_postgres(*prefixes: str) -> Iterator[list[str]]:
+    """New empty PostgreSQL databases, one per prefix (named `<prefix>_<random>`), their URLs
+    yielded and the databases dropped on leaving. Where PostgreSQL is not reachable the test
+    is skipped, or fails under NHIEMVU_REQUIRE_POSTGRES=1."""
     admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect():
@@ -61,17 +64,28 @@ def postgres_url() -> Iterator[str]:
         if REQUIRE_POSTGRES:
             pytest.fail(reason + " — NHIEMVU_REQUIRE_POSTGRES=1 nên không được bỏ qua")
         pytest.skip(reason)
-    name = f"nhiemvu_test_{uuid.uuid4().hex[:10]}"
+    suffix = uuid.uuid4().hex[:10]
+    names = [f"{prefix}_{suffix}" for prefix in prefixes]
     with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = admin.url.set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    yield url
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+        for name in names:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield [admin.url.set(database=name).render_as_string(hide_password=False) for name in names]
+    finally:
+        with admin.connect() as connection:
+            for name in names:
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh database for this test session, migrated once; dropped at the end."""
+    with scratch_postgres("nhiemvu_test") as [url]:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
 
 
 def _truncate_all(engine: Engine) -> None:
@@ -88,11 +102,15 @@ def _truncate_all(engine: Engine) -> None:
         session.commit()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The URL of an empty, migrated database: a copied SQLite file or a truncated PostgreSQL."""
+# Every database fixture is parametrised by these (the API's module-scoped one too).
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def empty_database_url(request: pytest.FixtureRequest, folder: Path) -> str:
+    """The URL of an empty, migrated database on the backend `request.param` names: a copy
+    of the SQLite template in `folder`, or the session's PostgreSQL database truncated."""
     if request.param == "sqlite":
-        database = tmp_path / "nhiemvu.db"
+        database = folder / "nhiemvu.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), database)
         return f"sqlite:///{database}"
     url: str = request.getfixturevalue("postgres_url")
@@ -100,6 +118,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     _truncate_all(engine)
     engine.dispose()
     return url
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty, migrated database: a copied SQLite file or a truncated PostgreSQL."""
+    return empty_database_url(request, tmp_path)
 
 
 @pytest.fixture

@@ -7,11 +7,9 @@ database truncated once), an app built against that engine, and a TestClient.
 from __future__ import annotations
 
 import itertools
-import shutil
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,20 +18,18 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from api.app import create_app
-from api.auth import create_access_token, hash_password
+from api.auth import create_access_token
 from models import AuditEvent, Role, Unit, UnitKind, User
 from models.db import make_engine
 from settings import Environment, Settings
-from tests.conftest import _truncate_all
+from tests.conftest import BACKENDS, empty_database_url
+from tests.world import SETUP, WorldBuilder
 from tracking import clock
 from tracking import tasks as tasks_service
-from tracking import units as units_service
-from tracking.audit import Actor
 from tracking.deadlines import DeadlineRule
 
 TEST_SECRET = "kiem-thu-khoa-bi-mat-du-dai-32-ky-tu-tro-len"
 ROLES = (Role.LEADER, Role.OFFICER, Role.VIEWER, Role.ADMIN)
-SETUP = Actor(name="test-setup")
 PASSWORD = "mat-khau-dang-nhap-2025"
 
 
@@ -67,6 +63,39 @@ class World:
         with self.session() as session:
             return session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
 
+    def add_units(self, tree: Sequence[tuple[str, str | None, UnitKind, str]]) -> None:
+        """Units by (key, parent key, kind, name); a unit's code is its key in capitals."""
+        with self.session() as session:
+            build = WorldBuilder(session, actor=SETUP)
+            for key, parent, kind, name in tree:
+                self.units[key] = build.unit(
+                    key.upper().replace("_", "-"),
+                    name,
+                    kind,
+                    parent=self.units[parent] if parent else None,
+                )
+            session.commit()
+
+    def add_users(
+        self, members: Sequence[tuple[str, Role]], *, can_log_in: Collection[tuple[str, Role]] = ()
+    ) -> None:
+        """A user "<unit key>.<role>" with a token for each (unit key, role); only those in
+        `can_log_in` get the password (hashing every user would be slow)."""
+        with self.session() as session:
+            build = WorldBuilder(session, actor=SETUP)
+            for key, role in members:
+                self.users[(key, role)] = build.user(
+                    f"{key}.{role.value}",
+                    unit=self.units[key],
+                    role=role,
+                    password=PASSWORD if (key, role) in can_log_in else None,
+                )
+            session.commit()
+        for member in members:
+            self.tokens[member], _ = create_access_token(
+                user=self.users[member], settings=self.settings
+            )
+
     def new_task(self, **overrides: Any) -> int:
         """An open task issued by `issuer`, led by `lead`, with `coord` coordinating."""
         today = clock.today()
@@ -99,41 +128,16 @@ UNIT_TREE = (
 def build_world(engine: Engine, settings: Settings) -> World:
     app = create_app(settings=settings, engine=engine)
     world = World(engine=engine, client=TestClient(app), settings=settings)
+    world.add_units(UNIT_TREE)
+    lead_officer = ("lead", Role.OFFICER)
+    world.add_users(
+        [(key, role) for key in world.units for role in ROLES], can_log_in={lead_officer}
+    )
     with world.session() as session:
-        for key, parent, kind, name in UNIT_TREE:
-            world.units[key] = units_service.create(
-                session=session,
-                actor=SETUP,
-                code=key.upper().replace("_", "-"),
-                name=name,
-                kind=kind,
-                parent=world.units[parent] if parent else None,
-            )
-        for key, unit in world.units.items():
-            for role in ROLES:
-                world.users[(key, role)] = units_service.create_user(
-                    session=session,
-                    actor=SETUP,
-                    username=f"{key}.{role.value}",
-                    full_name=f"{role.value} {unit.name}",
-                    unit=unit,
-                    role=role,
-                )
-        world.target = units_service.create_user(
-            session=session,
-            actor=SETUP,
-            username="lead.target",
-            full_name="Nguyễn Văn Đích",
-            unit=world.units["lead"],
-            role=Role.OFFICER,
-        )
-        # One user who can log in with a password (hashing every user would be slow).
-        world.users[("lead", Role.OFFICER)].password_hash = hash_password(
-            password=PASSWORD, username="lead.officer"
+        world.target = WorldBuilder(session, actor=SETUP).user(
+            "lead.target", full_name="Nguyễn Văn Đích", unit=world.units["lead"], role=Role.OFFICER
         )
         session.commit()
-    for user_key, user in world.users.items():
-        world.tokens[user_key], _ = create_access_token(user=user, settings=settings)
     return world
 
 
@@ -153,19 +157,9 @@ def cheap_password_hashing() -> Iterator[None]:
     api.auth._hasher = original
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(scope="module", params=BACKENDS)
 def module_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    if request.param == "sqlite":
-        database = Path(tmp_path_factory.mktemp("api")) / "nhiemvu.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), database)
-        return f"sqlite:///{database}"
-    url: str = request.getfixturevalue("postgres_url")
-    engine = make_engine(url)
-    _truncate_all(engine)
-    engine.dispose()
-    return url
+    return empty_database_url(request, tmp_path_factory.mktemp("api"))
 
 
 @pytest.fixture(scope="module")

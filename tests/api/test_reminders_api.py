@@ -13,7 +13,8 @@ from models import AuditEvent, Notification, NotificationState, Role
 from notifications.planner import plan_reminders
 from settings import get_settings
 from tests.api.conftest import World
-from tests.notifications.conftest import SmtpServer, smtp, smtp_port  # noqa: F401
+from tests.notifications.conftest import smtp, smtp_port  # noqa: F401
+from tests.servers import SmtpServer
 from tracking import clock
 from tracking.calendar import load_calendar
 from tracking.deadlines import DeadlineRule

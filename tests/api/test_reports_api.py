@@ -22,7 +22,7 @@ from reports import service as report_service
 from reports.render_docx import docx_text
 from settings import Environment, Settings
 from tests.api.conftest import SETUP, TEST_SECRET, World
-from tests.reports.helpers import seed_world
+from tests.world import seed_world
 from tracking import plans as plans_service
 from tracking import units as units_service
 

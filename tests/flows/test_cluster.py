@@ -12,7 +12,6 @@ import re
 import signal
 import subprocess
 import sys
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,8 +26,6 @@ from cryptography.fernet import Fernet
 from sqlmodel import Session, select
 
 from models import (
-    ChannelKind,
-    ContactChannel,
     Notification,
     NotificationState,
     PolicyScope,
@@ -41,11 +38,10 @@ from models.db import make_engine
 from models.migrate import upgrade
 from notifications.policy import set_policy
 from settings import get_settings
-from tests.conftest import POSTGRES_ADMIN_URL, REQUIRE_POSTGRES
-from tests.flows.conftest import MailServer, free_port, wait_for
-from tracking import obligations, tasks, units
-from tracking.audit import Actor
-from tracking.deadlines import DeadlineRule
+from tests.conftest import scratch_postgres
+from tests.servers import SmtpServer, free_port, wait_for
+from tests.world import ACTOR, WorldBuilder
+from tracking import obligations
 
 pytestmark = pytest.mark.postgres
 
@@ -53,7 +49,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PREFECT = str(Path(sys.executable).parent / "prefect")
 AS_OF = date(2026, 3, 9)  # Monday; the task is due Thursday 12/03: 3 working days left
 OFFICERS = 24
-ACTOR = Actor(name="test")
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 
@@ -65,32 +60,12 @@ class Databases:
 
 @pytest.fixture
 def databases() -> Iterator[Databases]:
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect():
-            pass
-    except sa.exc.OperationalError as error:
-        admin.dispose()
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"PostgreSQL không kết nối được: {error.orig}")
-        pytest.skip(f"PostgreSQL không kết nối được: {error.orig}")
-    suffix = uuid.uuid4().hex[:10]
-    names = [f"nhiemvu_cluster_{suffix}", f"prefect_cluster_{suffix}"]
-    with admin.connect() as connection:
-        for name in names:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    app_url = admin.url.set(database=names[0]).render_as_string(hide_password=False)
-    prefect_url = (
-        admin.url.set(drivername="postgresql+asyncpg", database=names[1])
-        .render_as_string(hide_password=False)
-    )
-    try:
-        yield Databases(app_url, prefect_url)
-    finally:
-        with admin.connect() as connection:
-            for name in names:
-                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres("nhiemvu_cluster", "prefect_cluster") as [app_url, prefect_url]:
+        prefect_async_url = (
+            sa.make_url(prefect_url).set(drivername="postgresql+asyncpg")
+            .render_as_string(hide_password=False)
+        )
+        yield Databases(app_url, prefect_async_url)
 
 
 def seed(app_url: str) -> None:
@@ -99,20 +74,14 @@ def seed(app_url: str) -> None:
     engine = make_engine(app_url)
     upgrade(engine)
     with Session(engine) as session:
-        province = units.create(session=session, actor=ACTOR, code="QNG",
-                                name="Ủy ban nhân dân tỉnh Quảng Ngãi", kind=UnitKind.PROVINCE)
-        department = units.create(session=session, actor=ACTOR, code="QNG-STC",
-                                  name="Sở Tài chính", kind=UnitKind.DEPARTMENT, parent=province)
+        build = WorldBuilder(session)
+        province = build.unit("QNG", "Ủy ban nhân dân tỉnh Quảng Ngãi", UnitKind.PROVINCE)
+        department = build.unit("QNG-STC", "Sở Tài chính", UnitKind.DEPARTMENT, parent=province)
         for n in range(OFFICERS):
-            user = units.create_user(session=session, actor=ACTOR, username=f"cb{n:02d}",
-                                     full_name=f"Cán bộ {n:02d}", unit=department,
-                                     role=Role.OFFICER)
-            session.add(ContactChannel(user_id=user.id or 0, kind=ChannelKind.EMAIL,
-                                       url=f"mailto:cb{n:02d}@stc.example.vn"))
-        tasks.assign(session=session, actor=ACTOR, title="Lập dự toán ngân sách năm 2027",
-                     issuer_unit_id=province.id or 0, lead_unit_id=department.id or 0,
-                     deadline=DeadlineRule.fixed(date(2026, 3, 12)),
-                     assigned_on=date(2026, 3, 2))
+            build.user(f"cb{n:02d}", full_name=f"Cán bộ {n:02d}", unit=department,
+                       role=Role.OFFICER, email=f"cb{n:02d}@stc.example.vn")
+        build.task("Lập dự toán ngân sách năm 2027", issuer=province, lead=department,
+                   due=date(2026, 3, 12), assigned_on=date(2026, 3, 2))
         obligations.create(session=session, actor=ACTOR, title="Báo cáo tình hình thu chi",
                            report_kind="month", issuer_unit_id=province.id or 0,
                            lead_unit_id=department.id or 0, starts_on=date(2026, 3, 2),
@@ -160,7 +129,7 @@ class Processes:
                 process.wait(timeout=10)
 
 
-class SlowMailServer(MailServer):
+class SlowMailServer(SmtpServer):
     """Takes a moment per message, so that deliveries running at once really overlap."""
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:

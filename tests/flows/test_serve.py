@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.flows.conftest import free_port, wait_for
+from tests.servers import free_port, stop_process_group, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 NHIEMVU = str(Path(sys.executable).parent / "nhiemvu")
@@ -61,15 +60,6 @@ def test_serve_runs_the_api_and_the_scheduled_flows(tmp_path: Path) -> None:
             "nhiemvu-sweep": ("0 7 * * *", "Asia/Ho_Chi_Minh"),
         }
     finally:
-        for _ in range(2):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGINT)
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    continue
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        stop_process_group(process)
     assert process.returncode is not None
     assert not healthy()

@@ -17,11 +17,11 @@ from models import Notification, NotificationState, Report, Task
 from tests.flows.conftest import (
     DUTY_TITLE,
     TASK_TITLE,
-    MailServer,
     WeekWorld,
     build_week_world,
     local,
 )
+from tests.servers import SmtpServer
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -50,7 +50,7 @@ def _count(engine: Engine, model: Any) -> int:
 
 
 def test_a_week_of_flows_sends_each_reminder_once_and_drafts_the_report(
-    engine: Engine, mail_server: MailServer
+    engine: Engine, mail_server: SmtpServer
 ) -> None:
     world: WeekWorld = build_week_world(engine)
     first = replay(WEEK)

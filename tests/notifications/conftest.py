@@ -2,106 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from email import message_from_bytes
-from email.header import decode_header, make_header
-from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from models import (
-    AssignmentRole,
-    ChannelKind,
-    ContactChannel,
-    DeadlineKind,
-    Role,
-    Task,
-    TaskAssignment,
-    TaskState,
-    Unit,
-    UnitKind,
-    User,
-)
+from models import Role, Task, TaskState, Unit, UnitKind, User
 from settings import get_settings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Received:
-    envelope_to: list[str]
-    message: Message
-
-    @property
-    def subject(self) -> str:
-        return str(make_header(decode_header(self.message["Subject"])))
-
-    @property
-    def message_id(self) -> str:
-        return str(self.message["Message-ID"])
-
-    @property
-    def text(self) -> str:
-        for part in self.message.walk():
-            if part.get_content_type() == "text/plain":
-                payload = part.get_payload(decode=True)
-                assert isinstance(payload, bytes)
-                return payload.decode(part.get_content_charset() or "utf-8").replace("\r\n", "\n")
-        raise AssertionError("no text/plain part")
-
-
-@dataclass
-class SmtpServer:
-    """aiosmtpd on 127.0.0.1; `hold_at=n` parks the n-th DATA until released and drops it."""
-
-    port: int
-    received: list[Received] = field(default_factory=list)
-    hold_at: int | None = None
-    held: threading.Event = field(default_factory=threading.Event)
-    release: threading.Event = field(default_factory=threading.Event)
-    data_count: int = 0
-    controller: Controller | None = None
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.data_count += 1
-        if self.hold_at is not None and self.data_count == self.hold_at:
-            self.held.set()
-            while not self.release.is_set():
-                await asyncio.sleep(0.02)
-            # The client is gone: the message was never accepted, so it is not counted.
-            return "451 4.3.0 aborted"
-        self.received.append(Received(list(envelope.rcpt_tos),
-                                      message_from_bytes(envelope.content)))
-        return "250 OK"
-
-    def start(self) -> None:
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    def to(self, address: str) -> list[Received]:
-        return [r for r in self.received if address in r.envelope_to]
+from tests.servers import SmtpServer, free_port
+from tests.world import WorldBuilder
 
 
 @pytest.fixture
@@ -241,85 +158,41 @@ class World:
     tasks: dict[str, Task]
 
 
-def _unit(session: Session, code: str, name: str, kind: UnitKind, parent: Unit | None) -> Unit:
-    unit = Unit(code=code, name=name, kind=kind, parent_id=parent.id if parent else None)
-    session.add(unit)
-    session.flush()
-    unit.path = (parent.path if parent else "/") + f"{unit.id}/"
-    return unit
-
-
-def _user(session: Session, username: str, name: str, unit: Unit, role: Role,
-          email: str, title: str = "") -> User:
-    user = User(username=username, full_name=name, unit_id=unit.id or 0, role=role, title=title)
-    session.add(user)
-    session.flush()
-    session.add(ContactChannel(user_id=user.id or 0, kind=ChannelKind.EMAIL,
-                               url=f"mailto:{email}"))
-    return user
-
-
-def make_task(session: Session, *, title: str, due: date, lead: Unit, issuer: Unit,
-              coordinators: tuple[Unit, ...] = (), state: TaskState = TaskState.OPEN,
-              assigned_on: date = date(2026, 1, 5), plan_id: int | None = None) -> Task:
-    task = Task(title=title, issuer_unit_id=issuer.id or 0, lead_unit_id=lead.id or 0,
-                assigned_on=assigned_on, deadline_kind=DeadlineKind.DATE, original_due_on=due,
-                due_on=due, state=state, plan_id=plan_id)
-    session.add(task)
-    session.flush()
-    session.add(TaskAssignment(task_id=task.id or 0, unit_id=lead.id or 0,
-                               role=AssignmentRole.LEAD, assigned_on=assigned_on))
-    for unit in coordinators:
-        session.add(TaskAssignment(task_id=task.id or 0, unit_id=unit.id or 0,
-                                   role=AssignmentRole.COORDINATE, assigned_on=assigned_on))
-    session.flush()
-    return task
+ASSIGNED_ON = date(2026, 1, 5)
 
 
 @pytest.fixture
 def world(engine: Engine, smtp_port: int) -> World:
     with Session(engine, expire_on_commit=False) as session:
-        province = _unit(session, "UBND", "Ủy ban nhân dân tỉnh Quảng Ngãi", UnitKind.PROVINCE,
-                         None)
-        office = _unit(session, "VP", "Văn phòng UBND tỉnh", UnitKind.OFFICE, province)
-        dept_a = _unit(session, "SKHCN", "Sở Khoa học và Công nghệ", UnitKind.DEPARTMENT,
-                       province)
-        dept_b = _unit(session, "STC", "Sở Tài chính", UnitKind.DEPARTMENT, province)
-        officer_a = _user(session, "an", "Nguyễn Văn An", dept_a, Role.OFFICER,
-                          "an@skhcn.example.vn", "Chuyên viên")
-        leader_a = _user(session, "binh", "Trần Thị Bình", dept_a, Role.LEADER,
-                         "binh@skhcn.example.vn", "Giám đốc Sở")
-        officer_b = _user(session, "cuong", "Lê Văn Cường", dept_b, Role.OFFICER,
-                          "cuong@stc.example.vn")
-        office_officer = _user(session, "dung", "Phạm Thị Dung", office, Role.OFFICER,
-                               "dung@vp.example.vn")
+        build = WorldBuilder(session)
+        province = build.unit("UBND", "Ủy ban nhân dân tỉnh Quảng Ngãi", UnitKind.PROVINCE)
+        office = build.unit("VP", "Văn phòng UBND tỉnh", UnitKind.OFFICE, parent=province)
+        dept_a = build.unit("SKHCN", "Sở Khoa học và Công nghệ", UnitKind.DEPARTMENT,
+                            parent=province)
+        dept_b = build.unit("STC", "Sở Tài chính", UnitKind.DEPARTMENT, parent=province)
+        officer_a = build.user("an", full_name="Nguyễn Văn An", unit=dept_a, role=Role.OFFICER,
+                               email="an@skhcn.example.vn", title="Chuyên viên")
+        leader_a = build.user("binh", full_name="Trần Thị Bình", unit=dept_a, role=Role.LEADER,
+                              email="binh@skhcn.example.vn", title="Giám đốc Sở")
+        officer_b = build.user("cuong", full_name="Lê Văn Cường", unit=dept_b, role=Role.OFFICER,
+                               email="cuong@stc.example.vn")
+        office_officer = build.user("dung", full_name="Phạm Thị Dung", unit=office,
+                                    role=Role.OFFICER, email="dung@vp.example.vn")
+
+        def task(title: str, due: date, **more: Any) -> Task:
+            return build.task(title, due=due, lead=dept_a, issuer=province,
+                              assigned_on=ASSIGNED_ON, **more)
+
         tasks = {
-            "before3": make_task(session, title="Xây dựng kế hoạch chuyển đổi số năm 2026",
-                                 due=date(2026, 3, 12), lead=dept_a, issuer=province,
-                                 coordinators=(dept_b,)),
-            "before1": make_task(session, title="Báo cáo kết quả đề án đổi mới sáng tạo",
-                                 due=date(2026, 3, 10), lead=dept_a, issuer=province),
-            "due": make_task(session, title="Tổng hợp ý kiến góp ý dự thảo Nghị quyết",
-                             due=date(2026, 3, 9), lead=dept_a, issuer=province),
-            "overdue1": make_task(session, title="Rà soát thủ tục hành chính lĩnh vực KH&CN",
-                                  due=date(2026, 3, 6), lead=dept_a, issuer=province),
-            "overdue11": make_task(session, title="Đánh giá tiềm lực khoa học của tỉnh",
-                                   due=date(2026, 2, 13), lead=dept_a, issuer=province),
-            "quiet": make_task(session, title="Nhiệm vụ còn 2 ngày, không nhắc",
-                               due=date(2026, 3, 11), lead=dept_a, issuer=province),
-            "done": make_task(session, title="Nhiệm vụ đã hoàn thành", due=date(2026, 3, 10),
-                              lead=dept_a, issuer=province, state=TaskState.DONE),
+            "before3": task("Xây dựng kế hoạch chuyển đổi số năm 2026", date(2026, 3, 12),
+                            coordinators=(dept_b,)),
+            "before1": task("Báo cáo kết quả đề án đổi mới sáng tạo", date(2026, 3, 10)),
+            "due": task("Tổng hợp ý kiến góp ý dự thảo Nghị quyết", date(2026, 3, 9)),
+            "overdue1": task("Rà soát thủ tục hành chính lĩnh vực KH&CN", date(2026, 3, 6)),
+            "overdue11": task("Đánh giá tiềm lực khoa học của tỉnh", date(2026, 2, 13)),
+            "quiet": task("Nhiệm vụ còn 2 ngày, không nhắc", date(2026, 3, 11)),
+            "done": task("Nhiệm vụ đã hoàn thành", date(2026, 3, 10), state=TaskState.DONE),
         }
         session.commit()
         return World(province, office, dept_a, dept_b, officer_a, leader_a, officer_b,
                      office_officer, tasks)
-
-
-def wait_for(predicate: Any, timeout: float = 20.0) -> bool:
-    """Polls a condition (used to synchronise with subprocesses, never to assert timing)."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return bool(predicate())

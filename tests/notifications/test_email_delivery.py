@@ -13,7 +13,8 @@ from models import Notification, NotificationKind, NotificationState
 from notifications.delivery import deliver, list_outbox, message_id_for, retry_dead
 from notifications.planner import plan_reminders
 from settings import get_settings
-from tests.notifications.conftest import AS_OF, SmtpServer, World
+from tests.notifications.conftest import AS_OF, World
+from tests.servers import SmtpServer
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -24,7 +24,7 @@ from models.types import utc_now
 from notifications.delivery import claim, message_id_for
 from notifications.policy import set_policy
 from settings import get_settings
-from tests.notifications.conftest import SmtpServer, wait_for
+from tests.servers import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,7 +72,7 @@ def test_worker_killed_mid_batch_then_restarted_delivers_each_once(
     smtp.hold_at = 3  # the server holds the 3rd message (batch 2 of 3) without answering
     first = _worker(db_url, smtp.port, batch=2)
     try:
-        assert wait_for(smtp.held.is_set), first.communicate(timeout=5)
+        assert smtp.held.wait(20), first.communicate(timeout=5)
         first.send_signal(signal.SIGKILL)
         assert first.wait(timeout=10) == -signal.SIGKILL
     finally:

@@ -10,7 +10,8 @@ from sqlmodel import Session, col, func, select
 from models import Notification, NotificationState, PolicyScope, ReminderItem, Task, TaskState
 from notifications.planner import plan_reminders
 from notifications.policy import effective_policy, set_policy
-from tests.notifications.conftest import AS_OF, World, make_task
+from tests.notifications.conftest import AS_OF, ASSIGNED_ON, World
+from tests.world import WorldBuilder
 from tracking.errors import InvalidInput
 
 
@@ -125,11 +126,12 @@ def test_bad_policy_is_refused_and_changes_nothing(engine: Engine, world: World,
 def test_index_window_reads_only_tasks_in_the_window(engine: Engine, world: World) -> None:
     with Session(engine) as session:
         # History that must not be read: finished long ago, or due far in the future.
+        build = WorldBuilder(session)
         for n in range(30):
-            make_task(session, title=f"Cũ {n}", due=date(2025, 1, 10), lead=world.dept_a,
-                      issuer=world.province, state=TaskState.DONE, assigned_on=date(2025, 1, 2))
-            make_task(session, title=f"Xa {n}", due=date(2026, 12, 30), lead=world.dept_a,
-                      issuer=world.province)
+            build.task(f"Cũ {n}", due=date(2025, 1, 10), lead=world.dept_a,
+                       issuer=world.province, state=TaskState.DONE, assigned_on=date(2025, 1, 2))
+            build.task(f"Xa {n}", due=date(2026, 12, 30), lead=world.dept_a,
+                       issuer=world.province, assigned_on=ASSIGNED_ON)
         session.commit()
         result = plan_reminders(session=session, as_of=AS_OF, dry_run=True)
         open_in_window = session.exec(select(func.count()).select_from(Task).where(

@@ -18,7 +18,8 @@ from notifications import channels, zalo
 from notifications.delivery import send_one, send_test
 from notifications.tokens import DbTokenStore, save_zalo_tokens
 from settings import get_settings
-from tests.notifications.conftest import ZaloState, free_port
+from tests.notifications.conftest import ZaloState
+from tests.servers import free_port
 from tracking.audit import SYSTEM
 from tracking.errors import InvalidInput
 

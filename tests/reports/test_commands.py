@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from cli.reports import report_app
 from reports import demo as report_demo
 from reports.render_docx import docx_text
-from tests.reports.helpers import seed_world
+from tests.world import seed_world
 
 runner = CliRunner()
 

@@ -7,7 +7,7 @@ from datetime import date
 from sqlmodel import Session
 
 from reports import figures
-from tests.reports.helpers import seed_world
+from tests.world import seed_world
 from tracking import units
 from tracking.status import Category
 

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from reports import figures
 from reports import indicators as svc
 from reports.demo import DEMO_ACTOR
-from tests.reports.helpers import seed_world
+from tests.world import seed_world
 from tracking.errors import InvalidInput
 
 

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from reports import service
 from reports.pdf import libreoffice_binary
-from tests.reports.helpers import issued_seed_report
+from tests.world import issued_seed_report
 
 MISSING = [tool for tool in ("pdfinfo", "pdftotext", "pdftoppm") if shutil.which(tool) is None]
 pytestmark = [

@@ -13,7 +13,7 @@ from reports import demo as report_demo
 from reports import indicators as indicators_service
 from reports import service
 from reports.render_docx import docx_text
-from tests.reports.helpers import issued_seed_report, seed_world
+from tests.world import issued_seed_report, seed_world
 from tracking import tasks as task_service
 from tracking.errors import Conflict, InvalidInput
 

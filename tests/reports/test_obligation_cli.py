@@ -7,7 +7,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from cli import app
-from tests.factories import make_world
+from tests.world import make_world
 
 
 def test_define_list_and_stop_a_duty(engine: Engine) -> None:

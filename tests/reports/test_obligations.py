@@ -24,7 +24,7 @@ from models import (
     TaskState,
     User,
 )
-from tests.factories import ACTOR, World, make_world
+from tests.world import ACTOR, World, make_world
 from tracking import calendar, obligations, periods
 from tracking.errors import Conflict, InvalidInput, NotFound
 

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from reports import service
 from reports.render_docx import docx_text
-from tests.reports.helpers import issued_seed_report
+from tests.world import issued_seed_report
 
 
 def test_seed_report_docx_has_the_official_parts(session: Session) -> None:

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from reports.content import snapshot_sha256
 from reports.render_markdown import render_markdown
 from reports.snapshot import ReportSnapshot
-from tests.reports.helpers import issued_seed_report
+from tests.world import issued_seed_report
 
 DATA = Path(__file__).parent / "data"
 

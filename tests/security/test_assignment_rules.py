@@ -17,7 +17,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from api.auth import create_access_token
 from models import (
     AssignmentRole,
     AuditEvent,
@@ -66,30 +65,8 @@ DISTRICT_USERS = (
 def districts(api_world: World) -> World:
     """The module's world with the districts, their rooms and a leader for each district."""
     world = api_world
-    with world.session() as session:
-        for key, parent, kind, name in EXTRA_UNITS:
-            world.units[key] = units_service.create(
-                session=session,
-                actor=SETUP,
-                code=key.upper().replace("_", "-"),
-                name=name,
-                kind=kind,
-                parent=world.units[parent],
-            )
-        for key, role in DISTRICT_USERS:
-            world.users[(key, role)] = units_service.create_user(
-                session=session,
-                actor=SETUP,
-                username=f"{key}.{role.value}",
-                full_name=f"{role.value} {world.units[key].name}",
-                unit=world.units[key],
-                role=role,
-            )
-        session.commit()
-    for user_key in DISTRICT_USERS:
-        world.tokens[user_key], _ = create_access_token(
-            user=world.users[user_key], settings=world.settings
-        )
+    world.add_units(EXTRA_UNITS)
+    world.add_users(DISTRICT_USERS)
     return world
 
 

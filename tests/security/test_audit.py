@@ -30,8 +30,8 @@ from cli import app
 from models import AuditEvent
 from models.db import is_postgres, make_engine
 from models.migrate import alembic_config, upgrade
-from tests.conftest import REQUIRE_POSTGRES
-from tests.factories import make_task, make_world
+from tests.conftest import REQUIRE_POSTGRES, scratch_postgres
+from tests.world import make_task, make_world
 from tracking.audit import GENESIS_HASH, SYSTEM, content_hash, record, verify_chain
 
 ROLES_SQL = Path(__file__).resolve().parents[2] / "docs" / "postgres-roles.sql"
@@ -303,18 +303,8 @@ def unmigrated_url(db_url: str, tmp_path: Path) -> Iterator[str]:
     if not db_url.startswith("postgresql"):
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
-    admin = sa.create_engine(
-        sa.make_url(db_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
-    )
-    name = f"nhiemvu_audit_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield sa.make_url(db_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres("nhiemvu_audit") as [url]:
+        yield url
 
 
 def test_the_migration_chains_the_events_already_logged(unmigrated_url: str) -> None:

@@ -13,7 +13,6 @@ import contextlib
 import io
 import os
 import shutil
-import signal
 import socket
 import stat
 import subprocess
@@ -40,7 +39,7 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from api.app import create_app
-from api.auth import create_access_token, hash_password
+from api.auth import create_access_token
 from api.login_throttle import WAITING_ATTEMPTS, LoginRefused, LoginThrottle
 from models import AuditEvent, Role, Task, UnitKind, User
 from models.db import make_engine
@@ -52,10 +51,9 @@ from tests.api.conftest import (  # noqa: F401 -- the API world fixtures, used b
     module_db_url,
     world,
 )
-from tests.flows.conftest import free_port, wait_for
+from tests.servers import free_port, stop_process_group, wait_for
+from tests.world import WorldBuilder
 from tracking import clock
-from tracking import plans as plans_service
-from tracking import units as units_service
 
 NHIEMVU = str(Path(sys.executable).parent / "nhiemvu")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -125,17 +123,9 @@ def test_a_token_signed_with_the_published_default_is_refused(
     settings = get_settings()
     assert settings.secret_key_file == settings.data_dir / "secret.key"
     with Session(engine, expire_on_commit=False) as session:
-        unit = units_service.create(
-            session=session, actor=SETUP, code="UBND", name="UBND tỉnh", kind=UnitKind.PROVINCE
-        )
-        admin = units_service.create_user(
-            session=session,
-            actor=SETUP,
-            username="quantri",
-            full_name="Lê Quản Trị",
-            unit=unit,
-            role=Role.ADMIN,
-        )
+        build = WorldBuilder(session, actor=SETUP)
+        unit = build.unit("UBND", "UBND tỉnh", UnitKind.PROVINCE)
+        admin = build.user("quantri", full_name="Lê Quản Trị", unit=unit, role=Role.ADMIN)
         session.commit()
     client = TestClient(create_app(settings=settings, engine=engine))
     forged = _forged_admin_token(user=admin, secret=DEFAULT_SECRET)
@@ -223,17 +213,12 @@ def _fresh_user(world: World, *, password: str | None = None) -> User:
     """A user of the lead unit, with a password when asked, made for one test."""
     number = world.next()
     with world.session() as session:
-        username = f"lead.thu{number}"
-        user = units_service.create_user(
-            session=session,
-            actor=SETUP,
-            username=username,
+        user = WorldBuilder(session, actor=SETUP).user(
+            f"lead.thu{number}",
             full_name=f"Cán bộ thử {number}",
-            unit=units_service.get(session=session, unit_id=world.unit_id("lead")),
+            unit=world.units["lead"],
             role=Role.OFFICER,
-            password_hash=(
-                hash_password(password=password, username=username) if password else None
-            ),
+            password=password,
         )
         session.commit()
         return user
@@ -490,29 +475,16 @@ def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
     url = f"sqlite:///{database}"
     engine = make_engine(url)
     with Session(engine, expire_on_commit=False) as session:
-        unit = units_service.create(
-            session=session,
-            actor=SETUP,
-            code="STTTT",
-            name="Sở Thông tin và Truyền thông",
-            kind=UnitKind.DEPARTMENT,
-        )
+        build = WorldBuilder(session, actor=SETUP)
+        unit = build.unit("STTTT", "Sở Thông tin và Truyền thông", UnitKind.DEPARTMENT)
         for username, role, password in (
             ("chuyenvien", Role.OFFICER, SERVER_PASSWORD),
             ("lanhdao", Role.LEADER, VICTIM_PASSWORD),
         ):
-            units_service.create_user(
-                session=session,
-                actor=SETUP,
-                username=username,
-                full_name=f"Cán bộ {username}",
-                unit=unit,
-                role=role,
-                password_hash=hash_password(password=password, username=username),
+            build.user(
+                username, full_name=f"Cán bộ {username}", unit=unit, role=role, password=password
             )
-        plan = plans_service.create(
-            session=session, actor=SETUP, title="Kế hoạch chuyển đổi số năm 2025", issuer=unit
-        )
+        plan = build.plan("Kế hoạch chuyển đổi số năm 2025", issuer=unit)
         session.commit()
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NHIEMVU_", "PREFECT_"))}
@@ -564,16 +536,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
             log=log,
         )
     finally:
-        for _ in range(2):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGINT)
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    continue
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        stop_process_group(process)
         engine.dispose()
 
 

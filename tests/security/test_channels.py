@@ -10,10 +10,10 @@ reached only through the settings (NHIEMVU_ZALO_API_BASE…), never through a us
 from __future__ import annotations
 
 import logging
-import os
 import stat
 import threading
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -46,9 +46,10 @@ from notifications.secret_keys import rotate_secrets
 from notifications.tokens import save_zalo_tokens
 from settings import Environment, Settings, get_settings
 from tests.api.conftest import World
-from tests.conftest import POSTGRES_ADMIN_URL
-from tests.notifications.conftest import SmtpServer, ZaloState, free_port
+from tests.conftest import scratch_postgres
+from tests.notifications.conftest import ZaloState
 from tests.security.conftest import ATTACKER_PAIR, Listener
+from tests.servers import SmtpServer, free_port
 
 OA = "4318270000000000001"
 TEST = "/api/v1/reminders/test"
@@ -542,31 +543,18 @@ def test_secrets_are_encrypted_at_rest_and_sending_still_works(
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_at_0004(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """An empty database migrated to 0004, the schema before this fix."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        drop = None
-    else:
-        admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        try:
-            admin.connect().close()
-        except sa.exc.OperationalError:
-            pytest.skip("PostgreSQL không kết nối được")
-        name = f"nhiemvu_sec_{os.getpid()}_{tmp_path.name[-8:].lower()}".replace("-", "_")
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        engine = make_engine(admin.url.set(database=name).render_as_string(hide_password=False))
-        drop = (admin, name)
-    config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0004")
-    yield engine
-    engine.dispose()
-    if drop is not None:
-        admin, name = drop
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with ExitStack() as cleanup:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'old.db'}"
+        else:
+            [url] = cleanup.enter_context(scratch_postgres("nhiemvu_sec"))
+        engine = make_engine(url)
+        cleanup.callback(engine.dispose)
+        config = alembic_config(engine)
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0004")
+        yield engine
 
 
 def test_migration_encrypts_the_rows_already_there(

@@ -5,7 +5,6 @@ session and connection, released together by a barrier, 20 rounds."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
@@ -14,7 +13,6 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 import sqlalchemy as sa
-import uvicorn
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, func, select
@@ -36,8 +34,9 @@ from models.reports import ReportNumberCounter
 from reports import demo as report_demo
 from reports import service as report_service
 from tests.api.conftest import World, module_db_url, world  # noqa: F401  (fixtures)
-from tests.factories import ACTOR, make_task, make_world
-from tests.factories import World as SmallWorld
+from tests.servers import running_uvicorn
+from tests.world import ACTOR, make_task, make_world
+from tests.world import World as SmallWorld
 from tracking import clock, obligations
 from tracking import tasks as tasks_service
 from tracking.errors import Conflict
@@ -216,19 +215,8 @@ def test_a_stale_read_is_refused_by_the_conditional_update(engine: Engine) -> No
 @pytest.fixture(scope="module")
 def server_url(world: World) -> Iterator[str]:  # noqa: F811  (the imported fixture)
     """The app behind a real uvicorn on an ephemeral local port, requests in its threadpool."""
-    server = uvicorn.Server(
-        uvicorn.Config(world.client.app, host="127.0.0.1", port=0, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}/api/v1"
-    server.should_exit = True
-    thread.join(timeout=20)
+    with running_uvicorn(world.client.app) as port:
+        yield f"http://127.0.0.1:{port}/api/v1"
 
 
 def test_confirm_racing_return_leaves_a_consistent_task(

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 from sqlmodel import Session
 
-from tests.factories import ACTOR, make_world
+from tests.world import ACTOR, make_world
 from tracking import documents
 from tracking.documents import Symbol, parse_symbol
 from tracking.errors import InvalidInput

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from models import UnitKind
-from tests.factories import ACTOR, make_world
+from tests.world import ACTOR, make_world
 from tracking import units
 from tracking.access import reach_of
 

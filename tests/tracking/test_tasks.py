@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from models import AuditEvent, ExtensionStatus, Task, TaskAssignment, TaskState
-from tests.factories import ACTOR, make_task, make_world
+from tests.world import ACTOR, make_task, make_world
 from tracking import audit, tasks
 from tracking.deadlines import DeadlineRule
 from tracking.errors import Conflict, DomainError, InvalidInput, NotFound

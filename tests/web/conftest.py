@@ -10,22 +10,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from email import message_from_bytes
-from email.header import decode_header, make_header
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from aiosmtpd.controller import Controller
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -38,14 +30,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.app import create_app
-from api.auth import hash_password
 from models import Role, Unit, UnitKind
 from models.db import get_engine
 from models.migrate import upgrade
-from notifications.contacts import set_contact_channels
 from settings import get_settings
-from tracking import clock, documents, plans, tasks, units
-from tracking.audit import Actor
+from tests.servers import SmtpServer, free_port, running_uvicorn
+from tests.world import SETUP, WorldBuilder
+from tracking import clock
 from tracking.deadlines import DeadlineRule
 
 # The other test worker may be running the CPU-heavy attack tests at the same moment: an
@@ -62,44 +53,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PASSWORD = "Kiem-thu-giao-dien-2026"
-SETUP = Actor(name="test-setup")
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.11.0" / "axe.min.js"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "out" / "screenshots"
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 360, "height": 740}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class Mailbox:
-    """An aiosmtpd handler keeping every message it accepts."""
-
-    messages: list[Message] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-    def to(self, address: str) -> list[Message]:
-        return [m for m in self.messages if address in str(m["To"])]
-
-
-def subject_of(message: Message) -> str:
-    return str(make_header(decode_header(message["Subject"])))
-
-
-def text_of(message: Message) -> str:
-    for part in message.walk():
-        if part.get_content_type() == "text/plain":
-            payload = part.get_payload(decode=True)
-            assert isinstance(payload, bytes)
-            return payload.decode(part.get_content_charset() or "utf-8")
-    raise AssertionError("no text/plain part")
 
 
 @dataclass
@@ -120,7 +77,7 @@ ADMIN = Person("quantri", "Đỗ Quang Huy")
 class Site:
     base: str
     engine: Engine
-    mailbox: Mailbox
+    mailbox: SmtpServer
     units: dict[str, Unit]
     plan_title: str
 
@@ -132,6 +89,7 @@ class Site:
 
 
 def _build_world(session: Session) -> tuple[dict[str, Unit], str]:
+    build = WorldBuilder(session, actor=SETUP)
     made: dict[str, Unit] = {}
     for key, code, name, short, kind, parent in [
         ("province", "QN", "Ủy ban nhân dân tỉnh Quảng Ngãi", "UBND tỉnh", UnitKind.PROVINCE, None),
@@ -140,14 +98,8 @@ def _build_world(session: Session) -> tuple[dict[str, Unit], str]:
         ("other", "XA-NGHIAHANH", "UBND xã Nghĩa Hành", "Xã Nghĩa Hành", UnitKind.COMMUNE,
          "province"),
     ]:
-        made[key] = units.create(
-            session=session,
-            actor=SETUP,
-            code=code,
-            name=name,
-            short_name=short,
-            kind=kind,
-            parent=made[parent] if parent else None,
+        made[key] = build.unit(
+            code, name, kind, short_name=short, parent=made[parent] if parent else None
         )
     for person, unit, role, title in [
         (OFFICE_OFFICER, "office", Role.OFFICER, "Chuyên viên theo dõi nhiệm vụ"),
@@ -156,39 +108,29 @@ def _build_world(session: Session) -> tuple[dict[str, Unit], str]:
         (OTHER_OFFICER, "other", Role.OFFICER, "Công chức Văn phòng - Thống kê"),
         (ADMIN, "office", Role.ADMIN, "Quản trị hệ thống"),
     ]:
-        user = units.create_user(
-            session=session,
-            actor=SETUP,
-            username=person.username,
+        build.user(
+            person.username,
             full_name=person.full_name,
             unit=made[unit],
             role=role,
             title=title,
-            password_hash=hash_password(password=PASSWORD, username=person.username),
+            password=PASSWORD,
+            email=person.email or None,
         )
-        session.flush()
-        if person.email:
-            set_contact_channels(
-                session=session, user_id=user.id or 0, urls=[f"mailto:{person.email}"]
-            )
     today = clock.today()
-    document = documents.create(
-        session=session,
-        actor=SETUP,
-        symbol="215/KH-UBND",
+    document = build.document(
+        "215/KH-UBND",
         issued_on=date(today.year, 1, 2),
         issuer=made["province"],
         signer="Chủ tịch UBND tỉnh",
         summary="Kế hoạch cải cách hành chính và chuyển đổi số năm " + str(today.year),
     )
     title = f"Kế hoạch cải cách hành chính và chuyển đổi số năm {today.year}"
-    plans.create(
-        session=session,
-        actor=SETUP,
-        title=title,
+    build.plan(
+        title,
         issuer=made["office"],
         document=document,
-        section_titles=["Cải cách thủ tục hành chính", "Chuyển đổi số"],
+        sections=["Cải cách thủ tục hành chính", "Chuyển đổi số"],
     )
     return made, title
 
@@ -214,30 +156,14 @@ def site() -> Iterator[Site]:
         with Session(engine, expire_on_commit=False) as session:
             made, plan_title = _build_world(session)
             session.commit()
-        mailbox = Mailbox()
-        smtp = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
-        smtp.start()
-        server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(settings=get_settings(), engine=engine),
-                host="127.0.0.1",
-                port=port,
-                log_level="warning",
-                lifespan="off",
-            )
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
+        mailbox = SmtpServer(port=smtp_port)
+        mailbox.start()
+        app = create_app(settings=get_settings(), engine=engine)
         try:
-            yield Site(f"http://127.0.0.1:{port}", engine, mailbox, made, plan_title)
+            with running_uvicorn(app, port=port, lifespan="off", timeout=30):
+                yield Site(f"http://127.0.0.1:{port}", engine, mailbox, made, plan_title)
         finally:
-            server.should_exit = True
-            thread.join(timeout=10)
-            smtp.stop()
+            mailbox.stop()
             engine.dispose()
             get_engine.cache_clear()
             get_settings.cache_clear()
@@ -393,12 +319,10 @@ def screenshot(page: Page, name: str) -> None:
 def new_task(site: Site, title: str, lead: str = "commune") -> int:
     """A task the office assigns to a commune (set up through the service, not the pages)."""
     with site.session() as session:
-        task = tasks.assign(
-            session=session,
-            actor=SETUP,
-            title=title,
-            issuer_unit_id=site.units["office"].id or 0,
-            lead_unit_id=site.units[lead].id or 0,
+        task = WorldBuilder(session, actor=SETUP).task(
+            title,
+            issuer=site.units["office"],
+            lead=site.units[lead],
             deadline=DeadlineRule.working_days(10),
         )
         session.commit()

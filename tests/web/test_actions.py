@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
-from models import Role, Unit, UnitKind, User
-from tests.web.conftest import SETUP
-from tracking import clock, tasks, units
+from models import Role, Unit, UnitKind
+from tests.world import SETUP, WorldBuilder
+from tracking import clock, tasks
 from tracking.access import Principal, TaskAction, task_for
 from tracking.actions import TaskCommand, available_commands
 from tracking.deadlines import DeadlineRule
@@ -17,9 +17,7 @@ C = TaskCommand
 
 
 def _principal(session: Session, unit: Unit, role: Role, name: str) -> Principal:
-    user: User = units.create_user(
-        session=session, actor=SETUP, username=name, full_name=name, unit=unit, role=role
-    )
+    user = WorldBuilder(session, actor=SETUP).user(name, full_name=name, unit=unit, role=role)
     session.flush()
     parent = session.get(Unit, unit.parent_id) if unit.parent_id else None
     return Principal.of(user=user, unit=unit, parent=parent)
@@ -40,24 +38,18 @@ def _commands(session: Session, principal: Principal, task_id: int) -> set[TaskC
 
 
 def test_each_person_is_offered_only_what_the_services_accept(session: Session) -> None:
-    province = units.create(session=session, actor=SETUP, code="P", name="Tỉnh",
-                            kind=UnitKind.PROVINCE)
-    office = units.create(session=session, actor=SETUP, code="P-VP", name="Văn phòng",
-                          kind=UnitKind.OFFICE, parent=province)
-    commune = units.create(session=session, actor=SETUP, code="P-XA", name="Xã",
-                           kind=UnitKind.COMMUNE, parent=province)
-    helper = units.create(session=session, actor=SETUP, code="P-XB", name="Xã B",
-                          kind=UnitKind.COMMUNE, parent=province)
+    build = WorldBuilder(session, actor=SETUP)
+    province = build.unit("P", "Tỉnh", UnitKind.PROVINCE)
+    office = build.unit("P-VP", "Văn phòng", UnitKind.OFFICE, parent=province)
+    commune = build.unit("P-XA", "Xã", UnitKind.COMMUNE, parent=province)
+    helper = build.unit("P-XB", "Xã B", UnitKind.COMMUNE, parent=province)
     leader = _principal(session, office, Role.LEADER, "lanh.dao")
     clerk = _principal(session, office, Role.OFFICER, "chuyen.vien")
     lead = _principal(session, commune, Role.OFFICER, "xa.a")
     coordinator = _principal(session, helper, Role.OFFICER, "xa.b")
     viewer = _principal(session, commune, Role.VIEWER, "xem")
-    task = tasks.assign(
-        session=session, actor=SETUP, title="Rà soát hồ sơ", issuer_unit_id=office.id or 0,
-        lead_unit_id=commune.id or 0, coordinating_unit_ids=[helper.id or 0],
-        deadline=DeadlineRule.working_days(5),
-    )
+    task = build.task("Rà soát hồ sơ", issuer=office, lead=commune, coordinators=[helper],
+                      deadline=DeadlineRule.working_days(5))
     session.flush()
     task_id = task.id or 0
     assert _commands(session, leader, task_id) == {C.EDIT, C.PAUSE, C.CANCEL,

@@ -9,24 +9,18 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.app import create_app
-from api.auth import hash_password
 from models import Role, UnitKind
 from settings import get_settings
-from tests.web.conftest import PASSWORD, SETUP
-from tracking import units
+from tests.web.conftest import PASSWORD
+from tests.world import SETUP, WorldBuilder
 
 
 def test_cookies_are_secure_httponly_and_lax_behind_https(engine: Engine) -> None:
     with Session(engine) as session:
-        unit = units.create(
-            session=session, actor=SETUP, code="XA-AN-PHU", name="UBND xã An Phú",
-            kind=UnitKind.COMMUNE,
-        )
-        units.create_user(
-            session=session, actor=SETUP, username="anphu.lan", full_name="Trần Thị Lan",
-            unit=unit, role=Role.OFFICER,
-            password_hash=hash_password(password=PASSWORD, username="anphu.lan"),
-        )
+        build = WorldBuilder(session, actor=SETUP)
+        unit = build.unit("XA-AN-PHU", "UBND xã An Phú", UnitKind.COMMUNE)
+        build.user("anphu.lan", full_name="Trần Thị Lan", unit=unit, role=Role.OFFICER,
+                   password=PASSWORD)
         session.commit()
     settings = get_settings().model_copy(
         update={"public_base_url": "https://nhiemvu.quangngai.gov.vn"}

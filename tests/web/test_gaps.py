@@ -8,7 +8,6 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from api.auth import hash_password
 from models import Role, User
 from notifications import policy
 from tests.web.conftest import (
@@ -26,7 +25,8 @@ from tests.web.conftest import (
     screenshot,
     sign_in,
 )
-from tracking import clock, periods, plans, tasks, units
+from tests.world import WorldBuilder
+from tracking import clock, periods, units
 from tracking.deadlines import DeadlineRule
 
 
@@ -124,10 +124,9 @@ def test_the_administrator_edits_a_user_and_resets_the_password(
     site: Site, browsing: Browsing
 ) -> None:
     with site.session() as session:
-        user = units.create_user(
-            session=session, actor=SETUP, username="tinhkhe.lan", full_name="Võ Thị Lan",
-            unit=site.units["commune"], role=Role.VIEWER,
-            password_hash=hash_password(password=PASSWORD, username="tinhkhe.lan"),
+        user = WorldBuilder(session, actor=SETUP).user(
+            "tinhkhe.lan", full_name="Võ Thị Lan", unit=site.units["commune"], role=Role.VIEWER,
+            password=PASSWORD,
         )
         session.commit()
         user_id = user.id
@@ -171,15 +170,12 @@ def test_reminder_policies_of_a_plan_and_of_a_task(site: Site, browsing: Browsin
     plan_title = "Kế hoạch số hóa hồ sơ, kết quả giải quyết thủ tục hành chính"
     with site.session() as session:
         # A plan of its own: the scenario counts the tasks of the shared one.
-        plan = plans.create(
-            session=session, actor=SETUP, title=plan_title, issuer=site.units["office"]
-        )
+        build = WorldBuilder(session, actor=SETUP)
+        plan = build.plan(plan_title, issuer=site.units["office"])
         session.flush()
-        task = tasks.assign(
-            session=session, actor=SETUP, title="Số hóa hồ sơ một cửa cấp xã",
-            issuer_unit_id=site.units["office"].id or 0,
-            lead_unit_id=site.units["commune"].id or 0, plan_id=plan.id,
-            deadline=DeadlineRule.working_days(10),
+        task = build.task(
+            "Số hóa hồ sơ một cửa cấp xã", issuer=site.units["office"],
+            lead=site.units["commune"], plan_id=plan.id, deadline=DeadlineRule.working_days(10),
         )
         session.commit()
         plan_id, task_id = plan.id, task.id

@@ -24,8 +24,6 @@ from tests.web.conftest import (
     check_page,
     screenshot,
     sign_in,
-    subject_of,
-    text_of,
 )
 from tracking import clock
 from tracking.calendar import load_calendar
@@ -219,8 +217,8 @@ def test_office_imports_assigns_commune_completes_leader_confirms(
     result = deliver(engine=site.engine, at=opening + timedelta(minutes=1))
     assert result.sent >= 1, result
     mails = site.mailbox.to(COMMUNE_OFFICER.email)
-    assert mails and subject_of(mails[-1]).startswith("[Nhắc việc]")
-    body = text_of(mails[-1])
+    assert mails and mails[-1].subject.startswith("[Nhắc việc]")
+    body = mails[-1].text
     assert reminded in body
     link = re.search(rf"{re.escape(site.base)}/tasks/\d+", body)
     assert link, body
