@@ -61,16 +61,21 @@ def daily_sweep(as_of: date | None = None) -> dict[str, Any]:
     return {"as_of": day.isoformat(), "occurrences": occurrences, "reminders": plan_reminders(day)}
 
 
-@flow(name="delivery", description="Gửi các thông báo đến hạn trong hộp thư đi (email, Zalo)",
-      timeout_seconds=1800)
+@flow(
+    name="delivery",
+    description="Gửi các thông báo đến hạn trong hộp thư đi (email, Zalo)",
+    timeout_seconds=1800,
+)
 def delivery(as_of: date | None = None, at: datetime | None = None) -> dict[str, Any]:
     """Sends what is due now; `at` sends as if at that instant (the demo, inside the window)."""
     day = run_day(as_of)
     return {"as_of": day.isoformat(), **deliver_outbox(at)}
 
 
-@flow(name="report-drafting",
-      description="Soạn dự thảo báo cáo định kỳ khi kỳ báo cáo đã chốt số liệu, báo văn phòng")
+@flow(
+    name="report-drafting",
+    description="Soạn dự thảo báo cáo định kỳ khi kỳ báo cáo đã chốt số liệu, báo văn phòng",
+)
 def report_drafting(as_of: date | None = None) -> dict[str, Any]:
     day = run_day(as_of)
     return {"as_of": day.isoformat(), **draft_reports(day)}

@@ -63,20 +63,22 @@ def stable_message_id(message_id: str | None) -> Iterator[None]:
 def make_asset() -> apprise.AppriseAsset:
     # Sequential dispatch keeps the send in this thread (the Message-ID context above).
     # Redirects are never followed: a public host could send the request on to a private one.
-    return apprise.AppriseAsset(async_mode=False, app_id="nhiemvu", app_desc="Nhắc việc",
-                                http_redirects=False)
+    return apprise.AppriseAsset(
+        async_mode=False, app_id="nhiemvu", app_desc="Nhắc việc", http_redirects=False
+    )
 
 
 def email_address(url: str) -> str | None:
     """The address of a plain email channel ("mailto:a@b.vn" or "a@b.vn"), else None."""
     value = url.strip()
     if value.lower().startswith("mailto:") and not value.lower().startswith("mailto://"):
-        value = value[len("mailto:"):]
+        value = value[len("mailto:") :]
     return value if _ADDRESS.match(value) else None
 
 
-def smtp_url(address: str, *, settings: Settings | None = None, headers: dict[str, str] | None
-             = None) -> str:
+def smtp_url(
+    address: str, *, settings: Settings | None = None, headers: dict[str, str] | None = None
+) -> str:
     """The Apprise mailto(s):// URL that sends to `address` through the configured SMTP."""
     s = settings or get_settings()
     params: dict[str, str] = {"to": address, "from": s.smtp_from}
@@ -182,8 +184,9 @@ def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
-        raise RefusedTarget("channel.unresolvable_host",
-                            f"không phân giải được tên máy {host}") from None
+        raise RefusedTarget(
+            "channel.unresolvable_host", f"không phân giải được tên máy {host}"
+        ) from None
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
@@ -206,7 +209,7 @@ def check_host(host: str) -> None:
             raise RefusedTarget(
                 "channel.private_target",
                 f"{host} trỏ tới địa chỉ nội bộ hoặc dành riêng ({address}); chỉ được dùng khi "
-                "có trong NHIEMVU_CHANNEL_ALLOWED_PRIVATE_HOSTS"
+                "có trong NHIEMVU_CHANNEL_ALLOWED_PRIVATE_HOSTS",
             )
 
 

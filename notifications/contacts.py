@@ -24,14 +24,17 @@ class ChannelView:
 
 
 def list_contact_channels(*, session: Session, user_id: int) -> list[ChannelView]:
-    rows = session.exec(select(ContactChannel).where(ContactChannel.user_id == user_id)
-                        .order_by(col(ContactChannel.id))).all()
-    return [ChannelView(r.id or 0, r.kind, channels.mask(r.url), r.label, r.active)
-            for r in rows]
+    rows = session.exec(
+        select(ContactChannel)
+        .where(ContactChannel.user_id == user_id)
+        .order_by(col(ContactChannel.id))
+    ).all()
+    return [ChannelView(r.id or 0, r.kind, channels.mask(r.url), r.label, r.active) for r in rows]
 
 
-def set_contact_channels(*, session: Session, user_id: int, urls: list[str],
-                         actor: Actor = SYSTEM) -> list[ChannelView]:
+def set_contact_channels(
+    *, session: Session, user_id: int, urls: list[str], actor: Actor = SYSTEM
+) -> list[ChannelView]:
     """Make `urls` the user's active channels; others are deactivated, never deleted
     (the outbox and planned reminders refer to them). All URLs are checked first against
     what `actor` may add (channels.validate), so a bad one changes nothing; an active channel
@@ -40,8 +43,10 @@ def set_contact_channels(*, session: Session, user_id: int, urls: list[str],
         raise NotFound("user.not_found", "Không tìm thấy người dùng", field="user_id")
     if len(urls) > 20:
         raise InvalidInput("channel.too_many", "Tối đa 20 kênh liên lạc", field="urls")
-    existing = {r.url: r for r in session.exec(select(ContactChannel).where(
-        ContactChannel.user_id == user_id)).all()}
+    existing = {
+        r.url: r
+        for r in session.exec(select(ContactChannel).where(ContactChannel.user_id == user_id)).all()
+    }
     wanted: list[str] = []
     for index, url in enumerate(urls):
         kept = url in existing and existing[url].active
@@ -56,32 +61,50 @@ def set_contact_channels(*, session: Session, user_id: int, urls: list[str],
         if url not in existing:
             session.add(ContactChannel(user_id=user_id, kind=channels.kind_of(url), url=url))
     session.flush()
-    record(session=session, actor=actor, action="user.set_channels", entity="user",
-           entity_id=user_id, before={"channels": before},
-           after={"channels": sorted(channels.mask(u) for u in wanted)})
+    record(
+        session=session,
+        actor=actor,
+        action="user.set_channels",
+        entity="user",
+        entity_id=user_id,
+        before={"channels": before},
+        after={"channels": sorted(channels.mask(u) for u in wanted)},
+    )
     return list_contact_channels(session=session, user_id=user_id)
 
 
 def _active_urls(session: Session, user_id: int) -> list[str]:
-    return list(session.exec(select(ContactChannel.url).where(
-        ContactChannel.user_id == user_id, col(ContactChannel.active))
-        .order_by(col(ContactChannel.id))).all())
+    return list(
+        session.exec(
+            select(ContactChannel.url)
+            .where(ContactChannel.user_id == user_id, col(ContactChannel.active))
+            .order_by(col(ContactChannel.id))
+        ).all()
+    )
 
 
-def add_contact_channels(*, session: Session, user_id: int, urls: list[str],
-                         actor: Actor = SYSTEM) -> list[ChannelView]:
+def add_contact_channels(
+    *, session: Session, user_id: int, urls: list[str], actor: Actor = SYSTEM
+) -> list[ChannelView]:
     """Add `urls` to the user's active channels, keeping the others. A bad URL names its
     field `urls[i]` (its index in `urls`) and changes nothing. The caller commits."""
     if session.get(User, user_id) is None:
         raise NotFound("user.not_found", "Không tìm thấy người dùng", field="user_id")
-    added = [channels.validate(url, actor=actor, field=f"urls[{index}]")
-             for index, url in enumerate(urls)]
-    return set_contact_channels(session=session, user_id=user_id, actor=actor,
-                                urls=[*added, *_active_urls(session, user_id)])
+    added = [
+        channels.validate(url, actor=actor, field=f"urls[{index}]")
+        for index, url in enumerate(urls)
+    ]
+    return set_contact_channels(
+        session=session,
+        user_id=user_id,
+        actor=actor,
+        urls=[*added, *_active_urls(session, user_id)],
+    )
 
 
-def add_email_channel(*, session: Session, user_id: int, email: str,
-                      actor: Actor = SYSTEM) -> list[ChannelView]:
+def add_email_channel(
+    *, session: Session, user_id: int, email: str, actor: Actor = SYSTEM
+) -> list[ChannelView]:
     """Add a plain email address as one of the user's channels; anything else is refused
     (field "email"). The caller commits."""
     if channels.email_address(email) is None:
@@ -89,21 +112,24 @@ def add_email_channel(*, session: Session, user_id: int, email: str,
     return add_contact_channels(session=session, user_id=user_id, urls=[email], actor=actor)
 
 
-def deactivate_contact_channel(*, session: Session, user_id: int, channel_id: int,
-                               actor: Actor = SYSTEM) -> list[ChannelView]:
+def deactivate_contact_channel(
+    *, session: Session, user_id: int, channel_id: int, actor: Actor = SYSTEM
+) -> list[ChannelView]:
     """Stop using one channel (kept for the outbox's history). The caller commits."""
     row = session.get(ContactChannel, channel_id)
     if row is None or row.user_id != user_id:
-        raise NotFound("channel.not_found", f"Không tìm thấy kênh liên lạc #{channel_id}",
-                       field="channel_id")
+        raise NotFound(
+            "channel.not_found", f"Không tìm thấy kênh liên lạc #{channel_id}", field="channel_id"
+        )
     remaining = [url for url in _active_urls(session, user_id) if url != row.url]
     return set_contact_channels(session=session, user_id=user_id, urls=remaining, actor=actor)
 
 
 def channel_url_of(*, session: Session, channel_id: int) -> tuple[int, str]:
     """(owner's user id, stored URL) of a channel, for a test message."""
-    row = get_or_not_found(session, ContactChannel, channel_id, entity="channel",
-                           noun="kênh liên lạc")
+    row = get_or_not_found(
+        session, ContactChannel, channel_id, entity="channel", noun="kênh liên lạc"
+    )
     return row.user_id, row.url
 
 

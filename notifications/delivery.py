@@ -81,8 +81,7 @@ def message_id_for(key: str) -> str:
     return f"<nv-{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
 
 
-def send_one(*, channel_url: str, subject: str, body: str, key: str | None = None
-             ) -> SendOutcome:
+def send_one(*, channel_url: str, subject: str, body: str, key: str | None = None) -> SendOutcome:
     """Send one message through a fresh Apprise object.
 
     One object per send: Apprise throttles a plugin object to one request per 5.5 s, which
@@ -99,16 +98,18 @@ def send_one(*, channel_url: str, subject: str, body: str, key: str | None = Non
         return SendOutcome(False, f"Không gửi tới kênh này: {error}", permanent=True)
     sender = apprise.Apprise(asset=channels.make_asset())
     if plugin is None or not sender.add(plugin):
-        return SendOutcome(False, "Địa chỉ kênh không hợp lệ: " + channels.mask(channel_url),
-                           permanent=True)
+        return SendOutcome(
+            False, "Địa chỉ kênh không hợp lệ: " + channels.mask(channel_url), permanent=True
+        )
     with channels.stable_message_id(message_id_for(key) if key else None):
         # Bodies are plain text; without saying so Apprise takes them as HTML for email
         # and collapses the line breaks of the text part.
         result = sender.notify(body=body, title=subject, body_format=apprise.NotifyFormat.TEXT)
     if result:
         return SendOutcome(True)
-    reasons = [entry.message for entry in result.logs()
-               if entry.level in ("WARNING", "ERROR", "CRITICAL")]
+    reasons = [
+        entry.message for entry in result.logs() if entry.level in ("WARNING", "ERROR", "CRITICAL")
+    ]
     return SendOutcome(False, ("; ".join(reasons) or "Gửi không thành công")[:2000])
 
 
@@ -116,8 +117,10 @@ def _due_clause(now: datetime):  # type: ignore[no-untyped-def]
     return or_(
         and_(col(Notification.state).in_(RETRYABLE), col(Notification.next_attempt_at) <= now),
         # A worker that died holding a lease: the row is taken over once the lease expires.
-        and_(col(Notification.state) == NotificationState.SENDING,
-             col(Notification.lease_expires_at) < now),
+        and_(
+            col(Notification.state) == NotificationState.SENDING,
+            col(Notification.lease_expires_at) < now,
+        ),
     )
 
 
@@ -125,27 +128,44 @@ def claim(*, engine: Engine, owner: str, limit: int, now: datetime | None = None
     """Lease up to `limit` due rows to `owner`; committed before anything is sent."""
     now = now or utc_now()
     lease = now + timedelta(seconds=get_settings().notify_lease_seconds)
-    values = {"state": NotificationState.SENDING, "lease_owner": owner,
-              "lease_expires_at": lease, "updated_at": now}
+    values = {
+        "state": NotificationState.SENDING,
+        "lease_owner": owner,
+        "lease_expires_at": lease,
+        "updated_at": now,
+    }
     order = (col(Notification.next_attempt_at), col(Notification.id))
     with Session(engine) as session:
         if is_postgres(engine):
-            ids = list(session.exec(select(Notification.id).where(_due_clause(now))
-                                    .order_by(*order).limit(limit)
-                                    .with_for_update(skip_locked=True)).all())
+            ids = list(
+                session.exec(
+                    select(Notification.id)
+                    .where(_due_clause(now))
+                    .order_by(*order)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                ).all()
+            )
             if ids:
-                session.execute(update(Notification).where(col(Notification.id).in_(ids))
-                                .values(**values))
+                session.execute(
+                    update(Notification).where(col(Notification.id).in_(ids)).values(**values)
+                )
             session.commit()
             return [i for i in ids if i is not None]
         # SQLite has one writer at a time: each conditional UPDATE re-checks the row is
         # still due, so two workers that read the same candidates cannot both claim one.
-        candidates = list(session.exec(select(Notification.id).where(_due_clause(now))
-                                       .order_by(*order).limit(limit)).all())
+        candidates = list(
+            session.exec(
+                select(Notification.id).where(_due_clause(now)).order_by(*order).limit(limit)
+            ).all()
+        )
         claimed = []
         for notification_id in candidates:
-            done = session.execute(update(Notification).where(
-                col(Notification.id) == notification_id, _due_clause(now)).values(**values))
+            done = session.execute(
+                update(Notification)
+                .where(col(Notification.id) == notification_id, _due_clause(now))
+                .values(**values)
+            )
             if done.rowcount == 1:  # type: ignore[attr-defined]
                 claimed.append(notification_id)
         session.commit()
@@ -162,10 +182,19 @@ def _prepare(session: Session, row: Notification) -> str:
     """Drop items whose task changed since planning; '' if something is left to send."""
     if row.kind != NotificationKind.DIGEST:
         return ""
-    items = list(session.exec(select(ReminderItem).where(
-        ReminderItem.notification_id == row.id, ReminderItem.dropped_reason == "")).all())
-    tasks = {t.id: t for t in session.exec(select(Task).where(
-        col(Task.id).in_([i.task_id for i in items]))).all()}
+    items = list(
+        session.exec(
+            select(ReminderItem).where(
+                ReminderItem.notification_id == row.id, ReminderItem.dropped_reason == ""
+            )
+        ).all()
+    )
+    tasks = {
+        t.id: t
+        for t in session.exec(
+            select(Task).where(col(Task.id).in_([i.task_id for i in items]))
+        ).all()
+    }
     keep = []
     for item in items:
         task = tasks.get(item.task_id)
@@ -183,9 +212,11 @@ def _prepare(session: Session, row: Notification) -> str:
         user = session.get(User, row.recipient_user_id)
         as_of = row.digest_on or clock.today()
         row.subject, row.body = render_digest(
-            lines=digest_lines(session, keep, as_of, load_calendar(session)), as_of=as_of,
-            recipient_name=user.full_name if user else "", recipient_title=user.title if user
-            else "")
+            lines=digest_lines(session, keep, as_of, load_calendar(session)),
+            as_of=as_of,
+            recipient_name=user.full_name if user else "",
+            recipient_title=user.title if user else "",
+        )
     return ""
 
 
@@ -195,21 +226,36 @@ def _alert_admins(session: Session, row: Notification) -> None:
         return  # an alert about an alert would loop
     user = session.get(User, row.recipient_user_id) if row.recipient_user_id else None
     subject, body = render_dead_alert(
-        notification_id=row.id or 0, recipient=user.full_name if user else "",
-        channel=channels.mask(row.channel_url), attempts=row.attempts,
-        last_error=row.last_error)
+        notification_id=row.id or 0,
+        recipient=user.full_name if user else "",
+        channel=channels.mask(row.channel_url),
+        attempts=row.attempts,
+        last_error=row.last_error,
+    )
     addresses = [a.strip() for a in get_settings().admin_emails.split(",") if a.strip()]
     # One alert per death: a notification retried by hand and dead again is told again.
     death = row.updated_at.isoformat() if row.updated_at else ""
-    outbox.enqueue(session=session, messages=[
-        OutboxMessage(key=f"alert:dead:{row.id}:{death}:{address}", kind=NotificationKind.ALERT,
-                      channel_url=f"mailto:{address}", subject=subject, body=body)
-        for address in addresses])
+    outbox.enqueue(
+        session=session,
+        messages=[
+            OutboxMessage(
+                key=f"alert:dead:{row.id}:{death}:{address}",
+                kind=NotificationKind.ALERT,
+                channel_url=f"mailto:{address}",
+                subject=subject,
+                body=body,
+            )
+            for address in addresses
+        ],
+    )
 
 
 def _mine(notification_id: int, owner: str):  # type: ignore[no-untyped-def]
-    return and_(col(Notification.id) == notification_id, col(Notification.lease_owner) == owner,
-                col(Notification.state) == NotificationState.SENDING)
+    return and_(
+        col(Notification.id) == notification_id,
+        col(Notification.lease_owner) == owner,
+        col(Notification.state) == NotificationState.SENDING,
+    )
 
 
 def process(*, engine: Engine, notification_id: int, owner: str, result: DeliverResult) -> None:
@@ -233,11 +279,17 @@ def process(*, engine: Engine, notification_id: int, owner: str, result: Deliver
         # holding it: a worker that lost its lease must not send.
         attempts = row.attempts + 1
         subject, body, url, key = row.subject, row.body, row.channel_url, row.key
-        renewed = session.execute(update(Notification).where(_mine(notification_id, owner))
-                                  .values(attempts=attempts, subject=subject, body=body,
-                                          lease_expires_at=now + timedelta(
-                                              seconds=settings.notify_lease_seconds),
-                                          updated_at=now))
+        renewed = session.execute(
+            update(Notification)
+            .where(_mine(notification_id, owner))
+            .values(
+                attempts=attempts,
+                subject=subject,
+                body=body,
+                lease_expires_at=now + timedelta(seconds=settings.notify_lease_seconds),
+                updated_at=now,
+            )
+        )
         session.commit()
         if renewed.rowcount != 1:  # type: ignore[attr-defined]
             result.lost_lease += 1
@@ -252,11 +304,16 @@ def process(*, engine: Engine, notification_id: int, owner: str, result: Deliver
         elif outcome.permanent or attempts >= settings.notify_max_attempts:
             values = {"state": NotificationState.DEAD, "last_error": outcome.error}
         else:
-            values = {"state": NotificationState.FAILED, "last_error": outcome.error,
-                      "next_attempt_at": now + _backoff(attempts)}
-        done = session.execute(update(Notification).where(_mine(notification_id, owner))
-                               .values(lease_owner=None, lease_expires_at=None,
-                                       updated_at=now, **values))
+            values = {
+                "state": NotificationState.FAILED,
+                "last_error": outcome.error,
+                "next_attempt_at": now + _backoff(attempts),
+            }
+        done = session.execute(
+            update(Notification)
+            .where(_mine(notification_id, owner))
+            .values(lease_owner=None, lease_expires_at=None, updated_at=now, **values)
+        )
         if done.rowcount != 1:  # type: ignore[attr-defined]
             # Our lease ran out while sending and another worker took the row over.
             log.warning("notification %s: lease lost while sending", notification_id)
@@ -297,9 +354,14 @@ def next_window_opening(engine: Engine) -> datetime:
     return rules.send_window.next_opening(clock.now_local(), calendar)
 
 
-def deliver(*, engine: Engine | None = None, owner: str | None = None,
-            batch_size: int | None = None, max_batches: int | None = None,
-            at: datetime | None = None) -> DeliverResult:
+def deliver(
+    *,
+    engine: Engine | None = None,
+    owner: str | None = None,
+    batch_size: int | None = None,
+    max_batches: int | None = None,
+    at: datetime | None = None,
+) -> DeliverResult:
     """Send what is due, batch by batch, until nothing is due (or max_batches).
 
     `at` delivers as if at that instant (what is due then, if the window is open then); the
@@ -344,9 +406,15 @@ class OutboxEntry:
     digest_on: object
 
 
-def list_outbox(*, session: Session, state: NotificationState | str | None = None,
-                recipient_user_id: int | None = None, limit: int = 100, offset: int = 0,
-                recipient_unit_path: str | None = None) -> list[OutboxEntry]:
+def list_outbox(
+    *,
+    session: Session,
+    state: NotificationState | str | None = None,
+    recipient_user_id: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    recipient_unit_path: str | None = None,
+) -> list[OutboxEntry]:
     """Newest first; the channel URL is masked. `recipient_unit_path` keeps the messages to
     users of that unit and the units below it (messages to no user, such as alerts to the
     administrators' addresses, are then left out)."""
@@ -356,36 +424,52 @@ def list_outbox(*, session: Session, state: NotificationState | str | None = Non
         except ValueError:
             raise InvalidInput("outbox.state", "Trạng thái không hợp lệ", field="state") from None
     if not 1 <= limit <= 1000 or offset < 0:
-        raise InvalidInput("outbox.page", "Giới hạn phải từ 1 đến 1000, vị trí không âm",
-                           field="limit")
+        raise InvalidInput(
+            "outbox.page", "Giới hạn phải từ 1 đến 1000, vị trí không âm", field="limit"
+        )
     statement = select(Notification)
     if state is not None:
         statement = statement.where(Notification.state == state)
     if recipient_user_id is not None:
         statement = statement.where(Notification.recipient_user_id == recipient_user_id)
     if recipient_unit_path is not None:
-        users = select(User.id).join(Unit, col(Unit.id) == col(User.unit_id)).where(
-            subtree_condition(root=recipient_unit_path))
+        users = (
+            select(User.id)
+            .join(Unit, col(Unit.id) == col(User.unit_id))
+            .where(subtree_condition(root=recipient_unit_path))
+        )
         statement = statement.where(col(Notification.recipient_user_id).in_(users))
-    rows = session.exec(statement.order_by(col(Notification.id).desc())
-                        .offset(offset).limit(limit)).all()
-    return [OutboxEntry(id=r.id or 0, key=r.key, kind=r.kind, recipient_user_id=r.recipient_user_id,
-                        channel=channels.mask(r.channel_url), subject=r.subject, state=r.state,
-                        attempts=r.attempts, next_attempt_at=r.next_attempt_at,
-                        last_error=r.last_error, sent_at=r.sent_at, digest_on=r.digest_on)
-            for r in rows]
+    rows = session.exec(
+        statement.order_by(col(Notification.id).desc()).offset(offset).limit(limit)
+    ).all()
+    return [
+        OutboxEntry(
+            id=r.id or 0,
+            key=r.key,
+            kind=r.kind,
+            recipient_user_id=r.recipient_user_id,
+            channel=channels.mask(r.channel_url),
+            subject=r.subject,
+            state=r.state,
+            attempts=r.attempts,
+            next_attempt_at=r.next_attempt_at,
+            last_error=r.last_error,
+            sent_at=r.sent_at,
+            digest_on=r.digest_on,
+        )
+        for r in rows
+    ]
 
 
-def retry_dead(*, session: Session, notification_id: int, actor: Actor = SYSTEM
-               ) -> Notification:
+def retry_dead(*, session: Session, notification_id: int, actor: Actor = SYSTEM) -> Notification:
     """Put a dead notification back in the queue (with the channel's current URL)."""
     row = session.get(Notification, notification_id)
     if row is None:
-        raise NotFound("outbox.not_found", "Không tìm thấy thông báo",
-                       field="notification_id")
+        raise NotFound("outbox.not_found", "Không tìm thấy thông báo", field="notification_id")
     if row.state != NotificationState.DEAD:
-        raise Conflict("outbox.not_dead", "Chỉ gửi lại được thông báo đã dừng (dead)",
-                       field="notification_id")
+        raise Conflict(
+            "outbox.not_dead", "Chỉ gửi lại được thông báo đã dừng (dead)", field="notification_id"
+        )
     before = {"state": row.state, "attempts": row.attempts, "last_error": row.last_error}
     if row.channel_id is not None:
         channel = session.get(ContactChannel, row.channel_id)
@@ -393,11 +477,22 @@ def retry_dead(*, session: Session, notification_id: int, actor: Actor = SYSTEM
             row.channel_url = channel.url
     now = utc_now()
     row.state, row.attempts, row.next_attempt_at, row.updated_at = (
-        NotificationState.PENDING, 0, now, now)
+        NotificationState.PENDING,
+        0,
+        now,
+        now,
+    )
     session.add(row)
     session.flush()
-    record(session=session, actor=actor, action="notification.retry", entity="notification",
-           entity_id=row.id, before=before, after={"state": row.state})
+    record(
+        session=session,
+        actor=actor,
+        action="notification.retry",
+        entity="notification",
+        entity_id=row.id,
+        before=before,
+        after={"state": row.state},
+    )
     return row
 
 
@@ -415,19 +510,25 @@ TEST_FAILED = "Gửi tin thử không thành công; chi tiết được ghi tron
 TEST_FAILED_CODE = "reminder.test_failed"
 
 
-def send_test(*, channel_url: str, actor: Actor,
-              subject: str = "[nhiemvu] Thử kênh nhắc việc",
-              body: str = "Đây là tin nhắn thử của hệ thống theo dõi nhiệm vụ. "
-                          "Nếu anh/chị nhận được, kênh liên lạc đã hoạt động.",
-              engine: Engine | None = None) -> TestResult:
+def send_test(
+    *,
+    channel_url: str,
+    actor: Actor,
+    subject: str = "[nhiemvu] Thử kênh nhắc việc",
+    body: str = "Đây là tin nhắn thử của hệ thống theo dõi nhiệm vụ. "
+    "Nếu anh/chị nhận được, kênh liên lạc đã hoạt động.",
+    engine: Engine | None = None,
+) -> TestResult:
     """Send a test message now, outside the outbox. A URL `actor` may not use raises
     (InvalidInput, Forbidden); a failed send answers TEST_FAILED, the reason is logged."""
     url = channels.validate(channel_url, actor=actor, field="channel_url")
     zalo.set_token_store(DbTokenStore(engine or get_engine()))
-    outcome = send_one(channel_url=url, subject=subject, body=body,
-                       key=f"test:{datetime.now(UTC).isoformat()}")
+    outcome = send_one(
+        channel_url=url, subject=subject, body=body, key=f"test:{datetime.now(UTC).isoformat()}"
+    )
     if outcome.ok:
         return TestResult(True, channels.mask(url), "")
-    log.warning("test message by %s to %s failed: %s", actor.name, channels.mask(url),
-                outcome.error)
+    log.warning(
+        "test message by %s to %s failed: %s", actor.name, channels.mask(url), outcome.error
+    )
     return TestResult(False, channels.mask(url), TEST_FAILED, TEST_FAILED_CODE)

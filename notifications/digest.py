@@ -14,6 +14,7 @@ from tracking.formatting import long_date
 
 TEMPLATES = Path(__file__).parent / "templates"
 
+
 def status_text(working_days_left: int) -> str:
     if working_days_left > 0:
         return f"còn {working_days_left} ngày làm việc"
@@ -49,12 +50,17 @@ class DigestLine:
 @lru_cache
 def _env() -> Environment:
     # Plain text, not HTML: autoescape would turn "&" in a task title into "&amp;".
-    return Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
-                       autoescape=False, keep_trailing_newline=False)
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+    )
 
 
-def render_digest(*, lines: list[DigestLine], as_of: date, recipient_name: str,
-                  recipient_title: str = "") -> tuple[str, str]:
+def render_digest(
+    *, lines: list[DigestLine], as_of: date, recipient_name: str, recipient_title: str = ""
+) -> tuple[str, str]:
     """(subject, body); items ordered most overdue first, then by deadline."""
     ordered = sorted(lines, key=lambda line: (line.working_days_left, line.due_on, line.task_id))
     context = {
@@ -69,9 +75,20 @@ def render_digest(*, lines: list[DigestLine], as_of: date, recipient_name: str,
     return subject, body
 
 
-def render_dead_alert(*, notification_id: int, recipient: str, channel: str, attempts: int,
-                      last_error: str) -> tuple[str, str]:
-    body = _env().get_template("dead_alert.j2").render(
-        notification_id=notification_id, recipient=recipient, channel=channel,
-        attempts=attempts, last_error=last_error).strip() + "\n"
+def render_dead_alert(
+    *, notification_id: int, recipient: str, channel: str, attempts: int, last_error: str
+) -> tuple[str, str]:
+    body = (
+        _env()
+        .get_template("dead_alert.j2")
+        .render(
+            notification_id=notification_id,
+            recipient=recipient,
+            channel=channel,
+            attempts=attempts,
+            last_error=last_error,
+        )
+        .strip()
+        + "\n"
+    )
     return f"[nhiemvu] Thông báo số {notification_id} không gửi được", body

@@ -73,8 +73,9 @@ class PlanResult:
         return [r for r in self.reminders if r.new]
 
 
-def _steps(task: Task, rules: Rules, as_of: date, calendar: WorkCalendar
-           ) -> tuple[str, int, list[str]] | None:
+def _steps(
+    task: Task, rules: Rules, as_of: date, calendar: WorkCalendar
+) -> tuple[str, int, list[str]] | None:
     """(step, working days left, audiences) when the task is reminded on as_of."""
     due = task.due_on
     assert due is not None
@@ -104,33 +105,47 @@ class _People:
     def __init__(self, session: Session, tasks: list[Task]) -> None:
         task_ids = [t.id for t in tasks]
         self.coordinating: dict[int, list[int]] = defaultdict(list)
-        for row in session.exec(select(TaskAssignment).where(
+        for row in session.exec(
+            select(TaskAssignment).where(
                 col(TaskAssignment.task_id).in_(task_ids),
-                TaskAssignment.role == AssignmentRole.COORDINATE)).all():
+                TaskAssignment.role == AssignmentRole.COORDINATE,
+            )
+        ).all():
             self.coordinating[row.task_id].append(row.unit_id)
         issuers = {t.issuer_unit_id for t in tasks}
         offices = units.offices_of(session=session, unit_ids=issuers)
         # The issuer's office (Văn phòng UBND) when it has one, else the issuer itself.
         self.office_of = {i: offices.get(i) or [i] for i in issuers}
-        unit_ids = {t.lead_unit_id for t in tasks} | {u for us in self.coordinating.values()
-                                                      for u in us}
+        unit_ids = {t.lead_unit_id for t in tasks} | {
+            u for us in self.coordinating.values() for u in us
+        }
         unit_ids |= {u for us in self.office_of.values() for u in us}
-        self.units = {u.id: u for u in session.exec(select(Unit).where(
-            col(Unit.id).in_(unit_ids | issuers))).all()}
+        self.units = {
+            u.id: u
+            for u in session.exec(select(Unit).where(col(Unit.id).in_(unit_ids | issuers))).all()
+        }
         self.users_by_unit: dict[int, list[User]] = defaultdict(list)
-        users = session.exec(select(User).where(col(User.unit_id).in_(unit_ids),
-                                                col(User.active).is_(True))
-                             .order_by(col(User.id))).all()
+        users = session.exec(
+            select(User)
+            .where(col(User.unit_id).in_(unit_ids), col(User.active).is_(True))
+            .order_by(col(User.id))
+        ).all()
         for user in users:
             self.users_by_unit[user.unit_id].append(user)
         self.channels: dict[int, list[ContactChannel]] = defaultdict(list)
-        for channel in session.exec(select(ContactChannel).where(
+        for channel in session.exec(
+            select(ContactChannel)
+            .where(
                 col(ContactChannel.user_id).in_([u.id for u in users]),
-                col(ContactChannel.active).is_(True)).order_by(col(ContactChannel.id))).all():
+                col(ContactChannel.active).is_(True),
+            )
+            .order_by(col(ContactChannel.id))
+        ).all():
             self.channels[channel.user_id].append(channel)
 
-    def _role(self, unit_id: int, roles: tuple[Role, ...], fallback: tuple[Role, ...] = ()
-              ) -> list[User]:
+    def _role(
+        self, unit_id: int, roles: tuple[Role, ...], fallback: tuple[Role, ...] = ()
+    ) -> list[User]:
         users = [u for u in self.users_by_unit.get(unit_id, []) if u.role in roles]
         if not users and fallback:
             users = [u for u in self.users_by_unit.get(unit_id, []) if u.role in fallback]
@@ -143,11 +158,17 @@ class _People:
         if audience == "lead_leaders":
             return self._role(task.lead_unit_id, (Role.LEADER,))
         if audience == "coordinators":
-            return [u for unit in self.coordinating.get(task.id or 0, [])
-                    for u in self._role(unit, (Role.OFFICER,), (Role.LEADER,))]
+            return [
+                u
+                for unit in self.coordinating.get(task.id or 0, [])
+                for u in self._role(unit, (Role.OFFICER,), (Role.LEADER,))
+            ]
         if audience == "issuer_office":
-            return [u for unit in self.office_of.get(task.issuer_unit_id, [])
-                    for u in self._role(unit, (Role.OFFICER, Role.LEADER))]
+            return [
+                u
+                for unit in self.office_of.get(task.issuer_unit_id, [])
+                for u in self._role(unit, (Role.OFFICER, Role.LEADER))
+            ]
         return []
 
 
@@ -173,20 +194,30 @@ def plan_reminders(*, session: Session, as_of: date, dry_run: bool = False) -> P
     Flushes; the caller commits. Days off plan nothing: the working day before covered them.
     """
     calendar = load_calendar(session)
-    result = PlanResult(as_of=as_of, is_working_day=calendar.is_working_day(as_of),
-                        dry_run=dry_run)
+    result = PlanResult(as_of=as_of, is_working_day=calendar.is_working_day(as_of), dry_run=dry_run)
     if not result.is_working_day:
         return result
     window_end = calendar.add_working_days(as_of, max_before_offset(session))
-    tasks = list(session.exec(select(Task).where(
-        Task.state == TaskState.OPEN, col(Task.due_on).is_not(None),
-        col(Task.due_on) <= window_end, col(Task.assigned_on) <= as_of,
-    ).order_by(col(Task.due_on), col(Task.id))).all())
+    tasks = list(
+        session.exec(
+            select(Task)
+            .where(
+                Task.state == TaskState.OPEN,
+                col(Task.due_on).is_not(None),
+                col(Task.due_on) <= window_end,
+                col(Task.assigned_on) <= as_of,
+            )
+            .order_by(col(Task.due_on), col(Task.id))
+        ).all()
+    )
     result.tasks_in_window = len(tasks)
     if not tasks:
         return result
-    book = PolicyBook(session, plan_ids={t.plan_id for t in tasks if t.plan_id},
-                      task_ids={t.id for t in tasks if t.id})
+    book = PolicyBook(
+        session,
+        plan_ids={t.plan_id for t in tasks if t.plan_id},
+        task_ids={t.id for t in tasks if t.id},
+    )
     people = _People(session, tasks)
     planned: list[PlannedReminder] = []
     for task in tasks:
@@ -202,38 +233,85 @@ def plan_reminders(*, session: Session, as_of: date, dry_run: bool = False) -> P
                 seen.add(user.id or 0)
                 for channel in people.channels.get(user.id or 0, []):
                     assert task.id and user.id and channel.id and task.due_on
-                    planned.append(PlannedReminder(
-                        key=item_key(task.id, name, user.id, channel.id, task.due_on),
-                        task_id=task.id, task_title=task.title, step=name, audience=audience,
-                        recipient_user_id=user.id, recipient_name=user.full_name,
-                        channel_id=channel.id, channel=channels.mask(channel.url),
-                        due_on=task.due_on, working_days_left=left,
-                        reason=f"{status_text(left)}; nhận với vai trò "
-                               f"{AUDIENCES[audience].role}",
-                        new=True,
-                    ))
-    existing = set(session.exec(select(ReminderItem.key).where(
-        col(ReminderItem.key).in_([p.key for p in planned]))).all()) if planned else set()
-    result.reminders = [PlannedReminder(**{**p.__dict__, "new": p.key not in existing})
-                        for p in planned]
+                    planned.append(
+                        PlannedReminder(
+                            key=item_key(task.id, name, user.id, channel.id, task.due_on),
+                            task_id=task.id,
+                            task_title=task.title,
+                            step=name,
+                            audience=audience,
+                            recipient_user_id=user.id,
+                            recipient_name=user.full_name,
+                            channel_id=channel.id,
+                            channel=channels.mask(channel.url),
+                            due_on=task.due_on,
+                            working_days_left=left,
+                            reason=f"{status_text(left)}; nhận với vai trò "
+                            f"{AUDIENCES[audience].role}",
+                            new=True,
+                        )
+                    )
+    existing = (
+        set(
+            session.exec(
+                select(ReminderItem.key).where(col(ReminderItem.key).in_([p.key for p in planned]))
+            ).all()
+        )
+        if planned
+        else set()
+    )
+    result.reminders = [
+        PlannedReminder(**{**p.__dict__, "new": p.key not in existing}) for p in planned
+    ]
     if dry_run:
         return result
-    result.items_added = insert_ignore(session, ReminderItem, [
-        {"key": p.key, "task_id": p.task_id, "step": p.step, "audience": p.audience,
-         "recipient_user_id": p.recipient_user_id, "channel_id": p.channel_id,
-         "due_on": p.due_on, "planned_on": as_of, "dropped_reason": "", "created_at": utc_now()}
-        for p in result.new_reminders], key="key")
-    result.notifications_added = _make_digests(session=session, as_of=as_of,
-                                               rules=book.global_rules, calendar=calendar,
-                                               tasks={t.id: t for t in tasks}, people=people)
+    result.items_added = insert_ignore(
+        session,
+        ReminderItem,
+        [
+            {
+                "key": p.key,
+                "task_id": p.task_id,
+                "step": p.step,
+                "audience": p.audience,
+                "recipient_user_id": p.recipient_user_id,
+                "channel_id": p.channel_id,
+                "due_on": p.due_on,
+                "planned_on": as_of,
+                "dropped_reason": "",
+                "created_at": utc_now(),
+            }
+            for p in result.new_reminders
+        ],
+        key="key",
+    )
+    result.notifications_added = _make_digests(
+        session=session,
+        as_of=as_of,
+        rules=book.global_rules,
+        calendar=calendar,
+        tasks={t.id: t for t in tasks},
+        people=people,
+    )
     return result
 
 
-def _make_digests(*, session: Session, as_of: date, rules: Rules, calendar: WorkCalendar,
-                  tasks: dict[int | None, Task], people: _People) -> int:
-    loose = session.exec(select(ReminderItem).where(
-        ReminderItem.planned_on == as_of, col(ReminderItem.notification_id).is_(None),
-        ReminderItem.dropped_reason == "")).all()
+def _make_digests(
+    *,
+    session: Session,
+    as_of: date,
+    rules: Rules,
+    calendar: WorkCalendar,
+    tasks: dict[int | None, Task],
+    people: _People,
+) -> int:
+    loose = session.exec(
+        select(ReminderItem).where(
+            ReminderItem.planned_on == as_of,
+            col(ReminderItem.notification_id).is_(None),
+            ReminderItem.dropped_reason == "",
+        )
+    ).all()
     groups: dict[tuple[int, int], list[ReminderItem]] = defaultdict(list)
     for item in loose:
         groups[(item.recipient_user_id, item.channel_id)].append(item)
@@ -245,14 +323,28 @@ def _make_digests(*, session: Session, as_of: date, rules: Rules, calendar: Work
         assert user is not None and channel is not None
         subject, body = render_digest(
             lines=digest_lines(session, items, as_of, calendar, tasks, people),
-            as_of=as_of, recipient_name=user.full_name, recipient_title=user.title)
+            as_of=as_of,
+            recipient_name=user.full_name,
+            recipient_title=user.title,
+        )
         key = message_key(as_of, user_id, channel_id, [i.key for i in items])
-        added += outbox.enqueue(session=session, send_at=next_at, messages=[OutboxMessage(
-            key=key, kind=NotificationKind.DIGEST, recipient_user_id=user_id,
-            channel_id=channel_id, channel_url=channel.url, digest_on=as_of, subject=subject,
-            body=body)])
-        notification_id = session.exec(select(Notification.id).where(
-            Notification.key == key)).one()
+        added += outbox.enqueue(
+            session=session,
+            send_at=next_at,
+            messages=[
+                OutboxMessage(
+                    key=key,
+                    kind=NotificationKind.DIGEST,
+                    recipient_user_id=user_id,
+                    channel_id=channel_id,
+                    channel_url=channel.url,
+                    digest_on=as_of,
+                    subject=subject,
+                    body=body,
+                )
+            ],
+        )
+        notification_id = session.exec(select(Notification.id).where(Notification.key == key)).one()
         for item in items:
             item.notification_id = notification_id
             session.add(item)
@@ -260,9 +352,14 @@ def _make_digests(*, session: Session, as_of: date, rules: Rules, calendar: Work
     return added
 
 
-def digest_lines(session: Session, items: list[ReminderItem], as_of: date,
-                 calendar: WorkCalendar, tasks: dict[int | None, Task] | None = None,
-                 people: _People | None = None) -> list[DigestLine]:
+def digest_lines(
+    session: Session,
+    items: list[ReminderItem],
+    as_of: date,
+    calendar: WorkCalendar,
+    tasks: dict[int | None, Task] | None = None,
+    people: _People | None = None,
+) -> list[DigestLine]:
     base = get_settings().public_base_url.rstrip("/")
     lines = []
     for item in items:
@@ -270,11 +367,17 @@ def digest_lines(session: Session, items: list[ReminderItem], as_of: date,
         assert task is not None
         unit = people.units.get(task.lead_unit_id) if people else None
         unit = unit or session.get(Unit, task.lead_unit_id)
-        lines.append(DigestLine(
-            task_id=task.id or 0, title=task.title, unit=unit.name if unit else "",
-            due_on=item.due_on,
-            working_days_left=calendar.working_days_between(as_of, item.due_on),
-            audience=item.audience, link=f"{base}/tasks/{task.id}"))
+        lines.append(
+            DigestLine(
+                task_id=task.id or 0,
+                title=task.title,
+                unit=unit.name if unit else "",
+                due_on=item.due_on,
+                working_days_left=calendar.working_days_between(as_of, item.due_on),
+                audience=item.audience,
+                link=f"{base}/tasks/{task.id}",
+            )
+        )
     return lines
 
 

@@ -79,16 +79,18 @@ def request_refresh(
         response = requests.post(
             oauth_base.rstrip("/") + "/v4/oa/access_token",
             headers={"secret_key": secret_key},
-            data={"refresh_token": refresh_token, "app_id": app_id,
-                  "grant_type": "refresh_token"},
+            data={"refresh_token": refresh_token, "app_id": app_id, "grant_type": "refresh_token"},
             timeout=timeout,
         )
         data = response.json()
     except (requests.RequestException, ValueError) as error:
         raise RefreshRefused(f"Không gọi được máy chủ cấp token Zalo: {error}") from error
     if response.status_code != 200 or not isinstance(data, dict) or "access_token" not in data:
-        detail = data.get("error_description") or data.get("error_name") or data.get("message") \
-            if isinstance(data, dict) else ""
+        detail = (
+            data.get("error_description") or data.get("error_name") or data.get("message")
+            if isinstance(data, dict)
+            else ""
+        )
         code = data.get("error") if isinstance(data, dict) else None
         raise RefreshRefused(
             f"Zalo từ chối làm mới token (HTTP {response.status_code}, mã {code}): {detail}"
@@ -119,8 +121,12 @@ def _template_tokens(target_key: str, target_name: str) -> dict[str, Any]:
     return dict(
         NotifyBase.template_tokens,
         **{
-            "oa_id": {"name": "Official Account ID", "type": "string", "required": True,
-                      "regex": (_OA_ID, "")},
+            "oa_id": {
+                "name": "Official Account ID",
+                "type": "string",
+                "required": True,
+                "regex": (_OA_ID, ""),
+            },
             "access_token": {"name": "Access Token", "type": "string", "private": True},
             target_key: {"name": target_name, "type": "string", "map_to": "targets"},
             "targets": {"name": "Targets", "type": "list:string", "required": True},
@@ -142,8 +148,12 @@ class _ZaloBase(NotifyBase):
     template_args = dict(
         NotifyBase.template_args,
         **{
-            "token": {"name": "Access Token", "type": "string", "private": True,
-                      "map_to": "access_token"},
+            "token": {
+                "name": "Access Token",
+                "type": "string",
+                "private": True,
+                "map_to": "access_token",
+            },
         },
     )
 
@@ -175,43 +185,60 @@ class _ZaloBase(NotifyBase):
             self.throttle()
             try:
                 response = requests.post(
-                    url, data=dumps(payload).encode("utf-8"),
-                    headers={"User-Agent": self.app_id, "access_token": token,
-                             "Content-Type": "application/json"},
-                    verify=self.verify_certificate, timeout=self.request_timeout,
+                    url,
+                    data=dumps(payload).encode("utf-8"),
+                    headers={
+                        "User-Agent": self.app_id,
+                        "access_token": token,
+                        "Content-Type": "application/json",
+                    },
+                    verify=self.verify_certificate,
+                    timeout=self.request_timeout,
                     allow_redirects=self.redirects,
                 )
             except requests.RequestException as error:
-                self.logger.warning(f"A connection error occurred sending Zalo message to "
-                                    f"{target}: {error!s}")
+                self.logger.warning(
+                    f"A connection error occurred sending Zalo message to {target}: {error!s}"
+                )
                 return False
             if response.status_code != requests.codes.ok:
                 status = self.http_response_code_lookup(response.status_code)
-                self.logger.warning(f"Failed to send Zalo message to {target}: "
-                                    f"{status + ', ' if status else ''}"
-                                    f"error={response.status_code}.")
+                self.logger.warning(
+                    f"Failed to send Zalo message to {target}: "
+                    f"{status + ', ' if status else ''}"
+                    f"error={response.status_code}."
+                )
                 return False
             try:
                 data = response.json()
                 code = int(data.get("error", -1))
             except (ValueError, TypeError, AttributeError):
-                self.logger.warning(f"Zalo answered with something that is not its JSON "
-                                    f"for {target}.")
+                self.logger.warning(
+                    f"Zalo answered with something that is not its JSON for {target}."
+                )
                 return False
             if code == 0:
                 self.logger.info(f"Sent Zalo message to {target}.")
                 return True
-            if code in TOKEN_INVALID_CODES and attempt == 1 and _token_store is not None \
-                    and not self.access_token:
+            if (
+                code in TOKEN_INVALID_CODES
+                and attempt == 1
+                and _token_store is not None
+                and not self.access_token
+            ):
                 try:
                     token = _token_store.refresh(self.oa_id, token)
                 except RefreshRefused as error:
-                    self.logger.warning(f"Zalo OA {self.oa_id}: access token expired and the "
-                                        f"refresh was refused: {error}")
+                    self.logger.warning(
+                        f"Zalo OA {self.oa_id}: access token expired and the "
+                        f"refresh was refused: {error}"
+                    )
                     return False
                 continue
-            self.logger.warning(f"Failed to send Zalo message to {target}: error={code} "
-                                f"{data.get('message', '')}".rstrip())
+            self.logger.warning(
+                f"Failed to send Zalo message to {target}: error={code} "
+                f"{data.get('message', '')}".rstrip()
+            )
             return False
         return False
 
@@ -248,11 +275,14 @@ class _ZaloBase(NotifyBase):
         params = self._plugin_params()
         params.update(self.url_parameters(*args, privacy=privacy, **kwargs))
         params.update(self._trailing_params())
-        targets = "/".join(self.pprint(t, privacy, safe="") for t in
-                           [*self.targets, *self.invalid_targets])
-        return (f"{self.secure_protocol}://{self._token_for_url(privacy)}"
-                f"{self.pprint(self.oa_id, privacy, safe='')}/{targets}"
-                f"?{self.urlencode(params)}")
+        targets = "/".join(
+            self.pprint(t, privacy, safe="") for t in [*self.targets, *self.invalid_targets]
+        )
+        return (
+            f"{self.secure_protocol}://{self._token_for_url(privacy)}"
+            f"{self.pprint(self.oa_id, privacy, safe='')}/{targets}"
+            f"?{self.urlencode(params)}"
+        )
 
     def __len__(self) -> int:
         return max(1, len(self.targets))
@@ -292,13 +322,18 @@ class NotifyZalo(_ZaloBase):
         _ZaloBase.template_args,
         **{
             "to": {"alias_of": "targets"},
-            "mode": {"name": "Message Type", "type": "choice:string",
-                     "values": ("cs", "transaction"), "default": "cs"},
+            "mode": {
+                "name": "Message Type",
+                "type": "choice:string",
+                "values": ("cs", "transaction"),
+                "default": "cs",
+            },
         },
     )
 
-    def __init__(self, oa_id: str, targets: Any = None, mode: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, oa_id: str, targets: Any = None, mode: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(oa_id=oa_id, **kwargs)
         self.mode = (mode or "cs").lower()
         if self.mode not in ("cs", "transaction"):
@@ -312,8 +347,9 @@ class NotifyZalo(_ZaloBase):
             if not _USER_ID.match(target):
                 self.logger.warning(f"Dropped invalid Zalo user id ({target}).")
 
-    def send(self, body: str, title: str = "", notify_type: NotifyType = NotifyType.INFO,
-             **kwargs: Any) -> bool:
+    def send(
+        self, body: str, title: str = "", notify_type: NotifyType = NotifyType.INFO, **kwargs: Any
+    ) -> bool:
         if not self.targets:
             self.logger.warning("There were no Zalo users to notify.")
             return False
@@ -351,17 +387,28 @@ class NotifyZNS(_ZaloBase):
         _ZaloBase.template_args,
         **{
             "to": {"alias_of": "targets"},
-            "template": {"name": "Template ID", "type": "string", "required": True,
-                         "map_to": "template_id"},
+            "template": {
+                "name": "Template ID",
+                "type": "string",
+                "required": True,
+                "map_to": "template_id",
+            },
             "body": {"name": "Body Parameter", "type": "string", "map_to": "body_key"},
             "tracking": {"name": "Tracking ID", "type": "string", "map_to": "tracking_id"},
         },
     )
     template_kwargs = {"template_data": {"name": "Template Data", "prefix": ":"}}
 
-    def __init__(self, oa_id: str, targets: Any = None, template_id: str | None = None,
-                 body_key: str | None = None, tracking_id: str | None = None,
-                 template_data: dict[str, str] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        oa_id: str,
+        targets: Any = None,
+        template_id: str | None = None,
+        body_key: str | None = None,
+        tracking_id: str | None = None,
+        template_data: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(oa_id=oa_id, **kwargs)
         self.template_id = validate_regex(template_id or "", r"^[0-9A-Za-z_\-]{1,64}$")
         if not self.template_id:
@@ -385,15 +432,17 @@ class NotifyZNS(_ZaloBase):
     def base(self) -> str:
         return get_settings().zns_api_base.rstrip("/")
 
-    def send(self, body: str, title: str = "", notify_type: NotifyType = NotifyType.INFO,
-             **kwargs: Any) -> bool:
+    def send(
+        self, body: str, title: str = "", notify_type: NotifyType = NotifyType.INFO, **kwargs: Any
+    ) -> bool:
         if not self.targets:
             self.logger.warning("There were no phone numbers to notify via ZNS.")
             return False
 
         def payload_for(phone: str) -> dict[str, Any]:
             payload: dict[str, Any] = {
-                "phone": phone, "template_id": self.template_id,
+                "phone": phone,
+                "template_id": self.template_id,
                 "template_data": {**self.template_data, self.body_key: body},
             }
             if self.tracking_id:
@@ -407,7 +456,9 @@ class NotifyZNS(_ZaloBase):
         return (self.secure_protocol, self.oa_id, self.template_id)
 
     query_arguments = (
-        ("template", "template_id"), ("body", "body_key"), ("tracking", "tracking_id"),
+        ("template", "template_id"),
+        ("body", "body_key"),
+        ("tracking", "tracking_id"),
     )
 
     def _plugin_params(self) -> dict[str, str]:

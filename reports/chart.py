@@ -32,8 +32,9 @@ def completion_by_unit_png(by_unit: list[UnitCounts]) -> bytes:
         axes.set_xlabel("Số nhiệm vụ")
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.spines[["top", "right"]].set_visible(False)
-        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=2, frameon=False,
-                    fontsize=8)
+        axes.legend(
+            loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=2, frameon=False, fontsize=8
+        )
         figure.tight_layout()
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", metadata={"Software": None})

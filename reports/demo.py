@@ -68,10 +68,26 @@ INDICATORS: list[IndicatorRow] = [
         12269,
         "",
     ),
-    ("HS_DUNG_HAN", "Hồ sơ giải quyết đúng hạn", "hồ sơ", None, IndicatorAggregation.SUM, "",
-     12243, ""),
-    ("HS_CHUA_DEN_HAN", "Hồ sơ chưa đến hạn trả", "hồ sơ", None, IndicatorAggregation.SUM, "",
-     26, ""),
+    (
+        "HS_DUNG_HAN",
+        "Hồ sơ giải quyết đúng hạn",
+        "hồ sơ",
+        None,
+        IndicatorAggregation.SUM,
+        "",
+        12243,
+        "",
+    ),
+    (
+        "HS_CHUA_DEN_HAN",
+        "Hồ sơ chưa đến hạn trả",
+        "hồ sơ",
+        None,
+        IndicatorAggregation.SUM,
+        "",
+        26,
+        "",
+    ),
     (
         "VB_KY_SO",
         "Tỷ lệ văn bản điện tử gửi đi được ký số",
@@ -172,9 +188,16 @@ def add_to_world(*, session: Session, actor: Actor = DEMO_ACTOR) -> SeedReportWo
     # Indicators only quoted by others (sentence "") first: a sentence may name only codes
     # that exist already.
     numbered = sorted(enumerate(INDICATORS, start=1), key=lambda item: item[1][5] != "")
-    for ordinal, (code, name, unit_of_measure, target, aggregation, sentence, value, note) in (
-        numbered
-    ):
+    for ordinal, (
+        code,
+        name,
+        unit_of_measure,
+        target,
+        aggregation,
+        sentence,
+        value,
+        note,
+    ) in numbered:
         indicator = indicators_service.create_indicator(
             session=session,
             actor=actor,

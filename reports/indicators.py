@@ -129,9 +129,7 @@ def list_indicators(*, session: Session, plan_id: int) -> list[Indicator]:
 
 
 def get_indicator(*, session: Session, indicator_id: int) -> Indicator:
-    return get_or_not_found(
-        session, Indicator, indicator_id, entity="indicator", noun="chỉ tiêu"
-    )
+    return get_or_not_found(session, Indicator, indicator_id, entity="indicator", noun="chỉ tiêu")
 
 
 def list_values(
@@ -310,9 +308,7 @@ def read_table(*, filename: str, content: bytes) -> list[dict[str, Any]]:
             for row in rows[1:]
             if any(v not in (None, "") for v in row)
         ]
-    raise InvalidInput(
-        "import.format", "Chỉ nhận tệp .csv hoặc .xlsx", field="file"
-    )
+    raise InvalidInput("import.format", "Chỉ nhận tệp .csv hoặc .xlsx", field="file")
 
 
 def _text(value: Any) -> str:
@@ -458,8 +454,7 @@ def import_values(
     indicators = {i.code: i for i in list_indicators(session=session, plan_id=plan_id)}
     unit_codes = {_text(r.get("unit_code")) for r in rows}
     units = {
-        u.code: u
-        for u in session.exec(select(Unit).where(col(Unit.code).in_(unit_codes))).all()
+        u.code: u for u in session.exec(select(Unit).where(col(Unit.code).in_(unit_codes))).all()
     }
     errors: list[RowError] = []
     parsed: list[dict[str, Any]] = []

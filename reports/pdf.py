@@ -38,8 +38,16 @@ def docx_to_pdf(docx: bytes) -> bytes:
         # A profile of its own: concurrent conversions do not fight over the user's profile lock.
         profile = (work / "profile").as_uri()
         completed = subprocess.run(
-            [binary, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
-             "--outdir", str(work), str(source)],
+            [
+                binary,
+                f"-env:UserInstallation={profile}",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(work),
+                str(source),
+            ],
             capture_output=True,
             timeout=CONVERT_TIMEOUT_SECONDS,
             check=False,

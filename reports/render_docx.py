@@ -181,8 +181,7 @@ def _header(document: DocxDocument, header: Header) -> None:
     _rule(right, width_mm=60, column_mm=right_mm)
     number_cell, date_cell = table.rows[1].cells
     _paragraph(number_cell, header.number_line, size=13, space_before=6, reuse_first=True)
-    _paragraph(date_cell, header.place_date, size=14, italic=True, space_before=6,
-               reuse_first=True)
+    _paragraph(date_cell, header.place_date, size=14, italic=True, space_before=6, reuse_first=True)
 
     _paragraph(document, header.document_type, size=14, bold=True, space_before=18)
     _paragraph(document, header.summary, size=14, bold=True)
@@ -211,14 +210,10 @@ def _body(document: DocxDocument, snapshot: ReportSnapshot) -> None:
             if not rows:
                 continue
             picture = _paragraph(document, space_before=6)
-            picture.add_run().add_picture(
-                io.BytesIO(completion_by_unit_png(rows)), width=Mm(150)
-            )
+            picture.add_run().add_picture(io.BytesIO(completion_by_unit_png(rows)), width=Mm(150))
             _paragraph(document, block.text, size=12, italic=True, space_after=6)
         else:
-            _paragraph(
-                document, block.text, align=justify, first_line_indent=indent, space_after=6
-            )
+            _paragraph(document, block.text, align=justify, first_line_indent=indent, space_after=6)
 
 
 def _signature(document: DocxDocument, snapshot: ReportSnapshot) -> None:
@@ -226,8 +221,9 @@ def _signature(document: DocxDocument, snapshot: ReportSnapshot) -> None:
     table = _table(document, SIGNATURE_COLUMNS_MM)
     left, right = table.rows[0].cells
     left_align = WD_ALIGN_PARAGRAPH.LEFT
-    _paragraph(left, "Nơi nhận:", size=12, bold=True, italic=True, align=left_align,
-               reuse_first=True)
+    _paragraph(
+        left, "Nơi nhận:", size=12, bold=True, italic=True, align=left_align, reuse_first=True
+    )
     recipients = snapshot.recipients
     for index, name in enumerate(recipients):
         end = "." if index == len(recipients) - 1 else ";"

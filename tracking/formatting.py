@@ -42,32 +42,32 @@ def _month(month: int) -> str:
 
 
 def short_date(day: date) -> str:
-    """"10/4/2019", "09/9/2020", "05/01/2021"."""
+    """ "10/4/2019", "09/9/2020", "05/01/2021"."""
     return f"{day.day:02d}/{_month(day.month)}/{day.year}"
 
 
 def long_date(day: date) -> str:
-    """"ngày 02 tháng 11 năm 2021"."""
+    """ "ngày 02 tháng 11 năm 2021"."""
     return f"ngày {day.day:02d} tháng {_month(day.month)} năm {day.year}"
 
 
 def place_and_date(place: str, day: date) -> str:
-    """"Lý Sơn, ngày 02 tháng 11 năm 2021"."""
+    """ "Lý Sơn, ngày 02 tháng 11 năm 2021"."""
     return f"{place}, {long_date(day)}"
 
 
 def document_number(value: int) -> str:
-    """"05", "555"."""
+    """ "05", "555"."""
     return f"{value:02d}"
 
 
 def symbol(value: int, type_code: str, issuer_code: str) -> str:
-    """"555/BC-UBND"."""
+    """ "555/BC-UBND"."""
     return f"{document_number(value)}/{type_code}-{issuer_code}"
 
 
 def value_with_unit(value: float, unit_of_measure: str) -> str:
-    """"12.269 hồ sơ", "99,5%", "87 thủ tục"."""
+    """ "12.269 hồ sơ", "99,5%", "87 thủ tục"."""
     if unit_of_measure == "%":
         return percent(value)
     return f"{number(value)} {unit_of_measure}".strip()

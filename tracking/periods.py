@@ -137,8 +137,10 @@ def get_report_type(*, session: Session, kind: str) -> ReportType:
 
 
 def list_kinds(*, session: Session) -> list[str]:
-    statement = select(ReportType.code).where(col(ReportType.active)).order_by(
-        col(ReportType.length_months)
+    statement = (
+        select(ReportType.code)
+        .where(col(ReportType.active))
+        .order_by(col(ReportType.length_months))
     )
     return list(session.exec(statement).all())
 

@@ -178,9 +178,7 @@ def _within(
     """Restrict to tasks led by the unit (or its subtree) and assigned from a date."""
     if unit is not None:
         if include_subtree:
-            statement = statement.where(
-                subtree_condition(root=unit, unit_id=status.c.lead_unit_id)
-            )
+            statement = statement.where(subtree_condition(root=unit, unit_id=status.c.lead_unit_id))
         else:
             statement = statement.where(status.c.lead_unit_id == unit.id)
     if assigned_from is not None:

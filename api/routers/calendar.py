@@ -14,7 +14,6 @@ from tracking.access import authorize_admin
 router = APIRouter(prefix="/calendar", tags=["calendar"], responses=COMMON_RESPONSES)
 
 
-
 @router.get(
     "/overrides",
     response_model=list[CalendarOverridePublic],

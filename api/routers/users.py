@@ -29,9 +29,7 @@ router = APIRouter(prefix="/users", tags=["users"], responses=COMMON_RESPONSES)
 
 
 def _user(session: Session, principal: Principal, user_id: int, *, manage: bool) -> User:
-    return directory.user_for(
-        session=session, principal=principal, user_id=user_id, manage=manage
-    )
+    return directory.user_for(session=session, principal=principal, user_id=user_id, manage=manage)
 
 
 @router.get("", response_model=list[UserPublic], summary="Người dùng trong phạm vi")

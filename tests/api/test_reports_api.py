@@ -56,16 +56,26 @@ def test_draft_edit_issue_and_download_the_seed_report(
     client, leader = seed.client, seed.as_("ninh.lv")  # Phó Chủ tịch UBND huyện Lý Sơn
     kinds = client.get("/api/v1/report-kinds", headers=leader).json()
     assert "year" in {k["code"] for k in kinds}
-    periods = client.get("/api/v1/report-kinds/year/periods", params={"year": 2021},
-                         headers=leader).json()
+    periods = client.get(
+        "/api/v1/report-kinds/year/periods", params={"year": 2021}, headers=leader
+    ).json()
     assert periods[0]["code"] == "2021" and periods[0]["end"] == "2021-12-14"
 
     later = ("shortcomings", "recommendations", "orientation_title", "orientation")
     first_texts = {k: v for k, v in report_demo.TEXTS.items() if k not in later}
-    created = client.post("/api/v1/reports", headers=leader, json={
-        "kind": "year", "period": "2021", "unit_id": seed.district_id, "plan_id": seed.plan_id,
-        "as_of": "2021-11-02", "issuer_code": "UBND", "texts": first_texts,
-    })
+    created = client.post(
+        "/api/v1/reports",
+        headers=leader,
+        json={
+            "kind": "year",
+            "period": "2021",
+            "unit_id": seed.district_id,
+            "plan_id": seed.plan_id,
+            "as_of": "2021-11-02",
+            "issuer_code": "UBND",
+            "texts": first_texts,
+        },
+    )
     assert created.status_code == 201, created.text
     report = created.json()
     assert report["state"] == "draft" and report["symbol"] is None
@@ -76,18 +86,27 @@ def test_draft_edit_issue_and_download_the_seed_report(
     assert early.status_code == 422
     assert early.json()["detail"][0]["code"] == "report.texts_missing"
 
-    edited = client.patch(f"{url}/texts", headers=leader, json={
-        "version": report["version"], "texts": {k: report_demo.TEXTS[k] for k in later},
-    })
+    edited = client.patch(
+        f"{url}/texts",
+        headers=leader,
+        json={
+            "version": report["version"],
+            "texts": {k: report_demo.TEXTS[k] for k in later},
+        },
+    )
     assert edited.status_code == 200, edited.text
     report = edited.json()
     assert report["texts"]["shortcomings"].startswith("1. Các trang thiết bị")
     assert report["texts"]["intro"] == first_texts["intro"]  # untouched sections stay
-    stale = client.patch(f"{url}/texts", headers=leader,
-                         json={"version": report["version"] - 1, "texts": {"closing": "x"}})
+    stale = client.patch(
+        f"{url}/texts",
+        headers=leader,
+        json={"version": report["version"] - 1, "texts": {"closing": "x"}},
+    )
     assert stale.status_code == 409
-    regenerated = client.post(f"{url}/regenerate", json={"version": report["version"]},
-                              headers=leader)
+    regenerated = client.post(
+        f"{url}/regenerate", json={"version": report["version"]}, headers=leader
+    )
     assert regenerated.status_code == 200, regenerated.text
     report = regenerated.json()
 
@@ -97,16 +116,21 @@ def test_draft_edit_issue_and_download_the_seed_report(
     assert client.get(url, headers=seed.as_("vhtt.lyson")).status_code == 404
     assert client.get(url, headers=seed.as_("stttt")).status_code == 404
     assert client.get(url, headers=seed.as_("admin")).status_code == 200
-    listed = client.get("/api/v1/reports", params={"unit_id": seed.district_id, "year": 2021},
-                        headers=leader).json()
+    listed = client.get(
+        "/api/v1/reports", params={"unit_id": seed.district_id, "year": 2021}, headers=leader
+    ).json()
     assert report["id"] in {r["id"] for r in listed}
 
     with Session(seed.engine) as session:  # the register of outgoing documents is at 555
-        report_service.set_next_number(session=session, actor=SETUP, unit_id=seed.district_id,
-                                       year=2021, next_number=555)
+        report_service.set_next_number(
+            session=session, actor=SETUP, unit_id=seed.district_id, year=2021, next_number=555
+        )
         session.commit()
-    issued = client.post(f"{url}/issue", headers=leader,
-                         json={"version": report["version"], "issued_on": "2021-11-02"})
+    issued = client.post(
+        f"{url}/issue",
+        headers=leader,
+        json={"version": report["version"], "issued_on": "2021-11-02"},
+    )
     assert issued.status_code == 200, issued.text
     assert issued.json()["symbol"] == "555/BC-UBND" and issued.json()["state"] == "issued"
 
@@ -123,8 +147,11 @@ def test_draft_edit_issue_and_download_the_seed_report(
     xlsx = client.get(f"{url}/files/xlsx", headers=leader)
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
-    frozen = client.patch(f"{url}/texts", headers=leader,
-                          json={"version": issued.json()["version"], "texts": {"closing": "x"}})
+    frozen = client.patch(
+        f"{url}/texts",
+        headers=leader,
+        json={"version": issued.json()["version"], "texts": {"closing": "x"}},
+    )
     assert frozen.status_code == 409 and frozen.json()["detail"][0]["code"] == "report.issued"
 
     monkeypatch.setattr(pdf, "libreoffice_binary", lambda: None)
@@ -143,7 +170,9 @@ def _audit_count(world: World) -> int:
 def test_indicator_imports_with_bad_rows_import_nothing_and_list_every_row(world: World) -> None:
     with world.session() as session:
         plan = plans_service.create(
-            session=session, actor=SETUP, title="Kế hoạch chuyển đổi số năm 2025",
+            session=session,
+            actor=SETUP,
+            title="Kế hoạch chuyển đổi số năm 2025",
             issuer=units_service.get(session=session, unit_id=world.unit_id("issuer")),
         )
         session.commit()
@@ -158,20 +187,27 @@ def test_indicator_imports_with_bad_rows_import_nothing_and_list_every_row(world
         "KS,Ký số,%,100,median\n"
     )
     before = _audit_count(world)
-    rejected = client.post(f"{url}/import", headers=headers,
-                           files={"file": ("chi-tieu.csv", bad.encode(), "text/csv")})
+    rejected = client.post(
+        f"{url}/import", headers=headers, files={"file": ("chi-tieu.csv", bad.encode(), "text/csv")}
+    )
     assert rejected.status_code == 422, rejected.text
     detail = rejected.json()["detail"]
     assert [(d["row"], d["field"]) for d in detail] == [
-        (3, "target"), (4, "code"), (5, "code"), (6, "aggregation")
+        (3, "target"),
+        (4, "code"),
+        (5, "code"),
+        (6, "aggregation"),
     ]
     assert all(d["message"] for d in detail)
     assert client.get(url, headers=headers).json() == []
     assert _audit_count(world) == before
 
     good = "code,name,unit_of_measure,target,aggregation\nDVC,Dịch vụ công trực tuyến,%,100,avg\n"
-    imported = client.post(f"{url}/import", headers=headers,
-                           files={"file": ("chi-tieu.csv", good.encode(), "text/csv")})
+    imported = client.post(
+        f"{url}/import",
+        headers=headers,
+        files={"file": ("chi-tieu.csv", good.encode(), "text/csv")},
+    )
     assert imported.status_code == 201 and imported.json()["count"] == 1
     [indicator] = client.get(url, headers=headers).json()
 
@@ -183,22 +219,35 @@ def test_indicator_imports_with_bad_rows_import_nothing_and_list_every_row(world
         "DVC,LEAD,year,2024,120,01/11/2024\n"
         "DVC,LEAD,year,2024,5,31/02/2024\n"
     )
-    rejected = client.post(f"/api/v1/plans/{plan.id}/indicator-values/import", headers=headers,
-                           files={"file": ("so-lieu.csv", values.encode(), "text/csv")})
+    rejected = client.post(
+        f"/api/v1/plans/{plan.id}/indicator-values/import",
+        headers=headers,
+        files={"file": ("so-lieu.csv", values.encode(), "text/csv")},
+    )
     assert rejected.status_code == 422
     rows = [(d["row"], d["field"]) for d in rejected.json()["detail"]]
     assert rows == [(3, "indicator_code"), (4, "unit_code"), (5, "value"), (6, "reported_on")]
     with world.session() as session:
-        assert session.exec(select(IndicatorValue).where(
-            IndicatorValue.indicator_id == indicator["id"])).all() == []
+        assert (
+            session.exec(
+                select(IndicatorValue).where(IndicatorValue.indicator_id == indicator["id"])
+            ).all()
+            == []
+        )
         assert session.get(Indicator, indicator["id"]) is not None
 
     # One value by the reporting unit itself; its sibling neither writes nor reads it.
-    recorded = client.post(f"/api/v1/indicators/{indicator['id']}/values",
-                           headers=world.headers("lead", Role.OFFICER),
-                           json={"unit_id": world.unit_id("lead"), "period_kind": "year",
-                                 "period_code": "2024", "value": 97.5,
-                                 "reported_on": "2024-11-01"})
+    recorded = client.post(
+        f"/api/v1/indicators/{indicator['id']}/values",
+        headers=world.headers("lead", Role.OFFICER),
+        json={
+            "unit_id": world.unit_id("lead"),
+            "period_kind": "year",
+            "period_code": "2024",
+            "value": 97.5,
+            "reported_on": "2024-11-01",
+        },
+    )
     assert recorded.status_code == 201, recorded.text
     listed = f"/api/v1/indicators/{indicator['id']}/values"
     assert [v["value"] for v in client.get(listed, headers=headers).json()] == [97.5]

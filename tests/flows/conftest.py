@@ -75,24 +75,41 @@ DUTY_TITLE = "Báo cáo tình hình thực hiện nhiệm vụ được giao"
 
 def build_week_world(engine: Engine) -> WeekWorld:
     """Built as of Monday 02/03/2026: a task due Thursday 12/03 and a monthly duty."""
-    with time_machine.travel(local(date(2026, 3, 2), 9), tick=False), Session(
-        engine, expire_on_commit=False
-    ) as session:
+    with (
+        time_machine.travel(local(date(2026, 3, 2), 9), tick=False),
+        Session(engine, expire_on_commit=False) as session,
+    ):
         install_default_report_types(session=session)  # PostgreSQL's half truncates them
         build = WorldBuilder(session)
         province = build.unit("QNG", "Ủy ban nhân dân tỉnh Quảng Ngãi", UnitKind.PROVINCE)
         build.unit("QNG-VP", "Văn phòng UBND tỉnh", UnitKind.OFFICE, parent=province)
-        department = build.unit("QNG-SKHCN", "Sở Khoa học và Công nghệ", UnitKind.DEPARTMENT,
-                                parent=province)
-        officer = build.user("an", full_name="Nguyễn Văn An", unit=department, role=Role.OFFICER,
-                             email="an@skhcn.example.vn")
-        leader = build.user("binh", full_name="Trần Thị Bình", unit=department, role=Role.LEADER,
-                            email="binh@skhcn.example.vn")
+        department = build.unit(
+            "QNG-SKHCN", "Sở Khoa học và Công nghệ", UnitKind.DEPARTMENT, parent=province
+        )
+        officer = build.user(
+            "an",
+            full_name="Nguyễn Văn An",
+            unit=department,
+            role=Role.OFFICER,
+            email="an@skhcn.example.vn",
+        )
+        leader = build.user(
+            "binh",
+            full_name="Trần Thị Bình",
+            unit=department,
+            role=Role.LEADER,
+            email="binh@skhcn.example.vn",
+        )
         task = build.task(TASK_TITLE, issuer=province, lead=department, due=date(2026, 3, 12))
         duty = obligations.create(
-            session=session, actor=ACTOR, title=DUTY_TITLE, report_kind="month",
-            issuer_unit_id=province.id or 0, lead_unit_id=department.id or 0,
-            recipient="Văn phòng UBND tỉnh", report_issuer_code="SKHCN",
+            session=session,
+            actor=ACTOR,
+            title=DUTY_TITLE,
+            report_kind="month",
+            issuer_unit_id=province.id or 0,
+            lead_unit_id=department.id or 0,
+            recipient="Văn phòng UBND tỉnh",
+            report_issuer_code="SKHCN",
         )
         session.commit()
         return WeekWorld(department, officer, leader, task, duty)

@@ -62,7 +62,8 @@ class Databases:
 def databases() -> Iterator[Databases]:
     with scratch_postgres("nhiemvu_cluster", "prefect_cluster") as [app_url, prefect_url]:
         prefect_async_url = (
-            sa.make_url(prefect_url).set(drivername="postgresql+asyncpg")
+            sa.make_url(prefect_url)
+            .set(drivername="postgresql+asyncpg")
             .render_as_string(hide_password=False)
         )
         yield Databases(app_url, prefect_async_url)
@@ -78,16 +79,35 @@ def seed(app_url: str) -> None:
         province = build.unit("QNG", "Ủy ban nhân dân tỉnh Quảng Ngãi", UnitKind.PROVINCE)
         department = build.unit("QNG-STC", "Sở Tài chính", UnitKind.DEPARTMENT, parent=province)
         for n in range(OFFICERS):
-            build.user(f"cb{n:02d}", full_name=f"Cán bộ {n:02d}", unit=department,
-                       role=Role.OFFICER, email=f"cb{n:02d}@stc.example.vn")
-        build.task("Lập dự toán ngân sách năm 2027", issuer=province, lead=department,
-                   due=date(2026, 3, 12), assigned_on=date(2026, 3, 2))
-        obligations.create(session=session, actor=ACTOR, title="Báo cáo tình hình thu chi",
-                           report_kind="month", issuer_unit_id=province.id or 0,
-                           lead_unit_id=department.id or 0, starts_on=date(2026, 3, 2),
-                           report_issuer_code="STC")
-        set_policy(session=session, scope=PolicyScope.GLOBAL, rules={
-            "send_window": {"start": "00:00", "end": "23:59", "working_days_only": False}})
+            build.user(
+                f"cb{n:02d}",
+                full_name=f"Cán bộ {n:02d}",
+                unit=department,
+                role=Role.OFFICER,
+                email=f"cb{n:02d}@stc.example.vn",
+            )
+        build.task(
+            "Lập dự toán ngân sách năm 2027",
+            issuer=province,
+            lead=department,
+            due=date(2026, 3, 12),
+            assigned_on=date(2026, 3, 2),
+        )
+        obligations.create(
+            session=session,
+            actor=ACTOR,
+            title="Báo cáo tình hình thu chi",
+            report_kind="month",
+            issuer_unit_id=province.id or 0,
+            lead_unit_id=department.id or 0,
+            starts_on=date(2026, 3, 2),
+            report_issuer_code="STC",
+        )
+        set_policy(
+            session=session,
+            scope=PolicyScope.GLOBAL,
+            rules={"send_window": {"start": "00:00", "end": "23:59", "working_days_only": False}},
+        )
         session.commit()
     engine.dispose()
 
@@ -102,8 +122,14 @@ class Processes:
     def start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         log = self.folder / f"{name}.log"
         with log.open("wb") as out:
-            process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=out,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
+            process = subprocess.Popen(
+                args,
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.started.append((name, process, log))
         return process
 
@@ -138,8 +164,9 @@ class SlowMailServer(SmtpServer):
 
 
 def run(args: list[str], env: dict[str, str], timeout: float = 120) -> str:
-    done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    done = subprocess.run(
+        args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
     assert done.returncode == 0, f"{' '.join(args)}:\n{done.stdout}\n{done.stderr}"
     return done.stdout
 
@@ -157,8 +184,7 @@ def test_two_workers_on_a_prefect_server_send_every_reminder_once(
     mail.start()
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
-    base = {k: v for k, v in os.environ.items()
-            if not k.startswith(("PREFECT_", "NHIEMVU_"))}
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NHIEMVU_"))}
     env = base | {
         "DO_NOT_TRACK": "1",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -186,8 +212,11 @@ def test_two_workers_on_a_prefect_server_send_every_reminder_once(
     processes = Processes(tmp_path)
     client = httpx.Client(base_url=api, timeout=10)
     try:
-        processes.start("server", [PREFECT, "server", "start", "--host", "127.0.0.1",
-                                   "--port", str(port)], server_env)
+        processes.start(
+            "server",
+            [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            server_env,
+        )
 
         def healthy() -> bool:
             try:
@@ -199,9 +228,23 @@ def test_two_workers_on_a_prefect_server_send_every_reminder_once(
         run([PREFECT, "work-pool", "create", "nhiemvu", "--type", "process"], env)
         run([PREFECT, "--no-prompt", "deploy", "--all"], env, timeout=180)
         for n in (1, 2):
-            processes.start(f"worker{n}", [PREFECT, "worker", "start", "--pool", "nhiemvu",
-                                           "--type", "process", "--name", f"w{n}",
-                                           "--limit", "2"], env)
+            processes.start(
+                f"worker{n}",
+                [
+                    PREFECT,
+                    "worker",
+                    "start",
+                    "--pool",
+                    "nhiemvu",
+                    "--type",
+                    "process",
+                    "--name",
+                    f"w{n}",
+                    "--limit",
+                    "2",
+                ],
+                env,
+            )
 
         def workers_online() -> bool:
             answer = client.post("/work_pools/nhiemvu/workers/filter", json={})
@@ -216,15 +259,16 @@ def test_two_workers_on_a_prefect_server_send_every_reminder_once(
         delivery_id = deployment("delivery/nhiemvu-delivery")
 
         def start(deployment_id: str) -> str:
-            answer = client.post(f"/deployments/{deployment_id}/create_flow_run",
-                                 json={"parameters": {"as_of": AS_OF.isoformat()}})
+            answer = client.post(
+                f"/deployments/{deployment_id}/create_flow_run",
+                json={"parameters": {"as_of": AS_OF.isoformat()}},
+            )
             assert answer.status_code == 201, answer.text
             return str(answer.json()["id"])
 
         def finish(run_ids: list[str]) -> dict[str, str]:
             def states() -> dict[str, str] | None:
-                found = {i: client.get(f"/flow_runs/{i}").json()["state_type"]
-                         for i in run_ids}
+                found = {i: client.get(f"/flow_runs/{i}").json()["state_type"] for i in run_ids}
                 return found if set(found.values()) <= TERMINAL else None
 
             result: dict[str, str] = wait_for(f"flow runs {run_ids} end", states, 240)
@@ -238,8 +282,9 @@ def test_two_workers_on_a_prefect_server_send_every_reminder_once(
         engine = make_engine(databases.app_url)
         for _ in range(4):
             with Session(engine) as session:
-                open_rows = session.exec(select(Notification.id).where(
-                    Notification.state != NotificationState.SENT)).all()
+                open_rows = session.exec(
+                    select(Notification.id).where(Notification.state != NotificationState.SENT)
+                ).all()
             if not open_rows:
                 break
             drain = [start(delivery_id), start(delivery_id)]
@@ -250,8 +295,7 @@ def test_two_workers_on_a_prefect_server_send_every_reminder_once(
         with Session(engine) as session:
             notifications = session.exec(select(Notification)).all()
             items = session.exec(select(ReminderItem)).all()
-            occurrences = session.exec(select(Task).where(
-                Task.occurrence_key == "2026-M03")).all()
+            occurrences = session.exec(select(Task).where(Task.occurrence_key == "2026-M03")).all()
         engine.dispose()
         assert len(items) == OFFICERS and len(notifications) == OFFICERS
         assert {n.state for n in notifications} == {NotificationState.SENT}

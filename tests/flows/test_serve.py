@@ -25,9 +25,14 @@ def test_serve_runs_the_api_and_the_scheduled_flows(tmp_path: Path) -> None:
     env |= {"NHIEMVU_DATA_DIR": str(data), "NHIEMVU_ENVIRONMENT": "development"}
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([NHIEMVU, "serve", "--port", str(port)], cwd=tmp_path,
-                                   env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            [NHIEMVU, "serve", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     prefect_db = data / "prefect" / "prefect.db"
 
     def served() -> list[tuple[str, str]]:
@@ -43,6 +48,7 @@ def test_serve_runs_the_api_and_the_scheduled_flows(tmp_path: Path) -> None:
                 return []
 
     try:
+
         def healthy() -> bool:
             try:
                 answer = httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2)
@@ -51,8 +57,9 @@ def test_serve_runs_the_api_and_the_scheduled_flows(tmp_path: Path) -> None:
             return answer.status_code == 200
 
         wait_for("the API answers", healthy, 120)
-        rows = wait_for("the three deployments are served", lambda: len(served()) == 3 and served(),
-                        120)
+        rows = wait_for(
+            "the three deployments are served", lambda: len(served()) == 3 and served(), 120
+        )
         schedules = {name: json.loads(schedule) for name, schedule in rows}
         assert {n: (s["cron"], s["timezone"]) for n, s in schedules.items()} == {
             "nhiemvu-delivery": ("*/5 7-17 * * *", "Asia/Ho_Chi_Minh"),

@@ -81,14 +81,22 @@ class _ZaloHandler(BaseHTTPRequestHandler):
         with state.lock:
             if self.path == "/v4/oa/access_token":
                 form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-                ok = (not state.refuse_refresh
-                      and self.headers.get("secret_key") == state.secret_key
-                      and form.get("app_id") == state.app_id
-                      and form.get("grant_type") == "refresh_token"
-                      and form.get("refresh_token") in state.refresh_tokens)
+                ok = (
+                    not state.refuse_refresh
+                    and self.headers.get("secret_key") == state.secret_key
+                    and form.get("app_id") == state.app_id
+                    and form.get("grant_type") == "refresh_token"
+                    and form.get("refresh_token") in state.refresh_tokens
+                )
                 if not ok:
-                    self._answer(200, {"error": -14014, "error_name": "Invalid refresh token",
-                                       "error_description": "refresh token is invalid"})
+                    self._answer(
+                        200,
+                        {
+                            "error": -14014,
+                            "error_name": "Invalid refresh token",
+                            "error_description": "refresh token is invalid",
+                        },
+                    )
                     return
                 state.refreshes += 1
                 state.counter += 1
@@ -97,11 +105,15 @@ class _ZaloHandler(BaseHTTPRequestHandler):
                 access, refresh = f"AT-{state.counter}", f"RT-{state.counter}"
                 state.access_tokens.add(access)
                 state.refresh_tokens.add(refresh)
-                self._answer(200, {"access_token": access, "refresh_token": refresh,
-                                   "expires_in": "90000"})
+                self._answer(
+                    200, {"access_token": access, "refresh_token": refresh, "expires_in": "90000"}
+                )
                 return
-            if self.path not in ("/v3.0/oa/message/cs", "/v3.0/oa/message/transaction",
-                                 "/message/template"):
+            if self.path not in (
+                "/v3.0/oa/message/cs",
+                "/v3.0/oa/message/transaction",
+                "/message/template",
+            ):
                 self._answer(404, {"error": 404, "message": "not found"})
                 return
             if self.headers.get("access_token") not in state.access_tokens:
@@ -117,8 +129,14 @@ class _ZaloHandler(BaseHTTPRequestHandler):
                 self._answer(200, {"error": code, "message": message})
                 return
             state.messages.append({"path": self.path, **body})
-            self._answer(200, {"error": 0, "message": "Success",
-                               "data": {"message_id": f"m{len(state.messages)}"}})
+            self._answer(
+                200,
+                {
+                    "error": 0,
+                    "message": "Success",
+                    "data": {"message_id": f"m{len(state.messages)}"},
+                },
+            )
 
 
 @pytest.fixture
@@ -126,8 +144,9 @@ def zalo_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, ZaloState]]
     state = ZaloState()
     handler = type("Handler", (_ZaloHandler,), {"state": state})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     monkeypatch.setenv("NHIEMVU_ZALO_API_BASE", base)
@@ -167,25 +186,52 @@ def world(engine: Engine, smtp_port: int) -> World:
         build = WorldBuilder(session)
         province = build.unit("UBND", "Ủy ban nhân dân tỉnh Quảng Ngãi", UnitKind.PROVINCE)
         office = build.unit("VP", "Văn phòng UBND tỉnh", UnitKind.OFFICE, parent=province)
-        dept_a = build.unit("SKHCN", "Sở Khoa học và Công nghệ", UnitKind.DEPARTMENT,
-                            parent=province)
+        dept_a = build.unit(
+            "SKHCN", "Sở Khoa học và Công nghệ", UnitKind.DEPARTMENT, parent=province
+        )
         dept_b = build.unit("STC", "Sở Tài chính", UnitKind.DEPARTMENT, parent=province)
-        officer_a = build.user("an", full_name="Nguyễn Văn An", unit=dept_a, role=Role.OFFICER,
-                               email="an@skhcn.example.vn", title="Chuyên viên")
-        leader_a = build.user("binh", full_name="Trần Thị Bình", unit=dept_a, role=Role.LEADER,
-                              email="binh@skhcn.example.vn", title="Giám đốc Sở")
-        officer_b = build.user("cuong", full_name="Lê Văn Cường", unit=dept_b, role=Role.OFFICER,
-                               email="cuong@stc.example.vn")
-        office_officer = build.user("dung", full_name="Phạm Thị Dung", unit=office,
-                                    role=Role.OFFICER, email="dung@vp.example.vn")
+        officer_a = build.user(
+            "an",
+            full_name="Nguyễn Văn An",
+            unit=dept_a,
+            role=Role.OFFICER,
+            email="an@skhcn.example.vn",
+            title="Chuyên viên",
+        )
+        leader_a = build.user(
+            "binh",
+            full_name="Trần Thị Bình",
+            unit=dept_a,
+            role=Role.LEADER,
+            email="binh@skhcn.example.vn",
+            title="Giám đốc Sở",
+        )
+        officer_b = build.user(
+            "cuong",
+            full_name="Lê Văn Cường",
+            unit=dept_b,
+            role=Role.OFFICER,
+            email="cuong@stc.example.vn",
+        )
+        office_officer = build.user(
+            "dung",
+            full_name="Phạm Thị Dung",
+            unit=office,
+            role=Role.OFFICER,
+            email="dung@vp.example.vn",
+        )
 
         def task(title: str, due: date, **more: Any) -> Task:
-            return build.task(title, due=due, lead=dept_a, issuer=province,
-                              assigned_on=ASSIGNED_ON, **more)
+            return build.task(
+                title, due=due, lead=dept_a, issuer=province, assigned_on=ASSIGNED_ON, **more
+            )
 
         tasks = {
-            "before3": task("Xây dựng kế hoạch chuyển đổi số năm 2026", date(2026, 3, 12),
-                            coordinators=(dept_b,)),
+            "before3": task(
+                "Xây dựng kế hoạch chuyển đổi số năm 2026",
+                date(2026, 3, 12),
+                coordinators=(dept_b,),
+            ),
             "before1": task("Báo cáo kết quả đề án đổi mới sáng tạo", date(2026, 3, 10)),
             "due": task("Tổng hợp ý kiến góp ý dự thảo Nghị quyết", date(2026, 3, 9)),
             "overdue1": task("Rà soát thủ tục hành chính lĩnh vực KH&CN", date(2026, 3, 6)),
@@ -194,5 +240,6 @@ def world(engine: Engine, smtp_port: int) -> World:
             "done": task("Nhiệm vụ đã hoàn thành", date(2026, 3, 10), state=TaskState.DONE),
         }
         session.commit()
-        return World(province, office, dept_a, dept_b, officer_a, leader_a, officer_b,
-                     office_officer, tasks)
+        return World(
+            province, office, dept_a, dept_b, officer_a, leader_a, officer_b, office_officer, tasks
+        )

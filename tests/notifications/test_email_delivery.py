@@ -29,8 +29,9 @@ def _plan(engine: Engine) -> None:
         session.commit()
 
 
-def test_vietnamese_digest_arrives_intact_and_grouped(engine: Engine, world: World,
-                                                      smtp: SmtpServer) -> None:
+def test_vietnamese_digest_arrives_intact_and_grouped(
+    engine: Engine, world: World, smtp: SmtpServer
+) -> None:
     with time_machine.travel(_at(9, 8, 0)):
         _plan(engine)
         result = deliver(engine=engine)
@@ -39,8 +40,9 @@ def test_vietnamese_digest_arrives_intact_and_grouped(engine: Engine, world: Wor
     an = smtp.to("an@skhcn.example.vn")
     assert len(an) == 1  # five tasks, one message
     mail = an[0]
-    assert mail.subject == ("[Nhắc việc] 5 nhiệm vụ cần xử lý (2 quá hạn) - "
-                            "ngày 09 tháng 3 năm 2026")
+    assert mail.subject == (
+        "[Nhắc việc] 5 nhiệm vụ cần xử lý (2 quá hạn) - ngày 09 tháng 3 năm 2026"
+    )
     base = get_settings().public_base_url
     t = world.tasks
     expected_body = f"""Kính gửi Nguyễn Văn An (Chuyên viên),
@@ -99,8 +101,10 @@ Hệ thống theo dõi nhiệm vụ xin nhắc 5 nhiệm vụ cần xử lý, t�
     # Message-IDs are derived from the outbox keys: stable and distinct.
     with Session(engine) as session:
         keys = {n.key for n in session.exec(select(Notification)).all()}
-        assert all(n.state == NotificationState.SENT and n.sent_at is not None
-                   for n in session.exec(select(Notification)).all())
+        assert all(
+            n.state == NotificationState.SENT and n.sent_at is not None
+            for n in session.exec(select(Notification)).all()
+        )
     assert {m.message_id for m in smtp.received} == {message_id_for(k) for k in keys}
     # Delivering again sends nothing more.
     with time_machine.travel(_at(9, 9, 0)):
@@ -108,8 +112,9 @@ Hệ thống theo dõi nhiệm vụ xin nhắc 5 nhiệm vụ cần xử lý, t�
     assert len(smtp.received) == 4
 
 
-def test_quiet_hours_and_days_off_defer_sending(engine: Engine, world: World,
-                                                smtp: SmtpServer) -> None:
+def test_quiet_hours_and_days_off_defer_sending(
+    engine: Engine, world: World, smtp: SmtpServer
+) -> None:
     # Planned Friday evening (13/3 is a Friday, but the world's dates are fixed on Monday 9/3:
     # plan Monday after hours instead).
     with time_machine.travel(_at(9, 18, 0)):
@@ -138,7 +143,8 @@ def test_weekend_waits_for_monday(engine: Engine, world: World, smtp: SmtpServer
 
 
 def test_server_down_then_back_loses_nothing_and_doubles_nothing(
-        engine: Engine, world: World, smtp: SmtpServer) -> None:
+    engine: Engine, world: World, smtp: SmtpServer
+) -> None:
     smtp.stop()
     with time_machine.travel(_at(9, 8, 0)):
         _plan(engine)
@@ -166,7 +172,8 @@ def test_server_down_then_back_loses_nothing_and_doubles_nothing(
 
 
 def test_gives_up_as_dead_tells_admins_and_can_be_retried(
-        engine: Engine, world: World, smtp: SmtpServer, monkeypatch) -> None:
+    engine: Engine, world: World, smtp: SmtpServer, monkeypatch
+) -> None:
     monkeypatch.setenv("NHIEMVU_NOTIFY_MAX_ATTEMPTS", "2")
     monkeypatch.setenv("NHIEMVU_NOTIFY_BACKOFF_SECONDS", "0")
     # The refusing server below is on 127.0.0.1, which an administrator's URL reaches only
@@ -176,8 +183,9 @@ def test_gives_up_as_dead_tells_admins_and_can_be_retried(
     with time_machine.travel(_at(9, 8, 0)), Session(engine, expire_on_commit=False) as session:
         plan_reminders(session=session, as_of=AS_OF)
         session.commit()
-        digest = session.exec(select(Notification).where(
-            Notification.recipient_user_id == world.officer_b.id)).one()
+        digest = session.exec(
+            select(Notification).where(Notification.recipient_user_id == world.officer_b.id)
+        ).one()
         # The coordinator's address is on a server that refuses connections.
         digest.channel_url = "mailto://127.0.0.1:9/?to=cuong%40stc.example.vn&from=a%40b.vn"
         session.add(digest)
@@ -204,7 +212,8 @@ def test_gives_up_as_dead_tells_admins_and_can_be_retried(
 
 
 def test_a_task_done_before_sending_is_left_out_of_the_digest(
-        engine: Engine, world: World, smtp: SmtpServer) -> None:
+    engine: Engine, world: World, smtp: SmtpServer
+) -> None:
     from models import Task, TaskState
 
     with time_machine.travel(_at(9, 7, 0)):

@@ -31,29 +31,56 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _outbox(engine: Engine, count: int) -> list[str]:
     with Session(engine) as session:
-        set_policy(session=session, scope="global", rules={
-            "send_window": {"start": "00:00", "end": "23:59", "working_days_only": False}})
+        set_policy(
+            session=session,
+            scope="global",
+            rules={"send_window": {"start": "00:00", "end": "23:59", "working_days_only": False}},
+        )
         keys = []
         for n in range(count):
             key = f"test:exactly-once:{n}"
             keys.append(key)
-            session.add(Notification(
-                key=key, kind=NotificationKind.TEST, channel_url=f"mailto:cb{n}@so.example.vn",
-                subject=f"Nhắc việc số {n}", body=f"Nội dung thư số {n}: hạn xử lý hôm nay",
-                next_attempt_at=utc_now() - timedelta(minutes=1)))
+            session.add(
+                Notification(
+                    key=key,
+                    kind=NotificationKind.TEST,
+                    channel_url=f"mailto:cb{n}@so.example.vn",
+                    subject=f"Nhắc việc số {n}",
+                    body=f"Nội dung thư số {n}: hạn xử lý hôm nay",
+                    next_attempt_at=utc_now() - timedelta(minutes=1),
+                )
+            )
         session.commit()
     return keys
 
 
 def _worker(db_url: str, smtp_port: int, batch: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "NHIEMVU_DATABASE_URL": db_url, "NHIEMVU_SMTP_PORT": str(smtp_port),
-           "NHIEMVU_SMTP_HOST": "127.0.0.1", "NHIEMVU_SMTP_FROM": "nhacviec@ubnd.example.vn",
-           "NHIEMVU_NOTIFY_LEASE_SECONDS": "1", "NHIEMVU_NOTIFY_BACKOFF_SECONDS": "0",
-           "NHIEMVU_ENVIRONMENT": "test"}
+    env = {
+        **os.environ,
+        "NHIEMVU_DATABASE_URL": db_url,
+        "NHIEMVU_SMTP_PORT": str(smtp_port),
+        "NHIEMVU_SMTP_HOST": "127.0.0.1",
+        "NHIEMVU_SMTP_FROM": "nhacviec@ubnd.example.vn",
+        "NHIEMVU_NOTIFY_LEASE_SECONDS": "1",
+        "NHIEMVU_NOTIFY_BACKOFF_SECONDS": "0",
+        "NHIEMVU_ENVIRONMENT": "test",
+    }
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.notifications.deliver_worker", "--until-empty",
-         "--batch", str(batch), "--max-seconds", "60"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "tests.notifications.deliver_worker",
+            "--until-empty",
+            "--batch",
+            str(batch),
+            "--max-seconds",
+            "60",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _check_all_once(engine: Engine, smtp: SmtpServer, keys: list[str]) -> dict[str, int]:
@@ -67,7 +94,8 @@ def _check_all_once(engine: Engine, smtp: SmtpServer, keys: list[str]) -> dict[s
 
 
 def test_worker_killed_mid_batch_then_restarted_delivers_each_once(
-        engine: Engine, db_url: str, smtp: SmtpServer) -> None:
+    engine: Engine, db_url: str, smtp: SmtpServer
+) -> None:
     keys = _outbox(engine, 6)
     smtp.hold_at = 3  # the server holds the 3rd message (batch 2 of 3) without answering
     first = _worker(db_url, smtp.port, batch=2)
@@ -79,8 +107,9 @@ def test_worker_killed_mid_batch_then_restarted_delivers_each_once(
         smtp.release.set()
     assert len(smtp.received) == 2
     with Session(engine) as session:
-        leased = session.exec(select(Notification).where(
-            Notification.state == NotificationState.SENDING)).all()
+        leased = session.exec(
+            select(Notification).where(Notification.state == NotificationState.SENDING)
+        ).all()
         assert len(leased) == 2  # the killed batch, still leased to the dead worker
     second = _worker(db_url, smtp.port, batch=2)
     _out, err = second.communicate(timeout=60)
@@ -91,8 +120,9 @@ def test_worker_killed_mid_batch_then_restarted_delivers_each_once(
 
 
 @pytest.mark.parametrize("workers", [2])
-def test_two_workers_at_once_deliver_each_once(engine: Engine, db_url: str, smtp: SmtpServer,
-                                               workers: int) -> None:
+def test_two_workers_at_once_deliver_each_once(
+    engine: Engine, db_url: str, smtp: SmtpServer, workers: int
+) -> None:
     if not db_url.startswith("postgresql"):
         pytest.skip("concurrent worker processes: PostgreSQL (SQLite claims: test below)")
     keys = _outbox(engine, 12)
@@ -112,5 +142,4 @@ def test_claims_never_overlap_and_expired_leases_are_taken_over(engine: Engine) 
     assert claim(engine=engine, owner="c", limit=3) == []
     # Worker "a" dies: once its lease has expired its rows go to someone else, not before.
     later = utc_now() + timedelta(seconds=get_settings().notify_lease_seconds + 1)
-    assert sorted(claim(engine=engine, owner="c", limit=10, now=later)) == sorted(
-        first + second)
+    assert sorted(claim(engine=engine, owner="c", limit=10, now=later)) == sorted(first + second)

@@ -39,8 +39,7 @@ def test_plan_finds_offsets_due_day_overdue_and_escalation(engine: Engine, world
     assert result.items_added == 9
     # One digest per recipient per channel: An, Bình, Cường, Dung.
     assert result.notifications_added == 4
-    assert "còn 3 ngày làm việc" in next(r.reason for r in result.reminders
-                                           if r.step == "before:3")
+    assert "còn 3 ngày làm việc" in next(r.reason for r in result.reminders if r.step == "before:3")
 
 
 def test_planning_the_same_date_twice_adds_nothing(engine: Engine, world: World) -> None:
@@ -64,8 +63,10 @@ def test_dry_run_writes_nothing_and_says_why(engine: Engine, world: World) -> No
         assert len(result.new_reminders) == 9
         assert session.exec(select(func.count()).select_from(ReminderItem)).one() == 0
     dung = next(r for r in result.reminders if r.recipient_name == "Phạm Thị Dung")
-    assert dung.reason == "quá hạn 11 ngày làm việc; nhận với vai trò văn phòng cơ quan giao " \
-                          "(quá hạn lâu)"
+    assert (
+        dung.reason == "quá hạn 11 ngày làm việc; nhận với vai trò văn phòng cơ quan giao "
+        "(quá hạn lâu)"
+    )
     assert dung.channel == "mailto:dung@vp.example.vn"
 
 
@@ -91,8 +92,12 @@ def test_days_off_plan_nothing(engine: Engine, world: World) -> None:
 def test_task_and_plan_policies_override_the_global_one(engine: Engine, world: World) -> None:
     with Session(engine) as session:
         set_policy(session=session, scope=PolicyScope.GLOBAL, rules={"before_working_days": [5]})
-        set_policy(session=session, scope=PolicyScope.TASK, scope_id=world.tasks["before3"].id,
-                   rules={"before_working_days": [3], "coordinators_before_deadline": False})
+        set_policy(
+            session=session,
+            scope=PolicyScope.TASK,
+            scope_id=world.tasks["before3"].id,
+            rules={"before_working_days": [3], "coordinators_before_deadline": False},
+        )
         session.commit()
         result = plan_reminders(session=session, as_of=AS_OF, dry_run=True)
         steps = {(r.task_id, r.step, r.recipient_name) for r in result.reminders}
@@ -103,23 +108,28 @@ def test_task_and_plan_policies_override_the_global_one(engine: Engine, world: W
         assert merged["before_working_days"] == [3] and merged["overdue_every"] == 5
 
 
-@pytest.mark.parametrize(("rules", "field"), [
-    ({"before_working_days": [0]}, "rules.before_working_days"),
-    ({"before_working_days": "3"}, "rules.before_working_days"),
-    ({"overdue_every": True}, "rules.overdue_every"),
-    ({"escalation": [{"overdue_working_days": 2, "audience": "mayor"}]}, "rules.escalation"),
-    ({"send_window": {"start": "18:00", "end": "07:30"}}, "rules.send_window"),
-    ({"send_window": {"start": "7h30"}}, "rules.send_window.start"),
-    ({"colour": "red"}, "rules.colour"),
-])
-def test_bad_policy_is_refused_and_changes_nothing(engine: Engine, world: World,
-                                                   rules: dict, field: str) -> None:
+@pytest.mark.parametrize(
+    ("rules", "field"),
+    [
+        ({"before_working_days": [0]}, "rules.before_working_days"),
+        ({"before_working_days": "3"}, "rules.before_working_days"),
+        ({"overdue_every": True}, "rules.overdue_every"),
+        ({"escalation": [{"overdue_working_days": 2, "audience": "mayor"}]}, "rules.escalation"),
+        ({"send_window": {"start": "18:00", "end": "07:30"}}, "rules.send_window"),
+        ({"send_window": {"start": "7h30"}}, "rules.send_window.start"),
+        ({"colour": "red"}, "rules.colour"),
+    ],
+)
+def test_bad_policy_is_refused_and_changes_nothing(
+    engine: Engine, world: World, rules: dict, field: str
+) -> None:
     with Session(engine) as session:
         with pytest.raises(InvalidInput) as error:
             set_policy(session=session, scope="global", rules=rules)
         assert error.value.field == field and error.value.message
         session.commit()
         from models import ReminderPolicy
+
         assert session.exec(select(func.count()).select_from(ReminderPolicy)).one() == 0
 
 
@@ -128,20 +138,35 @@ def test_index_window_reads_only_tasks_in_the_window(engine: Engine, world: Worl
         # History that must not be read: finished long ago, or due far in the future.
         build = WorldBuilder(session)
         for n in range(30):
-            build.task(f"Cũ {n}", due=date(2025, 1, 10), lead=world.dept_a,
-                       issuer=world.province, state=TaskState.DONE, assigned_on=date(2025, 1, 2))
-            build.task(f"Xa {n}", due=date(2026, 12, 30), lead=world.dept_a,
-                       issuer=world.province, assigned_on=ASSIGNED_ON)
+            build.task(
+                f"Cũ {n}",
+                due=date(2025, 1, 10),
+                lead=world.dept_a,
+                issuer=world.province,
+                state=TaskState.DONE,
+                assigned_on=date(2025, 1, 2),
+            )
+            build.task(
+                f"Xa {n}",
+                due=date(2026, 12, 30),
+                lead=world.dept_a,
+                issuer=world.province,
+                assigned_on=ASSIGNED_ON,
+            )
         session.commit()
         result = plan_reminders(session=session, as_of=AS_OF, dry_run=True)
-        open_in_window = session.exec(select(func.count()).select_from(Task).where(
-            Task.state == TaskState.OPEN, col(Task.due_on) <= date(2026, 3, 12))).one()
+        open_in_window = session.exec(
+            select(func.count())
+            .select_from(Task)
+            .where(Task.state == TaskState.OPEN, col(Task.due_on) <= date(2026, 3, 12))
+        ).one()
         assert result.tasks_in_window == open_in_window == 6
 
 
 def test_stale_items_are_not_sent(engine: Engine, world: World) -> None:
     """Completed/extended before sending: the digest shrinks or is skipped."""
     from notifications.delivery import DeliverResult, claim, process
+
     with Session(engine) as session:
         plan_reminders(session=session, as_of=AS_OF)
         session.commit()
@@ -154,18 +179,21 @@ def test_stale_items_are_not_sent(engine: Engine, world: World) -> None:
                 task.due_on = date(2026, 4, 30)  # extension approved
             session.add(task)
         session.commit()
-        leader_digest = session.exec(select(Notification).where(
-            Notification.recipient_user_id == world.leader_a.id)).one()
+        leader_digest = session.exec(
+            select(Notification).where(Notification.recipient_user_id == world.leader_a.id)
+        ).one()
     result = DeliverResult()
-    ids = claim(engine=engine, owner="w", limit=100,
-                now=leader_digest.next_attempt_at)
+    ids = claim(engine=engine, owner="w", limit=100, now=leader_digest.next_attempt_at)
     assert leader_digest.id in ids
     process(engine=engine, notification_id=leader_digest.id or 0, owner="w", result=result)
     with Session(engine) as session:
         row = session.get(Notification, leader_digest.id)
         assert row is not None and row.state == NotificationState.SKIPPED
-        reasons = set(session.exec(select(ReminderItem.dropped_reason).where(
-            ReminderItem.notification_id == row.id)).all())
+        reasons = set(
+            session.exec(
+                select(ReminderItem.dropped_reason).where(ReminderItem.notification_id == row.id)
+            ).all()
+        )
         assert reasons == {"nhiệm vụ đã chuyển sang done", "hạn xử lý đã thay đổi (gia hạn)"}
     assert result.skipped == 1 and result.sent == 0
 

@@ -29,8 +29,9 @@ OA = "4318270000000000001"
 @pytest.fixture
 def store(engine: Engine, zalo_api: tuple[str, ZaloState]) -> Iterator[DbTokenStore]:
     with Session(engine) as session:
-        save_zalo_tokens(session=session, oa_id=OA, app_id="APP", access_token="AT-1",
-                         refresh_token="RT-1")
+        save_zalo_tokens(
+            session=session, oa_id=OA, app_id="APP", access_token="AT-1", refresh_token="RT-1"
+        )
         session.commit()
     token_store = DbTokenStore(engine)
     zalo.set_token_store(token_store)
@@ -45,21 +46,29 @@ def _pair(engine: Engine) -> tuple[str, str, int]:
 
 
 def test_message_is_sent_with_the_access_token_header(
-        engine: Engine, zalo_api: tuple[str, ZaloState], store: DbTokenStore) -> None:
+    engine: Engine, zalo_api: tuple[str, ZaloState], store: DbTokenStore
+) -> None:
     _, api = zalo_api
-    outcome = send_one(channel_url=f"zalo://{OA}/7001", subject="Nhắc việc",
-                       body="Còn 1 ngày làm việc: Báo cáo tháng 3")
+    outcome = send_one(
+        channel_url=f"zalo://{OA}/7001",
+        subject="Nhắc việc",
+        body="Còn 1 ngày làm việc: Báo cáo tháng 3",
+    )
     assert outcome.ok, outcome.error
-    assert api.messages == [{
-        "path": "/v3.0/oa/message/cs", "recipient": {"user_id": "7001"},
-        # Zalo has no title: Apprise puts it on the first line of the text.
-        "message": {"text": "Nhắc việc\r\nCòn 1 ngày làm việc: Báo cáo tháng 3"},
-    }]
+    assert api.messages == [
+        {
+            "path": "/v3.0/oa/message/cs",
+            "recipient": {"user_id": "7001"},
+            # Zalo has no title: Apprise puts it on the first line of the text.
+            "message": {"text": "Nhắc việc\r\nCòn 1 ngày làm việc: Báo cáo tháng 3"},
+        }
+    ]
     assert api.refreshes == 0
 
 
 def test_error_code_on_http_200_is_a_failure(
-        engine: Engine, zalo_api: tuple[str, ZaloState], store: DbTokenStore) -> None:
+    engine: Engine, zalo_api: tuple[str, ZaloState], store: DbTokenStore
+) -> None:
     _, api = zalo_api
     api.error_for_user["7002"] = (-213, "User has not interacted with the OA in the last 7 days")
     outcome = send_one(channel_url=f"zalo://{OA}/7002", subject="", body="xin chào")
@@ -69,7 +78,8 @@ def test_error_code_on_http_200_is_a_failure(
 
 
 def test_expired_token_is_refreshed_once_stored_atomically_and_retried(
-        engine: Engine, zalo_api: tuple[str, ZaloState], store: DbTokenStore) -> None:
+    engine: Engine, zalo_api: tuple[str, ZaloState], store: DbTokenStore
+) -> None:
     _, api = zalo_api
     api.access_tokens = {"AT-server-only"}  # ours (AT-1) has expired
     api.refresh_tokens = {"RT-1"}
@@ -86,7 +96,8 @@ def test_expired_token_is_refreshed_once_stored_atomically_and_retried(
 
 
 def test_refused_refresh_fails_and_keeps_the_stored_pair(
-        engine: Engine, zalo_api: tuple[str, ZaloState], store: DbTokenStore) -> None:
+    engine: Engine, zalo_api: tuple[str, ZaloState], store: DbTokenStore
+) -> None:
     _, api = zalo_api
     api.access_tokens = {"AT-server-only"}
     api.refuse_refresh = True
@@ -98,7 +109,8 @@ def test_refused_refresh_fails_and_keeps_the_stored_pair(
 
 
 def test_a_token_someone_else_refreshed_is_not_refreshed_again(
-        engine: Engine, zalo_api: tuple[str, ZaloState], store: DbTokenStore) -> None:
+    engine: Engine, zalo_api: tuple[str, ZaloState], store: DbTokenStore
+) -> None:
     _, api = zalo_api
     # Another worker refreshed first: our stale token is not the stored one any more.
     first = store.refresh(OA, "AT-1")
@@ -108,15 +120,20 @@ def test_a_token_someone_else_refreshed_is_not_refreshed_again(
 
 
 def test_zns_template_message_to_a_phone_number(
-        engine: Engine, zalo_api: tuple[str, ZaloState], store: DbTokenStore) -> None:
+    engine: Engine, zalo_api: tuple[str, ZaloState], store: DbTokenStore
+) -> None:
     _, api = zalo_api
     url = f"zns://{OA}/0912345678?template=251234&:ten_can_bo=Nguyễn Văn An&tracking=r-1"
     assert send_one(channel_url=url, subject="", body="3 nhiệm vụ cần xử lý").ok
-    assert api.messages == [{
-        "path": "/message/template", "phone": "84912345678", "template_id": "251234",
-        "template_data": {"ten_can_bo": "Nguyễn Văn An", "noi_dung": "3 nhiệm vụ cần xử lý"},
-        "tracking_id": "r-1",
-    }]
+    assert api.messages == [
+        {
+            "path": "/message/template",
+            "phone": "84912345678",
+            "template_id": "251234",
+            "template_data": {"ten_can_bo": "Nguyễn Văn An", "noi_dung": "3 nhiệm vụ cần xử lý"},
+            "tracking_id": "r-1",
+        }
+    ]
 
 
 class _Closer(BaseHTTPRequestHandler):
@@ -133,8 +150,9 @@ class _Closer(BaseHTTPRequestHandler):
 @pytest.fixture
 def closer_base() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Closer)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
@@ -167,11 +185,22 @@ URL_TABLE: list[tuple[str, bool, dict[str, Any], bool]] = [
 ]
 
 
-@pytest.mark.parametrize(("url", "valid", "setup", "expected"), URL_TABLE,
-                         ids=[f"{n}:{row[0][:40]}" for n, row in enumerate(URL_TABLE)])
-def test_url_table(engine: Engine, zalo_api: tuple[str, ZaloState], store: DbTokenStore,
-                   closer_base: str, monkeypatch: pytest.MonkeyPatch, url: str, valid: bool,
-                   setup: dict[str, Any], expected: bool) -> None:
+@pytest.mark.parametrize(
+    ("url", "valid", "setup", "expected"),
+    URL_TABLE,
+    ids=[f"{n}:{row[0][:40]}" for n, row in enumerate(URL_TABLE)],
+)
+def test_url_table(
+    engine: Engine,
+    zalo_api: tuple[str, ZaloState],
+    store: DbTokenStore,
+    closer_base: str,
+    monkeypatch: pytest.MonkeyPatch,
+    url: str,
+    valid: bool,
+    setup: dict[str, Any],
+    expected: bool,
+) -> None:
     _, api = zalo_api
     target = url
     # The Zalo hosts come from the settings only (never from the URL).

@@ -36,13 +36,34 @@ def test_make_command_writes_the_issued_seed_report(
     out = tmp_path / "out"
     result = runner.invoke(
         report_app,
-        ["make", "--kind", "year", "--period", "2021", "--unit", "QNG-LYSON",
-         "--as-of", "02/11/2021", "--out", str(out), "--plan", "61/KH-UBND",
-         "--issuer-code", "UBND", "--texts", str(texts), "--issue", "--issued-on", "2021-11-02"],
+        [
+            "make",
+            "--kind",
+            "year",
+            "--period",
+            "2021",
+            "--unit",
+            "QNG-LYSON",
+            "--as-of",
+            "02/11/2021",
+            "--out",
+            str(out),
+            "--plan",
+            "61/KH-UBND",
+            "--issuer-code",
+            "UBND",
+            "--texts",
+            str(texts),
+            "--issue",
+            "--issued-on",
+            "2021-11-02",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
-        "bao-cao-01-BC-UBND-phu-luc.xlsx", "bao-cao-01-BC-UBND.docx", "bao-cao-01-BC-UBND.md",
+        "bao-cao-01-BC-UBND-phu-luc.xlsx",
+        "bao-cao-01-BC-UBND.docx",
+        "bao-cao-01-BC-UBND.md",
     ]
     text = docx_text((out / "bao-cao-01-BC-UBND.docx").read_bytes())
     assert "Số: 01/BC-UBND" in text and "có 05 nhiệm vụ do UBND tỉnh giao" in text

@@ -42,7 +42,9 @@ def _words(pdf: Path, page: int) -> list[tuple[float, float, float, str]]:
     """(x_min, y_min, x_max, text) of each word on a page, in points from the top left."""
     out = subprocess.run(
         ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return [(float(a), float(b), float(c), html.unescape(t)) for a, b, c, _, t in WORD.findall(out)]
 
@@ -86,7 +88,9 @@ def test_pdf_page_one_has_the_decree_header(session: Session, tmp_path: Path) ->
     assert y2 < 60 and abs((x2 + x2_max) / 2 - TEXT_CENTRE) < 5
 
     # Page 1 as a picture, for a person to look at (kept next to the PDF).
-    subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-r", "60", "-png", str(pdf),
-                    str(tmp_path / "trang")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-f", "1", "-l", "1", "-r", "60", "-png", str(pdf), str(tmp_path / "trang")],
+        check=True,
+    )
     png = next(tmp_path.glob("trang*.png"))
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -91,8 +91,10 @@ def test_one_task_per_period_with_the_deadline_from_the_rules(session: Session) 
     assert [(c["occurrence_key"], c["due_on"]) for c in later.created] == [
         ("2026-M04", "2026-04-15")
     ]
-    keys = [t.occurrence_key for t in obligations.occurrence_tasks(session=session,
-                                                                    obligation_id=duty.id)]
+    keys = [
+        t.occurrence_key
+        for t in obligations.occurrence_tasks(session=session, obligation_id=duty.id)
+    ]
     assert keys == ["2026-M03", "2026-M04"]
 
 
@@ -111,9 +113,7 @@ def test_a_yearly_duty_follows_the_year_rule_and_its_own_send_deadline(session: 
     )
     run = obligations.create_due_occurrences(session=session, as_of=date(2026, 4, 20))
     # Year 2026 = 15/12/2025 → 14/12/2026 (Monday); 3 working days later: Thursday 17/12.
-    assert [(c["occurrence_key"], c["due_on"]) for c in run.created] == [
-        ("2026", "2026-12-17")
-    ]
+    assert [(c["occurrence_key"], c["due_on"]) for c in run.created] == [("2026", "2026-12-17")]
 
 
 def test_the_unique_key_refuses_a_second_task_for_an_occurrence(session: Session) -> None:
@@ -152,8 +152,11 @@ def test_the_draft_waits_for_the_cut_off_then_comes_once_with_a_notice(session: 
     ]
     report = session.get(Report, run.drafted[0]["report_id"])
     assert report is not None
-    assert (report.kind, report.period_code, report.unit_id) == ("month", "2026-M03",
-                                                                 world.district.id)
+    assert (report.kind, report.period_code, report.unit_id) == (
+        "month",
+        "2026-M03",
+        world.district.id,
+    )
     assert report.as_of == date(2026, 3, 14) and report.state == "draft"
     assert report.texts["addressee"] == "Kính gửi: Văn phòng UBND tỉnh"
     notices = session.exec(select(Notification)).all()
@@ -178,9 +181,7 @@ def test_a_refused_draft_is_reported_and_tried_again(session: Session) -> None:
     world = make_world(session)
     _monthly(session, world, report_issuer_code="")  # the unit has no document to take it from
     run = jobs.draft_and_notify(session=session, as_of=date(2026, 3, 15))
-    assert run.drafted == [] and [f["code"] for f in run.failed] == [
-        "report.issuer_code_required"
-    ]
+    assert run.drafted == [] and [f["code"] for f in run.failed] == ["report.issuer_code_required"]
     assert session.exec(select(Report)).all() == []
     assert len(jobs.draft_and_notify(session=session, as_of=date(2026, 3, 15)).failed) == 1
 
@@ -259,4 +260,3 @@ def test_a_recipient_or_note_too_long_is_refused_not_cut(
     session.rollback()
     assert session.exec(select(Obligation)).all() == []
     assert len(session.exec(select(AuditEvent)).all()) == audited
-

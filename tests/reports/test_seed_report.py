@@ -44,8 +44,10 @@ def test_seed_report_docx_has_the_official_parts(session: Session) -> None:
     assert "Không có nhiệm vụ quá hạn." in lines
 
     # Section I from the indicators, in the seed's number format.
-    assert any(line.startswith("- Đã cung cấp 100% dịch vụ công trực tuyến mức độ 2 (282 bộ TTHC")
-               for line in lines)
+    assert any(
+        line.startswith("- Đã cung cấp 100% dịch vụ công trực tuyến mức độ 2 (282 bộ TTHC")
+        for line in lines
+    )
     assert any(
         "là 12.269 hồ sơ, đã giải quyết đúng hạn 12.243 hồ sơ, còn 26 hồ sơ chưa đến hạn trả"
         in line

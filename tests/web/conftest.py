@@ -95,8 +95,14 @@ def _build_world(session: Session) -> tuple[dict[str, Unit], str]:
         ("province", "QN", "Ủy ban nhân dân tỉnh Quảng Ngãi", "UBND tỉnh", UnitKind.PROVINCE, None),
         ("office", "QN-VP", "Văn phòng UBND tỉnh", "VP UBND tỉnh", UnitKind.OFFICE, "province"),
         ("commune", "XA-TINHKHE", "UBND xã Tịnh Khê", "Xã Tịnh Khê", UnitKind.COMMUNE, "province"),
-        ("other", "XA-NGHIAHANH", "UBND xã Nghĩa Hành", "Xã Nghĩa Hành", UnitKind.COMMUNE,
-         "province"),
+        (
+            "other",
+            "XA-NGHIAHANH",
+            "UBND xã Nghĩa Hành",
+            "Xã Nghĩa Hành",
+            UnitKind.COMMUNE,
+            "province",
+        ),
     ]:
         made[key] = build.unit(
             code, name, kind, short_name=short, parent=made[parent] if parent else None
@@ -272,8 +278,9 @@ FOCUSABLE = """() => {
 def unreachable_by_keyboard(page: Page) -> list[str]:
     """Controls that pressing Tab from the top of the page never reaches."""
     count = page.evaluate(FOCUSABLE)
-    page.evaluate("() => { document.activeElement && document.activeElement.blur(); "
-                  "window.scrollTo(0, 0); }")
+    page.evaluate(
+        "() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }"
+    )
     page.locator("body").focus()
     seen: set[str] = set()
     for _ in range(count + 10):
@@ -285,8 +292,7 @@ def unreachable_by_keyboard(page: Page) -> list[str]:
             break
     missing = [str(i) for i in range(count) if str(i) not in seen]
     return page.evaluate(
-        "(ids) => ids.map(i => document.querySelector(`[data-kb=\"${i}\"]`).outerHTML"
-        ".slice(0, 120))",
+        '(ids) => ids.map(i => document.querySelector(`[data-kb="${i}"]`).outerHTML.slice(0, 120))',
         missing,
     )
 
@@ -310,8 +316,9 @@ def screenshot(page: Page, name: str) -> None:
     original = page.viewport_size
     for size in (DESKTOP, PHONE):
         page.set_viewport_size(size)
-        page.screenshot(path=SCREENSHOTS / f"{name}-{size['width']}x{size['height']}.png",
-                        full_page=True)
+        page.screenshot(
+            path=SCREENSHOTS / f"{name}-{size['width']}x{size['height']}.png", full_page=True
+        )
     if original:
         page.set_viewport_size(original)
 

@@ -48,34 +48,61 @@ def test_each_person_is_offered_only_what_the_services_accept(session: Session) 
     lead = _principal(session, commune, Role.OFFICER, "xa.a")
     coordinator = _principal(session, helper, Role.OFFICER, "xa.b")
     viewer = _principal(session, commune, Role.VIEWER, "xem")
-    task = build.task("Rà soát hồ sơ", issuer=office, lead=commune, coordinators=[helper],
-                      deadline=DeadlineRule.working_days(5))
+    task = build.task(
+        "Rà soát hồ sơ",
+        issuer=office,
+        lead=commune,
+        coordinators=[helper],
+        deadline=DeadlineRule.working_days(5),
+    )
     session.flush()
     task_id = task.id or 0
-    assert _commands(session, leader, task_id) == {C.EDIT, C.PAUSE, C.CANCEL,
-                                                   C.REMINDER_POLICY}
+    assert _commands(session, leader, task_id) == {C.EDIT, C.PAUSE, C.CANCEL, C.REMINDER_POLICY}
     assert _commands(session, clerk, task_id) == {C.EDIT}
-    assert _commands(session, lead, task_id) == {C.PROGRESS, C.REPORT_COMPLETION,
-                                                 C.REQUEST_EXTENSION}
+    assert _commands(session, lead, task_id) == {
+        C.PROGRESS,
+        C.REPORT_COMPLETION,
+        C.REQUEST_EXTENSION,
+    }
     assert _commands(session, coordinator, task_id) == {C.PROGRESS}
     assert _commands(session, viewer, task_id) == set()
 
     assert task.due_on is not None
-    tasks.request_extension(session=session, actor=lead.actor, task_id=task_id,
-                            expected_version=task.version,
-                            proposed_due_on=task.due_on + timedelta(days=7), reason="Chờ số liệu")
+    tasks.request_extension(
+        session=session,
+        actor=lead.actor,
+        task_id=task_id,
+        expected_version=task.version,
+        proposed_due_on=task.due_on + timedelta(days=7),
+        reason="Chờ số liệu",
+    )
     assert C.REQUEST_EXTENSION not in _commands(session, lead, task_id)
     assert C.DECIDE_EXTENSION in _commands(session, leader, task_id)
-    tasks.report_completion(session=session, actor=lead.actor, task_id=task_id,
-                            expected_version=task.version, completed_on=clock.today(),
-                            result="Đã xong")
+    tasks.report_completion(
+        session=session,
+        actor=lead.actor,
+        task_id=task_id,
+        expected_version=task.version,
+        completed_on=clock.today(),
+        result="Đã xong",
+    )
     # Submitted: the issuer's leader confirms or returns, and may still decide the request.
-    assert _commands(session, leader, task_id) == {C.EDIT, C.CONFIRM_COMPLETION,
-                                                   C.RETURN_COMPLETION, C.DECIDE_EXTENSION,
-                                                   C.CANCEL, C.REMINDER_POLICY}
+    assert _commands(session, leader, task_id) == {
+        C.EDIT,
+        C.CONFIRM_COMPLETION,
+        C.RETURN_COMPLETION,
+        C.DECIDE_EXTENSION,
+        C.CANCEL,
+        C.REMINDER_POLICY,
+    }
     assert _commands(session, lead, task_id) == {C.PROGRESS}
 
-    tasks.cancel(session=session, actor=leader.actor, task_id=task_id,
-                 expected_version=task.version, reason="Không còn cần thiết")
+    tasks.cancel(
+        session=session,
+        actor=leader.actor,
+        task_id=task_id,
+        expected_version=task.version,
+        reason="Không còn cần thiết",
+    )
     # tracking.tasks.update refuses a finished task: no edit form is offered for it.
     assert C.EDIT not in _commands(session, clerk, task_id)

@@ -19,14 +19,16 @@ def test_cookies_are_secure_httponly_and_lax_behind_https(engine: Engine) -> Non
     with Session(engine) as session:
         build = WorldBuilder(session, actor=SETUP)
         unit = build.unit("XA-AN-PHU", "UBND xã An Phú", UnitKind.COMMUNE)
-        build.user("anphu.lan", full_name="Trần Thị Lan", unit=unit, role=Role.OFFICER,
-                   password=PASSWORD)
+        build.user(
+            "anphu.lan", full_name="Trần Thị Lan", unit=unit, role=Role.OFFICER, password=PASSWORD
+        )
         session.commit()
     settings = get_settings().model_copy(
         update={"public_base_url": "https://nhiemvu.quangngai.gov.vn"}
     )
-    client = TestClient(create_app(settings=settings, engine=engine),
-                        base_url="https://nhiemvu.quangngai.gov.vn")
+    client = TestClient(
+        create_app(settings=settings, engine=engine), base_url="https://nhiemvu.quangngai.gov.vn"
+    )
     page = client.get("/login")
     csrf_cookie = page.headers["set-cookie"].lower()
     assert csrf_cookie.startswith("nhiemvu_csrf=")
@@ -40,7 +42,8 @@ def test_cookies_are_secure_httponly_and_lax_behind_https(engine: Engine) -> Non
     )
     assert signed_in.status_code == 303
     session_cookie = next(
-        value.lower() for name, value in signed_in.headers.multi_items()
+        value.lower()
+        for name, value in signed_in.headers.multi_items()
         if name == "set-cookie" and value.startswith("nhiemvu_session=")
     )
     assert "secure" in session_cookie and "httponly" in session_cookie

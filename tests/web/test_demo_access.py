@@ -20,8 +20,9 @@ def test_demo_prints_the_address_and_a_password_that_signs_in(engine: Engine) ->
     found = re.search(r"mật khẩu của lần chạy này: (\S+)", result.output)
     assert found, result.output
     assert re.search(r"^  vp\.tinh +Trần Thị Hoa — Chuyên viên, Văn phòng", result.output, re.M)
-    assert re.search(r"^  ninh\.lv +Lê Văn Ninh — Lãnh đạo, Ủy ban nhân dân huyện Lý Sơn",
-                     result.output, re.M)
+    assert re.search(
+        r"^  ninh\.lv +Lê Văn Ninh — Lãnh đạo, Ủy ban nhân dân huyện Lý Sơn", result.output, re.M
+    )
     client = TestClient(create_app(engine=engine))
     page = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)

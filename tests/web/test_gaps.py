@@ -125,7 +125,10 @@ def test_the_administrator_edits_a_user_and_resets_the_password(
 ) -> None:
     with site.session() as session:
         user = WorldBuilder(session, actor=SETUP).user(
-            "tinhkhe.lan", full_name="Võ Thị Lan", unit=site.units["commune"], role=Role.VIEWER,
+            "tinhkhe.lan",
+            full_name="Võ Thị Lan",
+            unit=site.units["commune"],
+            role=Role.VIEWER,
             password=PASSWORD,
         )
         session.commit()
@@ -174,8 +177,11 @@ def test_reminder_policies_of_a_plan_and_of_a_task(site: Site, browsing: Browsin
         plan = build.plan(plan_title, issuer=site.units["office"])
         session.flush()
         task = build.task(
-            "Số hóa hồ sơ một cửa cấp xã", issuer=site.units["office"],
-            lead=site.units["commune"], plan_id=plan.id, deadline=DeadlineRule.working_days(10),
+            "Số hóa hồ sơ một cửa cấp xã",
+            issuer=site.units["office"],
+            lead=site.units["commune"],
+            plan_id=plan.id,
+            deadline=DeadlineRule.working_days(10),
         )
         session.commit()
         plan_id, task_id = plan.id, task.id
@@ -229,9 +235,7 @@ def test_the_pages_work_without_javascript(site: Site, browsing: Browsing) -> No
     page.get_by_role("button", name="Gửi tiến độ").click()
     expect(page).to_have_url(site.url(f"/tasks/{task_id}"))
     expect(page.get_by_text("Đã ghi báo cáo tiến độ.")).to_be_visible()
-    progress = page.locator(
-        "section", has=page.get_by_role("heading", name="Tiến độ thực hiện")
-    )
+    progress = page.locator("section", has=page.get_by_role("heading", name="Tiến độ thực hiện"))
     expect(progress).to_contain_text("Đã tiêm cho 95% trẻ trong độ tuổi")
     expect(progress).to_contain_text(f"{COMMUNE_OFFICER.full_name} – 80%")
 

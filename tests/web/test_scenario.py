@@ -29,12 +29,24 @@ from tracking import clock
 from tracking.calendar import load_calendar
 
 IMPORTED = [
-    ("Rà soát, đơn giản hóa thủ tục hành chính cấp xã năm nay", "UBND xã Tịnh Khê", "",
-     "10 ngày làm việc"),
-    ("Cập nhật dữ liệu dân cư lên Cổng dịch vụ công của tỉnh", "XA-NGHIAHANH", "XA-TINHKHE",
-     "30 ngày"),
-    ("Tổng hợp số liệu chuyển đổi số quý IV gửi Văn phòng UBND tỉnh", "Xã Tịnh Khê", "",
-     "3 ngày làm việc"),
+    (
+        "Rà soát, đơn giản hóa thủ tục hành chính cấp xã năm nay",
+        "UBND xã Tịnh Khê",
+        "",
+        "10 ngày làm việc",
+    ),
+    (
+        "Cập nhật dữ liệu dân cư lên Cổng dịch vụ công của tỉnh",
+        "XA-NGHIAHANH",
+        "XA-TINHKHE",
+        "30 ngày",
+    ),
+    (
+        "Tổng hợp số liệu chuyển đổi số quý IV gửi Văn phòng UBND tỉnh",
+        "Xã Tịnh Khê",
+        "",
+        "3 ngày làm việc",
+    ),
 ]
 ASSIGNED = "Báo cáo kết quả tiếp nhận hồ sơ trực tuyến trong tháng"
 
@@ -66,8 +78,9 @@ def task_id_of(page: Page) -> int:
 
 def done_on_time(page: Page, unit_name: str) -> int:
     """The dashboard's "Hoàn thành đúng hạn" count in a unit's row, as the page shows it."""
-    row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=unit_name,
-                                                              exact=True))
+    row = page.get_by_role("row").filter(
+        has=page.get_by_role("rowheader", name=unit_name, exact=True)
+    )
     return int(row.locator("td").first.inner_text().strip())
 
 

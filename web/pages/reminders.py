@@ -120,9 +120,7 @@ async def set_channels(request: Request, principal: WebUser, session: SessionDep
 def test_channel(
     request: Request, channel_id: PathId, principal: WebUser, session: SessionDep
 ) -> Response:
-    url = contacts.managed_channel_url(
-        session=session, principal=principal, channel_id=channel_id
-    )
+    url = contacts.managed_channel_url(session=session, principal=principal, channel_id=channel_id)
     session.rollback()  # nothing to keep; the send may take a while
     result = delivery.send_test(
         channel_url=url, actor=principal.actor, engine=request.app.state.engine

@@ -131,9 +131,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["indicator_id"], ["indicator.id"]),
         sa.ForeignKeyConstraint(["unit_id"], ["unit.id"]),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint(
-            "indicator_id", "unit_id", "period_kind", "period_code", "reported_on"
-        ),
+        sa.UniqueConstraint("indicator_id", "unit_id", "period_kind", "period_code", "reported_on"),
     )
     op.create_index("ix_indicatorvalue_indicator_id", "indicatorvalue", ["indicator_id"])
     op.create_index("ix_indicatorvalue_unit_id", "indicatorvalue", ["unit_id"])
