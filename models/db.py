@@ -8,7 +8,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Engine,
+    Executable,
+    Table,
+    create_engine,
+    event,
+    inspect,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
@@ -37,12 +46,13 @@ def _sqlite_begin(connection: Connection) -> None:
     SQLAlchemy's pysqlite recipe: the driver must not emit BEGIN itself (isolation_level None)
     and the "begin" event emits it.
     """
-    driver_connection = connection.connection.driver_connection
+    # pysqlite's connection (typed by SQLAlchemy as any DB-API connection, possibly None).
+    driver_connection: Any = connection.connection.driver_connection
     if connection.get_execution_options().get(WRITES):
-        driver_connection.isolation_level = None  # type: ignore[union-attr]
+        driver_connection.isolation_level = None
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     else:
-        driver_connection.isolation_level = ""  # type: ignore[union-attr]
+        driver_connection.isolation_level = ""
 
 
 def make_engine(url: str) -> Engine:
@@ -92,6 +102,12 @@ MAX_STATEMENT_PARAMETERS = 30_000
 def table_of(model: type[SQLModel]) -> Table:
     """The table a SQLModel class is mapped to."""
     return cast(Table, inspect(model).local_table)
+
+
+def rows_changed(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE and return how many rows it matched."""
+    result = cast(CursorResult[Any], session.execute(statement))
+    return result.rowcount
 
 
 def insert_ignore(

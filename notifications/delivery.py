@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import apprise
-from sqlalchemy import Engine, and_, or_, update
+from sqlalchemy import ColumnElement, Engine, and_, or_, update
 from sqlmodel import Session, col, select
 
 from models import (
@@ -33,7 +33,7 @@ from models import (
     Unit,
     User,
 )
-from models.db import get_engine, is_postgres
+from models.db import get_engine, is_postgres, rows_changed
 from models.types import utc_now
 from notifications import channels, outbox, zalo
 from notifications.digest import render_dead_alert, render_digest
@@ -113,7 +113,7 @@ def send_one(*, channel_url: str, subject: str, body: str, key: str | None = Non
     return SendOutcome(False, ("; ".join(reasons) or "Gửi không thành công")[:2000])
 
 
-def _due_clause(now: datetime):  # type: ignore[no-untyped-def]
+def _due_clause(now: datetime) -> ColumnElement[bool]:
     return or_(
         and_(col(Notification.state).in_(RETRYABLE), col(Notification.next_attempt_at) <= now),
         # A worker that died holding a lease: the row is taken over once the lease expires.
@@ -161,12 +161,13 @@ def claim(*, engine: Engine, owner: str, limit: int, now: datetime | None = None
         )
         claimed = []
         for notification_id in candidates:
-            done = session.execute(
+            done = rows_changed(
+                session,
                 update(Notification)
                 .where(col(Notification.id) == notification_id, _due_clause(now))
-                .values(**values)
+                .values(**values),
             )
-            if done.rowcount == 1:  # type: ignore[attr-defined]
+            if done == 1:
                 claimed.append(notification_id)
         session.commit()
         return [i for i in claimed if i is not None]
@@ -250,7 +251,7 @@ def _alert_admins(session: Session, row: Notification) -> None:
     )
 
 
-def _mine(notification_id: int, owner: str):  # type: ignore[no-untyped-def]
+def _mine(notification_id: int, owner: str) -> ColumnElement[bool]:
     return and_(
         col(Notification.id) == notification_id,
         col(Notification.lease_owner) == owner,
@@ -279,7 +280,8 @@ def process(*, engine: Engine, notification_id: int, owner: str, result: Deliver
         # holding it: a worker that lost its lease must not send.
         attempts = row.attempts + 1
         subject, body, url, key = row.subject, row.body, row.channel_url, row.key
-        renewed = session.execute(
+        renewed = rows_changed(
+            session,
             update(Notification)
             .where(_mine(notification_id, owner))
             .values(
@@ -288,10 +290,10 @@ def process(*, engine: Engine, notification_id: int, owner: str, result: Deliver
                 body=body,
                 lease_expires_at=now + timedelta(seconds=settings.notify_lease_seconds),
                 updated_at=now,
-            )
+            ),
         )
         session.commit()
-        if renewed.rowcount != 1:  # type: ignore[attr-defined]
+        if renewed != 1:
             result.lost_lease += 1
             return
 
@@ -309,12 +311,13 @@ def process(*, engine: Engine, notification_id: int, owner: str, result: Deliver
                 "last_error": outcome.error,
                 "next_attempt_at": now + _backoff(attempts),
             }
-        done = session.execute(
+        done = rows_changed(
+            session,
             update(Notification)
             .where(_mine(notification_id, owner))
-            .values(lease_owner=None, lease_expires_at=None, updated_at=now, **values)
+            .values(lease_owner=None, lease_expires_at=None, updated_at=now, **values),
         )
-        if done.rowcount != 1:  # type: ignore[attr-defined]
+        if done != 1:
             # Our lease ran out while sending and another worker took the row over.
             log.warning("notification %s: lease lost while sending", notification_id)
             session.rollback()

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from models import ZaloToken
+from models.db import rows_changed
 from models.types import utc_now
 from notifications.zalo import RefreshRefused, request_refresh
 from settings import get_settings
@@ -41,12 +42,13 @@ class DbTokenStore:
         in Settings: the app secret and refresh token go nowhere else.
         """
         with Session(self.engine) as session:
-            locked = session.execute(
+            locked = rows_changed(
+                session,
                 update(ZaloToken)
                 .where(col(ZaloToken.oa_id) == oa_id)
-                .values(version=ZaloToken.version)
+                .values(version=ZaloToken.version),
             )
-            if not locked.rowcount:  # type: ignore[attr-defined]
+            if not locked:
                 session.rollback()
                 raise RefreshRefused(f"Chưa có token cho Official Account {oa_id}")
             row = session.exec(select(ZaloToken).where(ZaloToken.oa_id == oa_id)).one()

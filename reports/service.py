@@ -20,7 +20,7 @@ from sqlalchemy import Table
 from sqlmodel import Session, col, select
 
 from models import Document
-from models.db import insert_ignore
+from models.db import insert_ignore, table_of
 from models.reports import Report, ReportNumberCounter, ReportState
 from models.types import utc_now
 from reports.content import REQUIRED_TO_ISSUE, ReportTexts, build_snapshot, snapshot_sha256
@@ -287,8 +287,7 @@ def _counter_row(session: Session, unit_id: int, year: int) -> Table:
         [{"unit_id": unit_id, "year": year, "last_number": 0}],
         key=("unit_id", "year"),
     )
-    table: Table = ReportNumberCounter.__table__  # type: ignore[attr-defined]
-    return table
+    return table_of(ReportNumberCounter)
 
 
 def set_next_number(

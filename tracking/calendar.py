@@ -149,7 +149,7 @@ def official_overrides() -> list[CalendarOverride]:
 def load_official_overrides(*, session: Session) -> int:
     """Insert the shipped government decisions for days not set yet (an administrator's
     own setting of a day wins); returns how many were added."""
-    existing = set(session.exec(select(CalendarOverride.day)).all())  # type: ignore[call-overload]
+    existing = set(session.exec(select(col(CalendarOverride.day))).all())
     missing = [o for o in official_overrides() if o.day not in existing]
     session.add_all(missing)
     return len(missing)

@@ -10,6 +10,7 @@ from sqlalchemy import Integer, Select, Subquery, cast, func, select
 from sqlmodel import Session, col
 
 from models import Task, Unit
+from models.db import table_of
 from settings import get_settings
 from tracking.calendar import WorkCalendar, load_calendar
 from tracking.status import OFFICIAL_CATEGORIES, Category, status_subquery
@@ -128,7 +129,7 @@ def tasks_as_of(
 ) -> list[TaskRow]:
     until = due_soon_until(calendar=load_calendar(session), as_of=as_of)
     status = status_subquery(as_of=as_of, due_soon_until=until)
-    lead = Unit.__table__.alias("lead")  # type: ignore[attr-defined]
+    lead = table_of(Unit).alias("lead")
     statement = (
         select(
             col(Task.id),

@@ -12,12 +12,13 @@ everything the use case read. On PostgreSQL the UPDATE also holds the row lock u
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
+from models.db import table_of
 from tracking import clock
 from tracking.errors import Conflict
 
@@ -63,7 +64,7 @@ def bump_version(kind: VersionedKind, *, session: Session, row: Versioned) -> No
     The conditional UPDATE is the row's first write of the transaction: autoflush is off so
     changes already made to the object are written after it, under the lock it holds.
     """
-    table: Table = type(row).__table__  # type: ignore[attr-defined]
+    table = table_of(cast(type[SQLModel], type(row)))
     seen = row.version
     now = clock.now_utc()
     statement = (
