@@ -1,6 +1,8 @@
 # Every target creates .venv by itself when it is missing: pip brings uv into the venv, then
 # `uv sync --frozen` installs exactly what uv.lock pins (the project itself editable, with its dev
-# tools). A changed pyproject.toml or uv.lock, or a new package (a new */__init__.py), reinstalls.
+# tools), compiled to bytecode at install: this machine sets PYTHONDONTWRITEBYTECODE, and without
+# .pyc files every command spends seconds compiling SQLAlchemy. A changed pyproject.toml or
+# uv.lock, or a new package (a new */__init__.py), reinstalls.
 # After editing dependencies in pyproject.toml, run `.venv/bin/uv lock` and commit uv.lock.
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -16,7 +18,7 @@ unexport VIRTUAL_ENV
 $(STAMP): pyproject.toml uv.lock $(wildcard */__init__.py)
 	test -x $(PY) || python3 -m venv $(VENV)
 	test -x $(VENV)/bin/uv || $(PY) -m pip install -q --disable-pip-version-check uv
-	$(VENV)/bin/uv sync -q --frozen --extra dev --python $(PY)
+	$(VENV)/bin/uv sync -q --frozen --extra dev --compile-bytecode --python $(PY)
 	touch $(STAMP)
 
 setup: $(STAMP)
