@@ -31,7 +31,7 @@ from models import (
 )
 from models.db import insert_ignore
 from models.types import utc_now
-from notifications import channels, outbox
+from notifications import channels, contacts, outbox
 from notifications.audiences import AUDIENCES
 from notifications.digest import DigestLine, render_digest, status_text
 from notifications.outbox import OutboxMessage
@@ -132,16 +132,7 @@ class _People:
         ).all()
         for user in users:
             self.users_by_unit[user.unit_id].append(user)
-        self.channels: dict[int, list[ContactChannel]] = defaultdict(list)
-        for channel in session.exec(
-            select(ContactChannel)
-            .where(
-                col(ContactChannel.user_id).in_([u.id for u in users]),
-                col(ContactChannel.active).is_(True),
-            )
-            .order_by(col(ContactChannel.id))
-        ).all():
-            self.channels[channel.user_id].append(channel)
+        self.channels = contacts.active_channels_of(session=session, user_ids=[u.id for u in users])
 
     def _role(
         self, unit_id: int, roles: tuple[Role, ...], fallback: tuple[Role, ...] = ()

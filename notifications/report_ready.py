@@ -7,12 +7,11 @@ and the channel, so a second run adds nothing.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 
 from sqlmodel import Session, col, select
 
-from models import ContactChannel, NotificationKind, Obligation, Role, User
-from notifications import outbox
+from models import NotificationKind, Obligation, Role, User
+from notifications import contacts, outbox
 from notifications.outbox import OutboxMessage
 from settings import get_settings
 from tracking import units
@@ -72,17 +71,7 @@ def enqueue_report_ready(
     """Put the notice about the drafted report `report_id` in the outbox for every channel of
     the responsible people (responsible_people). Returns how many messages were new."""
     people = responsible_people(session=session, unit_id=obligation.lead_unit_id)
-    channels: dict[int, list[ContactChannel]] = defaultdict(list)
-    if people:
-        for channel in session.exec(
-            select(ContactChannel)
-            .where(
-                col(ContactChannel.user_id).in_([p.id for p in people]),
-                col(ContactChannel.active).is_(True),
-            )
-            .order_by(col(ContactChannel.id))
-        ).all():
-            channels[channel.user_id].append(channel)
+    channels = contacts.active_channels_of(session=session, user_ids=[p.id for p in people])
     messages = []
     for person in people:
         subject, body = ready_notice(

@@ -26,7 +26,7 @@ from tracking import documents as documents_service
 from tracking import plans as plans_service
 from tracking import tasks as tasks_service
 from tracking import units as units_service
-from tracking.audit import SYSTEM, Actor, record, snapshot
+from tracking.audit import SYSTEM, Actor, add_created, record, snapshot
 from tracking.calendar import WorkCalendar, load_calendar
 from tracking.deadlines import DeadlineRule
 from tracking.documents import check_issuer_code
@@ -184,17 +184,7 @@ def create(
         active=active,
         note=note,
     )
-    session.add(obligation)
-    session.flush()
-    record(
-        session=session,
-        actor=actor,
-        action="obligation.create",
-        entity="obligation",
-        entity_id=obligation.id,
-        after=snapshot(obligation),
-    )
-    return obligation
+    return add_created(session=session, actor=actor, row=obligation, entity="obligation")
 
 
 def set_active(
