@@ -34,6 +34,11 @@ class NotFound(DomainError):
     http_status = 404
 
 
+class NotYetAssigned(NotFound):
+    """The task is in the caller's reach but did not exist yet on the day asked for: a 404 whose
+    message may be shown as is (it reveals nothing the caller may not read)."""
+
+
 class Conflict(DomainError):
     """The state or version changed: the caller must reload and try again."""
 

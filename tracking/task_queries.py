@@ -19,6 +19,7 @@ from models import AssignmentRole, ExtensionRequest, Task, TaskAssignment, Unit
 from tracking import tasks as tasks_service
 from tracking.access import Principal, task_reach_filter
 from tracking.calendar import WorkCalendar, load_calendar
+from tracking.errors import NotYetAssigned
 from tracking.queries import due_soon_until
 from tracking.status import (
     Category,
@@ -80,6 +81,21 @@ class TaskPage:
     items: list[ListedTask]
 
 
+NOT_YET_ASSIGNED = "task.not_yet_assigned"
+
+
+def require_assigned_by(*, task: Task, as_of: date) -> None:
+    """Refuse a day before the task was assigned: on that day the task did not exist yet, so
+    the list and the statistics leave it out and a single task answers NotYetAssigned, a
+    NotFound (`task.not_yet_assigned`, field `as_of`); the day of assignment shows the task."""
+    if as_of < task.assigned_on:
+        raise NotYetAssigned(
+            NOT_YET_ASSIGNED,
+            f"Nhiệm vụ chưa được giao vào ngày {as_of:%d/%m/%Y}",
+            field="as_of",
+        )
+
+
 def task_status(
     *,
     session: Session,
@@ -91,7 +107,8 @@ def task_status(
 ) -> ListedTask:
     """One task as the list shows it, as of a day, by the Python form of the status rule (the
     list computes the same in SQL). Assignments, extensions and calendar are read when not
-    given."""
+    given. A day before the task was assigned raises NotYetAssigned (require_assigned_by)."""
+    require_assigned_by(task=task, as_of=as_of)
     task_id = task.id or 0
     if assignments is None:
         assignments = tasks_service.assignments(session=session, task_id=task_id)

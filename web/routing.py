@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 from fastapi_csrf_protect.exceptions import CsrfProtectError
 from starlette.responses import RedirectResponse, Response
 
-from tracking.errors import Forbidden, NotFound
+from tracking.errors import Forbidden, NotFound, NotYetAssigned
 from web.rendering import render
 from web.session import SignInRequired, check_csrf
 
@@ -58,6 +58,18 @@ class WebRoute(APIRoute):
                         "next_step": "Hãy tải lại trang rồi gửi lại.",
                     },
                     status_code=403,
+                )
+            except NotYetAssigned as error:
+                # The task is in reach; on the day asked for it did not exist yet.
+                return render(
+                    request,
+                    "error.html",
+                    {
+                        "title": "Nhiệm vụ chưa được giao",
+                        "message": error.message,
+                        "next_step": "Hãy chọn một ngày từ ngày giao nhiệm vụ trở đi.",
+                    },
+                    status_code=404,
                 )
             except (NotFound, RequestValidationError):
                 # A malformed address (/tasks/abc) is as unknown as a missing task.

@@ -20,7 +20,7 @@ from api.deps import (
     issuer_of,
     text,
 )
-from api.errors import COMMON_RESPONSES
+from api.errors import COMMON_RESPONSES, ErrorResponse
 from api.schemas.tasks import (
     AuditEventPublic,
     CompletionConfirm,
@@ -166,7 +166,23 @@ def create_task(body: TaskCreate, principal: CurrentUser, session: SessionDep) -
     return _public(session, task)
 
 
-@router.get("/{task_id}", response_model=TaskPublic, summary="Một nhiệm vụ")
+@router.get(
+    "/{task_id}",
+    response_model=TaskPublic,
+    summary="Một nhiệm vụ",
+    description=(
+        "Tình trạng tính đến ngày `as_of` (mặc định hôm nay). Ngày trước ngày giao nhiệm vụ "
+        "trả lời 404 với mã `task.not_yet_assigned`: khi đó nhiệm vụ chưa có, như danh sách "
+        "và thống kê."
+    ),
+    responses={
+        404: {
+            "model": ErrorResponse,
+            "description": "Không tìm thấy nhiệm vụ, nằm ngoài phạm vi đơn vị của người dùng "
+            "(`task.not_found`), hoặc chưa được giao vào ngày `as_of` (`task.not_yet_assigned`)",
+        }
+    },
+)
 def get_task(
     task_id: PathId,
     principal: CurrentUser,

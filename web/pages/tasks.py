@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from sqlmodel import Session
 from starlette.responses import RedirectResponse, Response
 
-from api.deps import PathId, SessionDep
+from api.deps import DayQuery, PathId, SessionDep
 from models import (
     AssignmentRole,
     AuditEvent,
@@ -230,11 +230,15 @@ class TaskPage:
     commands: frozenset[TaskCommand]
 
 
-def _page_of(session: Session, principal: Principal, task_id: int) -> TaskPage:
+def _page_of(
+    session: Session, principal: Principal, task_id: int, as_of: date | None = None
+) -> TaskPage:
+    """The task page's facts, its status as of `as_of` (default today); a day before the task
+    was assigned raises NotYetAssigned (task_queries.require_assigned_by)."""
     task, assignments, units = task_for(
         session=session, principal=principal, task_id=task_id, action=TaskAction.READ
     )
-    today = clock.today()
+    today = as_of or clock.today()
     extensions = tasks_service.extensions(session=session, task_id=task_id)
     calendar = load_calendar(session)
     status = task_queries.task_status(
@@ -300,8 +304,9 @@ def _render_task(
     task_id: int,
     form: FormState | None = None,
     status_code: int = 200,
+    as_of: date | None = None,
 ) -> Response:
-    view = _page_of(session, principal, task_id)
+    view = _page_of(session, principal, task_id, as_of)
     reminder_policy = (
         {
             "rules": stored_rules(session, PolicyScope.TASK, task_id),
@@ -331,9 +336,13 @@ def _render_task(
 
 @router.get("/tasks/{task_id}")
 def task_page(
-    request: Request, task_id: PathId, principal: WebUser, session: SessionDep
+    request: Request,
+    task_id: PathId,
+    principal: WebUser,
+    session: SessionDep,
+    as_of: DayQuery = None,
 ) -> Response:
-    return _render_task(request, session, principal, task_id)
+    return _render_task(request, session, principal, task_id, as_of=as_of)
 
 
 # --- Actions: each a form; errors come back next to their fields ------------------------------
