@@ -1,6 +1,7 @@
 """SQLModel tables; importing this package registers every table on SQLModel.metadata."""
 
 from models.core import (
+    COMMUNE_LEVEL_KINDS,
     AssignmentRole,
     AuditEvent,
     CalendarOverride,
@@ -42,6 +43,7 @@ from models.reports import (
 )
 
 __all__ = [
+    "COMMUNE_LEVEL_KINDS",
     "AssignmentRole",
     "AuditEvent",
     "CalendarOverride",

@@ -18,9 +18,22 @@ class UnitKind(enum.StrEnum):
     DEPARTMENT = "department"
     DISTRICT = "district"
     COMMUNE = "commune"
+    WARD = "ward"  # phường
+    SPECIAL_ZONE = "special_zone"  # đặc khu
     OFFICE = "office"
     AGENCY = "agency"
     OTHER = "other"
+
+    @property
+    def is_commune_level(self) -> bool:
+        """A commune, a ward or a special zone (xã, phường, đặc khu): the level directly below a
+        province since 01/7/2025. The three behave alike everywhere; the rules name this
+        property (or COMMUNE_LEVEL_KINDS), never one of the three."""
+        return self in COMMUNE_LEVEL_KINDS
+
+
+# Stored as text (types.EnumText, at most 20 characters): a new kind needs no migration.
+COMMUNE_LEVEL_KINDS = frozenset({UnitKind.COMMUNE, UnitKind.WARD, UnitKind.SPECIAL_ZONE})
 
 
 class Role(enum.StrEnum):

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
-from models import Role, Unit, UnitKind, User
+from models import COMMUNE_LEVEL_KINDS, Role, Unit, UnitKind, User
 from tracking.audit import Actor, add_created, record, snapshot
 from tracking.errors import InvalidInput, NotFound, get_or_not_found
 from tracking.validation import checked_text, clean_text
@@ -282,14 +282,16 @@ def users_in(*, session: Session, units: Sequence[Unit]) -> list[User]:
     return list(session.exec(statement).all())
 
 
-# The People's Committees (Ủy ban nhân dân) of the province, the districts and the communes.
-BODY_KINDS = frozenset({UnitKind.PROVINCE, UnitKind.DISTRICT, UnitKind.COMMUNE})
+# The People's Committees (Ủy ban nhân dân) of the province, the districts and the
+# commune-level units (xã, phường, đặc khu: models.COMMUNE_LEVEL_KINDS).
+BODY_KINDS = frozenset({UnitKind.PROVINCE, UnitKind.DISTRICT}) | COMMUNE_LEVEL_KINDS
 
 
 def is_office_of(*, unit: Unit, body: Unit | None) -> bool:
     """Whether `unit` is the office (Văn phòng UBND) of the People's Committee `body`: a unit of
-    kind office directly under a province, district or commune. The office follows everything
-    its body does: it reads with the body's reach and enters the tasks the body assigns
+    kind office directly under a province, a district or a commune-level unit (xã, phường,
+    đặc khu). The office follows everything its body does: it reads with the body's reach and
+    enters the tasks the body assigns
     (tracking.access), receives the reminders about the body's long-overdue tasks
     (notifications.planner) and prepares the body's periodic reports (notifications.report_ready).
     """

@@ -21,10 +21,17 @@ class Token(BaseModel):
     expires_in: int = Field(description="Số giây còn hiệu lực")
 
 
+UNIT_KIND_DESCRIPTION = (
+    "Loại đơn vị: province (tỉnh), department (sở, ban, ngành), district (huyện), commune (xã), "
+    "ward (phường), special_zone (đặc khu), office (văn phòng), agency (cơ quan, tổ chức khác "
+    "của tỉnh), other (khác). Xã, phường và đặc khu là cấp xã, trực thuộc tỉnh từ 01/7/2025."
+)
+
+
 class UnitCreate(Body):
     code: Code
     name: Required255
-    kind: UnitKind = UnitKind.OTHER
+    kind: UnitKind = Field(default=UnitKind.OTHER, description=UNIT_KIND_DESCRIPTION)
     parent_id: Id | None = None
     short_name: Text120 = ""
     place_name: Text120 = ""
@@ -33,7 +40,7 @@ class UnitCreate(Body):
 
 class UnitUpdate(Body):
     name: Required255 | None = None
-    kind: UnitKind | None = None
+    kind: UnitKind | None = Field(default=None, description=UNIT_KIND_DESCRIPTION)
     short_name: Text120 | None = None
     place_name: Text120 | None = None
     parent_body_name: Text255 | None = None

@@ -3,9 +3,10 @@ people told of a drafted report."""
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import Session
 
-from models import UnitKind
+from models import COMMUNE_LEVEL_KINDS, UnitKind
 from tests.world import ACTOR, make_world
 from tracking import units
 from tracking.access import reach_of
@@ -36,3 +37,42 @@ def test_only_an_office_directly_under_a_peoples_committee_is_its_office(
     assert units.offices_of(session=session, unit_ids=[]) == {}
     assert reach_of(unit=office, parent=district) is district
     assert reach_of(unit=department_office, parent=world.department) is department_office
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "office_name"),
+    [
+        (UnitKind.COMMUNE, "Ủy ban nhân dân xã Bình Sơn", "Văn phòng HĐND và UBND xã"),
+        (UnitKind.WARD, "Ủy ban nhân dân phường Cẩm Thành", "Văn phòng HĐND và UBND phường"),
+        (UnitKind.SPECIAL_ZONE, "Đặc khu Lý Sơn", "Văn phòng HĐND và UBND đặc khu"),
+    ],
+)
+def test_a_commune_ward_or_special_zone_is_a_body_with_an_office(
+    session: Session, kind: UnitKind, name: str, office_name: str
+) -> None:
+    world = make_world(session)
+    body = units.create(
+        session=session, actor=ACTOR, code="P-X", name=name, kind=kind, parent=world.province
+    )
+    office = units.create(
+        session=session,
+        actor=ACTOR,
+        code="P-X-VP",
+        name=office_name,
+        kind=UnitKind.OFFICE,
+        parent=body,
+    )
+    session.commit()
+    assert kind.is_commune_level and kind in COMMUNE_LEVEL_KINDS and kind in units.BODY_KINDS
+    assert units.is_office_of(unit=office, body=body)
+    assert units.offices_of(session=session, unit_ids=[body.id or 0]) == {body.id: [office.id]}
+    assert reach_of(unit=office, parent=body) is body
+
+
+def test_only_communes_wards_and_special_zones_are_commune_level() -> None:
+    assert {kind for kind in UnitKind if kind.is_commune_level} == {
+        UnitKind.COMMUNE,
+        UnitKind.WARD,
+        UnitKind.SPECIAL_ZONE,
+    }
+    assert {UnitKind.PROVINCE, UnitKind.DISTRICT} | COMMUNE_LEVEL_KINDS == units.BODY_KINDS

@@ -98,7 +98,7 @@ def test_the_administrator_adds_and_renames_a_unit(site: Site, browsing: Browsin
     expect(page.get_by_label("Loại đơn vị")).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_label("Mã đơn vị")).to_have_value("XA-BINHSON")
     expect(page.get_by_label("Tên đơn vị")).to_have_value("UBND xã Bình Sơn")
-    page.get_by_label("Loại đơn vị").select_option(label="Xã, phường, đặc khu")
+    page.get_by_label("Loại đơn vị").select_option(label="Xã")
     page.get_by_role("button", name="Thêm đơn vị").click()
     expect(page.get_by_text("Đã thêm đơn vị «UBND xã Bình Sơn».")).to_be_visible()
 
