@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     Connection,
@@ -97,6 +97,24 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 # PostgreSQL refuses a statement with more than 65,535 parameters and SQLite (3.32 on) more than
 # 32,766: a large batch (a province's day of reminders) is written in statements below both.
 MAX_STATEMENT_PARAMETERS = 30_000
+
+
+# The most values one `column IN (…)` lookup sends: a list of ids the size of a province's
+# workload (every task, unit or person of the day's window) goes in several lookups instead,
+# each well below both databases' limits (MAX_STATEMENT_PARAMETERS).
+IN_CHUNK_SIZE = 10_000
+
+Value = TypeVar("Value", bound=Hashable)
+
+
+def in_chunks(*, values: Iterable[Value], size: int | None = None) -> Iterator[list[Value]]:
+    """The distinct `values`, in first-seen order, in lists of at most `size` (IN_CHUNK_SIZE
+    by default, read at call time): one IN lookup per list keeps every statement's parameter
+    count bounded, whatever the number of values. Nothing is yielded for no values."""
+    limit = size or IN_CHUNK_SIZE
+    distinct = list(dict.fromkeys(values))
+    for start in range(0, len(distinct), limit):
+        yield distinct[start : start + limit]
 
 
 def table_of(model: type[SQLModel]) -> Table:

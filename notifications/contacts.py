@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from models import ChannelKind, ContactChannel, User
+from models.db import in_chunks
 from notifications import channels
 from tracking import units as units_service
 from tracking.access import Principal, authorize_user
@@ -79,17 +80,18 @@ def active_channels_of(
     *, session: Session, user_ids: Collection[int | None]
 ) -> dict[int, list[ContactChannel]]:
     """The active channels of each of these people, in the order they were added; someone
-    without one is absent. One query, whatever the number of people."""
+    without one is absent. One query per IN_CHUNK_SIZE people (a province's day of reminders
+    names more people than a statement may carry parameters)."""
     by_user: dict[int, list[ContactChannel]] = defaultdict(list)
-    if not user_ids:
-        return by_user
-    statement = (
-        select(ContactChannel)
-        .where(col(ContactChannel.user_id).in_(user_ids), col(ContactChannel.active).is_(True))
-        .order_by(col(ContactChannel.id))
-    )
-    for channel in session.exec(statement).all():
-        by_user[channel.user_id].append(channel)
+    for chunk in in_chunks(values=(u for u in user_ids if u is not None)):
+        statement = (
+            select(ContactChannel)
+            .where(col(ContactChannel.user_id).in_(chunk), col(ContactChannel.active).is_(True))
+            .order_by(col(ContactChannel.id))
+        )
+        for channel in session.exec(statement).all():
+            by_user[channel.user_id].append(channel)
+    # A person's channels all come from one chunk, already in id (added) order.
     return by_user
 
 

@@ -183,17 +183,18 @@ def _prepare(session: Session, row: Notification) -> str:
     """Drop items whose task changed since planning; '' if something is left to send."""
     if row.kind != NotificationKind.DIGEST:
         return ""
-    items = list(
-        session.exec(
-            select(ReminderItem).where(
-                ReminderItem.notification_id == row.id, ReminderItem.dropped_reason == ""
-            )
-        ).all()
+    kept_items = and_(
+        col(ReminderItem.notification_id) == row.id, col(ReminderItem.dropped_reason) == ""
     )
+    items = list(session.exec(select(ReminderItem).where(kept_items)).all())
+    # The items' tasks by a subquery, not a list of ids: one digest (an office's long-overdue
+    # tasks of a province) can name more tasks than a statement may carry parameters.
     tasks = {
         t.id: t
         for t in session.exec(
-            select(Task).where(col(Task.id).in_([i.task_id for i in items]))
+            select(Task).where(
+                col(Task.id).in_(select(col(ReminderItem.task_id)).where(kept_items))
+            )
         ).all()
     }
     keep = []

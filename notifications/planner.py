@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Engine, and_
 from sqlmodel import Session, col, select
 
 from models import (
@@ -29,7 +29,7 @@ from models import (
     Unit,
     User,
 )
-from models.db import insert_ignore
+from models.db import in_chunks, insert_ignore
 from models.types import utc_now
 from notifications import channels, contacts, outbox
 from notifications.audiences import AUDIENCES
@@ -102,12 +102,13 @@ def _steps(
 class _People:
     """Users and channels of the units involved, loaded in a few set-based queries."""
 
-    def __init__(self, session: Session, tasks: list[Task]) -> None:
-        task_ids = [t.id for t in tasks]
+    def __init__(self, session: Session, tasks: list[Task], window: ColumnElement[bool]) -> None:
+        # Every lookup here is by a subquery of the window or in bounded chunks: a province's
+        # window holds more tasks, units and people than a statement may carry parameters.
         self.coordinating: dict[int, list[int]] = defaultdict(list)
         for row in session.exec(
             select(TaskAssignment).where(
-                col(TaskAssignment.task_id).in_(task_ids),
+                col(TaskAssignment.task_id).in_(select(col(Task.id)).where(window)),
                 TaskAssignment.role == AssignmentRole.COORDINATE,
             )
         ).all():
@@ -122,14 +123,19 @@ class _People:
         unit_ids |= {u for us in self.office_of.values() for u in us}
         self.units = {
             u.id: u
-            for u in session.exec(select(Unit).where(col(Unit.id).in_(unit_ids | issuers))).all()
+            for chunk in in_chunks(values=unit_ids | issuers)
+            for u in session.exec(select(Unit).where(col(Unit.id).in_(chunk))).all()
         }
         self.users_by_unit: dict[int, list[User]] = defaultdict(list)
-        users = session.exec(
-            select(User)
-            .where(col(User.unit_id).in_(unit_ids), col(User.active).is_(True))
-            .order_by(col(User.id))
-        ).all()
+        users = [
+            user
+            for chunk in in_chunks(values=unit_ids)
+            for user in session.exec(
+                select(User).where(col(User.unit_id).in_(chunk), col(User.active).is_(True))
+            ).all()
+        ]
+        # Chunks break one ORDER BY: a unit's people are listed in id order here.
+        users.sort(key=lambda user: user.id or 0)
         for user in users:
             self.users_by_unit[user.unit_id].append(user)
         self.channels = contacts.active_channels_of(session=session, user_ids=[u.id for u in users])
@@ -189,27 +195,20 @@ def plan_reminders(*, session: Session, as_of: date, dry_run: bool = False) -> P
     if not result.is_working_day:
         return result
     window_end = calendar.add_working_days(as_of, max_before_offset(session))
+    window = and_(
+        col(Task.state) == TaskState.OPEN,
+        col(Task.due_on).is_not(None),
+        col(Task.due_on) <= window_end,
+        col(Task.assigned_on) <= as_of,
+    )
     tasks = list(
-        session.exec(
-            select(Task)
-            .where(
-                Task.state == TaskState.OPEN,
-                col(Task.due_on).is_not(None),
-                col(Task.due_on) <= window_end,
-                col(Task.assigned_on) <= as_of,
-            )
-            .order_by(col(Task.due_on), col(Task.id))
-        ).all()
+        session.exec(select(Task).where(window).order_by(col(Task.due_on), col(Task.id))).all()
     )
     result.tasks_in_window = len(tasks)
     if not tasks:
         return result
-    book = PolicyBook(
-        session,
-        plan_ids={t.plan_id for t in tasks if t.plan_id},
-        task_ids={t.id for t in tasks if t.id},
-    )
-    people = _People(session, tasks)
+    book = PolicyBook(session, window=window)
+    people = _People(session, tasks, window)
     planned: list[PlannedReminder] = []
     for task in tasks:
         step = _steps(task, book.for_task(task), as_of, calendar)
@@ -242,15 +241,15 @@ def plan_reminders(*, session: Session, as_of: date, dry_run: bool = False) -> P
                             new=True,
                         )
                     )
-    existing = (
-        set(
-            session.exec(
-                select(ReminderItem.key).where(col(ReminderItem.key).in_([p.key for p in planned]))
-            ).all()
-        )
-        if planned
-        else set()
-    )
+    # Looked up by the unique key, in bounded chunks (a day can plan more reminders than a
+    # statement may carry parameters).
+    existing = {
+        key
+        for chunk in in_chunks(values=(p.key for p in planned))
+        for key in session.exec(
+            select(ReminderItem.key).where(col(ReminderItem.key).in_(chunk))
+        ).all()
+    }
     result.reminders = [
         PlannedReminder(**{**p.__dict__, "new": p.key not in existing}) for p in planned
     ]

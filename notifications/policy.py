@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import Session, col, select
 
 from models import Plan, PolicyScope, ReminderPolicy, Task
@@ -222,24 +223,24 @@ def merge(*layers: dict[str, Any]) -> dict[str, Any]:
 
 
 class PolicyBook:
-    """The stored policies relevant to a set of tasks, loaded in three small queries."""
+    """The stored policies relevant to a set of tasks, loaded in one query.
 
-    def __init__(self, session: Session, *, plan_ids: set[int], task_ids: set[int]) -> None:
-        rows = list(
-            session.exec(
-                select(ReminderPolicy).where(
-                    (col(ReminderPolicy.scope) == PolicyScope.GLOBAL)
-                    | (
-                        (col(ReminderPolicy.scope) == PolicyScope.PLAN)
-                        & col(ReminderPolicy.scope_id).in_(plan_ids or {-1})
-                    )
-                    | (
-                        (col(ReminderPolicy.scope) == PolicyScope.TASK)
-                        & col(ReminderPolicy.scope_id).in_(task_ids or {-1})
-                    )
-                )
-            ).all()
-        )
+    `window` is the condition on Task that selects the tasks (the planner's window); without
+    it only the global policy is loaded. The tasks' and their plans' policies are found by
+    subqueries on that condition, so the statement's size does not grow with the number of
+    tasks (an id list of a province's window exceeds SQLite's parameter limit)."""
+
+    def __init__(self, session: Session, *, window: ColumnElement[bool] | None = None) -> None:
+        scope, scope_id = col(ReminderPolicy.scope), col(ReminderPolicy.scope_id)
+        wanted: list[ColumnElement[bool]] = [scope == PolicyScope.GLOBAL]
+        if window is not None:
+            plans_of_window = select(col(Task.plan_id)).where(
+                window, col(Task.plan_id).is_not(None)
+            )
+            tasks_of_window = select(col(Task.id)).where(window)
+            wanted.append(and_(scope == PolicyScope.PLAN, scope_id.in_(plans_of_window)))
+            wanted.append(and_(scope == PolicyScope.TASK, scope_id.in_(tasks_of_window)))
+        rows = list(session.exec(select(ReminderPolicy).where(or_(*wanted))).all())
         self._global: dict[str, Any] = {}
         self._plans: dict[int, dict[str, Any]] = {}
         self._tasks: dict[int, dict[str, Any]] = {}
@@ -270,7 +271,7 @@ def max_before_offset(session: Session) -> int:
 
 
 def global_rules(session: Session) -> Rules:
-    return PolicyBook(session, plan_ids=set(), task_ids=set()).global_rules
+    return PolicyBook(session).global_rules
 
 
 def get_policy(*, session: Session, scope: PolicyScope, scope_id: int = 0) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models import Obligation, ObligationDraft, Task, Unit
+from models.db import in_chunks
 from tracking import access, clock, versioning
 from tracking import documents as documents_service
 from tracking import plans as plans_service
@@ -344,14 +345,15 @@ def recorded_occurrences(
 ) -> set[tuple[int, str]]:
     """The (duty, period key) pairs among `begun` that `table` records: the periods that have
     their task already (Task) or their draft (ObligationDraft)."""
-    obligation_ids = {occurrence.obligation_id for _, occurrence in begun}
-    if not obligation_ids:
-        return set()
     obligation_column, key_column = col(table.obligation_id), col(table.occurrence_key)
-    rows = session.exec(
-        select(obligation_column, key_column).where(obligation_column.in_(obligation_ids))
-    ).all()
-    return {(int(o), str(k)) for o, k in rows if o is not None and k is not None}
+    recorded: set[tuple[int, str]] = set()
+    # A province has thousands of duties: their ids go in lookups of bounded size.
+    for chunk in in_chunks(values=(occurrence.obligation_id for _, occurrence in begun)):
+        rows = session.exec(
+            select(obligation_column, key_column).where(obligation_column.in_(chunk))
+        ).all()
+        recorded |= {(int(o), str(k)) for o, k in rows if o is not None and k is not None}
+    return recorded
 
 
 def occurrence_title(obligation: Obligation, period: Period) -> str:

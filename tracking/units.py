@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 from models import COMMUNE_LEVEL_KINDS, Role, Unit, UnitKind, User
+from models.db import in_chunks
 from tracking.audit import Actor, add_created, record, snapshot
 from tracking.errors import InvalidInput, NotFound, get_or_not_found
 from tracking.validation import checked_text, clean_text
@@ -305,19 +306,24 @@ def is_office_of(*, unit: Unit, body: Unit | None) -> bool:
 
 def offices_of(*, session: Session, unit_ids: Collection[int]) -> dict[int, list[int]]:
     """The ids of the offices (is_office_of) of each of `unit_ids`, in id order; a unit that is
-    no People's Committee or has no office is absent. Two queries, whatever the number of units.
+    no People's Committee or has no office is absent. Two queries per IN_CHUNK_SIZE units (the
+    planner asks for every issuer of its window), whatever the number of units.
     """
-    if not unit_ids:
-        return {}
-    candidates = session.exec(
-        select(Unit)
-        .where(col(Unit.parent_id).in_(unit_ids), Unit.kind == UnitKind.OFFICE)
-        .order_by(col(Unit.id))
-    ).all()
-    parent_ids = {office.parent_id for office in candidates}
-    bodies = {
-        body.id: body for body in session.exec(select(Unit).where(col(Unit.id).in_(parent_ids)))
-    }
+    candidates: list[Unit] = []
+    for chunk in in_chunks(values=unit_ids):
+        candidates.extend(
+            session.exec(
+                select(Unit).where(col(Unit.parent_id).in_(chunk), Unit.kind == UnitKind.OFFICE)
+            ).all()
+        )
+    # Chunks break one ORDER BY: the offices are listed in id order here.
+    candidates.sort(key=lambda office: office.id or 0)
+    bodies: dict[int | None, Unit] = {}
+    parent_ids = (office.parent_id for office in candidates if office.parent_id is not None)
+    for chunk in in_chunks(values=parent_ids):
+        bodies.update(
+            (body.id, body) for body in session.exec(select(Unit).where(col(Unit.id).in_(chunk)))
+        )
     offices: dict[int, list[int]] = defaultdict(list)
     for office in candidates:
         if office.parent_id is not None and is_office_of(
