@@ -25,12 +25,46 @@ if TYPE_CHECKING:
     from tracking.queries import StatusCounts
 
 
+# The options that create the root unit and its first administrator: all or none.
+_FIRST_UNIT_OPTIONS = {"unit": "--unit", "unit_name": "--unit-name", "admin": "--admin"}
+
+
 @friendly_errors
-def init() -> None:
-    """Tạo / nâng cấp cơ sở dữ liệu, nạp lịch nghỉ lễ đã quyết định, tạo khóa ký mã truy cập."""
+def init(
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="Mã đơn vị gốc (khi tạo quản trị viên đầu tiên)")
+    ] = None,
+    unit_name: Annotated[
+        str | None,
+        typer.Option("--unit-name", help="Tên đơn vị gốc, ví dụ «Ủy ban nhân dân tỉnh Quảng Ngãi»"),
+    ] = None,
+    unit_kind: Annotated[
+        str,
+        typer.Option(
+            "--unit-kind", help="Loại đơn vị gốc: province, district, commune, ward, special_zone"
+        ),
+    ] = "province",
+    admin: Annotated[
+        str | None, typer.Option("--admin", help="Tên đăng nhập của quản trị viên đầu tiên")
+    ] = None,
+    admin_name: Annotated[
+        str, typer.Option("--admin-name", help="Họ và tên của quản trị viên đầu tiên")
+    ] = "Quản trị hệ thống",
+) -> None:
+    """Tạo / nâng cấp cơ sở dữ liệu, nạp lịch nghỉ lễ đã quyết định, tạo khóa ký mã truy cập;
+    với --unit, --unit-name, --admin: tạo đơn vị gốc và quản trị viên đầu tiên (cơ sở dữ liệu
+    phải chưa có đơn vị nào; mật khẩu hỏi hai lần hoặc lấy từ NHIEMVU_NEW_USER_PASSWORD)."""
     from models.db import get_engine
     from settings import ensure_secret_key
 
+    given = {"unit": unit, "unit_name": unit_name, "admin": admin}
+    missing = [option for name, option in _FIRST_UNIT_OPTIONS.items() if given[name] is None]
+    if missing and len(missing) < len(_FIRST_UNIT_OPTIONS):
+        fail(
+            f"để tạo đơn vị gốc và quản trị viên đầu tiên cần cả --unit, --unit-name, --admin; "
+            f"thiếu {', '.join(missing)} [init.option_missing]",
+            2,
+        )
     added = prepare_database()
     typer.echo(f"Cơ sở dữ liệu sẵn sàng: {get_engine().url.render_as_string(hide_password=True)}")
     typer.echo(f"Đã nạp {added} ngày nghỉ / làm bù theo quyết định của Chính phủ.")
@@ -39,6 +73,49 @@ def init() -> None:
         typer.echo(f"Khóa ký mã truy cập: {key_file.resolve()} (chỉ chủ sở hữu đọc được)")
     else:
         typer.echo("Khóa ký mã truy cập: lấy từ NHIEMVU_SECRET_KEY")
+    if unit is not None and unit_name is not None and admin is not None:
+        create_first_admin(
+            unit_code=unit,
+            unit_name=unit_name,
+            unit_kind=unit_kind,
+            admin_username=admin,
+            admin_full_name=admin_name,
+        )
+
+
+def create_first_admin(
+    *, unit_code: str, unit_name: str, unit_kind: str, admin_username: str, admin_full_name: str
+) -> None:
+    """The root unit and its first administrator, in one transaction (tracking.units.initialise);
+    the inputs and the empty database are checked before the password is asked for."""
+    import os
+
+    from api.auth import hash_password
+    from models.db import session_scope
+    from tracking import units
+
+    details = {
+        "unit_code": unit_code,
+        "unit_name": unit_name,
+        "unit_kind": unit_kind,
+        "admin_username": admin_username,
+        "admin_full_name": admin_full_name,
+    }
+    with session_scope() as session:
+        units.check_initialise(session=session, **details)
+    password = os.environ.get("NHIEMVU_NEW_USER_PASSWORD") or typer.prompt(
+        "Mật khẩu", hide_input=True, confirmation_prompt=True
+    )
+    password_hash = hash_password(password=password, username=units.clean_username(admin_username))
+    with session_scope() as session:
+        unit, user = units.initialise(
+            session=session, actor=cli_actor(), password_hash=password_hash, **details
+        )
+    typer.echo(f"Đã tạo đơn vị gốc «{unit.code}» ({unit.name}, loại {unit.kind}).")
+    typer.echo(
+        f"Đã tạo quản trị viên đầu tiên «{user.username}» ({user.full_name}) thuộc {unit.name}."
+    )
+    typer.echo("Bước tiếp theo: chạy «nhiemvu serve» rồi đăng nhập bằng tài khoản này.")
 
 
 def unit_or_none(session: Session, code: str | None) -> Unit | None:

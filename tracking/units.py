@@ -6,14 +6,14 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, func, text
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 from models import COMMUNE_LEVEL_KINDS, Role, Unit, UnitKind, User
-from models.db import in_chunks
+from models.db import in_chunks, is_postgres, table_of
 from tracking.audit import Actor, add_created, record, snapshot
-from tracking.errors import InvalidInput, NotFound, get_or_not_found
+from tracking.errors import Conflict, InvalidInput, NotFound, get_or_not_found
 from tracking.validation import checked_text, clean_text
 
 
@@ -86,6 +86,31 @@ def _text(code: str, value: str) -> str:
     )
 
 
+def _clean_code(code: str) -> str:
+    """A unit's code, stripped; InvalidInput (field `code`) unless 1 to 50 characters."""
+    code = checked_text(code, field="code", label="Mã đơn vị").strip()
+    if not code or len(code) > 50:
+        raise InvalidInput("unit.code_invalid", "Mã đơn vị phải có từ 1 đến 50 ký tự", field="code")
+    return code
+
+
+def clean_username(username: str) -> str:
+    """A username as stored (stripped, lower-case); InvalidInput (field `username`) unless
+    letters, digits, dots and underscores, 1 to 80 characters."""
+    username = username.strip().lower()
+    if (
+        not username
+        or len(username) > 80
+        or not username.replace(".", "").replace("_", "").isalnum()
+    ):
+        raise InvalidInput(
+            "user.username_invalid",
+            "Tên đăng nhập chỉ gồm chữ, số, dấu chấm, gạch dưới (1–80 ký tự)",
+            field="username",
+        )
+    return username
+
+
 def create(
     *,
     session: Session,
@@ -98,9 +123,7 @@ def create(
     place_name: str = "",
     parent_body_name: str = "",
 ) -> Unit:
-    code = checked_text(code, field="code", label="Mã đơn vị").strip()
-    if not code or len(code) > 50:
-        raise InvalidInput("unit.code_invalid", "Mã đơn vị phải có từ 1 đến 50 ký tự", field="code")
+    code = _clean_code(code)
     name = _text("unit.name", name)
     short_name = _text("unit.short_name", short_name)
     place_name = _text("unit.place_name", place_name)
@@ -141,17 +164,7 @@ def create_user(
     title: str = "",
     password_hash: str | None = None,
 ) -> User:
-    username = username.strip().lower()
-    if (
-        not username
-        or len(username) > 80
-        or not username.replace(".", "").replace("_", "").isalnum()
-    ):
-        raise InvalidInput(
-            "user.username_invalid",
-            "Tên đăng nhập chỉ gồm chữ, số, dấu chấm, gạch dưới (1–80 ký tự)",
-            field="username",
-        )
+    username = clean_username(username)
     if find_user(session=session, username=username) is not None:
         raise InvalidInput(
             "user.username_taken", f"Tên đăng nhập «{username}» đã tồn tại", field="username"
@@ -331,3 +344,103 @@ def offices_of(*, session: Session, unit_ids: Collection[int]) -> dict[int, list
         ):
             offices[office.parent_id].append(office.id or 0)
     return dict(offices)
+
+
+# The kinds a deployment's root unit may have: a People's Committee (province, district or
+# commune level), the body whose tasks the tree below it carries out.
+ROOT_KINDS = BODY_KINDS
+
+
+def root_kind(value: str) -> UnitKind:
+    """The kind named `value` when a root unit may have it; InvalidInput (field `unit_kind`)
+    otherwise."""
+    allowed = ", ".join(sorted(ROOT_KINDS))
+    try:
+        kind = UnitKind(value.strip().lower())
+    except ValueError:
+        kind = None
+    if kind not in ROOT_KINDS:
+        raise InvalidInput(
+            "init.kind_not_root",
+            f"Loại đơn vị «{value}» không dùng được cho đơn vị gốc (chọn một trong: {allowed})",
+            field="unit_kind",
+        )
+    return kind
+
+
+def refuse_if_initialised(*, session: Session) -> None:
+    """Conflict `init.already_initialised`, naming a root unit, when the database has units."""
+    if session.exec(select(func.count()).select_from(Unit)).one() == 0:
+        return
+    root = session.exec(
+        select(Unit).where(col(Unit.parent_id).is_(None)).order_by(col(Unit.id))
+    ).first()
+    which = f"đơn vị gốc «{root.code}» ({root.name})" if root else "đơn vị"
+    raise Conflict(
+        "init.already_initialised",
+        f"Cơ sở dữ liệu đã có {which}, không khởi tạo lại; thêm người dùng bằng «nhiemvu user add»",
+    )
+
+
+def check_initialise(
+    *,
+    session: Session,
+    unit_code: str,
+    unit_name: str,
+    unit_kind: str,
+    admin_username: str,
+    admin_full_name: str,
+) -> None:
+    """Everything `initialise` checks before it writes, without writing: for the command line
+    to refuse before it asks for a password. `initialise` checks it all again."""
+    _clean_code(unit_code)
+    _text("unit.name", unit_name)
+    root_kind(unit_kind)
+    clean_username(admin_username)
+    _text("user.full_name", admin_full_name)
+    refuse_if_initialised(session=session)
+
+
+def initialise(
+    *,
+    session: Session,
+    actor: Actor,
+    unit_code: str,
+    unit_name: str,
+    unit_kind: str,
+    admin_username: str,
+    admin_full_name: str,
+    password_hash: str,
+) -> tuple[Unit, User]:
+    """The first unit (the root) of an empty database and its first administrator, both
+    recorded in the audit log; the caller commits them together.
+
+    Refuses (Conflict `init.already_initialised`) when the database has any unit. Two callers
+    at once create one root: the check and the inserts share the write transaction, which
+    holds SQLite's write lock from BEGIN (models.db.writer) or, on PostgreSQL, a lock on the
+    unit table that conflicts with itself and with every insert, taken before the check.
+    """
+    if is_postgres(session.get_bind()):
+        table = table_of(Unit).name
+        session.execute(text(f'LOCK TABLE "{table}" IN SHARE ROW EXCLUSIVE MODE'))
+    check_initialise(
+        session=session,
+        unit_code=unit_code,
+        unit_name=unit_name,
+        unit_kind=unit_kind,
+        admin_username=admin_username,
+        admin_full_name=admin_full_name,
+    )
+    unit = create(
+        session=session, actor=actor, code=unit_code, name=unit_name, kind=root_kind(unit_kind)
+    )
+    admin = create_user(
+        session=session,
+        actor=actor,
+        username=admin_username,
+        full_name=admin_full_name,
+        unit=unit,
+        role=Role.ADMIN,
+        password_hash=password_hash,
+    )
+    return unit, admin
