@@ -111,7 +111,8 @@ def create_first_admin(
         unit, user = units.initialise(
             session=session, actor=cli_actor(), password_hash=password_hash, **details
         )
-    typer.echo(f"Đã tạo đơn vị gốc «{unit.code}» ({unit.name}, loại {unit.kind}).")
+    kind = units.KIND_LABELS[unit.kind].lower()
+    typer.echo(f"Đã tạo đơn vị gốc «{unit.code}» ({unit.name}, cấp {kind}).")
     typer.echo(
         f"Đã tạo quản trị viên đầu tiên «{user.username}» ({user.full_name}) thuộc {unit.name}."
     )

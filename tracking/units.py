@@ -16,6 +16,19 @@ from tracking.audit import Actor, add_created, record, snapshot
 from tracking.errors import Conflict, InvalidInput, NotFound, get_or_not_found
 from tracking.validation import checked_text, clean_text
 
+# What people call each kind of unit (pages, the command line).
+KIND_LABELS = {
+    UnitKind.PROVINCE: "Tỉnh",
+    UnitKind.DEPARTMENT: "Sở, ban, ngành",
+    UnitKind.DISTRICT: "Huyện",
+    UnitKind.COMMUNE: "Xã",
+    UnitKind.WARD: "Phường",
+    UnitKind.SPECIAL_ZONE: "Đặc khu",
+    UnitKind.OFFICE: "Văn phòng",
+    UnitKind.AGENCY: "Cơ quan, tổ chức khác của tỉnh",
+    UnitKind.OTHER: "Khác",
+}
+
 
 def get(*, session: Session, unit_id: int) -> Unit:
     return get_or_not_found(session, Unit, unit_id, entity="unit", noun="đơn vị")

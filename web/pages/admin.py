@@ -30,18 +30,6 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 Year = Annotated[int | None, Query(ge=1990, le=2099)]
 
-KIND_LABELS = {
-    UnitKind.PROVINCE: "Tỉnh",
-    UnitKind.DEPARTMENT: "Sở, ban, ngành",
-    UnitKind.DISTRICT: "Huyện",
-    UnitKind.COMMUNE: "Xã",
-    UnitKind.WARD: "Phường",
-    UnitKind.SPECIAL_ZONE: "Đặc khu",
-    UnitKind.OFFICE: "Văn phòng",
-    UnitKind.AGENCY: "Cơ quan, tổ chức khác của tỉnh",
-    UnitKind.OTHER: "Khác",
-}
-
 
 def _context(session: Session, principal: Principal, year: int) -> dict[str, object]:
     directory = UnitDirectory.load(session)
@@ -52,7 +40,7 @@ def _context(session: Session, principal: Principal, year: int) -> dict[str, obj
         "users": list_users(session=session, principal=principal),
         "names": directory.by_id,
         "roles": [r.value for r in Role],
-        "kinds": KIND_LABELS,
+        "kinds": units_service.KIND_LABELS,
         "year": year,
         "days": load_calendar(session).days_off_in_year(year),
         "overrides": calendar_service.list_overrides(
@@ -244,7 +232,7 @@ def _unit_page(
     return render(
         request,
         "admin_unit.html",
-        {"unit": unit, "kinds": KIND_LABELS},
+        {"unit": unit, "kinds": units_service.KIND_LABELS},
         principal=principal,
         form=form
         or FormState(name="unit", values={"name": unit.name, "short_name": unit.short_name}),
