@@ -409,6 +409,24 @@ class OutboxEntry:
     sent_at: datetime | None
     digest_on: object
 
+    @classmethod
+    def of(cls, row: Notification) -> OutboxEntry:
+        """What may be shown of an outbox row: the channel URL masked, never the body."""
+        return cls(
+            id=row.id or 0,
+            key=row.key,
+            kind=row.kind,
+            recipient_user_id=row.recipient_user_id,
+            channel=channels.mask(row.channel_url),
+            subject=row.subject,
+            state=row.state,
+            attempts=row.attempts,
+            next_attempt_at=row.next_attempt_at,
+            last_error=row.last_error,
+            sent_at=row.sent_at,
+            digest_on=row.digest_on,
+        )
+
 
 def list_outbox(
     *,
@@ -446,23 +464,7 @@ def list_outbox(
     rows = session.exec(
         statement.order_by(col(Notification.id).desc()).offset(offset).limit(limit)
     ).all()
-    return [
-        OutboxEntry(
-            id=r.id or 0,
-            key=r.key,
-            kind=r.kind,
-            recipient_user_id=r.recipient_user_id,
-            channel=channels.mask(r.channel_url),
-            subject=r.subject,
-            state=r.state,
-            attempts=r.attempts,
-            next_attempt_at=r.next_attempt_at,
-            last_error=r.last_error,
-            sent_at=r.sent_at,
-            digest_on=r.digest_on,
-        )
-        for r in rows
-    ]
+    return [OutboxEntry.of(row) for row in rows]
 
 
 def retry_dead(*, session: Session, notification_id: int, actor: Actor = SYSTEM) -> Notification:

@@ -23,7 +23,7 @@ from api.schemas.reminders import (
     TestMessageResult,
 )
 from models import NotificationState, PolicyScope
-from notifications import channels, contacts, delivery, policy
+from notifications import contacts, delivery, policy
 from tracking import plans as plans_service
 from tracking import units as units_service
 from tracking.access import (
@@ -81,20 +81,7 @@ def retry_dead(
         session=session, notification_id=notification_id, actor=principal.actor
     )
     session.commit()
-    return OutboxEntryPublic(
-        id=row.id or 0,
-        key=row.key,
-        kind=row.kind,
-        recipient_user_id=row.recipient_user_id,
-        channel=channels.mask(row.channel_url),
-        subject=row.subject,
-        state=row.state,
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        last_error=row.last_error,
-        sent_at=row.sent_at,
-        digest_on=row.digest_on,
-    )
+    return OutboxEntryPublic.model_validate(delivery.OutboxEntry.of(row))
 
 
 @router.post(
