@@ -1022,8 +1022,8 @@ def _duties(
     session: Session, builder: _Builder, provinces: list[_Province], *, budget: int
 ) -> tuple[int, list[_Occurrence]]:
     """Recurring duties of departments (monthly, quarterly, yearly) and communes (quarterly,
-    yearly), required by the committee, unit by unit (a department, a commune, …) until
-    about `budget` periods; their periods begun by AS_OF, with the keys, days and titles
+    yearly), required by the committee, unit by unit (a department, a commune, …) while
+    their periods stay within `budget`; their periods begun by AS_OF, with the keys, days and titles
     tracking.obligations gives them (so the daily sweep finds them already created)."""
     rules = {
         kind: PeriodRule.of(get_report_type(session=session, kind=kind)) for kind in DUTY_TITLES
@@ -1048,7 +1048,7 @@ def _duties(
         orders.append(mixed + rest)
     for position in range(max(len(order) for order in orders)):
         for province, order in zip(provinces, orders, strict=True):
-            if position >= len(order) or len(occurrences) >= budget:
+            if position >= len(order):
                 continue
             unit = order[position]
             kinds = (
@@ -1056,6 +1056,8 @@ def _duties(
                 if unit in province.departments
                 else ("quarter", "year")
             )
+            if len(occurrences) + sum(len(periods[kind]) for kind in kinds) > budget:
+                continue
             for kind in kinds:
                 obligation = Obligation(
                     id=len(rows) + 1,
