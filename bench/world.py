@@ -1257,9 +1257,11 @@ def build(
     tasks: int | None = None,
     shape: Shape | None = None,
     provinces: int | None = None,
+    issue_reports: bool = True,
 ) -> WorldInfo:
     """Migrate the (empty) database and write the world into it. `shape` and `provinces`
-    shrink it (tests); the defaults are the issue's."""
+    shrink it and `issue_reports=False` leaves the reports out (tests); the defaults are the
+    issue's."""
     upgrade(engine)
     shape = shape or Shape()
     rng = random.Random(seed)
@@ -1330,7 +1332,7 @@ def build(
             session.commit()
             admin = Actor(name="quantri", user_id=admin_id, unit_id=admin_unit, role=Role.ADMIN)
             phases["analyze"] = lap()
-            issued = _issue_reports(session, world_provinces, admin, dates)
+            issued = _issue_reports(session, world_provinces, admin, dates) if issue_reports else 0
             session.commit()
             phases["reports"] = lap()
             sample = world_provinces[0]
