@@ -812,11 +812,13 @@ class _Builder:
         return province
 
     def people(self, province: _Province, code: str) -> None:
-        """OFFICERS people: a share per unit by its kind, the first few of each its leaders."""
+        """OFFICERS people: a share per unit by its kind (a department about 40, a commune
+        about 15, the office about 15: the staff who follow the committee's tasks, all of
+        whom the planner tells of a long-overdue one), the first few of each its leaders."""
         rng = self.rng
         units = [
             (province.committee, 2.0, 5),
-            (province.office, 3.0, 3),
+            (province.office, 0.75, 3),
             *((unit, rng.uniform(1.2, 3.0), 4) for unit in province.departments),
             *((unit, rng.uniform(0.6, 1.0), 3) for unit in province.communes),
         ]
