@@ -344,10 +344,9 @@ class _Writer:
 
     def tune(self) -> None:
         """SQLite, for this connection: no fsync per transaction (a benchmark world is rebuilt,
-        not recovered) and a large page cache for building the indexes."""
+        not recovered)."""
         if not self.postgres:
             self.session.execute(text("PRAGMA synchronous=OFF"))
-            self.session.execute(text("PRAGMA cache_size=-262144"))
 
     def begin_bulk(self) -> None:
         """On PostgreSQL, when allowed (a superuser), the rest of this transaction skips the
