@@ -15,10 +15,12 @@ read with the encryption key it was built with (data_dir/encryption.key or
 NHIEMVU_ENCRYPTION_KEYS).
 
 `--quick` (what `make bench` runs): 5 s of load per scenario instead of 20, 5 /stats requests
-instead of 20, one report draft and one planning re-run instead of 3. `--duration` sets the
-load's seconds. The results go to bench/results/<world>[-stress][-<N>tasks]-<database>-
-<YYYY-MM-DD>T<HHMM>.json (UTC; or --out) and to stdout; progress to stderr. A measurement that
-fails is written as {"error": "…"} in its place and the exit status is 1.
+instead of 20, one report draft and one planning re-run instead of 3. Repeats stop early once
+they have taken 60 s (the report drafted at least once, /stats asked at least 3 times).
+`--duration` sets the load's seconds. The results go to bench/results/<world>[-stress]
+[-<N>tasks]-<database>-<YYYY-MM-DD>T<HHMM>.json (UTC; or --out) and to stdout; progress to
+stderr. A measurement that fails is written as {"error": "…"} in its place; the exit status
+is then 1.
 `python -m bench.table FILE…` prints runs side by side as a Markdown table.
 
 The JSON (schema 1; all times in ms, wall clock):

@@ -7,6 +7,18 @@ import statistics
 from collections.abc import Sequence
 from typing import Any
 
+# A repeated measurement stops repeating once its runs have taken this long (at least one
+# run, or the minimum asked): a slow one is measured fewer times rather than for many minutes.
+REPEAT_BUDGET_SECONDS = 60.0
+
+
+def more_runs(samples_ms: Sequence[float], *, runs: int, minimum: int = 1) -> bool:
+    """Whether to run once more: fewer than `runs` done, and the minimum not yet reached or
+    the budget not yet spent."""
+    if len(samples_ms) >= runs:
+        return False
+    return len(samples_ms) < minimum or sum(samples_ms) < REPEAT_BUDGET_SECONDS * 1000
+
 
 def percentile(samples: Sequence[float], share: float) -> float:
     """The `share` (0..1) percentile, linearly interpolated between the closest ranks."""
