@@ -71,6 +71,7 @@ import json
 import os
 import re
 import secrets
+import signal
 import sys
 import tempfile
 import time
@@ -432,6 +433,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=None, help="seconds of load")
     parser.add_argument("--load-generator", choices=["auto", "wrk", "python"], default="auto")
     arguments = parser.parse_args()
+    # A plain `kill` unwinds like Ctrl-C: the server is stopped and the temporary folder removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if arguments.reuse and not arguments.database_url:
         parser.error("--reuse needs --database-url")
     with tempfile.TemporaryDirectory(prefix="nhiemvu-bench-") as folder:
