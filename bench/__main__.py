@@ -36,8 +36,9 @@ The JSON (schema 1; all times in ms, wall clock):
                     tasks_in_window, reminders, reminder_items_added, digests, first_run_ms,
                     rerun {median_ms, p95_ms, min_ms, max_ms, runs, samples_ms},
                     added_on_rerun (must be 0), peak_rss_mb (the process's peak resident
-                    memory during the first run), peak_rss_above_baseline_mb (its rise above
-                    the mark after imports and connecting), baseline_rss_mb, memory_method
+                    memory, read after the first run), rss_before_mb (its resident memory
+                    after imports and connecting, just before planning),
+                    peak_rss_above_start_mb (the difference), memory_method
   delivery          notifications.delivery.deliver in a fresh process, as at the next opening
                     of the send window, to aiosmtpd (notifications.mailsink) and, for zalo://
                     and zns:// channels, to bench/zalo_sink.py (a local server answering as

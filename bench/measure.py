@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,15 +40,22 @@ from models import (
 from models.db import make_engine
 from notifications.tokens import save_zalo_tokens
 
-# How ru_maxrss is read: the high-water mark of the process's resident memory (KiB on Linux).
 MEMORY_METHOD = (
-    "getrusage(RUSAGE_SELF).ru_maxrss of a fresh process: peak resident memory of the whole "
-    "process, and its rise above the mark taken after imports and the engine's first connection"
+    "a fresh process: peak_rss_mb is getrusage(RUSAGE_SELF).ru_maxrss after the first run (the "
+    "whole process's peak resident memory), rss_before_mb its resident memory (/proc/self/statm) "
+    "after imports and connecting, just before planning"
 )
 
 
 def _max_rss_mb() -> float:
+    """The process's peak resident memory so far (ru_maxrss is in KiB on Linux)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _rss_mb() -> float:
+    """The process's resident memory now."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * resource.getpagesize() / (1024 * 1024)
 
 
 def _ms_since(started: float) -> float:
@@ -61,7 +69,7 @@ def plan_here(*, database_url: str, as_of: date, reruns: int) -> dict[str, Any]:
     engine = make_engine(database_url)
     with engine.connect():
         pass
-    baseline = _max_rss_mb()
+    before = _rss_mb()
     started = time.perf_counter()
     first = plan_with_engine(engine=engine, as_of=as_of)
     first_ms = _ms_since(started)
@@ -85,8 +93,8 @@ def plan_here(*, database_url: str, as_of: date, reruns: int) -> dict[str, Any]:
         "rerun": summary_ms(rerun_ms),
         "added_on_rerun": added_on_rerun,
         "peak_rss_mb": rounded(peak_first),
-        "peak_rss_above_baseline_mb": rounded(peak_first - baseline),
-        "baseline_rss_mb": rounded(baseline),
+        "rss_before_mb": rounded(before),
+        "peak_rss_above_start_mb": rounded(peak_first - before),
         "peak_rss_with_reruns_mb": rounded(_max_rss_mb()),
         "memory_method": MEMORY_METHOD,
     }

@@ -77,7 +77,7 @@ def _planning_counts(data: dict[str, Any]) -> str:
 
 def _memory(data: dict[str, Any]) -> str:
     p = _at(data, "planning")
-    return f"{p['peak_rss_mb']:.0f} MB (+{p['peak_rss_above_baseline_mb']:.0f} MB)"
+    return f"{p['peak_rss_mb']:.0f} MB (+{p['peak_rss_above_start_mb']:.0f} MB)"
 
 
 def _delivery(data: dict[str, Any]) -> str:
@@ -142,7 +142,7 @@ ROWS: list[Row] = [
     ("machine", _machine),
     ("reminder planning, first run / re-run", _planning),
     ("  tasks in window / reminders / digests", _planning_counts),
-    ("  peak memory (above imports)", _memory),
+    ("  peak memory (rise during planning)", _memory),
     ("delivery of the day's digests", _delivery),
     ("/stats, a commune", _timing("http", "stats", "commune")),
     ("/stats, a province", _timing("http", "stats", "province")),

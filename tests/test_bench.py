@@ -91,7 +91,7 @@ def test_bench_writes_every_measurement(bench_database: list[str], tmp_path: Pat
     assert planning["tasks_in_window"] > 0
     assert planning["reminder_items_added"] == planning["reminders"]
     assert planning["added_on_rerun"] == 0
-    assert planning["peak_rss_mb"] >= planning["baseline_rss_mb"] > 0
+    assert planning["peak_rss_mb"] >= planning["rss_before_mb"] > 0
 
     delivery = data["delivery"]
     assert delivery["sent"] == delivery["claimed"] == planning["digests"]
