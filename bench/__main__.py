@@ -3,6 +3,7 @@
     python -m bench [--world province|country] [--tasks N] [--stress] [--seed S]
                     [--database-url URL] [--reuse] [--world-info FILE] [--out FILE]
                     [--quick] [--duration SECONDS] [--load-generator auto|wrk|python]
+                    [--skip planning|delivery|report|cli|http …]
 
 Default: the province world (bench/world.py) built into a fresh SQLite file in a temporary
 folder. `--database-url` (PostgreSQL: postgresql+psycopg://postgres@127.0.0.1/NAME) names an
@@ -20,7 +21,7 @@ they have taken 60 s (the report drafted at least once, /stats asked at least 3 
 `--duration` sets the load's seconds. The results go to bench/results/<world>[-stress]
 [-<N>tasks]-<database>-<YYYY-MM-DD>T<HHMM>.json (UTC; or --out) and to stdout; progress to
 stderr. A measurement that fails is written as {"error": "…"} in its place; the exit status
-is then 1.
+is then 1. One left out with `--skip` is absent from the file.
 `python -m bench.table FILE…` prints runs side by side as a Markdown table.
 
 The JSON (schema 1; all times in ms, wall clock):
@@ -99,6 +100,7 @@ SCHEMA_VERSION = 1
 RESULTS = Path(__file__).resolve().parent / "results"
 CLIENTS = 4
 ADMIN_USERNAME = "bench.admin"
+SECTIONS = ("planning", "delivery", "report", "cli", "http")
 
 
 def say(message: str) -> None:
@@ -362,8 +364,8 @@ def run(arguments: argparse.Namespace, database_url: str, folder: Path) -> Resul
     results.data["world"] = dataclasses.asdict(info)
     as_of = date.fromisoformat(info.as_of)
 
-    with results.section("planning") as values:
-        values.update(
+    measurements: dict[str, Callable[[dict[str, Any]], None]] = {
+        "planning": lambda values: values.update(
             measure.run_in_fresh_process(
                 [
                     "plan",
@@ -374,19 +376,17 @@ def run(arguments: argparse.Namespace, database_url: str, folder: Path) -> Resul
                 environment=environment,
                 timeout=4 * 3600,
             )
-        )
-    with results.section("delivery") as values:
-        measure_delivery(engine, environment, folder, values)
-    with results.section("report") as values:
-        values.update(
+        ),
+        "delivery": lambda values: measure_delivery(engine, environment, folder, values),
+        "report": lambda values: values.update(
             measure.draft_annual_report(
                 engine=engine, unit_id=info.sample_province_id, as_of=as_of, runs=plan.report_runs
             )
-        )
-    with results.section("cli") as values:
-        values.update(measure.cli_start(environment=environment, runs=plan.cli_runs))
-    with results.section("http") as values:
-        measure_http(
+        ),
+        "cli": lambda values: values.update(
+            measure.cli_start(environment=environment, runs=plan.cli_runs)
+        ),
+        "http": lambda values: measure_http(
             engine=engine,
             info=info,
             plan=plan,
@@ -395,7 +395,12 @@ def run(arguments: argparse.Namespace, database_url: str, folder: Path) -> Resul
             generator=arguments.load_generator,
             results=results,
             http=values,
-        )
+        ),
+    }
+    for name, measurement in measurements.items():
+        if name not in arguments.skip:
+            with results.section(name) as values:
+                measurement(values)
     engine.dispose()
     finished = datetime.now(UTC)
     results.data["run"].update(
@@ -433,6 +438,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="shorter load, fewer repeats")
     parser.add_argument("--duration", type=float, default=None, help="seconds of load")
     parser.add_argument("--load-generator", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=SECTIONS,
+        help="leave a measurement out (repeatable; delivery sends what planning planned)",
+    )
     arguments = parser.parse_args()
     # A plain `kill` unwinds like Ctrl-C: the server is stopped and the temporary folder removed.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
