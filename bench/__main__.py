@@ -214,16 +214,16 @@ def bench_admin(engine: Engine, root_unit_id: int) -> str:
 
 
 def text_term(engine: Engine, unit_id: int) -> str:
-    """A word to search for: of the words of the unit's first task's title, the one fewest
+    """A word to search for: of the words of the unit's first 20 task titles, the one fewest
     of its first 200 titles contain (the longest of those), so the search finds a few."""
     with Session(engine) as session:
         titles = session.exec(
             select(Task.title).where(Task.lead_unit_id == unit_id).order_by(col(Task.id)).limit(200)
         ).all()
-    if not titles:
-        return "Nhiệm"
     lowered = [title.lower() for title in titles]
-    words: set[str] = set(re.findall(r"\w{3,}", titles[0])) or {"Nhiệm"}
+    words: set[str] = {w for title in titles[:20] for w in re.findall(r"\w{3,}", title)}
+    if not words:
+        return "Nhiệm"
     return min(words, key=lambda w: (sum(w.lower() in t for t in lowered), -len(w), w))
 
 
