@@ -100,6 +100,11 @@ def _scenario(name: str) -> Callable[[dict[str, Any]], str]:
         if s is None:
             return MISSING
         errors = s["errors"]["non_2xx"] + s["errors"]["socket"] + s["errors"]["timeouts"]
+        if not s["requests"]:  # each took longer than the load ran: what one took alone
+            return (
+                f"none finished in {s['seconds']:g} s; alone {ms(s['sequential']['median_ms'])} "
+                f"({s['matching']:,} match)"
+            )
         text = (
             f"{number(s['req_per_s'])} req/s, p50 {ms(s['p50_ms'])}, p95 {ms(s['p95_ms'])}, "
             f"p99 {ms(s['p99_ms'])}"
