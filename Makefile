@@ -44,7 +44,7 @@ serve: setup
 	$(VENV)/bin/nhiemvu serve
 
 bench: setup
-	$(PY) -m bench
+	$(PY) -m bench --quick
 
 clean:
 	rm -rf $(VENV) data out .mypy_cache .ruff_cache .pytest_cache
