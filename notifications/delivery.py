@@ -35,7 +35,7 @@ from models import (
 )
 from models.db import get_engine, is_postgres, rows_changed
 from models.types import utc_now
-from notifications import channels, outbox, zalo
+from notifications import channels, outbox, smtp, zalo
 from notifications.digest import render_dead_alert, render_digest
 from notifications.outbox import OutboxMessage
 from notifications.planner import digest_lines
@@ -81,8 +81,16 @@ def message_id_for(key: str) -> str:
     return f"<nv-{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
 
 
-def send_one(*, channel_url: str, subject: str, body: str, key: str | None = None) -> SendOutcome:
-    """Send one message through a fresh Apprise object.
+def send_one(
+    *,
+    channel_url: str,
+    subject: str,
+    body: str,
+    key: str | None = None,
+    mail: smtp.Connections | None = None,
+) -> SendOutcome:
+    """Send one message: email on `mail`'s SMTP connections (a batch's; default: its own
+    connection), any other channel through a fresh Apprise object.
 
     One object per send: Apprise throttles a plugin object to one request per 5.5 s, which
     only matters for repeated sends on the same object. Apprise never raises; add() and
@@ -96,11 +104,20 @@ def send_one(*, channel_url: str, subject: str, body: str, key: str | None = Non
         # later, and rows stored before the rule existed must not be sent either.
         log.warning("refused to send to %s: %s", channels.mask(channel_url), error)
         return SendOutcome(False, f"Không gửi tới kênh này: {error}", permanent=True)
+    invalid = SendOutcome(
+        False, "Địa chỉ kênh không hợp lệ: " + channels.mask(channel_url), permanent=True
+    )
+    if smtp.is_plain_email(plugin):
+        with channels.stable_message_id(message_id_for(key) if key else None):
+            if mail is not None:
+                sent = mail.send(plugin, subject=subject, body=body)
+            else:
+                with smtp.Connections() as own:
+                    sent = own.send(plugin, subject=subject, body=body)
+        return SendOutcome(sent.ok, sent.error[:2000])
     sender = apprise.Apprise(asset=channels.make_asset())
     if plugin is None or not sender.add(plugin):
-        return SendOutcome(
-            False, "Địa chỉ kênh không hợp lệ: " + channels.mask(channel_url), permanent=True
-        )
+        return invalid
     with channels.stable_message_id(message_id_for(key) if key else None):
         # Bodies are plain text; without saying so Apprise takes them as HTML for email
         # and collapses the line breaks of the text part.
@@ -260,8 +277,16 @@ def _mine(notification_id: int, owner: str) -> ColumnElement[bool]:
     )
 
 
-def process(*, engine: Engine, notification_id: int, owner: str, result: DeliverResult) -> None:
-    """Send one claimed row and record what happened."""
+def process(
+    *,
+    engine: Engine,
+    notification_id: int,
+    owner: str,
+    result: DeliverResult,
+    mail: smtp.Connections | None = None,
+) -> None:
+    """Send one claimed row (email on `mail`, the batch's SMTP connections) and record what
+    happened."""
     settings = get_settings()
     with Session(engine, expire_on_commit=False) as session:
         row = session.get(Notification, notification_id)
@@ -298,7 +323,7 @@ def process(*, engine: Engine, notification_id: int, owner: str, result: Deliver
             result.lost_lease += 1
             return
 
-    outcome = send_one(channel_url=url, subject=subject, body=body, key=key)
+    outcome = send_one(channel_url=url, subject=subject, body=body, key=key, mail=mail)
 
     with Session(engine, expire_on_commit=False) as session:
         now = utc_now()
@@ -386,8 +411,16 @@ def deliver(
             break
         batches += 1
         result.claimed += len(ids)
-        for notification_id in ids:
-            process(engine=engine, notification_id=notification_id, owner=owner, result=result)
+        # One SMTP connection per server for the batch, not one per message.
+        with smtp.Connections() as mail:
+            for notification_id in ids:
+                process(
+                    engine=engine,
+                    notification_id=notification_id,
+                    owner=owner,
+                    result=result,
+                    mail=mail,
+                )
     return result
 
 
