@@ -17,9 +17,10 @@ import os
 import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import apprise
-from sqlalchemy import ColumnElement, Engine, and_, or_, update
+from sqlalchemy import ColumnElement, Engine, Update, and_, or_, update
 from sqlmodel import Session, col, select
 
 from models import (
@@ -130,6 +131,12 @@ def send_one(
     return SendOutcome(False, ("; ".join(reasons) or "Gửi không thành công")[:2000])
 
 
+def _update_outbox() -> Update:
+    # Without matching the updated rows against objects in the session (none is read after
+    # an update here): that matching costs more than the statement itself.
+    return update(Notification).execution_options(synchronize_session=False)
+
+
 def _due_clause(now: datetime) -> ColumnElement[bool]:
     return or_(
         and_(col(Notification.state).in_(RETRYABLE), col(Notification.next_attempt_at) <= now),
@@ -165,7 +172,7 @@ def claim(*, engine: Engine, owner: str, limit: int, now: datetime | None = None
             )
             if ids:
                 session.execute(
-                    update(Notification).where(col(Notification.id).in_(ids)).values(**values)
+                    _update_outbox().where(col(Notification.id).in_(ids)).values(**values)
                 )
             session.commit()
             return [i for i in ids if i is not None]
@@ -180,7 +187,7 @@ def claim(*, engine: Engine, owner: str, limit: int, now: datetime | None = None
         for notification_id in candidates:
             done = rows_changed(
                 session,
-                update(Notification)
+                _update_outbox()
                 .where(col(Notification.id) == notification_id, _due_clause(now))
                 .values(**values),
             )
@@ -277,90 +284,156 @@ def _mine(notification_id: int, owner: str) -> ColumnElement[bool]:
     )
 
 
-def process(
+@dataclass(frozen=True)
+class _Attempt:
+    """A claimed row about to be sent: its attempt counted, its lease renewed."""
+
+    notification_id: int
+    attempts: int
+    url: str
+    subject: str
+    body: str
+    key: str
+
+
+def _take(session: Session, notification_id: int, owner: str) -> _Attempt | str:
+    """Make a claimed row ready to send, in `session` (not committed): the _Attempt, or why
+    it is not sent ("skipped": nothing left in the digest; "lost_lease")."""
+    row = session.get(Notification, notification_id)
+    if row is None or row.lease_owner != owner or row.state != NotificationState.SENDING:
+        return "lost_lease"
+    stale = _prepare(session, row)
+    now = utc_now()
+    if stale:
+        row.state, row.last_error = NotificationState.SKIPPED, stale
+        row.lease_owner, row.lease_expires_at, row.updated_at = None, None, now
+        session.add(row)
+        return "skipped"
+    # Count the attempt and renew the lease right before sending, still conditional on
+    # holding it: a worker that lost its lease must not send.
+    attempt = _Attempt(
+        notification_id, row.attempts + 1, row.channel_url, row.subject, row.body, row.key
+    )
+    renewed = rows_changed(
+        session,
+        _update_outbox()
+        .where(_mine(notification_id, owner))
+        .values(
+            attempts=attempt.attempts,
+            subject=attempt.subject,
+            body=attempt.body,
+            lease_expires_at=now + timedelta(seconds=get_settings().notify_lease_seconds),
+            updated_at=now,
+        ),
+    )
+    return attempt if renewed == 1 else "lost_lease"
+
+
+def _record(
+    session: Session, attempt: _Attempt, outcome: SendOutcome, owner: str
+) -> NotificationState | None:
+    """Record a send's outcome in `session` (not committed) while still holding the lease;
+    the state it ends in, None if the lease was lost."""
+    settings = get_settings()
+    now = utc_now()
+    values: dict[str, Any]
+    if outcome.ok:
+        values = {"state": NotificationState.SENT, "sent_at": now, "last_error": ""}
+    elif outcome.permanent or attempt.attempts >= settings.notify_max_attempts:
+        values = {"state": NotificationState.DEAD, "last_error": outcome.error}
+    else:
+        values = {
+            "state": NotificationState.FAILED,
+            "last_error": outcome.error,
+            "next_attempt_at": now + _backoff(attempt.attempts),
+        }
+    done = rows_changed(
+        session,
+        _update_outbox()
+        .where(_mine(attempt.notification_id, owner))
+        .values(lease_owner=None, lease_expires_at=None, updated_at=now, **values),
+    )
+    if done != 1:
+        # Our lease ran out while sending and another worker took the row over.
+        log.warning("notification %s: lease lost while sending", attempt.notification_id)
+        return None
+    if values["state"] == NotificationState.DEAD:
+        row = session.get(Notification, attempt.notification_id)
+        assert row is not None
+        _alert_admins(session, row)
+    state: NotificationState = values["state"]
+    return state
+
+
+def _tally(result: DeliverResult, notification_id: int, state: NotificationState | None) -> None:
+    if state is None:
+        result.lost_lease += 1
+    elif state == NotificationState.SENT:
+        result.sent += 1
+        result.sent_ids.append(notification_id)
+    elif state == NotificationState.DEAD:
+        result.dead += 1
+    else:
+        result.failed += 1
+
+
+def process_batch(
     *,
     engine: Engine,
-    notification_id: int,
+    notification_ids: list[int],
     owner: str,
     result: DeliverResult,
     mail: smtp.Connections | None = None,
 ) -> None:
-    """Send one claimed row (email on `mail`, the batch's SMTP connections) and record what
-    happened."""
-    settings = get_settings()
-    with Session(engine, expire_on_commit=False) as session:
-        row = session.get(Notification, notification_id)
-        if row is None or row.lease_owner != owner or row.state != NotificationState.SENDING:
-            result.lost_lease += 1
-            return
-        stale = _prepare(session, row)
-        now = utc_now()
-        if stale:
-            row.state, row.last_error = NotificationState.SKIPPED, stale
-            row.lease_owner, row.lease_expires_at, row.updated_at = None, None, now
-            session.add(row)
-            session.commit()
+    """Send claimed rows one by one (email on `mail`, the batch's SMTP connections) and
+    record what happened to each.
+
+    Each row is made ready (attempt counted, lease renewed) and committed before it is sent,
+    and its outcome recorded right after; the outcome of one row and the readiness of the
+    next share one commit, so the database holds exactly what a commit after each would, at
+    every send, for half the commits (each one a disk flush)."""
+    sent: tuple[_Attempt, SendOutcome] | None = None
+    for next_id in [*notification_ids, None]:
+        with Session(engine, expire_on_commit=False) as session:
+            state = _record(session, *sent, owner) if sent else None
+            try:
+                taken = _take(session, next_id, owner) if next_id is not None else None
+                session.commit()
+            except BaseException:
+                # What was sent is recorded even when making the next row ready fails.
+                session.rollback()
+                if sent:
+                    _record(session, *sent, owner)
+                    session.commit()
+                raise
+        if sent:
+            _tally(result, sent[0].notification_id, state)
+        sent = None
+        if taken == "skipped":
             result.skipped += 1
-            return
-        # Count the attempt and renew the lease right before sending, still conditional on
-        # holding it: a worker that lost its lease must not send.
-        attempts = row.attempts + 1
-        subject, body, url, key = row.subject, row.body, row.channel_url, row.key
-        renewed = rows_changed(
-            session,
-            update(Notification)
-            .where(_mine(notification_id, owner))
-            .values(
-                attempts=attempts,
-                subject=subject,
-                body=body,
-                lease_expires_at=now + timedelta(seconds=settings.notify_lease_seconds),
-                updated_at=now,
-            ),
-        )
-        session.commit()
-        if renewed != 1:
+        elif taken == "lost_lease":
             result.lost_lease += 1
-            return
+        elif isinstance(taken, _Attempt):
+            outcome = send_one(
+                channel_url=taken.url,
+                subject=taken.subject,
+                body=taken.body,
+                key=taken.key,
+                mail=mail,
+            )
+            sent = (taken, outcome)
 
-    outcome = send_one(channel_url=url, subject=subject, body=body, key=key, mail=mail)
 
-    with Session(engine, expire_on_commit=False) as session:
-        now = utc_now()
-        if outcome.ok:
-            values = {"state": NotificationState.SENT, "sent_at": now, "last_error": ""}
-        elif outcome.permanent or attempts >= settings.notify_max_attempts:
-            values = {"state": NotificationState.DEAD, "last_error": outcome.error}
-        else:
-            values = {
-                "state": NotificationState.FAILED,
-                "last_error": outcome.error,
-                "next_attempt_at": now + _backoff(attempts),
-            }
-        done = rows_changed(
-            session,
-            update(Notification)
-            .where(_mine(notification_id, owner))
-            .values(lease_owner=None, lease_expires_at=None, updated_at=now, **values),
+def process(*, engine: Engine, notification_id: int, owner: str, result: DeliverResult) -> None:
+    """Send one claimed row and record what happened."""
+    with smtp.Connections() as mail:
+        process_batch(
+            engine=engine,
+            notification_ids=[notification_id],
+            owner=owner,
+            result=result,
+            mail=mail,
         )
-        if done != 1:
-            # Our lease ran out while sending and another worker took the row over.
-            log.warning("notification %s: lease lost while sending", notification_id)
-            session.rollback()
-            result.lost_lease += 1
-            return
-        if values["state"] == NotificationState.DEAD:
-            row = session.get(Notification, notification_id)
-            assert row is not None
-            _alert_admins(session, row)
-        session.commit()
-    if outcome.ok:
-        result.sent += 1
-        result.sent_ids.append(notification_id)
-    elif values["state"] == NotificationState.DEAD:
-        result.dead += 1
-    else:
-        result.failed += 1
 
 
 def window_closed_reason(engine: Engine, at: datetime | None = None) -> str:
@@ -413,14 +486,9 @@ def deliver(
         result.claimed += len(ids)
         # One SMTP connection per server for the batch, not one per message.
         with smtp.Connections() as mail:
-            for notification_id in ids:
-                process(
-                    engine=engine,
-                    notification_id=notification_id,
-                    owner=owner,
-                    result=result,
-                    mail=mail,
-                )
+            process_batch(
+                engine=engine, notification_ids=ids, owner=owner, result=result, mail=mail
+            )
     return result
 
 

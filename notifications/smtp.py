@@ -86,21 +86,26 @@ def is_plain_email(plugin: Any) -> bool:
     return type(plugin) is NotifyEmail
 
 
-def _open(server: Server) -> _Connection:
+def _tls_context(server: Server) -> ssl.SSLContext:
+    # Made only for a TLS server: loading the system's certificates takes a while.
     context = ssl.create_default_context()
     if not server.verify_certificate:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def _open(server: Server) -> _Connection:
     connection: _Connection | None = None
     try:
         if server.secure_mode == SMTPSecureMode.SSL:
             connection = _TlsConnection(
-                server.host, server.port, timeout=server.timeout, context=context
+                server.host, server.port, timeout=server.timeout, context=_tls_context(server)
             )
         else:
             connection = _Connection(server.host, server.port, timeout=server.timeout)
             if server.secure_mode == SMTPSecureMode.STARTTLS:
-                connection.starttls(context=context)
+                connection.starttls(context=_tls_context(server))
         if server.user and server.password:
             connection.login(server.user, server.password)
     except ERRORS as error:
