@@ -169,23 +169,25 @@ class Connections:
         server closed, a 421 "closing" answer) is opened again and the message sent on it."""
         for last_try in (False, True):
             connection = self._connection(server)
+            lost: Exception
             try:
                 refused = connection.sendmail(sender, recipients, raw)
-            except (smtplib.SMTPServerDisconnected, OSError, smtplib.SMTPSenderRefused) as error:
-                if isinstance(error, smtplib.SMTPSenderRefused) and error.smtp_code != 421:
-                    raise  # the sender refused, the connection still fine
-                self._drop(server)
-                if last_try or connection.data_started:
-                    raise
-                log.info("SMTP connection to %s lost between messages; reconnecting", server)
-                continue
+            except smtplib.SMTPRecipientsRefused:
+                raise  # an answer about the recipients: the connection is still good
             except smtplib.SMTPResponseException as error:
-                if error.smtp_code == 421:  # the server closes: the next message reconnects
-                    self._drop(server)
-                raise
-            if refused:  # some recipients of several were refused
-                raise smtplib.SMTPRecipientsRefused(refused)
-            return
+                if error.smtp_code != 421:
+                    raise  # the sender or the message refused: the connection is still good
+                lost = error  # 421: the server is closing the connection
+            except ERRORS as error:  # closed, reset, timed out (SMTPException is an OSError)
+                lost = error
+            else:
+                if refused:  # some recipients of several were refused
+                    raise smtplib.SMTPRecipientsRefused(refused)
+                return
+            self._drop(server)
+            if last_try or connection.data_started:
+                raise lost
+            log.info("SMTP connection to %s lost between messages; reconnecting", server)
 
     def send(self, plugin: NotifyEmail, *, subject: str, body: str) -> Sent:
         """Send `body` (plain text) with `subject` as the plugin would, on this batch's
