@@ -1,4 +1,5 @@
-"""Delivery from the outbox: claim with a lease, send through Apprise, record the outcome.
+"""Delivery from the outbox: claim with a lease, send (email on one SMTP connection per
+server for a batch, notifications.smtp; other channels through Apprise), record the outcome.
 
 Guarantee: a message is never lost (failures are retried with backoff and end `dead`,
 visible, with the administrators told) and, barring one window, never sent twice. A row is
