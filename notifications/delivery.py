@@ -1,4 +1,5 @@
-"""Delivery from the outbox: claim with a lease, send through Apprise, record the outcome.
+"""Delivery from the outbox: claim with a lease, send (email on one SMTP connection per
+server for a batch, notifications.smtp; other channels through Apprise), record the outcome.
 
 Guarantee: a message is never lost (failures are retried with backoff and end `dead`,
 visible, with the administrators told) and, barring one window, never sent twice. A row is
@@ -17,9 +18,10 @@ import os
 import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import apprise
-from sqlalchemy import ColumnElement, Engine, and_, or_, update
+from sqlalchemy import ColumnElement, Engine, Update, and_, or_, update
 from sqlmodel import Session, col, select
 
 from models import (
@@ -35,7 +37,7 @@ from models import (
 )
 from models.db import get_engine, is_postgres, rows_changed
 from models.types import utc_now
-from notifications import channels, outbox, zalo
+from notifications import channels, outbox, smtp, zalo
 from notifications.digest import render_dead_alert, render_digest
 from notifications.outbox import OutboxMessage
 from notifications.planner import digest_lines
@@ -81,8 +83,16 @@ def message_id_for(key: str) -> str:
     return f"<nv-{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
 
 
-def send_one(*, channel_url: str, subject: str, body: str, key: str | None = None) -> SendOutcome:
-    """Send one message through a fresh Apprise object.
+def send_one(
+    *,
+    channel_url: str,
+    subject: str,
+    body: str,
+    key: str | None = None,
+    mail: smtp.Connections | None = None,
+) -> SendOutcome:
+    """Send one message: email on `mail`'s SMTP connections (a batch's; default: its own
+    connection), any other channel through a fresh Apprise object.
 
     One object per send: Apprise throttles a plugin object to one request per 5.5 s, which
     only matters for repeated sends on the same object. Apprise never raises; add() and
@@ -96,11 +106,20 @@ def send_one(*, channel_url: str, subject: str, body: str, key: str | None = Non
         # later, and rows stored before the rule existed must not be sent either.
         log.warning("refused to send to %s: %s", channels.mask(channel_url), error)
         return SendOutcome(False, f"Không gửi tới kênh này: {error}", permanent=True)
+    invalid = SendOutcome(
+        False, "Địa chỉ kênh không hợp lệ: " + channels.mask(channel_url), permanent=True
+    )
+    if smtp.is_plain_email(plugin):
+        with channels.stable_message_id(message_id_for(key) if key else None):
+            if mail is not None:
+                sent = mail.send(plugin, subject=subject, body=body)
+            else:
+                with smtp.Connections() as own:
+                    sent = own.send(plugin, subject=subject, body=body)
+        return SendOutcome(sent.ok, sent.error[:2000])
     sender = apprise.Apprise(asset=channels.make_asset())
     if plugin is None or not sender.add(plugin):
-        return SendOutcome(
-            False, "Địa chỉ kênh không hợp lệ: " + channels.mask(channel_url), permanent=True
-        )
+        return invalid
     with channels.stable_message_id(message_id_for(key) if key else None):
         # Bodies are plain text; without saying so Apprise takes them as HTML for email
         # and collapses the line breaks of the text part.
@@ -111,6 +130,12 @@ def send_one(*, channel_url: str, subject: str, body: str, key: str | None = Non
         entry.message for entry in result.logs() if entry.level in ("WARNING", "ERROR", "CRITICAL")
     ]
     return SendOutcome(False, ("; ".join(reasons) or "Gửi không thành công")[:2000])
+
+
+def _update_outbox() -> Update:
+    # Without matching the updated rows against objects in the session (none is read after
+    # an update here): that matching costs more than the statement itself.
+    return update(Notification).execution_options(synchronize_session=False)
 
 
 def _due_clause(now: datetime) -> ColumnElement[bool]:
@@ -148,7 +173,7 @@ def claim(*, engine: Engine, owner: str, limit: int, now: datetime | None = None
             )
             if ids:
                 session.execute(
-                    update(Notification).where(col(Notification.id).in_(ids)).values(**values)
+                    _update_outbox().where(col(Notification.id).in_(ids)).values(**values)
                 )
             session.commit()
             return [i for i in ids if i is not None]
@@ -163,7 +188,7 @@ def claim(*, engine: Engine, owner: str, limit: int, now: datetime | None = None
         for notification_id in candidates:
             done = rows_changed(
                 session,
-                update(Notification)
+                _update_outbox()
                 .where(col(Notification.id) == notification_id, _due_clause(now))
                 .values(**values),
             )
@@ -260,82 +285,156 @@ def _mine(notification_id: int, owner: str) -> ColumnElement[bool]:
     )
 
 
-def process(*, engine: Engine, notification_id: int, owner: str, result: DeliverResult) -> None:
-    """Send one claimed row and record what happened."""
+@dataclass(frozen=True)
+class _Attempt:
+    """A claimed row about to be sent: its attempt counted, its lease renewed."""
+
+    notification_id: int
+    attempts: int
+    url: str
+    subject: str
+    body: str
+    key: str
+
+
+def _take(session: Session, notification_id: int, owner: str) -> _Attempt | str:
+    """Make a claimed row ready to send, in `session` (not committed): the _Attempt, or why
+    it is not sent ("skipped": nothing left in the digest; "lost_lease")."""
+    row = session.get(Notification, notification_id)
+    if row is None or row.lease_owner != owner or row.state != NotificationState.SENDING:
+        return "lost_lease"
+    stale = _prepare(session, row)
+    now = utc_now()
+    if stale:
+        row.state, row.last_error = NotificationState.SKIPPED, stale
+        row.lease_owner, row.lease_expires_at, row.updated_at = None, None, now
+        session.add(row)
+        return "skipped"
+    # Count the attempt and renew the lease right before sending, still conditional on
+    # holding it: a worker that lost its lease must not send.
+    attempt = _Attempt(
+        notification_id, row.attempts + 1, row.channel_url, row.subject, row.body, row.key
+    )
+    renewed = rows_changed(
+        session,
+        _update_outbox()
+        .where(_mine(notification_id, owner))
+        .values(
+            attempts=attempt.attempts,
+            subject=attempt.subject,
+            body=attempt.body,
+            lease_expires_at=now + timedelta(seconds=get_settings().notify_lease_seconds),
+            updated_at=now,
+        ),
+    )
+    return attempt if renewed == 1 else "lost_lease"
+
+
+def _record(
+    session: Session, attempt: _Attempt, outcome: SendOutcome, owner: str
+) -> NotificationState | None:
+    """Record a send's outcome in `session` (not committed) while still holding the lease;
+    the state it ends in, None if the lease was lost."""
     settings = get_settings()
-    with Session(engine, expire_on_commit=False) as session:
-        row = session.get(Notification, notification_id)
-        if row is None or row.lease_owner != owner or row.state != NotificationState.SENDING:
-            result.lost_lease += 1
-            return
-        stale = _prepare(session, row)
-        now = utc_now()
-        if stale:
-            row.state, row.last_error = NotificationState.SKIPPED, stale
-            row.lease_owner, row.lease_expires_at, row.updated_at = None, None, now
-            session.add(row)
-            session.commit()
-            result.skipped += 1
-            return
-        # Count the attempt and renew the lease right before sending, still conditional on
-        # holding it: a worker that lost its lease must not send.
-        attempts = row.attempts + 1
-        subject, body, url, key = row.subject, row.body, row.channel_url, row.key
-        renewed = rows_changed(
-            session,
-            update(Notification)
-            .where(_mine(notification_id, owner))
-            .values(
-                attempts=attempts,
-                subject=subject,
-                body=body,
-                lease_expires_at=now + timedelta(seconds=settings.notify_lease_seconds),
-                updated_at=now,
-            ),
-        )
-        session.commit()
-        if renewed != 1:
-            result.lost_lease += 1
-            return
-
-    outcome = send_one(channel_url=url, subject=subject, body=body, key=key)
-
-    with Session(engine, expire_on_commit=False) as session:
-        now = utc_now()
-        if outcome.ok:
-            values = {"state": NotificationState.SENT, "sent_at": now, "last_error": ""}
-        elif outcome.permanent or attempts >= settings.notify_max_attempts:
-            values = {"state": NotificationState.DEAD, "last_error": outcome.error}
-        else:
-            values = {
-                "state": NotificationState.FAILED,
-                "last_error": outcome.error,
-                "next_attempt_at": now + _backoff(attempts),
-            }
-        done = rows_changed(
-            session,
-            update(Notification)
-            .where(_mine(notification_id, owner))
-            .values(lease_owner=None, lease_expires_at=None, updated_at=now, **values),
-        )
-        if done != 1:
-            # Our lease ran out while sending and another worker took the row over.
-            log.warning("notification %s: lease lost while sending", notification_id)
-            session.rollback()
-            result.lost_lease += 1
-            return
-        if values["state"] == NotificationState.DEAD:
-            row = session.get(Notification, notification_id)
-            assert row is not None
-            _alert_admins(session, row)
-        session.commit()
+    now = utc_now()
+    values: dict[str, Any]
     if outcome.ok:
+        values = {"state": NotificationState.SENT, "sent_at": now, "last_error": ""}
+    elif outcome.permanent or attempt.attempts >= settings.notify_max_attempts:
+        values = {"state": NotificationState.DEAD, "last_error": outcome.error}
+    else:
+        values = {
+            "state": NotificationState.FAILED,
+            "last_error": outcome.error,
+            "next_attempt_at": now + _backoff(attempt.attempts),
+        }
+    done = rows_changed(
+        session,
+        _update_outbox()
+        .where(_mine(attempt.notification_id, owner))
+        .values(lease_owner=None, lease_expires_at=None, updated_at=now, **values),
+    )
+    if done != 1:
+        # Our lease ran out while sending and another worker took the row over.
+        log.warning("notification %s: lease lost while sending", attempt.notification_id)
+        return None
+    if values["state"] == NotificationState.DEAD:
+        row = session.get(Notification, attempt.notification_id)
+        assert row is not None
+        _alert_admins(session, row)
+    state: NotificationState = values["state"]
+    return state
+
+
+def _tally(result: DeliverResult, notification_id: int, state: NotificationState | None) -> None:
+    if state is None:
+        result.lost_lease += 1
+    elif state == NotificationState.SENT:
         result.sent += 1
         result.sent_ids.append(notification_id)
-    elif values["state"] == NotificationState.DEAD:
+    elif state == NotificationState.DEAD:
         result.dead += 1
     else:
         result.failed += 1
+
+
+def process_batch(
+    *,
+    engine: Engine,
+    notification_ids: list[int],
+    owner: str,
+    result: DeliverResult,
+    mail: smtp.Connections | None = None,
+) -> None:
+    """Send claimed rows one by one (email on `mail`, the batch's SMTP connections) and
+    record what happened to each.
+
+    Each row is made ready (attempt counted, lease renewed) and committed before it is sent,
+    and its outcome recorded right after; the outcome of one row and the readiness of the
+    next share one commit, so the database holds exactly what a commit after each would, at
+    every send, for half the commits (each one a disk flush)."""
+    sent: tuple[_Attempt, SendOutcome] | None = None
+    for next_id in [*notification_ids, None]:
+        with Session(engine, expire_on_commit=False) as session:
+            state = _record(session, *sent, owner) if sent else None
+            try:
+                taken = _take(session, next_id, owner) if next_id is not None else None
+                session.commit()
+            except BaseException:
+                # What was sent is recorded even when making the next row ready fails.
+                session.rollback()
+                if sent:
+                    _record(session, *sent, owner)
+                    session.commit()
+                raise
+        if sent:
+            _tally(result, sent[0].notification_id, state)
+        sent = None
+        if taken == "skipped":
+            result.skipped += 1
+        elif taken == "lost_lease":
+            result.lost_lease += 1
+        elif isinstance(taken, _Attempt):
+            outcome = send_one(
+                channel_url=taken.url,
+                subject=taken.subject,
+                body=taken.body,
+                key=taken.key,
+                mail=mail,
+            )
+            sent = (taken, outcome)
+
+
+def process(*, engine: Engine, notification_id: int, owner: str, result: DeliverResult) -> None:
+    """Send one claimed row and record what happened."""
+    with smtp.Connections() as mail:
+        process_batch(
+            engine=engine,
+            notification_ids=[notification_id],
+            owner=owner,
+            result=result,
+            mail=mail,
+        )
 
 
 def window_closed_reason(engine: Engine, at: datetime | None = None) -> str:
@@ -386,8 +485,11 @@ def deliver(
             break
         batches += 1
         result.claimed += len(ids)
-        for notification_id in ids:
-            process(engine=engine, notification_id=notification_id, owner=owner, result=result)
+        # One SMTP connection per server for the batch, not one per message.
+        with smtp.Connections() as mail:
+            process_batch(
+                engine=engine, notification_ids=ids, owner=owner, result=result, mail=mail
+            )
     return result
 
 
