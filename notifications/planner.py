@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, Select, and_, func, select, update
+from sqlalchemy import Engine, Select, and_, bindparam, func, select, update
 from sqlmodel import Session, col
 
 from models import (
@@ -38,7 +38,7 @@ from models import (
     Unit,
     User,
 )
-from models.db import in_chunks, insert_ignore
+from models.db import in_chunks, insert_ignore, table_of
 from models.types import utc_now
 from notifications import channels, outbox
 from notifications.audiences import AUDIENCES
@@ -236,6 +236,14 @@ class _Directory:
         self.unit_names: dict[int, str] = {}
         self.people: dict[int, _Person] = {}
         self.channel_urls: dict[int, str] = {}
+        self._days_left: dict[tuple[date, date], int] = {}
+
+    def working_days_left(self, calendar: WorkCalendar, as_of: date, due: date) -> int:
+        """calendar.working_days_between(as_of, due), once per deadline of the day's lines."""
+        left = self._days_left.get((as_of, due))
+        if left is None:
+            left = self._days_left[(as_of, due)] = calendar.working_days_between(as_of, due)
+        return left
 
     def load_tasks(self, ids: Collection[int]) -> None:
         for chunk in in_chunks(values=(i for i in ids if i not in self.tasks)):
@@ -571,17 +579,26 @@ def _make_digests(
             )
         )
     added = outbox.enqueue(session=session, send_at=next_at, messages=messages)
-    links = [
-        {"id": item.id, "notification_id": notification_id}
+    notification_ids = {
+        key: notification_id
         for chunk in in_chunks(values=items_of)
         for key, notification_id in session.execute(
             select(col(Notification.key), col(Notification.id)).where(
                 col(Notification.key).in_(chunk)
             )
         ).all()
-        for item in items_of[key]
-    ]
-    session.execute(update(ReminderItem), links)
+    }
+    item_table = table_of(ReminderItem)
+    session.execute(
+        update(item_table)
+        .where(item_table.c.id == bindparam("item_id"))
+        .values(notification_id=bindparam("notification_id")),
+        [
+            {"item_id": item.id, "notification_id": notification_ids[key]}
+            for key, linked in items_of.items()
+            for item in linked
+        ],
+    )
     return added
 
 
@@ -598,7 +615,7 @@ def _digest_line(
         title=task.title,
         unit=directory.unit_names.get(task.lead_unit_id, ""),
         due_on=item.due_on,
-        working_days_left=calendar.working_days_between(as_of, item.due_on),
+        working_days_left=directory.working_days_left(calendar, as_of, item.due_on),
         audience=item.audience,
         link=f"{base}/tasks/{task.id}",
     )
