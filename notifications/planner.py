@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, Select, and_, bindparam, func, select, update
+from sqlalchemy import Engine, Select, bindparam, func, select, update
 from sqlmodel import Session, col
 
 from models import (
@@ -112,7 +112,7 @@ _TASK_COLUMNS = (
 
 
 # A query of the window: the columns of WindowTask.
-WindowStatement = Select[int | None, str, date | None, int, int, int | None]
+WindowStatement = Select[int | None, str, date | None, int, int, int | None, date]
 
 
 def _steps(
@@ -160,17 +160,21 @@ def _scope_ids(scope: PolicyScope) -> Select[Any]:
 def window_statements(
     *, session: Session, as_of: date, calendar: WorkCalendar, book: PolicyBook
 ) -> list[WindowStatement]:
-    """The queries of the planner's window, each an index search on (state, due_on): the open
-    tasks assigned by as_of that a rule in force may remind on as_of. Due from as_of to the
-    longest 'before' offset; or on a past date whose overdue count is a step of the global
-    rules, of a plan's rules (the plan's tasks), or of any rules (a task with its own). A task
-    may come from several; _steps then decides with the task's own rules."""
-    open_by = and_(col(Task.state) == TaskState.OPEN, col(Task.assigned_on) <= as_of)
-    window_end = calendar.add_working_days(as_of, book.max_before_offset())
+    """The queries of the planner's window, each an index search by deadline: the open tasks
+    (with the day they were assigned) that a rule in force may remind on as_of. Due from as_of
+    to the longest 'before' offset; or on a past date whose overdue count is a step of the
+    global rules, of a plan's rules (the plan's tasks), or of any rules (a task with its own).
+    A task may come from several; _steps then decides with the task's own rules."""
+    # The day of assignment is checked on the rows read (window_tasks): as a condition here it
+    # tempted SQLite to search by ix_task_assigned_on, every task ever assigned.
+    is_open = col(Task.state) == TaskState.OPEN
+    columns = (*_TASK_COLUMNS, col(Task.assigned_on))
+    # The last day with at most that many working days left: a deadline on the days off
+    # after the furthest offset's working day counts the same (the window ended on that
+    # working day before, and missed such a task's first reminder).
+    window_end = calendar.add_working_days(as_of, book.max_before_offset() + 1) - timedelta(days=1)
     statements: list[WindowStatement] = [
-        select(*_TASK_COLUMNS).where(
-            open_by, col(Task.due_on) >= as_of, col(Task.due_on) <= window_end
-        )
+        select(*columns).where(is_open, col(Task.due_on) >= as_of, col(Task.due_on) <= window_end)
     ]
     earliest: date | None = session.execute(
         select(func.min(col(Task.due_on))).where(
@@ -185,7 +189,7 @@ def window_statements(
         rules=book.global_rules, as_of=as_of, earliest=earliest, calendar=calendar
     )
     statements.extend(
-        select(*_TASK_COLUMNS).where(open_by, col(Task.due_on).in_(chunk))
+        select(*columns).where(is_open, col(Task.due_on).in_(chunk))
         for chunk in in_chunks(values=dates)
     )
     plan_dates = {
@@ -196,8 +200,8 @@ def window_statements(
         )
     }.difference(dates)
     statements.extend(
-        select(*_TASK_COLUMNS).where(
-            open_by,
+        select(*columns).where(
+            is_open,
             col(Task.due_on).in_(chunk),
             col(Task.plan_id).in_(_scope_ids(PolicyScope.PLAN)),
         )
@@ -206,8 +210,8 @@ def window_statements(
     if book.has_task_rules:
         # Tasks with rules of their own are few: every overdue one is read.
         statements.append(
-            select(*_TASK_COLUMNS).where(
-                open_by,
+            select(*columns).where(
+                is_open,
                 col(Task.due_on) < as_of,
                 col(Task.id).in_(_scope_ids(PolicyScope.TASK)),
             )
@@ -221,8 +225,9 @@ def window_tasks(
     """The tasks of the planner's window (window_statements), in deadline order."""
     found: dict[int, WindowTask] = {}
     for statement in window_statements(session=session, as_of=as_of, calendar=calendar, book=book):
-        for row in session.execute(statement).all():
-            found[row[0]] = WindowTask(*row)
+        for *task, assigned_on in session.execute(statement).all():
+            if assigned_on <= as_of:
+                found[task[0]] = WindowTask(*task)
     return sorted(found.values(), key=lambda task: (task.due_on, task.id))
 
 
