@@ -18,11 +18,13 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice
 from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, Select, bindparam, func, select, update
 from sqlmodel import Session, col
 
+import models.db
 from models import (
     AssignmentRole,
     ContactChannel,
@@ -50,7 +52,7 @@ from tracking import clock, units
 from tracking.calendar import WorkCalendar, load_calendar
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlannedReminder:
     key: str
     task_id: int
@@ -424,8 +426,6 @@ def plan_reminders(*, session: Session, as_of: date, dry_run: bool = False) -> P
             reminded.append((task, *step))
     directory = _Directory(session, tasks)
     people = _People(directory, [(task, audiences) for task, _, _, audiences in reminded])
-    # (key, task, step, days left, audience, person, channel id), in planning order.
-    planned: list[tuple[str, WindowTask, str, int, str, _Person, int]] = []
     recipients: list[tuple[WindowTask, str, int, str, _Person]] = []
     for task, name, left, audiences in reminded:
         seen: set[int] = set()
@@ -436,69 +436,83 @@ def plan_reminders(*, session: Session, as_of: date, dry_run: bool = False) -> P
                 seen.add(user.id)
                 recipients.append((task, name, left, audience, user))
     channels_of = _active_channels(directory, (user.id for *_, user in recipients))
-    for task, name, left, audience, user in recipients:
-        for channel_id in channels_of.get(user.id, []):
-            key = item_key(task.id, name, user.id, channel_id, task.due_on)
-            planned.append((key, task, name, left, audience, user, channel_id))
-    # Looked up by the unique key, in bounded chunks (a day can plan more reminders than a
-    # statement may carry parameters).
-    existing = {
-        key
-        for chunk in in_chunks(values=(p[0] for p in planned))
-        for key in session.execute(
-            select(col(ReminderItem.key)).where(col(ReminderItem.key).in_(chunk))
-        ).scalars()
-    }
+    planned = (
+        (
+            item_key(task.id, name, user.id, channel_id, task.due_on),
+            task,
+            name,
+            left,
+            audience,
+            user,
+            channel_id,
+        )
+        for task, name, left, audience, user in recipients
+        for channel_id in channels_of.get(user.id, [])
+    )
     masked: dict[int, str] = {}
     reasons: dict[tuple[int, str], str] = {}
-    for key, task, name, left, audience, user, channel_id in planned:
-        if channel_id not in masked:
-            masked[channel_id] = channels.mask(directory.channel_urls[channel_id])
-        reason = reasons.get((left, audience))
-        if reason is None:
-            reason = reasons[(left, audience)] = (
-                f"{status_text(left)}; nhận với vai trò {AUDIENCES[audience].role}"
-            )
-        result.reminders.append(
-            PlannedReminder(
-                key=key,
-                task_id=task.id,
-                task_title=task.title,
-                step=name,
-                audience=audience,
-                recipient_user_id=user.id,
-                recipient_name=user.full_name,
-                channel_id=channel_id,
-                channel=masked[channel_id],
-                due_on=task.due_on,
-                working_days_left=left,
-                reason=reason,
-                new=key not in existing,
-            )
+    created_at = utc_now()
+    # A batch at a time (a country's day plans more items than memory should hold twice):
+    # which keys exist already, by the unique key, then the new ones inserted.
+    while batch := list(islice(planned, models.db.IN_CHUNK_SIZE)):
+        existing = set(
+            session.execute(
+                select(col(ReminderItem.key)).where(
+                    col(ReminderItem.key).in_([b[0] for b in batch])
+                )
+            ).scalars()
         )
+        reminders = []
+        for key, task, name, left, audience, user, channel_id in batch:
+            if channel_id not in masked:
+                masked[channel_id] = channels.mask(directory.channel_urls[channel_id])
+            reason = reasons.get((left, audience))
+            if reason is None:
+                reason = reasons[(left, audience)] = (
+                    f"{status_text(left)}; nhận với vai trò {AUDIENCES[audience].role}"
+                )
+            reminders.append(
+                PlannedReminder(
+                    key=key,
+                    task_id=task.id,
+                    task_title=task.title,
+                    step=name,
+                    audience=audience,
+                    recipient_user_id=user.id,
+                    recipient_name=user.full_name,
+                    channel_id=channel_id,
+                    channel=masked[channel_id],
+                    due_on=task.due_on,
+                    working_days_left=left,
+                    reason=reason,
+                    new=key not in existing,
+                )
+            )
+        result.reminders.extend(reminders)
+        if not dry_run:
+            result.items_added += insert_ignore(
+                session,
+                ReminderItem,
+                [
+                    {
+                        "key": p.key,
+                        "task_id": p.task_id,
+                        "step": p.step,
+                        "audience": p.audience,
+                        "recipient_user_id": p.recipient_user_id,
+                        "channel_id": p.channel_id,
+                        "due_on": p.due_on,
+                        "planned_on": as_of,
+                        "dropped_reason": "",
+                        "created_at": created_at,
+                    }
+                    for p in reminders
+                    if p.new
+                ],
+                key="key",
+            )
     if dry_run:
         return result
-    created_at = utc_now()
-    result.items_added = insert_ignore(
-        session,
-        ReminderItem,
-        [
-            {
-                "key": p.key,
-                "task_id": p.task_id,
-                "step": p.step,
-                "audience": p.audience,
-                "recipient_user_id": p.recipient_user_id,
-                "channel_id": p.channel_id,
-                "due_on": p.due_on,
-                "planned_on": as_of,
-                "dropped_reason": "",
-                "created_at": created_at,
-            }
-            for p in result.new_reminders
-        ],
-        key="key",
-    )
     result.notifications_added = _make_digests(
         session=session,
         as_of=as_of,
