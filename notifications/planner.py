@@ -21,7 +21,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, Select, bindparam, func, select, update
+from sqlalchemy import Engine, Integer, Select, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col
 
 import models.db
@@ -40,7 +41,7 @@ from models import (
     Unit,
     User,
 )
-from models.db import in_chunks, insert_ignore, table_of
+from models.db import in_chunks, insert_ignore, is_postgres, table_of
 from models.types import utc_now
 from notifications import channels, outbox
 from notifications.audiences import AUDIENCES
@@ -607,17 +608,32 @@ def _make_digests(
             )
         ).all()
     }
+    links = [
+        (item.id, notification_ids[key]) for key, linked in items_of.items() for item in linked
+    ]
     item_table = table_of(ReminderItem)
-    session.execute(
-        update(item_table)
-        .where(item_table.c.id == bindparam("item_id"))
-        .values(notification_id=bindparam("notification_id")),
-        [
-            {"item_id": item.id, "notification_id": notification_ids[key]}
-            for key, linked in items_of.items()
-            for item in linked
-        ],
-    )
+    if is_postgres(session.get_bind()):
+        # One UPDATE … FROM unnest(ids, notification ids): not one statement per item.
+        pairs = (
+            func.unnest(
+                bindparam("item_ids", [i for i, _ in links], type_=ARRAY(Integer)),
+                bindparam("notification_ids", [n for _, n in links], type_=ARRAY(Integer)),
+            )
+            .table_valued("item_id", "notification_id")
+            .render_derived()
+        )
+        session.execute(
+            update(item_table)
+            .where(item_table.c.id == pairs.c.item_id)
+            .values(notification_id=pairs.c.notification_id)
+        )
+    else:
+        session.execute(
+            update(item_table)
+            .where(item_table.c.id == bindparam("item_id"))
+            .values(notification_id=bindparam("notification_id")),
+            [{"item_id": i, "notification_id": n} for i, n in links],
+        )
     return added
 
 
