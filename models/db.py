@@ -14,11 +14,15 @@ from sqlalchemy import (
     Engine,
     Executable,
     Table,
+    bindparam,
     create_engine,
     event,
+    func,
     inspect,
+    select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, SQLModel
 
 from settings import get_settings
@@ -137,18 +141,36 @@ def insert_ignore(
 ) -> int:
     """INSERT … ON CONFLICT (key) DO NOTHING on SQLite and PostgreSQL: the idempotent write of
     the outbox, of planned reminders and of report number counters; `key` is the unique
-    column or columns. Returns how many rows were new (by RETURNING, since psycopg reports -1
-    as the rowcount of a multi-row insert). Many rows go in several statements of the same
-    transaction, each under the databases' parameter limits."""
+    column or columns. Returns how many rows were new. The rows (dicts with the same keys) go
+    in a few statements of the same transaction whatever their number, each under the
+    databases' parameter limits: on PostgreSQL one INSERT … SELECT FROM unnest(one array per
+    column), on SQLite an executemany per MAX_STATEMENT_PARAMETERS values. A multi-row VALUES
+    built per call (the earlier way) cost more to compile than the database took to write."""
     if not rows:
         return 0
     table = table_of(model)
     columns = [key] if isinstance(key, str) else list(key)
-    insert = postgresql.insert if is_postgres(session.get_bind()) else sqlite.insert
+    if is_postgres(session.get_bind()):
+        names = list(rows[0])
+        # psycopg's dialect casts each array to its column's type (…::INTEGER[]).
+        arrays = [
+            bindparam(f"column_{n}", [row[name] for row in rows], type_=ARRAY(table.c[name].type))
+            for n, name in enumerate(names)
+        ]
+        source = func.unnest(*arrays).table_valued(*names).render_derived()
+        statement = (
+            postgresql.insert(table)
+            .from_select(names, select(*(source.c[name] for name in names)))
+            .on_conflict_do_nothing(index_elements=columns)
+            .returning(table.c[columns[0]])
+        )
+        # RETURNING: psycopg reports -1 as the rowcount of a multi-row insert.
+        return len(session.execute(statement).all())
+    insert = sqlite.insert(table).on_conflict_do_nothing(index_elements=columns)
     rows_per_statement = max(1, MAX_STATEMENT_PARAMETERS // max(len(row) for row in rows))
     added = 0
     for start in range(0, len(rows), rows_per_statement):
+        # SQLite counts the rows an executemany inserted (a conflict inserts none).
         chunk = rows[start : start + rows_per_statement]
-        statement = insert(table).values(chunk).on_conflict_do_nothing(index_elements=columns)
-        added += len(session.execute(statement.returning(table.c[columns[0]])).all())
+        added += cast(CursorResult[Any], session.execute(insert, chunk)).rowcount
     return added

@@ -7,7 +7,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 from notifications.audiences import AUDIENCES
 from tracking.formatting import long_date
@@ -58,6 +58,12 @@ def _env() -> Environment:
     )
 
 
+@lru_cache
+def _template(name: str) -> Template:
+    # Looked up once: a day's planning renders thousands of digests.
+    return _env().get_template(name)
+
+
 def render_digest(
     *, lines: list[DigestLine], as_of: date, recipient_name: str, recipient_title: str = ""
 ) -> tuple[str, str]:
@@ -70,8 +76,8 @@ def render_digest(
         "recipient_name": recipient_name,
         "recipient_title": recipient_title,
     }
-    subject = _env().get_template("digest_subject.j2").render(context).strip()
-    body = _env().get_template("digest_body.j2").render(context).strip() + "\n"
+    subject = _template("digest_subject.j2").render(context).strip()
+    body = _template("digest_body.j2").render(context).strip() + "\n"
     return subject, body
 
 

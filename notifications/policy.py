@@ -23,8 +23,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
-from sqlalchemy import ColumnElement, and_, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from models import Plan, PolicyScope, ReminderPolicy, Task
 from models.types import utc_now
@@ -223,55 +222,62 @@ def merge(*layers: dict[str, Any]) -> dict[str, Any]:
 
 
 class PolicyBook:
-    """The stored policies relevant to a set of tasks, loaded in one query.
+    """Every stored policy, loaded in one query, and the effective rules of a task from it.
 
-    `window` is the condition on Task that selects the tasks (the planner's window); without
-    it only the global policy is loaded. The tasks' and their plans' policies are found by
-    subqueries on that condition, so the statement's size does not grow with the number of
-    tasks (an id list of a province's window exceeds SQLite's parameter limit)."""
+    The stored rows are few (one global row, the plans' and the tasks' own overrides), so the
+    planner reads them all instead of the policies of the tasks in its window: that would
+    need the window's task ids, a list that grows with history."""
 
-    def __init__(self, session: Session, *, window: ColumnElement[bool] | None = None) -> None:
-        scope, scope_id = col(ReminderPolicy.scope), col(ReminderPolicy.scope_id)
-        wanted: list[ColumnElement[bool]] = [scope == PolicyScope.GLOBAL]
-        if window is not None:
-            plans_of_window = select(col(Task.plan_id)).where(
-                window, col(Task.plan_id).is_not(None)
-            )
-            tasks_of_window = select(col(Task.id)).where(window)
-            wanted.append(and_(scope == PolicyScope.PLAN, scope_id.in_(plans_of_window)))
-            wanted.append(and_(scope == PolicyScope.TASK, scope_id.in_(tasks_of_window)))
-        rows = list(session.exec(select(ReminderPolicy).where(or_(*wanted))).all())
+    def __init__(self, session: Session) -> None:
         self._global: dict[str, Any] = {}
         self._plans: dict[int, dict[str, Any]] = {}
         self._tasks: dict[int, dict[str, Any]] = {}
-        for row in rows:
-            if row.scope == PolicyScope.GLOBAL:
-                self._global = row.rules
-            elif row.scope == PolicyScope.PLAN:
-                self._plans[row.scope_id] = row.rules
+        statement = select(ReminderPolicy.scope, ReminderPolicy.scope_id, ReminderPolicy.rules)
+        for scope, scope_id, rules in session.exec(statement).all():
+            if scope == PolicyScope.GLOBAL:
+                self._global = dict(rules)
+            elif scope == PolicyScope.PLAN:
+                self._plans[scope_id] = dict(rules)
             else:
-                self._tasks[row.scope_id] = row.rules
+                self._tasks[scope_id] = dict(rules)
         self._defaults = default_rules()
         self.global_rules = to_rules(merge(self._defaults, self._global))
+        # Merged and validated once per plan and per task, not once per task and day.
+        self._merged: dict[tuple[int, int], Rules] = {}
 
-    def for_task(self, task: Task) -> Rules:
-        plan = self._plans.get(task.plan_id or -1, {})
-        own = self._tasks.get(task.id or -1, {})
+    @property
+    def plan_rules(self) -> list[Rules]:
+        """The effective rules of each plan with its own policy (before any task's own)."""
+        return [self.for_task(task_id=-1, plan_id=plan_id) for plan_id in self._plans]
+
+    @property
+    def has_task_rules(self) -> bool:
+        return bool(self._tasks)
+
+    def for_task(self, *, task_id: int, plan_id: int | None) -> Rules:
+        plan = self._plans.get(plan_id or -1, {})
+        own = self._tasks.get(task_id, {})
         if not plan and not own:
             return self.global_rules
-        return to_rules(merge(self._defaults, self._global, plan, own))
+        cache_key = (plan_id if plan and plan_id is not None else -1, task_id if own else -1)
+        rules = self._merged.get(cache_key)
+        if rules is None:
+            rules = self._merged[cache_key] = to_rules(
+                merge(self._defaults, self._global, plan, own)
+            )
+        return rules
 
-
-def max_before_offset(session: Session) -> int:
-    """The largest 'before' offset of any stored policy: bounds the planner's window."""
-    offsets = list(default_rules()["before_working_days"])
-    for rules in session.exec(select(ReminderPolicy.rules)).all():
-        offsets.extend(rules.get("before_working_days", []))
-    return max(offsets, default=0)
+    def max_before_offset(self) -> int:
+        """The largest 'before' offset of the defaults and any stored policy: how far ahead
+        the planner looks."""
+        offsets = list(self._defaults["before_working_days"])
+        for rules in (self._global, *self._plans.values(), *self._tasks.values()):
+            offsets.extend(rules.get("before_working_days", []))
+        return max(offsets, default=0)
 
 
 def global_rules(session: Session) -> Rules:
-    return PolicyBook(session).global_rules
+    return to_rules(merge(default_rules(), get_policy(session=session, scope=PolicyScope.GLOBAL)))
 
 
 def get_policy(*, session: Session, scope: PolicyScope, scope_id: int = 0) -> dict[str, Any]:
