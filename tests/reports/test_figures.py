@@ -20,7 +20,8 @@ def _scope(session: Session, code: str, as_of: date, plan_id: int | None = None)
 def test_counts_by_unit_section_and_issuer_as_of_the_cut_off(session: Session) -> None:
     world = seed_world(session)
     province = _scope(session, "QNG", date(2021, 12, 14), world.plan.id)
-    totals = figures.totals(province, session=session)
+    computed = figures.compute(province, session=session)
+    totals = computed.totals
     # Province subtree: the district's 5 tasks and the department's 2.
     assert totals.total == 7
     assert totals.counts[Category.DONE_ON_TIME] == 3
@@ -30,14 +31,14 @@ def test_counts_by_unit_section_and_issuer_as_of_the_cut_off(session: Session) -
     assert totals.counts[Category.IN_PROGRESS] == 1
     assert totals.completion_rate == 3 / 6
 
-    by_unit = {row["code"]: row for row in figures.by_unit(province, session=session)}
+    by_unit = {row["code"]: row for row in computed.by_unit}
     assert set(by_unit) == {"QNG-STTTT", "QNG-LYSON"}
     assert by_unit["QNG-LYSON"]["completed"] == 3 and by_unit["QNG-LYSON"]["due"] == 4
     assert by_unit["QNG-STTTT"]["counts"]["overdue"] == 2
 
-    by_issuer = figures.by_issuer(province, session=session)
+    by_issuer = computed.by_issuer
     assert [(row["short_name"], row["total"]) for row in by_issuer] == [("UBND tỉnh", 7)]
-    sections = figures.by_plan_section(province, session=session)
+    sections = computed.by_section
     assert [row["ordinal"] for row in sections] == [1, 2, 3, 4]
     assert sum(row["total"] for row in sections) == 7
 
@@ -45,7 +46,7 @@ def test_counts_by_unit_section_and_issuer_as_of_the_cut_off(session: Session) -
 def test_overdue_in_working_days_and_extensions_with_both_deadlines(session: Session) -> None:
     seed_world(session)
     district = _scope(session, "QNG-LYSON", date(2021, 12, 14))
-    tasks = figures.task_list(district, session=session)
+    tasks = figures.compute(district, session=session).tasks
     overdue = [t for t in tasks if t["category"] == Category.OVERDUE]
     assert len(overdue) == 1
     # Due 30/11/2021 (Tue); 01–03/12, 06–10/12, 13–14/12 are 10 working days.
@@ -54,7 +55,9 @@ def test_overdue_in_working_days_and_extensions_with_both_deadlines(session: Ses
     assert overdue[0]["original_due_on"] == "2021-11-01" and overdue[0]["extensions"] == 1
 
     # Before the extension was approved (28/10), the task ran on its original deadline.
-    before = figures.task_list(_scope(session, "QNG-LYSON", date(2021, 10, 27)), session=session)
+    before = figures.compute(
+        _scope(session, "QNG-LYSON", date(2021, 10, 27)), session=session
+    ).tasks
     security = next(t for t in before if t["task_id"] == overdue[0]["task_id"])
     assert security["due_on"] == "2021-11-01" and security["extensions"] == 0
 
