@@ -38,6 +38,7 @@ TEXT_WIDTH_MM = 210 - 30 - 15
 HEADER_COLUMNS_MM = (62, TEXT_WIDTH_MM - 62)
 SIGNATURE_COLUMNS_MM = (75, TEXT_WIDTH_MM - 75)
 CELL_PADDING_MM = 1.9  # Word's default left/right cell margin (0.19 cm)
+BREAKS = frozenset("\t\r\n")  # characters python-docx writes as w:tab or w:br
 
 Container = DocxDocument | _Cell
 
@@ -215,10 +216,17 @@ class _BodyParagraphs:
         element = copy.deepcopy(prototype)
         self.end.addprevious(element)
         run = element.r_lst[0]
-        if text:
-            run.text = text
-        else:
+        if not text:
             element.remove(run)
+        elif BREAKS.isdisjoint(text):
+            # What python-docx writes for text without tabs or line breaks, without its
+            # character-by-character loop.
+            t = run.t_lst[0]
+            t.text = text
+            if len(text.strip()) < len(text):
+                t.set(qn("xml:space"), "preserve")
+        else:
+            run.text = text
 
     def picture(self, png: bytes, caption: str) -> None:
         picture = _paragraph(self.document, space_before=6)
