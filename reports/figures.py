@@ -11,6 +11,7 @@ the counts per unit, issuer and plan section are summed from those rows.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -212,17 +213,17 @@ def compute(scope: Scope, *, session: Session) -> ReportFigures:
     computed once), counted here, with the names of the units, plans and sections read after."""
     calendar = load_calendar(session)
     totals = Counts()
-    per_lead: dict[int, Counts] = {}
-    per_issuer: dict[int, Counts] = {}
-    per_section: dict[tuple[int | None, int | None], Counts] = {}
+    per_lead: defaultdict[int, Counts] = defaultdict(Counts)
+    per_issuer: defaultdict[int, Counts] = defaultdict(Counts)
+    per_section: defaultdict[tuple[int | None, int | None], Counts] = defaultdict(Counts)
     tasks = []
     for row in _task_rows(scope, session=session, calendar=calendar):
         category = Category(row.category)
         for counts in (
             totals,
-            per_lead.setdefault(row.lead_unit_id, Counts()),
-            per_issuer.setdefault(row.issuer_unit_id, Counts()),
-            per_section.setdefault((row.plan_id, row.section_id), Counts()),
+            per_lead[row.lead_unit_id],
+            per_issuer[row.issuer_unit_id],
+            per_section[row.plan_id, row.section_id],
         ):
             counts.counts[category] += 1
             counts.due_soon += bool(row.due_soon)
