@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -169,6 +169,11 @@ class _BodyWriter:
 
     def paragraph(self, *, caller: Callable[[], str]) -> str:
         self.blocks.append(Block(kind="paragraph", text=caller()))
+        return ""
+
+    def paragraphs(self, phrase: Callable[[Any], str], items: Iterable[Any]) -> str:
+        for item in items:
+            self.blocks.append(Block(kind="paragraph", text=phrase(item)))
         return ""
 
     def chart(self, *, caller: Callable[[], str]) -> str:
