@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
+import random
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
+from models import DeadlineKind, ExtensionRequest, ExtensionStatus, Task
 from reports import figures
-from tests.world import seed_world
+from tests.world import make_world, seed_world
 from tracking import units
-from tracking.status import Category
+from tracking.calendar import load_calendar
+from tracking.queries import due_soon_until
+from tracking.status import Category, TaskFacts, category_as_of, is_due_soon
 
 
 def _scope(session: Session, code: str, as_of: date, plan_id: int | None = None) -> figures.Scope:
@@ -71,3 +77,98 @@ def test_history_as_of_an_earlier_date(session: Session) -> None:
     # A unit outside the subtree sees none of the district's tasks.
     office = figures.totals(_scope(session, "QNG-VP", date(2021, 12, 14)), session=session)
     assert office.total == 0 and office.completion_rate is None
+
+
+def test_the_figures_are_the_python_status_rule_counted(session: Session) -> None:
+    """compute's one pass (statuses in SQL, counted in Python) against tracking.status's
+    Python rule over the same tasks: late, paused, cancelled, extended, not yet assigned."""
+    world = make_world(session)
+    rng = random.Random(20211102)
+    leads = [world.department, world.district, world.district_office, world.other_district]
+    period_start, as_of = date(2021, 1, 1), date(2021, 6, 30)
+    facts: dict[int, TaskFacts] = {}
+    lead_of: dict[int, int] = {}
+    issuer_of: dict[int, int] = {}
+
+    def some_day(after: date, days: int) -> date:
+        return after + timedelta(days=rng.randrange(days))
+
+    for _ in range(160):
+        assigned = some_day(date(2020, 9, 1), 330)  # some after as_of: not counted
+        due = None if rng.random() < 0.1 else some_day(assigned + timedelta(days=5), 120)
+        completed = confirmed = None
+        if rng.random() < 0.6:
+            completed = some_day(assigned, 150)
+            confirmed = some_day(completed, 10) if rng.random() < 0.8 else None
+        task = Task(
+            title="Nhiệm vụ",
+            issuer_unit_id=rng.choice([world.province, world.district]).id or 0,
+            lead_unit_id=rng.choice(leads).id or 0,
+            assigned_on=assigned,
+            deadline_kind=DeadlineKind.DATE if due else DeadlineKind.NONE,
+            original_due_on=due,
+            due_on=due,
+            completion_reported_on=completed,
+            completed_on=completed,
+            confirmed_on=confirmed,
+            paused_on=some_day(assigned, 200) if rng.random() < 0.1 else None,
+            cancelled_on=some_day(assigned, 200) if rng.random() < 0.1 else None,
+        )
+        session.add(task)
+        session.flush()
+        extensions = []
+        if due is not None and assigned < as_of and rng.random() < 0.3:
+            # Decided by as_of, as approval leaves the task: due_on is the approved deadline.
+            status = rng.choice(list(ExtensionStatus))
+            decided = None if status == ExtensionStatus.REQUESTED else some_day(assigned, 1)
+            approved = due + timedelta(days=30) if status == ExtensionStatus.APPROVED else None
+            extension = ExtensionRequest(
+                task_id=task.id or 0,
+                requested_on=assigned,
+                old_due_on=due,
+                proposed_due_on=due + timedelta(days=30),
+                reason="Gia hạn",
+                status=status,
+                decided_on=decided,
+                approved_due_on=approved,
+            )
+            session.add(extension)
+            session.flush()
+            extensions.append(extension)
+            task.due_on = approved or due
+            session.add(task)
+        facts[task.id or 0] = TaskFacts.of(task, extensions)
+        lead_of[task.id or 0], issuer_of[task.id or 0] = task.lead_unit_id, task.issuer_unit_id
+    session.commit()
+    until = due_soon_until(calendar=load_calendar(session), as_of=as_of)
+
+    for root in (world.province, world.district):
+        scope = figures.Scope(unit=root, as_of=as_of, period_start=period_start)
+        computed = figures.compute(scope, session=session)
+        in_subtree = {u.id for u in units.subtree(session=session, unit=root)}
+        expected: dict[str, Counter[tuple[Any, ...]]] = defaultdict(Counter)
+        categories = {}
+        for task_id, fact in facts.items():
+            category = category_as_of(fact, as_of)
+            carried = all(
+                d is None or d >= period_start for d in (fact.confirmed_on, fact.cancelled_on)
+            )
+            if category is None or lead_of[task_id] not in in_subtree:
+                continue
+            if not (fact.assigned_on >= period_start or carried):
+                continue
+            categories[task_id] = category.value
+            soon = is_due_soon(fact, as_of, until)
+            for key in ("total", lead_of[task_id], -issuer_of[task_id]):
+                expected[category.value][key,] += 1
+                expected["due_soon"][key,] += soon
+        assert categories and {t["task_id"]: t["category"] for t in computed.tasks} == categories
+        rows = [("total", computed.totals.as_json())]
+        rows += [(row["unit_id"], row) for row in computed.by_unit]
+        rows += [(-row["unit_id"], row) for row in computed.by_issuer]
+        for key, row in rows:
+            counts = row["counts"]
+            for category in Category:
+                assert counts[category.value] == expected[category.value][key,], (key, category)
+            assert row["due_soon"] == expected["due_soon"][key,], key
+        assert [row["section_id"] for row in computed.by_section] == [None]
