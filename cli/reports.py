@@ -134,8 +134,9 @@ def make(
                 issued_on=issued_on,
             )
         out.mkdir(parents=True, exist_ok=True)
-        for name in wanted:
-            rendered = service.render(session=session, report_id=report.id or 0, fmt=name)
+        for rendered in service.render_files(
+            session=session, report_id=report.id or 0, formats=wanted
+        ):
             target = out / rendered.filename
             target.write_bytes(rendered.content)
             typer.echo(str(target))

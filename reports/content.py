@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -171,6 +171,11 @@ class _BodyWriter:
         self.blocks.append(Block(kind="paragraph", text=caller()))
         return ""
 
+    def paragraphs(self, phrase: Callable[[Any], str], items: Iterable[Any]) -> str:
+        for item in items:
+            self.blocks.append(Block(kind="paragraph", text=phrase(item)))
+        return ""
+
     def chart(self, *, caller: Callable[[], str]) -> str:
         self.blocks.append(Block(kind="chart", text=caller()))
         return ""
@@ -212,16 +217,13 @@ def _plan_reference(session: Session, plan: Plan) -> str:
 
 
 def _figures(scope: figures.Scope, *, session: Session) -> Figures:
-    tasks = [TaskLine.model_validate(row) for row in figures.task_list(scope, session=session)]
+    computed = figures.compute(scope, session=session)
+    tasks = [TaskLine.model_validate(row) for row in computed.tasks]
     return Figures(
-        totals=Counts.model_validate(figures.totals(scope, session=session).as_json()),
-        by_unit=[UnitCounts.model_validate(r) for r in figures.by_unit(scope, session=session)],
-        by_issuer=[
-            IssuerCounts.model_validate(r) for r in figures.by_issuer(scope, session=session)
-        ],
-        by_section=[
-            SectionCounts.model_validate(r) for r in figures.by_plan_section(scope, session=session)
-        ],
+        totals=Counts.model_validate(computed.totals.as_json()),
+        by_unit=[UnitCounts.model_validate(r) for r in computed.by_unit],
+        by_issuer=[IssuerCounts.model_validate(r) for r in computed.by_issuer],
+        by_section=[SectionCounts.model_validate(r) for r in computed.by_section],
         tasks=tasks,
         overdue=[t for t in tasks if t.category == Category.OVERDUE],
         extended=[t for t in tasks if t.was_extended],

@@ -273,8 +273,9 @@ def write_seed_report(*, session: Session, folder: Path) -> tuple[Report, list[P
         formats.append(service.ReportFormat.PDF)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for fmt in formats:
-        rendered = service.render(session=session, report_id=report.id or 0, fmt=fmt)
+    for rendered in service.render_files(
+        session=session, report_id=report.id or 0, formats=formats
+    ):
         target = folder / rendered.filename
         target.write_bytes(rendered.content)
         written.append(target)

@@ -1,26 +1,29 @@
-"""Report figures as of a date for a unit's subtree, computed as SQL aggregates.
+"""Report figures as of a date for a unit's subtree: statuses in SQL, counted in one pass.
 
 The status of each task comes from tracking.status.status_subquery (the lead's rule, shared with
 the task lists): a task assigned after the date does not exist yet, a completion counts from
 its confirmation, the deadline is the one in force on the date. A report for a period counts
 the tasks of the subtree that existed on the date and were assigned in the period or were
 still open when it began (carried over); tasks cancelled before the period are left out.
+The report lists every task in scope anyway, so one query reads them with their status and
+the counts per unit, issuer and plan section are summed from those rows.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, Select, Subquery, and_, case, func, literal, or_, select
+from sqlalchemy import CTE, Row, and_, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from models import ExtensionRequest, ExtensionStatus, Plan, PlanSection, Task, Unit
 from models.reports import Indicator, IndicatorAggregation, IndicatorValue
 from reports.snapshot import IndicatorLine
-from tracking.calendar import load_calendar
+from tracking.calendar import WorkCalendar, load_calendar
 from tracking.queries import CategoryCounts, due_soon_until
 from tracking.status import Category, status_subquery
 from tracking.units import subtree_condition
@@ -53,9 +56,12 @@ class Counts(CategoryCounts):
         }
 
 
-def scoped_status(scope: Scope, *, session: Session) -> Subquery:
-    """One row per task in scope with its category on scope.as_of (see the module doc)."""
-    until = due_soon_until(calendar=load_calendar(session), as_of=scope.as_of)
+def scoped_status(scope: Scope, *, calendar: WorkCalendar) -> CTE:
+    """One row per task in scope with its category on scope.as_of (see the module doc).
+
+    Materialised: inlined, the status rule's deadline subquery would run again for every
+    reference to the category or the deadline (dozens per task on SQLite)."""
+    until = due_soon_until(calendar=calendar, as_of=scope.as_of)
     status = status_subquery(as_of=scope.as_of, due_soon_until=until)
     start = scope.period_start
     statement = select(status).where(
@@ -70,117 +76,23 @@ def scoped_status(scope: Scope, *, session: Session) -> Subquery:
     )
     if scope.plan_id is not None:
         statement = statement.where(status.c.plan_id == scope.plan_id)
-    return statement.subquery("scoped")
+    return statement.cte("scoped").prefix_with("MATERIALIZED")
 
 
-def _count_columns(scoped: Subquery) -> list[Any]:
-    columns: list[Any] = [
-        func.sum(case((scoped.c.category == c.value, 1), else_=0)).label(c.value)
-        for c in ALL_CATEGORIES
-    ]
-    columns.append(func.sum(func.cast(scoped.c.due_soon, Integer)).label("due_soon"))
-    return columns
+@dataclass(frozen=True)
+class ReportFigures:
+    """A report's figures, all from one pass over the tasks in scope (see `compute`)."""
+
+    totals: Counts
+    by_unit: list[dict[str, Any]]  # per lead unit of the subtree, in tree order
+    by_issuer: list[dict[str, Any]]  # per body that gave tasks, in the order registered
+    by_section: list[dict[str, Any]]  # per plan and section, outside any as their own rows
+    tasks: list[dict[str, Any]]  # every task in scope, by section then deadline
 
 
-def _counts(row: Any) -> Counts:
-    mapping = row._mapping
-    counts = Counts()
-    for c in ALL_CATEGORIES:
-        counts.counts[c] = int(mapping[c.value] or 0)
-    counts.due_soon = int(mapping["due_soon"] or 0)
-    return counts
-
-
-def totals(scope: Scope, *, session: Session) -> Counts:
-    scoped = scoped_status(scope, session=session)
-    row = session.execute(select(*_count_columns(scoped))).one()
-    return _counts(row)
-
-
-def _counts_per_unit(
-    scope: Scope, *, session: Session, link: str, keys: dict[str, Any], order: Any
-) -> list[dict[str, Any]]:
-    """Counts per unit the scoped tasks name in `link` (lead or issuer), with the unit's
-    `keys` (label → Unit column); short_name falls back to the name."""
-    scoped = scoped_status(scope, session=session)
-    statement: Select[Any] = (
-        select(*[column.label(label) for label, column in keys.items()])
-        .add_columns(*_count_columns(scoped))
-        .join(scoped, scoped.c[link] == Unit.id)
-        .group_by(*keys.values(), order)
-        .order_by(order)
-    )
-    return [
-        {
-            **{label: row._mapping[label] for label in keys},
-            "short_name": row.short_name or row.name,
-            **_counts(row).as_json(),
-        }
-        for row in session.execute(statement)
-    ]
-
-
-def by_unit(scope: Scope, *, session: Session) -> list[dict[str, Any]]:
-    """Counts per lead unit of the subtree, in tree order."""
-    keys = {
-        "unit_id": col(Unit.id),
-        "code": col(Unit.code),
-        "name": col(Unit.name),
-        "short_name": col(Unit.short_name),
-    }
-    return _counts_per_unit(
-        scope, session=session, link="lead_unit_id", keys=keys, order=col(Unit.path)
-    )
-
-
-def by_issuer(scope: Scope, *, session: Session) -> list[dict[str, Any]]:
-    """Counts per body that gave the tasks, in the order the bodies were registered."""
-    keys = {"unit_id": col(Unit.id), "name": col(Unit.name), "short_name": col(Unit.short_name)}
-    return _counts_per_unit(
-        scope, session=session, link="issuer_unit_id", keys=keys, order=col(Unit.id)
-    )
-
-
-def by_plan_section(scope: Scope, *, session: Session) -> list[dict[str, Any]]:
-    """Counts per plan and plan section (tasks outside any plan or section as their own rows)."""
-    scoped = scoped_status(scope, session=session)
-    statement: Select[Any] = (
-        select(
-            scoped.c.plan_id,
-            func.coalesce(col(Plan.title), literal("")).label("plan_title"),
-            scoped.c.section_id,
-            col(PlanSection.ordinal),
-            func.coalesce(col(PlanSection.title), literal("")).label("section_title"),
-            *_count_columns(scoped),
-        )
-        .select_from(scoped)
-        .outerjoin(Plan, col(Plan.id) == scoped.c.plan_id)
-        .outerjoin(PlanSection, col(PlanSection.id) == scoped.c.section_id)
-        .group_by(
-            scoped.c.plan_id,
-            col(Plan.title),
-            scoped.c.section_id,
-            col(PlanSection.ordinal),
-            col(PlanSection.title),
-        )
-        .order_by(scoped.c.plan_id, col(PlanSection.ordinal))
-    )
-    return [
-        {
-            "plan_id": row[0],
-            "plan_title": row[1],
-            "section_id": row[2],
-            "ordinal": row[3],
-            "section_title": row[4],
-            **_counts(row).as_json(),
-        }
-        for row in session.execute(statement)
-    ]
-
-
-def task_list(scope: Scope, *, session: Session) -> list[dict[str, Any]]:
-    """Every task in scope with its category and deadlines, by section then deadline."""
-    scoped = scoped_status(scope, session=session)
+def _task_rows(scope: Scope, *, session: Session, calendar: WorkCalendar) -> list[Row[Any]]:
+    """Each task in scope with what the task list shows and what the counts group by."""
+    scoped = scoped_status(scope, calendar=calendar)
     approved_count = (
         select(func.count())
         .where(
@@ -196,8 +108,8 @@ def task_list(scope: Scope, *, session: Session) -> list[dict[str, Any]]:
             scoped.c.task_id,
             col(Task.title),
             scoped.c.section_id,
-            col(lead.name),
-            col(lead.short_name),
+            col(lead.name).label("lead_name"),
+            col(lead.short_name).label("lead_short_name"),
             scoped.c.assigned_on,
             col(Task.original_due_on),
             scoped.c.due_on_as_of,
@@ -205,6 +117,10 @@ def task_list(scope: Scope, *, session: Session) -> list[dict[str, Any]]:
             scoped.c.completed_on,
             scoped.c.confirmed_on,
             approved_count.label("extensions"),
+            scoped.c.lead_unit_id,
+            scoped.c.issuer_unit_id,
+            scoped.c.plan_id,
+            scoped.c.due_soon,
         )
         .select_from(scoped)
         .join(Task, col(Task.id) == scoped.c.task_id)
@@ -216,35 +132,147 @@ def task_list(scope: Scope, *, session: Session) -> list[dict[str, Any]]:
             scoped.c.task_id,
         )
     )
-    calendar = load_calendar(session)
-    rows = []
-    for row in session.execute(statement):
-        category = Category(row[8])
-        done = category in (Category.DONE_ON_TIME, Category.DONE_LATE)
-        due: date | None = row[7]
-        overdue_days = (
-            calendar.working_days_between(due, scope.as_of)
-            if category == Category.OVERDUE and due is not None
-            else None
+    return list(session.execute(statement))
+
+
+def _task_line(row: Row[Any], *, as_of: date, calendar: WorkCalendar) -> dict[str, Any]:
+    category = Category(row.category)
+    done = category in (Category.DONE_ON_TIME, Category.DONE_LATE)
+    due: date | None = row.due_on_as_of
+    overdue_days = (
+        calendar.working_days_between(due, as_of)
+        if category == Category.OVERDUE and due is not None
+        else None
+    )
+    return {
+        "task_id": row.task_id,
+        "title": row.title,
+        "section_id": row.section_id,
+        "lead_unit": row.lead_name,
+        "lead_unit_short": row.lead_short_name or row.lead_name,
+        "assigned_on": row.assigned_on.isoformat(),
+        "original_due_on": row.original_due_on.isoformat() if row.original_due_on else None,
+        "due_on": due.isoformat() if due else None,
+        "category": category.value,
+        "completed_on": row.completed_on.isoformat() if done and row.completed_on else None,
+        "confirmed_on": row.confirmed_on.isoformat() if done and row.confirmed_on else None,
+        "extensions": int(row.extensions or 0),
+        "working_days_overdue": overdue_days,
+    }
+
+
+def _sql_order(value: int | None, *, nulls_first: bool) -> tuple[bool, int]:
+    """A sort key putting None where ORDER BY puts NULL (first on SQLite, last on PostgreSQL),
+    so the rows keep the order they had when SQL sorted them."""
+    return ((value is not None) if nulls_first else (value is None), value or 0)
+
+
+def _by_section(
+    session: Session, counts: dict[tuple[int | None, int | None], Counts]
+) -> list[dict[str, Any]]:
+    plan_ids = {plan_id for plan_id, _ in counts if plan_id is not None}
+    section_ids = {section_id for _, section_id in counts if section_id is not None}
+    plan_titles = dict(
+        session.execute(select(col(Plan.id), col(Plan.title)).where(col(Plan.id).in_(plan_ids)))
+        .tuples()
+        .all()
+    )
+    sections = {
+        row.id: row
+        for row in session.execute(
+            select(col(PlanSection.id), col(PlanSection.ordinal), col(PlanSection.title)).where(
+                col(PlanSection.id).in_(section_ids)
+            )
         )
+    }
+    rows = []
+    for (plan_id, section_id), section_counts in counts.items():
+        section = sections.get(section_id) if section_id is not None else None
         rows.append(
             {
-                "task_id": row[0],
-                "title": row[1],
-                "section_id": row[2],
-                "lead_unit": row[3],
-                "lead_unit_short": row[4] or row[3],
-                "assigned_on": row[5].isoformat(),
-                "original_due_on": row[6].isoformat() if row[6] else None,
-                "due_on": due.isoformat() if due else None,
-                "category": category.value,
-                "completed_on": row[9].isoformat() if done and row[9] else None,
-                "confirmed_on": row[10].isoformat() if done and row[10] else None,
-                "extensions": int(row[11] or 0),
-                "working_days_overdue": overdue_days,
+                "plan_id": plan_id,
+                "plan_title": plan_titles.get(plan_id, "") if plan_id is not None else "",
+                "section_id": section_id,
+                "ordinal": section.ordinal if section else None,
+                "section_title": section.title if section else "",
+                **section_counts.as_json(),
             }
         )
+    nulls_first = session.get_bind().dialect.name == "sqlite"
+    rows.sort(
+        key=lambda r: tuple(
+            _sql_order(r[key], nulls_first=nulls_first)
+            for key in ("plan_id", "ordinal", "section_id")
+        )
+    )
     return rows
+
+
+def compute(scope: Scope, *, session: Session) -> ReportFigures:
+    """Every figure of a report from one query over the tasks in scope (each task's status
+    computed once), counted here, with the names of the units, plans and sections read after."""
+    calendar = load_calendar(session)
+    totals = Counts()
+    per_lead: defaultdict[int, Counts] = defaultdict(Counts)
+    per_issuer: defaultdict[int, Counts] = defaultdict(Counts)
+    per_section: defaultdict[tuple[int | None, int | None], Counts] = defaultdict(Counts)
+    tasks = []
+    for row in _task_rows(scope, session=session, calendar=calendar):
+        category = Category(row.category)
+        for counts in (
+            totals,
+            per_lead[row.lead_unit_id],
+            per_issuer[row.issuer_unit_id],
+            per_section[row.plan_id, row.section_id],
+        ):
+            counts.counts[category] += 1
+            counts.due_soon += bool(row.due_soon)
+        tasks.append(_task_line(row, as_of=scope.as_of, calendar=calendar))
+    leads = session.execute(
+        select(col(Unit.id), col(Unit.code), col(Unit.name), col(Unit.short_name))
+        .where(subtree_condition(root=scope.unit))
+        .order_by(col(Unit.path))
+    )
+    issuers = session.execute(
+        select(col(Unit.id), col(Unit.name), col(Unit.short_name))
+        .where(col(Unit.id).in_(list(per_issuer)))
+        .order_by(col(Unit.id))
+    )
+    return ReportFigures(
+        totals=totals,
+        by_unit=[
+            {
+                "unit_id": unit.id,
+                "code": unit.code,
+                "name": unit.name,
+                "short_name": unit.short_name or unit.name,
+                **per_lead[unit.id].as_json(),
+            }
+            for unit in leads
+            if unit.id in per_lead
+        ],
+        by_issuer=[
+            {
+                "unit_id": unit.id,
+                "name": unit.name,
+                "short_name": unit.short_name or unit.name,
+                **per_issuer[unit.id].as_json(),
+            }
+            for unit in issuers
+        ],
+        by_section=_by_section(session, per_section),
+        tasks=tasks,
+    )
+
+
+def totals(scope: Scope, *, session: Session) -> Counts:
+    """compute's totals alone (each of these parts costs a whole compute)."""
+    return compute(scope, session=session).totals
+
+
+def by_unit(scope: Scope, *, session: Session) -> list[dict[str, Any]]:
+    """compute's counts per lead unit alone."""
+    return compute(scope, session=session).by_unit
 
 
 # The columns of an Indicator its IndicatorLine carries as they are.

@@ -11,6 +11,7 @@ The output is deterministic: fixed core properties and ZIP timestamps.
 
 from __future__ import annotations
 
+import copy
 import io
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +38,7 @@ TEXT_WIDTH_MM = 210 - 30 - 15
 HEADER_COLUMNS_MM = (62, TEXT_WIDTH_MM - 62)
 SIGNATURE_COLUMNS_MM = (75, TEXT_WIDTH_MM - 75)
 CELL_PADDING_MM = 1.9  # Word's default left/right cell margin (0.19 cm)
+BREAKS = frozenset("\t\r\n")  # characters python-docx writes as w:tab or w:br
 
 Container = DocxDocument | _Cell
 
@@ -191,13 +193,54 @@ def _header(document: DocxDocument, header: Header) -> None:
     _paragraph(document, "", space_after=6)
 
 
+class _BodyParagraphs:
+    """Adds the body's paragraphs at the end of the document, fast: a province's report has
+    thousands. python-docx's add_paragraph looks for the section properties that close the
+    body from its first child on every call (quadratic), and its property setters cost about
+    a millisecond a paragraph; here each look is built once with _paragraph, then copied
+    before the section properties, found once. The XML is the same as _paragraph's."""
+
+    def __init__(self, document: DocxDocument) -> None:
+        self.document = document
+        self.end = document.element.body.sectPr
+        self.looks: dict[tuple[Any, ...], Any] = {}
+
+    def add(self, text: str, **look: Any) -> None:
+        key = tuple(sorted(look.items()))
+        prototype = self.looks.get(key)
+        if prototype is None:
+            # A run is needed in the copy; its text is replaced below.
+            built = _paragraph(self.document, "-", **look)._p
+            built.getparent().remove(built)
+            prototype = self.looks[key] = built
+        element = copy.deepcopy(prototype)
+        self.end.addprevious(element)
+        run = element.r_lst[0]
+        if not text:
+            element.remove(run)
+        elif BREAKS.isdisjoint(text):
+            # What python-docx writes for text without tabs or line breaks, without its
+            # character-by-character loop.
+            t = run.t_lst[0]
+            t.text = text
+            if len(text.strip()) < len(text):
+                t.set(qn("xml:space"), "preserve")
+        else:
+            run.text = text
+
+    def picture(self, png: bytes, caption: str) -> None:
+        picture = _paragraph(self.document, space_before=6)
+        picture.add_run().add_picture(io.BytesIO(png), width=Mm(150))
+        self.add(caption, size=12, italic=True, space_after=6)
+
+
 def _body(document: DocxDocument, snapshot: ReportSnapshot) -> None:
     indent = Cm(1.27)
     justify = WD_ALIGN_PARAGRAPH.JUSTIFY
+    paragraphs = _BodyParagraphs(document)
     for block in snapshot.blocks:
         if block.kind == "heading":
-            _paragraph(
-                document,
+            paragraphs.add(
                 block.text,
                 bold=True,
                 align=justify,
@@ -209,11 +252,9 @@ def _body(document: DocxDocument, snapshot: ReportSnapshot) -> None:
             rows = snapshot.figures.by_unit
             if not rows:
                 continue
-            picture = _paragraph(document, space_before=6)
-            picture.add_run().add_picture(io.BytesIO(completion_by_unit_png(rows)), width=Mm(150))
-            _paragraph(document, block.text, size=12, italic=True, space_after=6)
+            paragraphs.picture(completion_by_unit_png(rows), block.text)
         else:
-            _paragraph(document, block.text, align=justify, first_line_indent=indent, space_after=6)
+            paragraphs.add(block.text, align=justify, first_line_indent=indent, space_after=6)
 
 
 def _signature(document: DocxDocument, snapshot: ReportSnapshot) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import io
 import zipfile
+from copy import copy
 from datetime import UTC, date, datetime
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
@@ -40,6 +42,33 @@ def _counts(row: Counts) -> list[Any]:
     return [row.total, *[row.of(c) for c in OFFICIAL_CATEGORIES], row.completion_rate]
 
 
+def _number_format(cell: Cell, headers: list[str]) -> str | None:
+    if isinstance(cell.value, float) and headers[cell.column - 1].startswith("Tỷ lệ"):
+        return "0.0%"
+    if isinstance(cell.value, date):
+        return "DD/MM/YYYY"
+    return None
+
+
+def _style_data_cells(sheet: Worksheet, headers: list[str]) -> None:
+    """The data rows in the plain font, rates and dates formatted. openpyxl hashes the Font
+    each time one is set (most of the time a province's annex took), so a cell that starts
+    from the same style and gets the same number format takes a copy of the first one's."""
+    styled: dict[tuple[tuple[int, ...] | None, str | None], StyleArray] = {}
+    for row_cells in sheet.iter_rows(min_row=4):
+        for cell in row_cells:
+            number_format = _number_format(cell, headers)
+            key = (None if cell._style is None else tuple(cell._style), number_format)
+            done = styled.get(key)
+            if done is not None:
+                cell._style = copy(done)
+                continue
+            cell.font = PLAIN
+            if number_format is not None:
+                cell.number_format = number_format
+            styled[key] = copy(cell._style)
+
+
 def _sheet(
     workbook: Workbook, title: str, caption: str, headers: list[str], rows: list[list[Any]]
 ) -> Worksheet:
@@ -56,13 +85,7 @@ def _sheet(
     for row_cells in sheet.iter_rows():
         for cell in row_cells:
             _keep_as_text(cell)
-    for row_cells in sheet.iter_rows(min_row=4):
-        for cell in row_cells:
-            cell.font = PLAIN
-            if isinstance(cell.value, float) and headers[cell.column - 1].startswith("Tỷ lệ"):
-                cell.number_format = "0.0%"
-            elif isinstance(cell.value, date):
-                cell.number_format = "DD/MM/YYYY"
+    _style_data_cells(sheet, headers)
     for index, header in enumerate(headers, start=1):
         width = 12 if len(header) < 12 else min(len(header), 60)
         if header in ("Nhiệm vụ", "Đơn vị", "Nội dung", "Chỉ tiêu"):

@@ -10,7 +10,7 @@ Every change is audited; bad input raises before anything is written.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypedDict
@@ -402,9 +402,7 @@ def markdown(stored: dict[str, Any]) -> str:
     return render_markdown(ReportSnapshot.from_stored(stored))
 
 
-def render_snapshot(stored: dict[str, Any], fmt: ReportFormat) -> bytes:
-    """One format of a stored snapshot (as the report row keeps it)."""
-    snapshot = ReportSnapshot.from_stored(stored)
+def _render(snapshot: ReportSnapshot, fmt: ReportFormat) -> bytes:
     match fmt:
         case ReportFormat.DOCX:
             return render_docx(snapshot)
@@ -416,24 +414,42 @@ def render_snapshot(stored: dict[str, Any], fmt: ReportFormat) -> bytes:
             return docx_to_pdf(render_docx(snapshot))
 
 
-def render(*, session: Session, report_id: int, fmt: ReportFormat | str) -> RenderedFile:
-    """One format of a report, from its stored snapshot (an issued report's is frozen)."""
+def _format(fmt: ReportFormat | str) -> ReportFormat:
     try:
-        chosen = ReportFormat(fmt)
+        return ReportFormat(fmt)
     except ValueError as error:
         raise InvalidInput(
             "report.format_unknown",
             "Định dạng phải là docx, md, xlsx hoặc pdf",
             field="format",
         ) from error
+
+
+def render_files(
+    *, session: Session, report_id: int, formats: Sequence[ReportFormat | str]
+) -> list[RenderedFile]:
+    """Formats of a report from its stored snapshot (an issued report's is frozen), read once:
+    reading a province's snapshot back costs more than writing its Markdown."""
+    chosen = [_format(fmt) for fmt in formats]
     report = get(session=session, report_id=report_id)
     assert report.snapshot is not None  # every report gets one when created
-    stem = _file_stem(report) + ("-phu-luc" if chosen == ReportFormat.XLSX else "")
-    return RenderedFile(
-        filename=safe_filename(f"{stem}.{chosen.value}"),  # also a path for the CLI
-        media_type=MEDIA_TYPES[chosen],
-        content=render_snapshot(report.snapshot, chosen),
-    )
+    snapshot = ReportSnapshot.from_stored(report.snapshot)
+    files = []
+    for fmt in chosen:
+        stem = _file_stem(report) + ("-phu-luc" if fmt == ReportFormat.XLSX else "")
+        files.append(
+            RenderedFile(
+                filename=safe_filename(f"{stem}.{fmt.value}"),  # also a path for the CLI
+                media_type=MEDIA_TYPES[fmt],
+                content=_render(snapshot, fmt),
+            )
+        )
+    return files
+
+
+def render(*, session: Session, report_id: int, fmt: ReportFormat | str) -> RenderedFile:
+    """One format of a report, from its stored snapshot."""
+    return render_files(session=session, report_id=report_id, formats=[fmt])[0]
 
 
 def verify_snapshot(*, session: Session, report_id: int) -> bool:

@@ -34,7 +34,11 @@ def rate(fraction: float | None) -> str:
 
 def count(value: int) -> str:
     """Counts in report prose: below 10 with a leading zero ("05"), then "12.269"."""
-    return f"{value:02d}" if 0 <= value < 10 else number(value)
+    if 0 <= value < 10:
+        return f"{value:02d}"
+    if 10 <= value < 1000:
+        return str(value)  # nothing to group: Babel's work skipped (a report writes thousands)
+    return number(value)
 
 
 def _month(month: int) -> str:

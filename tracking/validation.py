@@ -7,6 +7,7 @@ writers call `xml_safe` on what was stored before the rule existed.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -115,15 +116,31 @@ def xml_safe(value: str) -> str:
     return _NOT_A_CHARACTER.sub("", _CONTROL.sub("", value))
 
 
-def xml_safe_tree(value: Any) -> Any:
-    """A copy of JSON-like data (a report snapshot) with every string passed through xml_safe."""
+# What xml_safe removes as json.dumps(…, ensure_ascii=False) writes it: the control
+# characters below U+0020 escaped (\b, \f, \u00XX; tab and line breaks are kept), the others
+# as they are. A backslash the text itself holds may match too: then the data is walked.
+_NOT_XML_IN_JSON = re.compile(r"\\(?:[bf]|u00[01])|[\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe_copy(value: Any) -> Any:
     if isinstance(value, str):
         return xml_safe(value)
     if isinstance(value, dict):
-        return {xml_safe_tree(key): xml_safe_tree(item) for key, item in value.items()}
+        return {_xml_safe_copy(key): _xml_safe_copy(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [xml_safe_tree(item) for item in value]
+        return [_xml_safe_copy(item) for item in value]
     return value
+
+
+def xml_safe_tree(value: Any) -> Any:
+    """JSON-like data (a report snapshot) with every string passed through xml_safe: the data
+    itself when its JSON text shows none of those characters (one scan in C; a province's
+    snapshot holds half a million strings to walk), else a cleaned copy."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):  # not JSON after all
+        return _xml_safe_copy(value)
+    return value if _NOT_XML_IN_JSON.search(text) is None else _xml_safe_copy(value)
 
 
 def clean_text(

@@ -18,6 +18,7 @@ def test_numbers_in_vietnamese() -> None:
     assert fmt.percent(100) == "100%"
     assert fmt.rate(3 / 6) == "50%" and fmt.rate(2 / 3) == "66,7%" and fmt.rate(None) == "–"
     assert fmt.count(5) == "05" and fmt.count(12) == "12" and fmt.count(1234) == "1.234"
+    assert all(fmt.count(value) == fmt.number(value) for value in range(10, 2000))
     assert fmt.value_with_unit(12269, "hồ sơ") == "12.269 hồ sơ"
     assert fmt.symbol(5, "BC", "UBND") == "05/BC-UBND"
     assert fmt.symbol(555, "BC", "UBND") == "555/BC-UBND"
