@@ -44,14 +44,6 @@ STATUS_COLUMNS = [
 def upgrade() -> None:
     with op.batch_alter_table("task", schema=None) as batch_op:
         batch_op.add_column(sa.Column("extended_on", sa.Date(), nullable=True))
-    op.execute(
-        f"""
-        UPDATE task SET
-            extended_on = (SELECT e.decided_on {LATEST_APPROVED}),
-            due_on = (SELECT e.approved_due_on {LATEST_APPROVED})
-        WHERE EXISTS (SELECT 1 {LATEST_APPROVED})
-        """
-    )
     with op.batch_alter_table("task", schema=None) as batch_op:
         # Led by the wider index below: SQLite preferred this one and read every task row.
         batch_op.drop_index("ix_task_lead_unit_id")
@@ -60,6 +52,16 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_task_lead_extended", ["lead_unit_id", "extended_on"], unique=False
         )
+    # After the indexes that hold extended_on: an index built after this update, while an
+    # older transaction runs, would wait (PostgreSQL's indcheckxmin) until that one ends.
+    op.execute(
+        f"""
+        UPDATE task SET
+            extended_on = (SELECT e.decided_on {LATEST_APPROVED}),
+            due_on = (SELECT e.approved_due_on {LATEST_APPROVED})
+        WHERE EXISTS (SELECT 1 {LATEST_APPROVED})
+        """
+    )
     with op.batch_alter_table("taskassignment", schema=None) as batch_op:
         batch_op.drop_index("ix_taskassignment_unit_id")
         batch_op.create_index(
