@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, event
+from sqlalchemy import JSON, Column, Index, String, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from models.encryption import EncryptedText, digest
@@ -87,11 +87,17 @@ class Unit(SQLModel, table=True):
     short_name: str = Field(default="", max_length=120)
     kind: UnitKind = Field(default=UnitKind.OTHER, sa_type=EnumText(UnitKind))
     parent_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
-    # Materialised path "/1/4/9/": a subtree is one query, path LIKE 'prefix%'. The index does
-    # not serve that prefix match (SQLite's LIKE ignores case, the index does not; PostgreSQL's
-    # default operator class under a non-C collation has no LIKE support), so it scans this
-    # small table; the index serves the ORDER BY path of tree listings.
-    path: str = Field(default="/", max_length=1000, index=True)
+    # Materialised path "/1/4/9/": a unit's subtree is the range of paths from its own to the
+    # same with the last "/" raised to "0" (tracking.units.subtree_condition), one search of
+    # this index. A range, not LIKE 'prefix%': SQLite's LIKE ignores case and PostgreSQL's
+    # needs a pattern operator class, so neither used the index. The range needs a binary
+    # order: SQLite's default; on PostgreSQL the column's collation is "C" (the default,
+    # glibc's, ignores punctuation when it sorts).
+    path: str = Field(
+        default="/",
+        sa_type=String(1000).with_variant(String(1000, collation="C"), "postgresql"),
+        index=True,
+    )
     place_name: str = Field(default="", max_length=120)
     parent_body_name: str = Field(default="", max_length=255)
 
@@ -169,7 +175,25 @@ class PlanSection(SQLModel, table=True):
 
 class Task(SQLModel, table=True):
     __table_args__ = (
-        Index("ix_task_lead_due", "lead_unit_id", "due_on"),
+        # A unit's tasks by deadline (the list) and everything the status rule reads (and the
+        # id, which PostgreSQL's index-only scan needs), so a unit's or a subtree's counts per
+        # category (/stats) read this index alone.
+        Index(
+            "ix_task_lead_due",
+            "lead_unit_id",
+            "due_on",
+            "extended_on",
+            "assigned_on",
+            "confirmed_on",
+            "completed_on",
+            "cancelled_on",
+            "paused_on",
+            "completion_reported_on",
+            "original_due_on",
+            "id",
+        ),
+        # The few tasks whose deadline on an earlier day differs from due_on (status.py).
+        Index("ix_task_lead_extended", "lead_unit_id", "extended_on"),
         Index("ix_task_state_due", "state", "due_on"),
         # One task per occurrence of a recurring duty (migration 0004).
         Index("uq_task_obligation_occurrence", "obligation_id", "occurrence_key", unique=True),
@@ -183,12 +207,16 @@ class Task(SQLModel, table=True):
     issuer_unit_id: int = Field(foreign_key="unit.id", index=True)
     directing_leader: str = Field(default="", max_length=255)
     # Denormalised from the lead assignment so lists and sweeps use one index.
-    lead_unit_id: int = Field(foreign_key="unit.id", index=True)
+    lead_unit_id: int = Field(foreign_key="unit.id")  # indexed first in ix_task_lead_due
     assigned_on: date = Field(index=True)
     deadline_kind: DeadlineKind = Field(sa_type=EnumText(DeadlineKind))
     deadline_amount: int | None = None
     original_due_on: date | None = None
     due_on: date | None = Field(default=None, index=True)  # effective (after extensions)
+    # The decision day of the latest approved extension (None: never extended), kept with
+    # due_on by tracking.tasks.approve_extension. On that day or after, the deadline as of
+    # the day is due_on; only an earlier day needs the extension history (tracking.status).
+    extended_on: date | None = None
     state: TaskState = Field(default=TaskState.OPEN, sa_type=EnumText(TaskState))
     completion_reported_on: date | None = None
     completed_on: date | None = None  # the day the work was finished, as reported
@@ -208,11 +236,15 @@ class Task(SQLModel, table=True):
 class TaskAssignment(SQLModel, table=True):
     """Which unit leads and which units coordinate a task."""
 
-    __table_args__ = (UniqueConstraint("task_id", "unit_id"),)
+    __table_args__ = (
+        UniqueConstraint("task_id", "unit_id"),
+        # A unit's (or each subtree unit's) coordinated tasks: one range, not all its tasks.
+        Index("ix_taskassignment_unit_role", "unit_id", "role", "task_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     task_id: int = Field(foreign_key="task.id", index=True)
-    unit_id: int = Field(foreign_key="unit.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
     role: AssignmentRole = Field(sa_type=EnumText(AssignmentRole))
     assigned_on: date
 

@@ -15,6 +15,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Subquery, and_, case, func, or_, select
@@ -155,7 +156,10 @@ def is_awaiting_confirmation(facts: TaskFacts, as_of: date) -> bool:
 
 
 def due_as_of_sql(as_of: date) -> ColumnElement[Any]:
-    latest_approved = (
+    """The effective deadline on as_of. Task.due_on holds it from the decision day of the
+    latest approved extension (Task.extended_on; None: never extended) on, so only a task
+    extended after as_of needs the latest extension approved by then."""
+    approved_by_then = (
         select(col(ExtensionRequest.approved_due_on))
         .where(
             col(ExtensionRequest.task_id) == Task.id,
@@ -167,7 +171,15 @@ def due_as_of_sql(as_of: date) -> ColumnElement[Any]:
         .limit(1)
         .scalar_subquery()
     )
-    return func.coalesce(latest_approved, col(Task.original_due_on))
+    return case(
+        (due_is_settled_sql(as_of), col(Task.due_on)),
+        else_=func.coalesce(approved_by_then, col(Task.original_due_on)),
+    )
+
+
+def due_is_settled_sql(as_of: date) -> ColumnElement[bool]:
+    """Whether Task.due_on is the deadline on as_of: no extension approved after that day."""
+    return or_(col(Task.extended_on).is_(None), col(Task.extended_on) <= as_of)
 
 
 def _on_or_before_sql(column: Any, as_of: date) -> ColumnElement[bool]:
@@ -189,6 +201,51 @@ def category_case(columns: Any, as_of: date) -> ColumnElement[str]:
         (due.is_(None), Category.NO_DEADLINE.value),
         (due >= as_of, Category.IN_PROGRESS.value),
         else_=Category.OVERDUE.value,
+    )
+
+
+@dataclass(frozen=True)
+class StatusColumns:
+    """The status rule as SQL expressions over the Task table itself (no subquery), for
+    queries that filter and sort on them next to Task's own indexed columns."""
+
+    due_on_as_of: ColumnElement[Any]
+    category: ColumnElement[str]
+    due_soon: ColumnElement[bool]
+    awaiting_confirmation: ColumnElement[bool]
+
+
+def status_columns(*, as_of: date, due_soon_until: date | None = None) -> StatusColumns:
+    """The category, deadline, due-soon and awaiting-confirmation flags of each Task row as
+    of a day, as status_subquery gives them (for the tasks assigned by then)."""
+    due = due_as_of_sql(as_of)
+    task_columns = SimpleNamespace(
+        due_on_as_of=due,
+        cancelled_on=col(Task.cancelled_on),
+        confirmed_on=col(Task.confirmed_on),
+        completed_on=col(Task.completed_on),
+        paused_on=col(Task.paused_on),
+    )
+    category = category_case(task_columns, as_of)
+    return StatusColumns(
+        due_on_as_of=due,
+        category=category,
+        due_soon=_due_soon_sql(category, due, due_soon_until or as_of),
+        awaiting_confirmation=_awaiting_sql(
+            category, col(Task.completion_reported_on), col(Task.confirmed_on), as_of
+        ),
+    )
+
+
+def _due_soon_sql(category: Any, due: Any, until: date) -> ColumnElement[bool]:
+    return and_(category == Category.IN_PROGRESS.value, due <= until)
+
+
+def _awaiting_sql(category: Any, reported_on: Any, confirmed_on: Any, as_of: date) -> Any:
+    return and_(
+        category != Category.CANCELLED.value,
+        _on_or_before_sql(reported_on, as_of),
+        ~_on_or_before_sql(confirmed_on, as_of),
     )
 
 
@@ -214,13 +271,8 @@ def status_subquery(*, as_of: date, due_soon_until: date | None = None) -> Subqu
         .subquery("task_as_of")
     )
     category = category_case(inner.c, as_of)
-    until = due_soon_until or as_of
-    due_soon = and_(category == Category.IN_PROGRESS.value, inner.c.due_on_as_of <= until)
-    awaiting = and_(
-        category != Category.CANCELLED.value,
-        _on_or_before_sql(inner.c.completion_reported_on, as_of),
-        ~_on_or_before_sql(inner.c.confirmed_on, as_of),
-    )
+    due_soon = _due_soon_sql(category, inner.c.due_on_as_of, due_soon_until or as_of)
+    awaiting = _awaiting_sql(category, inner.c.completion_reported_on, inner.c.confirmed_on, as_of)
     columns: list[Any] = list(inner.c)
     return select(
         *columns,

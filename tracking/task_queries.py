@@ -1,7 +1,9 @@
 """Task listing for the API: filters, sort and pages, all in SQL on indexed columns.
 
-Status categories are the SQL form of the status rule (tracking.status.status_subquery) as of
-a date; the reach of the caller (tracking.access.task_reach_filter) is one more WHERE clause.
+Status categories are the SQL form of the status rule (tracking.status.status_columns) as of
+a date; the reach of the caller (tracking.access.task_reach_filter) is one more WHERE clause,
+left out when the unit filter lies within it. A unit's (or a subtree's) tasks are a union of
+index ranges: led tasks by lead unit and deadline, coordinated ones by assignment.
 """
 
 from __future__ import annotations
@@ -10,25 +12,27 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select, union
 from sqlmodel import Session, col
 
 from models import AssignmentRole, ExtensionRequest, Task, TaskAssignment, Unit
 from tracking import tasks as tasks_service
-from tracking.access import Principal, task_reach_filter
+from tracking.access import Principal, in_reach, task_reach_filter
 from tracking.calendar import WorkCalendar, load_calendar
 from tracking.errors import NotYetAssigned
 from tracking.queries import due_soon_until
 from tracking.status import (
     Category,
+    StatusColumns,
     TaskFacts,
     category_as_of,
     due_as_of,
+    due_is_settled_sql,
     is_awaiting_confirmation,
     is_due_soon,
-    status_subquery,
+    status_columns,
 )
 from tracking.units import subtree_condition
 
@@ -132,28 +136,23 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _conditions(flt: TaskFilter, status: Any, principal: Principal) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    reach = task_reach_filter(principal)
+def _conditions(
+    flt: TaskFilter, status: StatusColumns, principal: Principal
+) -> list[ColumnElement[bool]]:
+    """The filters on the task itself (every branch of the unit match shares them)."""
+    conditions: list[ColumnElement[bool]] = [col(Task.assigned_on) <= flt.as_of]
+    # Tasks involving a unit the principal reaches are readable (tracking.access
+    # can_read_task), so a unit filter within reach makes the reach filter redundant.
+    unit_in_reach = flt.unit is not None and in_reach(principal=principal, unit=flt.unit)
+    reach = None if unit_in_reach else task_reach_filter(principal)
     if reach is not None:
         conditions.append(reach)
     if flt.categories:
-        conditions.append(status.c.category.in_([c.value for c in flt.categories]))
+        conditions.append(status.category.in_([c.value for c in flt.categories]))
     if flt.due_soon is not None:
-        conditions.append(status.c.due_soon == flt.due_soon)
+        conditions.append(status.due_soon == flt.due_soon)
     if flt.awaiting_confirmation is not None:
-        conditions.append(status.c.awaiting_confirmation == flt.awaiting_confirmation)
-    if flt.unit is not None:
-        if flt.include_subtree:
-            unit_match: ColumnElement[bool] = subtree_condition(
-                root=flt.unit, unit_id=col(TaskAssignment.unit_id)
-            )
-        else:
-            unit_match = col(TaskAssignment.unit_id) == flt.unit.id
-        assigned = select(col(TaskAssignment.task_id)).where(unit_match)
-        if flt.unit_role is not None:
-            assigned = assigned.where(col(TaskAssignment.role) == flt.unit_role.value)
-        conditions.append(col(Task.id).in_(assigned))
+        conditions.append(status.awaiting_confirmation == flt.awaiting_confirmation)
     if flt.issuer_unit_id is not None:
         conditions.append(col(Task.issuer_unit_id) == flt.issuer_unit_id)
     if flt.plan_id is not None:
@@ -161,9 +160,9 @@ def _conditions(flt: TaskFilter, status: Any, principal: Principal) -> list[Colu
     if flt.section_id is not None:
         conditions.append(col(Task.section_id) == flt.section_id)
     if flt.due_from is not None:
-        conditions.append(status.c.due_on_as_of >= flt.due_from)
+        conditions.append(status.due_on_as_of >= flt.due_from)
     if flt.due_to is not None:
-        conditions.append(status.c.due_on_as_of <= flt.due_to)
+        conditions.append(status.due_on_as_of <= flt.due_to)
     if flt.text:
         pattern = f"%{_escape_like(flt.text.strip())}%"
         conditions.append(
@@ -175,8 +174,63 @@ def _conditions(flt: TaskFilter, status: Any, principal: Principal) -> list[Colu
     return conditions
 
 
-def _order(statement: Select[Any], sort: TaskSort, status: Any) -> Select[Any]:
-    due = status.c.due_on_as_of
+def _lead_branches(flt: TaskFilter, unit_match: Any) -> list[list[ColumnElement[bool]]]:
+    """The conditions on the lead unit, split so each branch is one search of an index.
+
+    With a deadline range, the tasks whose due_on is their deadline on as_of (never extended
+    after it: tracking.status.due_is_settled_sql) are a range of ix_task_lead_due; the few
+    extended after as_of are a range of ix_task_lead_extended (the exact as-of filter stays
+    on both)."""
+    lead = unit_match(col(Task.lead_unit_id))
+    if flt.due_from is None and flt.due_to is None:
+        return [[lead]]
+    due_range: list[ColumnElement[bool]] = [lead, due_is_settled_sql(flt.as_of)]
+    if flt.due_from is not None:
+        due_range.append(col(Task.due_on) >= flt.due_from)
+    if flt.due_to is not None:
+        due_range.append(col(Task.due_on) <= flt.due_to)
+    return [due_range, [lead, col(Task.extended_on) > flt.as_of]]
+
+
+def _matching_ids(flt: TaskFilter, status: StatusColumns, principal: Principal) -> Select[Any]:
+    """The ids of the matching tasks: a union of branches, each driven by one index range
+    (the unit's or the subtree's led tasks by deadline, its coordinated ones by assignment)."""
+    conditions = _conditions(flt, status, principal)
+    if flt.unit is None:
+        return select(col(Task.id)).where(*conditions)
+    unit = flt.unit
+    if flt.include_subtree:
+        units = select(col(Unit.id)).where(subtree_condition(root=unit))
+
+        def unit_match(column: Any) -> ColumnElement[bool]:
+            return cast(ColumnElement[bool], column.in_(units))
+    else:
+
+        def unit_match(column: Any) -> ColumnElement[bool]:
+            return cast(ColumnElement[bool], column == unit.id)
+
+    branches: list[Select[Any]] = []
+    if flt.unit_role in (None, AssignmentRole.LEAD):
+        branches += [
+            select(col(Task.id)).where(*lead, *conditions)
+            for lead in _lead_branches(flt, unit_match)
+        ]
+    if flt.unit_role in (None, AssignmentRole.COORDINATE):
+        branches.append(
+            select(col(Task.id))
+            .join(TaskAssignment, col(TaskAssignment.task_id) == col(Task.id))
+            .where(
+                unit_match(col(TaskAssignment.unit_id)),
+                col(TaskAssignment.role) == AssignmentRole.COORDINATE.value,
+                *conditions,
+            )
+        )
+    if len(branches) == 1:
+        return branches[0]
+    return select(union(*branches).subquery().c[0])
+
+
+def _order(statement: Select[Any], sort: TaskSort, due: ColumnElement[Any]) -> Select[Any]:
     match sort:
         case TaskSort.DUE_ON:
             return statement.order_by(due.is_(None), due, col(Task.id))
@@ -193,28 +247,26 @@ def _order(statement: Select[Any], sort: TaskSort, status: Any) -> Select[Any]:
     return statement.order_by(col(Task.id))
 
 
-def list_tasks(*, session: Session, principal: Principal, flt: TaskFilter) -> TaskPage:
-    """One page of the tasks the principal may read that existed on flt.as_of."""
-    until = due_soon_until(calendar=load_calendar(session), as_of=flt.as_of)
-    status = status_subquery(as_of=flt.as_of, due_soon_until=until)
-    conditions = _conditions(flt, status, principal)
-    base = select(col(Task.id)).join(status, status.c.task_id == Task.id)
-    if conditions:
-        base = base.where(and_(*conditions))
-    total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+def list_tasks(
+    *, session: Session, principal: Principal, flt: TaskFilter, calendar: WorkCalendar | None = None
+) -> TaskPage:
+    """One page of the tasks the principal may read that existed on flt.as_of, and how many
+    there are. The calendar (for "due soon") is read when not given."""
+    until = due_soon_until(calendar=calendar or load_calendar(session), as_of=flt.as_of)
+    status = status_columns(as_of=flt.as_of, due_soon_until=until)
+    matched = _matching_ids(flt, status, principal)
+    total = session.execute(select(func.count()).select_from(matched.subquery())).scalar_one()
 
     statement = select(
         Task,
-        status.c.category,
-        status.c.due_on_as_of,
-        status.c.due_soon,
-        status.c.awaiting_confirmation,
-    ).join(status, status.c.task_id == Task.id)
-    if conditions:
-        statement = statement.where(and_(*conditions))
+        status.category,
+        status.due_on_as_of,
+        status.due_soon,
+        status.awaiting_confirmation,
+    ).where(col(Task.id).in_(matched))
     limit = max(1, min(flt.limit, MAX_PAGE))
-    statement = _order(statement, flt.sort, status).limit(limit).offset(max(0, flt.offset))
-    rows = session.execute(statement).all()
+    statement = _order(statement, flt.sort, status.due_on_as_of)
+    rows = session.execute(statement.limit(limit).offset(max(0, flt.offset))).all()
 
     ids = [row[0].id for row in rows]
     coordinators: dict[int, list[int]] = {task_id: [] for task_id in ids}

@@ -614,9 +614,9 @@ def approve_extension(
         request, task, actor=actor, status=ExtensionStatus.APPROVED, on=decided_on, note=note
     )
     request.approved_due_on = new_due
-    task.due_on = new_due
     session.add(request)
     _bump(session, task)
+    settle_deadline(session=session, task=task)
     record(
         session=session,
         actor=actor,
@@ -626,12 +626,35 @@ def approve_extension(
         before=before,
         after={
             "extension_id": extension_id,
-            "due_on": new_due.isoformat(),
+            "due_on": task.due_on.isoformat() if task.due_on else None,
             "version": task.version,
             **_backdated(days_back),
         },
     )
     return request
+
+
+def settle_deadline(*, session: Session, task: Task) -> None:
+    """Set the task's effective deadline (due_on) and extended_on from its latest approved
+    extension, by decision day then id, as the status rule takes it (tracking.status): a
+    decision entered back-dated before an earlier-entered one does not move the deadline.
+    Never extended: the original deadline and None."""
+    session.flush()
+    latest = session.exec(
+        select(ExtensionRequest)
+        .where(
+            ExtensionRequest.task_id == task.id,
+            ExtensionRequest.status == ExtensionStatus.APPROVED,
+            col(ExtensionRequest.approved_due_on).is_not(None),
+            col(ExtensionRequest.decided_on).is_not(None),
+        )
+        .order_by(col(ExtensionRequest.decided_on).desc(), col(ExtensionRequest.id).desc())
+    ).first()
+    if latest is None:
+        task.due_on, task.extended_on = task.original_due_on, None
+    else:
+        task.due_on, task.extended_on = latest.approved_due_on, latest.decided_on
+    session.add(task)
 
 
 def reject_extension(

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, text
+from sqlalchemy import ColumnElement, and_, func, text
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
@@ -45,6 +45,13 @@ def find_by_code(*, session: Session, code: str) -> Unit | None:
     return session.exec(select(Unit).where(Unit.code == code)).first()
 
 
+def subtree_path_bounds(path: str) -> tuple[str, str]:
+    """The half-open range [low, high) of the paths in the subtree whose root has `path`:
+    every path below "/1/5/" starts with it, so it sorts (binary) from "/1/5/" to "/1/50"
+    ("0" is the character after "/")."""
+    return path, path[:-1] + chr(ord(path[-1]) + 1)
+
+
 def subtree_condition(
     *, root: Unit | str, unit_id: ColumnElement[int] | Mapped[int] | None = None
 ) -> ColumnElement[bool]:
@@ -52,10 +59,13 @@ def subtree_condition(
 
     Without `unit_id` the condition is on the unit table itself (queried or joined); with it,
     `unit_id` (a column holding a unit id, such as a task's lead unit) must name a unit of
-    the subtree. Either way the test is a prefix match on the materialised path.
+    the subtree. Either way the test is a range on the materialised path
+    (subtree_path_bounds), which the path index serves as one index search on SQLite and
+    PostgreSQL (the column compares binary there: collation "C", models.core.Unit.path).
     """
     path = root if isinstance(root, str) else root.path
-    in_subtree = col(Unit.path).startswith(path)
+    low, high = subtree_path_bounds(path)
+    in_subtree = and_(col(Unit.path) >= low, col(Unit.path) < high)
     if unit_id is None:
         return in_subtree
     return unit_id.in_(select(col(Unit.id)).where(in_subtree))
@@ -67,7 +77,7 @@ def is_in_subtree(*, unit: Unit, root: Unit) -> bool:
 
 
 def subtree(*, session: Session, unit: Unit) -> list[Unit]:
-    """The unit and every unit below it, by one indexed prefix query on the path."""
+    """The unit and every unit below it, by one index range search on the path."""
     statement = select(Unit).where(subtree_condition(root=unit)).order_by(col(Unit.path))
     return list(session.exec(statement).all())
 

@@ -48,18 +48,30 @@ def test_a_bad_day_is_refused_naming_the_field(value: object, code: str) -> None
     assert refused.value.message.startswith("Ngày tính")
 
 
-def test_the_subtree_condition_stays_one_prefix_match_on_the_path() -> None:
+def test_the_subtree_condition_stays_one_range_on_the_path() -> None:
     root = Unit(code="X", name="X", kind=UnitKind.DISTRICT, path="/1/4/")
     on_units = select(Unit).where(units.subtree_condition(root=root))
     on_tasks = select(Task).where(
         units.subtree_condition(root="/1/4/", unit_id=col(Task.lead_unit_id))
     )
     for statement in (on_units, on_tasks):
-        sql = str(statement.compile(dialect=postgresql.dialect()))
-        assert sql.count("unit.path LIKE") == 1
+        compiled = statement.compile(dialect=postgresql.dialect())
+        sql = str(compiled)
+        assert sql.count("unit.path >=") == 1 and sql.count("unit.path <") == 1
+        assert "LIKE" not in sql
+        assert sorted(compiled.params.values()) == ["/1/4/", "/1/40"]
     assert "task.lead_unit_id IN (SELECT unit.id" in str(
         on_tasks.compile(dialect=postgresql.dialect())
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "inside"),
+    [("/1/4/", True), ("/1/4/9/", True), ("/1/4/9/12/", True), ("/1/40/", False), ("/1/5/", False)],
+)
+def test_the_path_range_holds_exactly_the_paths_below_the_root(path: str, inside: bool) -> None:
+    low, high = units.subtree_path_bounds("/1/4/")
+    assert (low <= path < high) == inside == path.startswith("/1/4/")
 
 
 def test_the_subtree_holds_the_unit_and_everything_below_it(session: Session) -> None:

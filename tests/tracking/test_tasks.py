@@ -197,6 +197,41 @@ def test_extension_keeps_both_deadlines_and_counts_from_approval(session: Sessio
     assert on_second.counts[Category.IN_PROGRESS] == 1
 
 
+def test_a_back_dated_approval_before_an_earlier_entered_one_leaves_the_deadline(
+    session: Session,
+) -> None:
+    """due_on and extended_on follow the latest approval by decision day (the status rule's
+    order), not the order the approvals were entered."""
+    world = make_world(session)
+    task = make_task(session, world, deadline=DeadlineRule.fixed(date(2021, 6, 30)))
+    assert (task.due_on, task.extended_on) == (date(2021, 6, 30), None)
+    decisions = [(date(2021, 7, 31), date(2021, 7, 10)), (date(2021, 8, 31), date(2021, 7, 5))]
+    for version, (approved, decided) in enumerate(decisions, start=1):
+        request = tasks.request_extension(
+            session=session,
+            actor=ACTOR,
+            task_id=task.id,
+            expected_version=2 * version - 1,
+            proposed_due_on=approved,
+            reason="Chờ ý kiến",
+            requested_on=date(2021, 6, 20),
+        )
+        tasks.approve_extension(
+            session=session,
+            actor=ACTOR,
+            extension_id=request.id,
+            expected_version=2 * version,
+            decided_on=decided,
+        )
+    session.commit()
+    assert (task.due_on, task.extended_on) == (date(2021, 7, 31), date(2021, 7, 10))
+    # As of 07/7 the deadline was the one approved on 05/7; from 10/7 on the later decision.
+    assert count_by_category(session=session, as_of=date(2021, 8, 1)).counts[Category.OVERDUE] == 1
+    assert (
+        count_by_category(session=session, as_of=date(2021, 7, 7)).counts[Category.IN_PROGRESS] == 1
+    )
+
+
 @pytest.mark.parametrize(
     ("action", "code"),
     [
