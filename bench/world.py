@@ -482,6 +482,7 @@ TASK_COLUMNS = (
     "deadline_amount",
     "original_due_on",
     "due_on",
+    "extended_on",
     "state",
     "completion_reported_on",
     "completed_on",
@@ -559,6 +560,7 @@ class _Generator:
         province = spec.province
         events = [assigned]  # every day the task's version moved
         due = spec.due_on
+        extended_on: date | None = None  # the latest approval's day, as settle_deadline keeps it
         decider = province.leaders[province.committee][0]
         requester = (province.officers.get(spec.lead) or province.leaders[spec.lead])[0]
         # Extensions: requested before the deadline of the moment, decided before it too.
@@ -605,7 +607,7 @@ class _Generator:
                     break
                 events.append(decided)
                 if approved is not None:
-                    due = approved
+                    due, extended_on = approved, decided
         # What becomes of it (dates may fall after AS_OF: the cut below drops them).
         draw = rng.random()
         completed = cancelled = paused = None
@@ -668,6 +670,7 @@ class _Generator:
                 spec.deadline_amount,
                 _iso(spec.due_on),
                 _iso(due),
+                _iso(extended_on),
                 state.value,
                 _iso(reported),
                 _iso(completed),

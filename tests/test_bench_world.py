@@ -170,7 +170,7 @@ def test_the_world_keeps_the_product_invariants(engine: Engine) -> None:
 def _check_task(task: Task, requests: list[ExtensionRequest]) -> None:
     """A task's columns are what the use cases would have written by AS_OF."""
     assert task.assigned_on <= AS_OF and task.version >= 1 + len(requests)
-    due = task.original_due_on
+    due, extended_on = task.original_due_on, None
     for request in requests:
         assert request.old_due_on == due and request.requested_on >= task.assigned_on
         if request.status == ExtensionStatus.REQUESTED:
@@ -179,8 +179,8 @@ def _check_task(task: Task, requests: list[ExtensionRequest]) -> None:
         assert request.decided_on is not None and request.decided_on <= AS_OF
         assert request.requested_on <= request.decided_on < request.old_due_on
         if request.status == ExtensionStatus.APPROVED:
-            due = request.approved_due_on
-    assert task.due_on == due
+            due, extended_on = request.approved_due_on, request.decided_on
+    assert task.due_on == due and task.extended_on == extended_on
     days = [task.completion_reported_on, task.completed_on, task.confirmed_on]
     days += [task.paused_on, task.cancelled_on]
     assert all(day is None or task.assigned_on <= day <= AS_OF for day in days)
