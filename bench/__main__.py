@@ -51,7 +51,8 @@ The JSON (schema 1; all times in ms, wall clock):
                     render(docx), rolled back: figures, docx, total {median_ms …}, docx_bytes
   cli               `nhiemvu --help` and `nhiemvu calendar due 2026-02-12 --working-days 3`
                     (on the bench database), 3 runs each: help, calendar_due {median_ms …}
-  http              `nhiemvu serve --no-flows` on 127.0.0.1: server_start_ms, then
+  http              `nhiemvu serve --no-flows --workers <nproc>` on 127.0.0.1: server_workers,
+                    server_start_ms, then
     stats           GET /api/v1/stats?unit=…&as_of=world.as_of for commune, province and (the
                     country world) root: unit_id, total, first_ms (a warm-up request, not
                     counted), then median_ms, p95_ms … over 20 sequential requests (5 quick)
@@ -256,7 +257,12 @@ def measure_http(
 ) -> None:
     password = bench_admin(engine, info.root_unit_id)
     term = text_term(engine, info.sample_commune_id)
-    with load.running_server(environment=environment, log=folder / "serve.log") as server:
+    # One API process per core, as a province would run it (`nhiemvu serve --workers`).
+    workers = os.cpu_count() or 1
+    with load.running_server(
+        environment=environment, log=folder / "serve.log", workers=workers
+    ) as server:
+        http["server_workers"] = workers
         http["server_start_ms"] = server.start_ms
         client = load.Client(server.port)
         client.log_in(ADMIN_USERNAME, password)

@@ -152,12 +152,13 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def running_server(
-    *, environment: Mapping[str, str], log: Path, timeout: float = 300
+    *, environment: Mapping[str, str], log: Path, workers: int, timeout: float = 300
 ) -> Iterator[Server]:
-    """`nhiemvu serve --no-flows` on 127.0.0.1 and a free port, ready (GET /health answers);
-    stopped on leaving. Its output goes to `log`."""
+    """`nhiemvu serve --no-flows --workers N` on 127.0.0.1 and a free port, ready (GET /health
+    answers); stopped on leaving. Its output goes to `log`."""
     port = free_port()
     command = [*nhiemvu_command(), "serve", "--no-flows", "--host", "127.0.0.1"]
+    command += ["--workers", str(workers)]
     started = time.perf_counter()
     with log.open("wb") as output:
         process = subprocess.Popen(

@@ -21,6 +21,15 @@ def serve(
             "--no-flows khi chạy nhiều tiến trình API sau một Prefect server",
         ),
     ] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Số tiến trình API (chỉ với --no-flows); mỗi tiến trình dùng một lõi CPU. "
+            "Bộ đếm đăng nhập sai nằm trong từng tiến trình: n tiến trình cho tới n lần số lần thử",
+        ),
+    ] = 1,
 ) -> None:
     """Chạy API (tài liệu tương tác ở /docs) và các luồng theo lịch."""
     import uvicorn
@@ -30,6 +39,10 @@ def serve(
     from models.migrate import upgrade
     from settings import ensure_secret_key
 
+    if flows and workers > 1:
+        fail(
+            "--workers lớn hơn 1 chỉ dùng cùng --no-flows (các luồng chạy trong một tiến trình)", 2
+        )
     try:
         upgrade(get_engine())
         app = create_app(settings=ensure_secret_key())
@@ -41,5 +54,9 @@ def serve(
 
         typer.echo("Các luồng theo lịch: rà soát hằng ngày, gửi nhắc, soạn báo cáo (Prefect).")
         serve_with_api(app=app, host=host, port=port)
-    else:
+    elif workers == 1:
         uvicorn.run(app, host=host, port=port)
+    else:
+        # Python runs one thread at a time per process: on n cores, n processes. Each builds
+        # its own application (the factory) after this one has migrated and made the key.
+        uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)

@@ -133,3 +133,10 @@ def test_zalo_token_is_asked_for_and_stored_with_an_audit_event(engine: Engine) 
         assert event.after == {"oa_id": "1234567890", "version": token.version}
     empty = runner.invoke(app, ["zalo-token", " ", "--access-token", "a", "--refresh-token", "b"])
     assert empty.exit_code == 2 and "zalo.token_missing" in empty.stderr
+
+
+def test_serve_refuses_several_workers_with_the_flows(engine: Engine) -> None:
+    # The scheduled flows run inside the one API process: several would each run them.
+    result = runner.invoke(app, ["serve", "--workers", "2"])
+    assert result.exit_code == 2
+    assert "--workers lớn hơn 1 chỉ dùng cùng --no-flows" in result.output
