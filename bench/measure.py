@@ -112,13 +112,7 @@ def deliver_here(*, database_url: str) -> dict[str, Any]:
     engine.dispose()
     return {
         "as_at": at.isoformat(timespec="seconds"),
-        "claimed": result.claimed,
-        "sent": result.sent,
-        "failed": result.failed,
-        "dead": result.dead,
-        "skipped": result.skipped,
-        "lost_lease": result.lost_lease,
-        "deferred": result.deferred,
+        **result.counts(),
         "wall_ms": wall_ms,
         "messages_per_s": rounded(result.sent / (wall_ms / 1000)) if wall_ms else 0.0,
     }

@@ -66,6 +66,18 @@ class DeliverResult:
     deferred: str = ""  # why nothing was sent (outside the send window), else ""
     sent_ids: list[int] = field(default_factory=list)
 
+    def counts(self) -> dict[str, int | str]:
+        """What a flow run or a benchmark reports of it (the ids left out)."""
+        return {
+            "claimed": self.claimed,
+            "sent": self.sent,
+            "failed": self.failed,
+            "dead": self.dead,
+            "skipped": self.skipped,
+            "lost_lease": self.lost_lease,
+            "deferred": self.deferred,
+        }
+
 
 @dataclass(frozen=True)
 class SendOutcome:
