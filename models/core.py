@@ -234,7 +234,7 @@ class Task(SQLModel, table=True):
 
 
 class TaskAssignment(SQLModel, table=True):
-    """Which unit leads and which units coordinate a task."""
+    """Which unit leads and which units coordinate a task, and who follows each part."""
 
     __table_args__ = (
         UniqueConstraint("task_id", "unit_id"),
@@ -247,6 +247,9 @@ class TaskAssignment(SQLModel, table=True):
     unit_id: int = Field(foreign_key="unit.id")
     role: AssignmentRole = Field(sa_type=EnumText(AssignmentRole))
     assigned_on: date
+    # The officer in charge of this unit's part (cán bộ theo dõi), chosen by its leaders
+    # (tracking.assignments); None: the unit's officers follow it together.
+    officer_id: int | None = Field(default=None, foreign_key="app_user.id")
 
 
 class ProgressUpdate(SQLModel, table=True):

@@ -23,6 +23,9 @@ The rules (docs/design.md#authorisation-by-unit):
   `backdate_max_days` allows, except for system jobs and administrators recording history.
 - The lead unit reports progress and completion and asks for extensions (officers, leaders).
 - Coordinating units add contributions (progress updates in their own name).
+- The leaders of the lead and of each coordinating unit put one of their unit's officers in
+  charge of its part (cán bộ theo dõi); the office of a body does not choose for the body's
+  units.
 - A recurring duty (obligation) is defined, stopped and restarted by the leaders of the unit
   that requires the report; that unit, the obliged unit and their ancestors read it.
 - Viewers only read. Administrators manage units, users and the calendar, see everything
@@ -276,6 +279,15 @@ def may_record_past_events(actor: Actor) -> bool:
     """System jobs (seed, imports, scheduled flows) and administrators enter old history;
     users date events within the back-dating limit."""
     return actor.user_id is None or actor.role == Role.ADMIN
+
+
+def may_assign_officer(*, actor: Actor, unit_id: int) -> bool:
+    """The officer in charge of a unit's part of a task is the unit's own business: its
+    leaders choose (an office does not act for its body here), administrators repair, and
+    the command line's operator (no user) holds the database anyway."""
+    if actor.user_id is None or actor.role == Role.ADMIN:
+        return True
+    return actor.role == Role.LEADER and actor.unit_id == unit_id
 
 
 def authorize_decision(*, task: Task) -> None:

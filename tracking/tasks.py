@@ -21,9 +21,11 @@ from models import (
     ExtensionStatus,
     PlanSection,
     ProgressUpdate,
+    Role,
     Task,
     TaskAssignment,
     TaskState,
+    User,
 )
 from settings import get_settings
 from tracking import access, clock, versioning
@@ -33,7 +35,7 @@ from tracking import units as units_service
 from tracking.audit import Actor, record, snapshot
 from tracking.calendar import load_calendar
 from tracking.deadlines import DeadlineRule
-from tracking.errors import Conflict, InvalidInput, get_or_not_found
+from tracking.errors import Conflict, Forbidden, InvalidInput, NotFound, get_or_not_found
 from tracking.validation import clean_text
 
 
@@ -85,6 +87,7 @@ class TaskChange(enum.StrEnum):
     PAUSE = "pause"
     RESUME = "resume"
     CANCEL = "cancel"
+    ASSIGN_OFFICER = "assign_officer"
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ STATE_RULES: dict[TaskChange, StateRule] = {
     TaskChange.PAUSE: StateRule(frozenset({TaskState.OPEN}), "tạm dừng"),
     TaskChange.RESUME: StateRule(frozenset({TaskState.PAUSED}), "tiếp tục"),
     TaskChange.CANCEL: StateRule(_UNFINISHED, "hủy"),
+    TaskChange.ASSIGN_OFFICER: StateRule(_UNFINISHED, "phân công cán bộ theo dõi"),
 }
 
 
@@ -825,3 +829,104 @@ def update(
         after=snapshot(task, tuple(before)),
     )
     return task
+
+
+# --- The officer in charge of a unit's part (cán bộ theo dõi) ---------------------------
+
+# Who may follow a unit's part of a task: its officers, or a leader who keeps it.
+OFFICER_ROLES = frozenset({Role.OFFICER, Role.LEADER})
+
+
+def assignment_of(*, session: Session, task_id: int, unit_id: int) -> TaskAssignment:
+    """The task's lead or coordinating assignment of a unit, or NotFound naming `unit_id`."""
+    assignment = session.exec(
+        select(TaskAssignment).where(
+            TaskAssignment.task_id == task_id, TaskAssignment.unit_id == unit_id
+        )
+    ).first()
+    if assignment is None:
+        raise NotFound(
+            "assignment.not_found",
+            f"Đơn vị #{unit_id} không chủ trì hay phối hợp nhiệm vụ #{task_id}",
+            field="unit_id",
+        )
+    return assignment
+
+
+def officer_candidates(*, session: Session, unit_id: int) -> list[User]:
+    """The active officers and leaders of a unit, officers first: whom its leaders may put in
+    charge of the unit's part of a task."""
+    statement = (
+        select(User)
+        .where(
+            User.unit_id == unit_id,
+            col(User.active).is_(True),
+            col(User.role).in_([role.value for role in OFFICER_ROLES]),
+        )
+        .order_by(col(User.role).desc(), col(User.full_name), col(User.id))
+    )
+    return list(session.exec(statement).all())
+
+
+def _officer_in(session: Session, officer_id: int, unit_id: int) -> User:
+    """The officer, read under a share lock (PostgreSQL) so that a concurrent deactivation or
+    move waits for this transaction: an active officer or leader of the unit, else
+    InvalidInput naming `officer_id`."""
+    officer = session.exec(
+        select(User).where(User.id == officer_id).with_for_update(read=True)
+    ).first()
+    if (
+        officer is None
+        or officer.unit_id != unit_id
+        or not officer.active
+        or officer.role not in OFFICER_ROLES
+    ):
+        raise InvalidInput(
+            "assignment.officer_not_in_unit",
+            f"Người dùng #{officer_id} không phải cán bộ hoặc lãnh đạo đang làm việc tại đơn vị "
+            "này: chỉ phân công người của chính đơn vị theo dõi nhiệm vụ",
+            field="officer_id",
+        )
+    return officer
+
+
+def assign_officer(
+    *,
+    session: Session,
+    actor: Actor,
+    task_id: int,
+    unit_id: int,
+    officer_id: int | None,
+    expected_version: int | None = None,
+) -> TaskAssignment:
+    """A leader of a unit puts one of its officers in charge of the unit's part of a task (the
+    lead or a coordinating part), or clears it (None: the unit's officers follow it again).
+    The task's version steps, so two leaders choosing at once cannot both win."""
+    task = get(session=session, task_id=task_id)
+    if expected_version is not None:
+        _check_version(task, expected_version)
+    _check_state(task, TaskChange.ASSIGN_OFFICER)
+    assignment = assignment_of(session=session, task_id=task_id, unit_id=unit_id)
+    if not access.may_assign_officer(actor=actor, unit_id=unit_id):
+        raise Forbidden(
+            "assignment.not_unit_leader",
+            "Chỉ lãnh đạo của đơn vị mới được phân công cán bộ theo dõi phần việc của đơn vị",
+            field="unit_id",
+        )
+    if officer_id is not None:
+        _officer_in(session, officer_id, unit_id)
+    before = {"unit_id": unit_id, "officer_id": assignment.officer_id, "version": task.version}
+    _bump(session, task)
+    assignment.officer_id = officer_id
+    session.add(assignment)
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="task.assign_officer",
+        entity="task",
+        entity_id=task_id,
+        before=before,
+        after={"unit_id": unit_id, "officer_id": officer_id, "version": task.version},
+    )
+    return assignment
