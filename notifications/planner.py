@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, Integer, Select, bindparam, func, select, update
+from sqlalchemy import Engine, Integer, Select, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col
 
@@ -297,32 +297,53 @@ _PERSON_COLUMNS = (
 
 class _People:
     """Who each audience of the day's tasks is, and their active channels, loaded in a few
-    set-based queries over the units and people of the reminded tasks only."""
+    set-based queries over the units and people of the reminded tasks only.
+
+    A unit's part of a task goes to the officer its leaders put in charge of it (cán bộ theo
+    dõi, TaskAssignment.officer_id) while they are an active officer or leader of that unit;
+    with none (or one who left, or was deactivated) to the unit's officers, else its leaders."""
 
     def __init__(
         self, directory: _Directory, reminded: Sequence[tuple[WindowTask, list[str]]]
     ) -> None:
         session = directory.session
-        self.coordinating: dict[int, list[int]] = defaultdict(list)
-        wanting_coordinators = (task.id for task, aud in reminded if "coordinators" in aud)
-        for chunk in in_chunks(values=wanting_coordinators):
-            for task_id, unit_id in session.execute(
-                select(col(TaskAssignment.task_id), col(TaskAssignment.unit_id))
+        # task id → (unit id, officer in charge or None) of each coordinating unit
+        self.coordinating: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
+        self.lead_officer: dict[int, int] = {}  # task id → the lead unit's officer in charge
+        wanting_lead = {task.id for task, aud in reminded if "lead" in aud}
+        wanting_coordinators = {task.id for task, aud in reminded if "coordinators" in aud}
+        for chunk in in_chunks(values=sorted(wanting_lead | wanting_coordinators)):
+            for task_id, unit_id, role, officer_id in session.execute(
+                select(
+                    col(TaskAssignment.task_id),
+                    col(TaskAssignment.unit_id),
+                    col(TaskAssignment.role),
+                    col(TaskAssignment.officer_id),
+                )
                 .where(
                     col(TaskAssignment.task_id).in_(chunk),
-                    col(TaskAssignment.role) == AssignmentRole.COORDINATE,
+                    or_(
+                        col(TaskAssignment.role) == AssignmentRole.COORDINATE,
+                        col(TaskAssignment.officer_id).is_not(None),
+                    ),
                 )
                 .order_by(col(TaskAssignment.id))
             ).all():
-                self.coordinating[task_id].append(unit_id)
+                if role == AssignmentRole.COORDINATE:
+                    if task_id in wanting_coordinators:
+                        self.coordinating[task_id].append((unit_id, officer_id))
+                elif task_id in wanting_lead:
+                    self.lead_officer[task_id] = officer_id
         issuers = {task.issuer_unit_id for task, aud in reminded if "issuer_office" in aud}
         offices = units.offices_of(session=session, unit_ids=issuers) if issuers else {}
         # The issuer's office (Văn phòng UBND) when it has one, else the issuer itself.
         self.office_of = {i: offices.get(i) or [i] for i in issuers}
         unit_ids = {task.lead_unit_id for task, _ in reminded}
-        unit_ids |= {u for us in self.coordinating.values() for u in us}
+        unit_ids |= {u for parts in self.coordinating.values() for u, _ in parts}
         unit_ids |= {u for us in self.office_of.values() for u in us}
         self.users_by_unit: dict[int, list[_Person]] = defaultdict(list)
+        # The active people of those units: an officer in charge is one of them, or fell back.
+        self.active: dict[int, _Person] = {}
         users = [
             _Person(*row)
             for chunk in in_chunks(values=unit_ids)
@@ -336,6 +357,7 @@ class _People:
         users.sort(key=lambda user: user.id)
         for user in users:
             self.users_by_unit[user.unit_id].append(user)
+            self.active[user.id] = user
             directory.people[user.id] = user
         self._chosen: dict[tuple[int, tuple[Role, ...], tuple[Role, ...]], list[_Person]] = {}
 
@@ -351,17 +373,28 @@ class _People:
             self._chosen[(unit_id, roles, fallback)] = chosen
         return chosen
 
+    def _part(self, unit_id: int, officer_id: int | None) -> list[_Person]:
+        """Who follows a unit's part of a task: its officer in charge while still an active
+        officer or leader of the unit; otherwise its officers, else its leaders."""
+        officer = self.active.get(officer_id) if officer_id is not None else None
+        if (
+            officer is not None
+            and officer.unit_id == unit_id
+            and officer.role in (Role.OFFICER, Role.LEADER)
+        ):
+            return [officer]
+        return self._role(unit_id, (Role.OFFICER,), (Role.LEADER,))
+
     def audience(self, task: WindowTask, audience: str) -> list[_Person]:
         if audience == "lead":
-            # The unit's officers follow the task; a unit without officers: its leaders.
-            return self._role(task.lead_unit_id, (Role.OFFICER,), (Role.LEADER,))
+            return self._part(task.lead_unit_id, self.lead_officer.get(task.id))
         if audience == "lead_leaders":
             return self._role(task.lead_unit_id, (Role.LEADER,))
         if audience == "coordinators":
             return [
                 u
-                for unit in self.coordinating.get(task.id, [])
-                for u in self._role(unit, (Role.OFFICER,), (Role.LEADER,))
+                for unit, officer_id in self.coordinating.get(task.id, [])
+                for u in self._part(unit, officer_id)
             ]
         if audience == "issuer_office":
             return [
