@@ -27,6 +27,7 @@ from models import (
     TaskState,
     User,
 )
+from models.db import in_chunks
 from settings import get_settings
 from tracking import access, clock, versioning
 from tracking import documents as documents_service
@@ -851,6 +852,43 @@ def assignment_of(*, session: Session, task_id: int, unit_id: int) -> TaskAssign
             field="unit_id",
         )
     return assignment
+
+
+@dataclass(frozen=True)
+class AssignmentView:
+    """A unit's part of a task as people read it: the unit, its role, who follows it."""
+
+    unit_id: int
+    role: AssignmentRole
+    officer_id: int | None
+    officer_name: str | None
+
+
+def assignment_views(
+    *, session: Session, task_ids: Sequence[int]
+) -> dict[int, list[AssignmentView]]:
+    """Each task's assignments (the lead first, then the coordinators in the order given)
+    with the full name of the officer in charge: one query per chunk of ids, by the task
+    index and the users' primary key."""
+    views: dict[int, list[AssignmentView]] = {task_id: [] for task_id in task_ids}
+    for chunk in in_chunks(values=task_ids):
+        rows = session.execute(
+            sa.select(
+                col(TaskAssignment.task_id),
+                col(TaskAssignment.unit_id),
+                col(TaskAssignment.role),
+                col(TaskAssignment.officer_id),
+                col(User.full_name),
+            )
+            .outerjoin(User, col(User.id) == col(TaskAssignment.officer_id))
+            .where(col(TaskAssignment.task_id).in_(chunk))
+            .order_by(col(TaskAssignment.role).desc(), col(TaskAssignment.id))
+        ).all()
+        for task_id, unit_id, role, officer_id, officer_name in rows:
+            views[task_id].append(
+                AssignmentView(unit_id, AssignmentRole(role), officer_id, officer_name)
+            )
+    return views
 
 
 def officer_candidates(*, session: Session, unit_id: int) -> list[User]:

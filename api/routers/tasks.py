@@ -22,6 +22,7 @@ from api.deps import (
 )
 from api.errors import COMMON_RESPONSES, ErrorResponse
 from api.schemas.tasks import (
+    AssignmentPublic,
     AuditEventPublic,
     CompletionConfirm,
     CompletionReport,
@@ -29,6 +30,8 @@ from api.schemas.tasks import (
     ExtensionCreate,
     ExtensionPublic,
     ExtensionReject,
+    OfficerAssign,
+    OfficerPublic,
     ProgressCreate,
     ProgressPublic,
     Reason,
@@ -53,11 +56,29 @@ from tracking.status import Category
 router = APIRouter(prefix="/tasks", tags=["tasks"], responses=COMMON_RESPONSES)
 
 
-def _shown(item: task_queries.ListedTask, as_of: date) -> TaskPublic:
+def _assignments(views: Sequence[tasks_service.AssignmentView]) -> list[AssignmentPublic]:
+    return [
+        AssignmentPublic(
+            unit_id=view.unit_id,
+            role=view.role,
+            officer=OfficerPublic(id=view.officer_id, full_name=view.officer_name or "")
+            if view.officer_id is not None
+            else None,
+        )
+        for view in views
+    ]
+
+
+def _shown(
+    item: task_queries.ListedTask,
+    as_of: date,
+    assignments: Sequence[tasks_service.AssignmentView],
+) -> TaskPublic:
     return TaskPublic.model_validate(
         {
             **item.task.model_dump(),
             "coordinating_unit_ids": item.coordinating_unit_ids,
+            "assignments": _assignments(assignments),
             "as_of": as_of,
             "category": item.category,
             "due_on_as_of": item.due_on_as_of,
@@ -77,9 +98,12 @@ def _public(
     """The task with its status as of a date (the Python form of the rule; the list's SQL
     form gives the same)."""
     day = as_of or clock.today()
+    task_id = task.id or 0
+    views = tasks_service.assignment_views(session=session, task_ids=[task_id])
     return _shown(
         task_queries.task_status(session=session, task=task, as_of=day, assignments=assignments),
         day,
+        views[task_id],
     )
 
 
@@ -134,7 +158,10 @@ def list_tasks(
             offset=offset,
         ),
     )
-    items = [_shown(item, day) for item in page.items]
+    views = tasks_service.assignment_views(
+        session=session, task_ids=[item.task.id or 0 for item in page.items]
+    )
+    items = [_shown(item, day, views[item.task.id or 0]) for item in page.items]
     return TaskPage(total=page.total, limit=limit, offset=offset, items=items)
 
 
@@ -434,6 +461,58 @@ def cancel_task(
     task = tasks_service.cancel(**change, task_id=task_id, reason=body.reason, cancelled_on=body.on)
     session.commit()
     return _public(session, task)
+
+
+@router.put(
+    "/{task_id}/assignments/{unit_id}/officer",
+    response_model=TaskPublic,
+    summary="Phân công cán bộ theo dõi phần việc của một đơn vị (lãnh đạo đơn vị đó)",
+    description=(
+        "Lãnh đạo của đơn vị chủ trì hoặc phối hợp chọn một cán bộ (hoặc lãnh đạo) đang làm "
+        "việc tại đơn vị theo dõi phần việc của đơn vị; `officer_id: null` bỏ phân công (các "
+        "cán bộ của đơn vị cùng theo dõi). Nhắc việc của phần việc đó chỉ gửi cho người được "
+        "phân công. Phiên bản nhiệm vụ tăng lên."
+    ),
+    responses={
+        403: {
+            "model": ErrorResponse,
+            "description": "Không phải lãnh đạo của đơn vị (`assignment.not_unit_leader`)",
+        },
+        404: {
+            "model": ErrorResponse,
+            "description": "Không tìm thấy nhiệm vụ (`task.not_found`) hoặc đơn vị không chủ "
+            "trì, phối hợp nhiệm vụ (`assignment.not_found`)",
+        },
+        409: {
+            "model": ErrorResponse,
+            "description": "Nhiệm vụ đã hoàn thành hoặc đã hủy (`task.invalid_state`), hoặc "
+            "phiên bản đã cũ (`task.stale_version`)",
+        },
+        422: {
+            "model": ErrorResponse,
+            "description": "Người được chọn không phải cán bộ, lãnh đạo đang làm việc tại đơn "
+            "vị (`assignment.officer_not_in_unit`, trường `officer_id`)",
+        },
+    },
+)
+def assign_officer(
+    task_id: PathId,
+    unit_id: PathId,
+    body: OfficerAssign,
+    principal: CurrentUser,
+    session: SessionDep,
+) -> TaskPublic:
+    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.READ)
+    tasks_service.assign_officer(
+        session=session,
+        actor=principal.actor,
+        task_id=task_id,
+        unit_id=unit_id,
+        officer_id=body.officer_id,
+        expected_version=body.version,
+    )
+    session.commit()
+    return _public(session, tasks_service.get(session=session, task_id=task_id))
 
 
 @router.get(

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api.deps import Day, Id, Instant, Required4000, Text255, Text4000
+from api.deps import Day, Id, Instant, Required4000, Text255, Text4000, Version
 from api.schemas.base import Body, FromRow, VersionedBody
 from models import AssignmentRole, DeadlineKind, ExtensionStatus, TaskState
 from tracking.deadlines import DeadlineRule
@@ -82,6 +82,30 @@ class TaskUpdate(VersionedBody):
     directing_leader: Text255 | None = None
 
 
+class OfficerPublic(BaseModel):
+    id: int
+    full_name: str
+
+
+class AssignmentPublic(BaseModel):
+    unit_id: int
+    role: AssignmentRole = Field(description="lead: chủ trì; coordinate: phối hợp")
+    officer: OfficerPublic | None = Field(
+        description="Cán bộ theo dõi phần việc của đơn vị; null: các cán bộ của đơn vị cùng "
+        "theo dõi"
+    )
+
+
+class OfficerAssign(Body):
+    officer_id: Id | None = Field(
+        description="Cán bộ (hoặc lãnh đạo) đang làm việc tại đơn vị; null: bỏ phân công"
+    )
+    version: Version | None = Field(
+        default=None,
+        description="Phiên bản nhiệm vụ đang xem; nếu gửi mà đã cũ thì bị từ chối (409)",
+    )
+
+
 class TaskPublic(FromRow):
     id: int
     title: str
@@ -92,6 +116,9 @@ class TaskPublic(FromRow):
     directing_leader: str
     lead_unit_id: int
     coordinating_unit_ids: list[int]
+    assignments: list[AssignmentPublic] = Field(
+        description="Đơn vị chủ trì (đầu tiên) và các đơn vị phối hợp, kèm cán bộ theo dõi"
+    )
     assigned_on: date
     deadline_kind: DeadlineKind
     deadline_amount: int | None

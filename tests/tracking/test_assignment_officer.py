@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import Engine, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models import AuditEvent, Role, Task, TaskAssignment, TaskState, User
 from models.db import session_scope
@@ -26,9 +26,9 @@ def _state(session: Session, task_id: int) -> tuple[object, ...]:
     """What a refused change must leave as it was: officers, version, audit events."""
     session.expire_all()
     officers = session.execute(
-        select(TaskAssignment.unit_id, TaskAssignment.officer_id)
-        .where(TaskAssignment.task_id == task_id)
-        .order_by(TaskAssignment.id)
+        select(col(TaskAssignment.unit_id), col(TaskAssignment.officer_id))
+        .where(col(TaskAssignment.task_id) == task_id)
+        .order_by(col(TaskAssignment.id))
     ).all()
     version = session.get(Task, task_id)
     events = session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
@@ -71,7 +71,7 @@ def test_a_leader_puts_an_officer_in_charge_then_clears_it(
     )
     session.commit()
     assert assignment.officer_id == officer.id
-    assert session.get(Task, task.id).version == seen + 1  # type: ignore[union-attr]
+    assert session.get(Task, task.id).version == seen + 1
     # A leader may keep the part himself; then clearing it gives it back to the unit.
     for chosen in (leader.id, None):
         tasks.assign_officer(
@@ -264,7 +264,7 @@ def test_two_leaders_choosing_at_once_one_wins(engine: Engine) -> None:
         session.commit()
     for _ in range(5):
         with Session(engine) as session:
-            seen = session.get(Task, task_id).version  # type: ignore[union-attr]
+            seen = session.get(Task, task_id).version
 
         def choose(index: int, seen: int = seen) -> int | None:
             with session_scope(engine) as session:
@@ -281,4 +281,4 @@ def test_two_leaders_choosing_at_once_one_wins(engine: Engine) -> None:
         with Session(engine) as session:
             assignment = tasks.assignment_of(session=session, task_id=task_id, unit_id=unit_id)
             assert assignment.officer_id == winner
-            assert session.get(Task, task_id).version == seen + 1  # type: ignore[union-attr]
+            assert session.get(Task, task_id).version == seen + 1
