@@ -13,8 +13,14 @@ from typing import TypedDict
 
 from sqlmodel import Session
 
-from models import ExtensionRequest, ExtensionStatus, Task
-from tracking.access import Principal, TaskAction, TaskUnits, can_act_on_task
+from models import ExtensionRequest, ExtensionStatus, Task, Unit
+from tracking.access import (
+    Principal,
+    TaskAction,
+    TaskUnits,
+    can_act_on_task,
+    may_assign_officer,
+)
 from tracking.audit import Actor
 from tracking.tasks import STATE_RULES, TaskChange
 
@@ -31,6 +37,7 @@ class TaskCommand(enum.StrEnum):
     RESUME = "resume"
     CANCEL = "cancel"
     REMINDER_POLICY = "reminder_policy"
+    ASSIGN_OFFICER = "officer"
 
 
 # The access action each command needs, and the change whose states it is accepted in
@@ -49,6 +56,9 @@ RULES: dict[TaskCommand, tuple[TaskAction, TaskChange | None]] = {
     TaskCommand.CANCEL: (TaskAction.DECIDE, TaskChange.CANCEL),
     # notifications.policy.set_policy takes a task's overrides whatever its state.
     TaskCommand.REMINDER_POLICY: (TaskAction.DECIDE, None),
+    # Any reader who leads the lead or a coordinating unit (tracking.access.may_assign_officer
+    # decides per unit; available_commands below checks there is such a unit).
+    TaskCommand.ASSIGN_OFFICER: (TaskAction.READ, TaskChange.ASSIGN_OFFICER),
 }
 
 
@@ -70,6 +80,15 @@ def pending_extension(extensions: Sequence[ExtensionRequest]) -> ExtensionReques
     return next((e for e in extensions if e.status == ExtensionStatus.REQUESTED), None)
 
 
+def officer_units(*, principal: Principal, units: TaskUnits) -> list[Unit]:
+    """The task's lead and coordinating units whose officer in charge the principal chooses."""
+    return [
+        unit
+        for unit in (units.lead, *units.coordinators)
+        if may_assign_officer(actor=principal.actor, unit_id=unit.id or 0)
+    ]
+
+
 def available_commands(
     *,
     principal: Principal,
@@ -87,6 +106,10 @@ def available_commands(
         if command == TaskCommand.REQUEST_EXTENSION and (task.due_on is None or pending):
             continue
         if command == TaskCommand.DECIDE_EXTENSION and not pending:
+            continue
+        if command == TaskCommand.ASSIGN_OFFICER and not officer_units(
+            principal=principal, units=units
+        ):
             continue
         allowed.add(command)
     return frozenset(allowed)

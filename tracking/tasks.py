@@ -892,8 +892,9 @@ def assignment_views(
 
 
 def officer_candidates(*, session: Session, unit_id: int) -> list[User]:
-    """The active officers and leaders of a unit, officers first: whom its leaders may put in
-    charge of the unit's part of a task."""
+    """The active officers and leaders of a unit, officers first, each in the order they
+    joined (names would sort differently on SQLite and PostgreSQL): whom its leaders may
+    put in charge of the unit's part of a task."""
     statement = (
         select(User)
         .where(
@@ -901,7 +902,7 @@ def officer_candidates(*, session: Session, unit_id: int) -> list[User]:
             col(User.active).is_(True),
             col(User.role).in_([role.value for role in OFFICER_ROLES]),
         )
-        .order_by(col(User.role).desc(), col(User.full_name), col(User.id))
+        .order_by(col(User.role).desc(), col(User.id))
     )
     return list(session.exec(statement).all())
 

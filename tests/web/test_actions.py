@@ -106,3 +106,39 @@ def test_each_person_is_offered_only_what_the_services_accept(session: Session) 
     )
     # tracking.tasks.update refuses a finished task: no edit form is offered for it.
     assert C.EDIT not in _commands(session, clerk, task_id)
+
+
+def test_the_officer_in_charge_is_chosen_by_the_leaders_of_the_tasks_units(
+    session: Session,
+) -> None:
+    build = WorldBuilder(session, actor=SETUP)
+    province = build.unit("P", "Tỉnh", UnitKind.PROVINCE)
+    office = build.unit("P-VP", "Văn phòng", UnitKind.OFFICE, parent=province)
+    commune = build.unit("P-XA", "Xã", UnitKind.COMMUNE, parent=province)
+    helper = build.unit("P-XB", "Xã B", UnitKind.COMMUNE, parent=province)
+    office_leader = _principal(session, office, Role.LEADER, "lanh.dao.vp")
+    commune_leader = _principal(session, commune, Role.LEADER, "lanh.dao.xa")
+    helper_leader = _principal(session, helper, Role.LEADER, "lanh.dao.xb")
+    commune_officer = _principal(session, commune, Role.OFFICER, "can.bo.xa")
+    task = build.task(
+        "Rà soát hồ sơ",
+        issuer=office,
+        lead=commune,
+        coordinators=[helper],
+        deadline=DeadlineRule.working_days(5),
+    )
+    session.flush()
+    task_id = task.id or 0
+    assert C.ASSIGN_OFFICER in _commands(session, commune_leader, task_id)
+    assert C.ASSIGN_OFFICER in _commands(session, helper_leader, task_id)
+    assert C.ASSIGN_OFFICER not in _commands(session, commune_officer, task_id)
+    assert C.ASSIGN_OFFICER not in _commands(session, office_leader, task_id)
+    tasks.cancel(
+        session=session,
+        actor=office_leader.actor,
+        task_id=task_id,
+        expected_version=task.version,
+        reason="Không còn cần thiết",
+        cancelled_on=clock.today(),
+    )
+    assert C.ASSIGN_OFFICER not in _commands(session, commune_leader, task_id)

@@ -24,6 +24,7 @@ from models import (
     PolicyScope,
     ProgressUpdate,
     Task,
+    Unit,
     User,
 )
 from notifications import policy
@@ -38,6 +39,7 @@ from tracking.actions import (
     TaskCommand,
     available_commands,
     change_by,
+    officer_units,
     pending_extension,
 )
 from tracking.audit import history
@@ -80,6 +82,7 @@ AUDIT_LABELS = {
     "task.pause": "Tạm dừng",
     "task.resume": "Tiếp tục",
     "task.cancel": "Hủy",
+    "task.assign_officer": "Phân công cán bộ theo dõi",
 }
 
 
@@ -210,6 +213,18 @@ def task_export(request: Request, principal: WebUser, session: SessionDep) -> Re
 
 
 @dataclass(frozen=True)
+class OfficerPart:
+    """A unit's part of the task and who follows it; `candidates` are whom the reader may put
+    in charge (empty: the reader does not choose for this unit)."""
+
+    unit: Unit
+    role: AssignmentRole
+    officer_name: str | None
+    officer_id: int | None
+    candidates: list[User]
+
+
+@dataclass(frozen=True)
 class TaskPage:
     task: Task
     units: TaskUnits
@@ -228,6 +243,7 @@ class TaskPage:
     events: list[AuditEvent]
     authors: dict[int, str]
     commands: frozenset[TaskCommand]
+    parts: list[OfficerPart]
 
 
 def _page_of(
@@ -272,6 +288,9 @@ def _page_of(
         for user_id in author_ids
         if user_id and (user := session.get(User, user_id)) is not None
     }
+    commands = available_commands(
+        principal=principal, task=task, units=units, extensions=extensions
+    )
     return TaskPage(
         task=task,
         units=units,
@@ -291,10 +310,38 @@ def _page_of(
         pending_extension=pending_extension(extensions),
         events=events,
         authors=authors,
-        commands=available_commands(
-            principal=principal, task=task, units=units, extensions=extensions
-        ),
+        commands=commands,
+        parts=_officer_parts(session, principal, task_id, units, commands),
     )
+
+
+def _officer_parts(
+    session: Session,
+    principal: Principal,
+    task_id: int,
+    units: TaskUnits,
+    commands: frozenset[TaskCommand],
+) -> list[OfficerPart]:
+    """The lead's and each coordinator's part with its officer in charge, and whom the reader
+    may choose from for the units they lead (while the task is open)."""
+    choosing = (
+        {unit.id for unit in officer_units(principal=principal, units=units)}
+        if TaskCommand.ASSIGN_OFFICER in commands
+        else set()
+    )
+    by_id = {unit.id: unit for unit in (units.lead, *units.coordinators)}
+    return [
+        OfficerPart(
+            unit=by_id[view.unit_id],
+            role=view.role,
+            officer_name=view.officer_name,
+            officer_id=view.officer_id,
+            candidates=tasks_service.officer_candidates(session=session, unit_id=view.unit_id)
+            if view.unit_id in choosing
+            else [],
+        )
+        for view in tasks_service.assignment_views(session=session, task_ids=[task_id])[task_id]
+    ]
 
 
 def _render_task(
@@ -379,6 +426,7 @@ DONE_MESSAGES = {
     TaskCommand.PAUSE: "Đã tạm dừng nhiệm vụ.",
     TaskCommand.RESUME: "Nhiệm vụ tiếp tục được thực hiện.",
     TaskCommand.CANCEL: "Đã hủy nhiệm vụ.",
+    TaskCommand.ASSIGN_OFFICER: "Đã phân công cán bộ theo dõi.",
 }
 
 
@@ -432,6 +480,28 @@ async def edit_task(
             )
 
     return await _act(request, session, principal, task_id, TaskCommand.EDIT, run)
+
+
+@router.post("/tasks/{task_id}/assignments/{unit_id}/officer")
+async def assign_officer(
+    request: Request, task_id: PathId, unit_id: PathId, principal: WebUser, session: SessionDep
+) -> Response:
+    def run(form: FormState, change: Change) -> None:
+        officer_id = form.ident("officer_id", "Cán bộ theo dõi", required=False)
+        if form.ok:
+            tasks_service.assign_officer(
+                **change, task_id=task_id, unit_id=unit_id, officer_id=officer_id
+            )
+
+    return await _act(
+        request,
+        session,
+        principal,
+        task_id,
+        TaskCommand.ASSIGN_OFFICER,
+        run,
+        name=f"officer{unit_id}",
+    )
 
 
 @router.post("/tasks/{task_id}/reminder-policy")
