@@ -23,9 +23,12 @@ of their province (in one of its sections), the rest citing a notice; about 5 % 
 periods of recurring duties (monthly, quarterly and yearly reports of departments and
 communes, with tracking.obligations' own periods, keys, titles and deadlines); two yearly
 reports of a commune are issued (numbered) through the product's report service. The
-officers of a lead unit all receive its reminders, so a province's day plans tens of
-thousands of reminder items. `--stress` keeps the old pessimistic mix: 40 % never done, so
-most of the history is overdue.
+head of each unit puts one of its officers in charge of 85 % of its parts (lead or
+coordinating: cán bộ theo dõi, TaskAssignment.officer_id; a leader where a unit has no
+officer), and only that officer is reminded of such a part; the rest go to all the unit's
+officers (a department has about 40). `--stress` keeps the old pessimistic mix: 40 % never
+done, so most of the history is overdue, and no officer in charge, so every officer of a lead
+unit receives its reminders.
 
 The world is cut at AS_OF: nothing after it is recorded (a completion, decision or
 cancellation the simulation dates later is not there yet; a request decided later is
@@ -497,7 +500,9 @@ TASK_COLUMNS = (
     "obligation_id",
     "occurrence_key",
 )
-ASSIGNMENT_COLUMNS = ("id", "task_id", "unit_id", "role", "assigned_on")
+ASSIGNMENT_COLUMNS = ("id", "task_id", "unit_id", "role", "assigned_on", "officer_id")
+# The share of parts (lead or coordinating) whose unit put one officer in charge.
+OFFICER_IN_CHARGE_SHARE = 0.85
 EXTENSION_COLUMNS = (
     "id",
     "task_id",
@@ -545,6 +550,7 @@ class _Generator:
         self.writer = writer
         self.dates = dates
         self.never_done = STRESS_NEVER_DONE_SHARE if stress else NEVER_DONE_SHARE
+        self.officers_in_charge = not stress
         self.task_ids = _Counter()
         self.assignment_ids = _Counter()
         self.extension_ids = _Counter()
@@ -688,11 +694,32 @@ class _Generator:
         )
         role_lead, role_coordinate = AssignmentRole.LEAD.value, AssignmentRole.COORDINATE.value
         day = assigned.isoformat()
-        self.assignments.append((self.assignment_ids.next(), task_id, spec.lead, role_lead, day))
-        for unit_id in spec.coordinators:
+        for unit_id, role in (
+            (spec.lead, role_lead),
+            *((u, role_coordinate) for u in spec.coordinators),
+        ):
             self.assignments.append(
-                (self.assignment_ids.next(), task_id, unit_id, role_coordinate, day)
+                (
+                    self.assignment_ids.next(),
+                    task_id,
+                    unit_id,
+                    role,
+                    day,
+                    self.officer_in_charge(province, task_id, unit_id),
+                )
             )
+
+    def officer_in_charge(self, province: _Province, task_id: int, unit_id: int) -> int | None:
+        """The officer a unit put in charge of its part of a task, or None: chosen from the
+        task and unit alone (a hash, not the generator's random stream, so the rest of the
+        world is the same with or without), from its officers (else its leaders)."""
+        if not self.officers_in_charge:
+            return None
+        draw = (task_id * 2_654_435_761 + unit_id * 40_503) % 2**32
+        if draw % 1000 >= OFFICER_IN_CHARGE_SHARE * 1000:
+            return None
+        staff = province.officers.get(unit_id) or province.leaders[unit_id]
+        return staff[(draw // 1000) % len(staff)]
 
     def flush(self, session: Session) -> None:
         self.writer.begin_bulk()

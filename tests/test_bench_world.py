@@ -27,6 +27,7 @@ from models import (
     TaskAssignment,
     TaskState,
     Unit,
+    User,
 )
 from models.db import make_engine
 from models.reports import Report, ReportState
@@ -124,7 +125,12 @@ def test_the_shares_as_of_the_day_are_realistic_and_stress_is_pessimistic(
     small_world(stress, stress=True, issue_reports=False)
     with Session(stress) as session:
         counts = count_by_category(session=session, as_of=AS_OF)
+        # No officer in charge: every officer of a lead unit is reminded, as before.
+        in_charge = session.execute(
+            select(func.count()).where(col(TaskAssignment.officer_id).is_not(None))
+        ).scalar_one()
     assert counts.counts[Category.OVERDUE] > 0.25 * info.tasks
+    assert in_charge == 0
     stress.dispose()
 
 
@@ -137,7 +143,9 @@ def test_the_world_keeps_the_product_invariants(engine: Engine) -> None:
             assert unit.path == f"{parent.path if parent else '/'}{unit.id}/"
         province = units[info.sample_province_id]
         tasks = {t.id or 0: t for t in session.exec(select(Task))}
+        people = {u.id: u for u in session.exec(select(User))}
         leads: dict[int, list[int]] = defaultdict(list)
+        in_charge: dict[AssignmentRole, list[bool]] = defaultdict(list)
         for assignment in session.exec(select(TaskAssignment)):
             task = tasks[assignment.task_id]
             assert assignment.assigned_on == task.assigned_on
@@ -145,7 +153,18 @@ def test_the_world_keeps_the_product_invariants(engine: Engine) -> None:
             assert assignment.unit_id != task.issuer_unit_id
             if assignment.role == AssignmentRole.LEAD:
                 leads[task.id or 0].append(assignment.unit_id)
+            # The officer in charge is an active officer (a leader where there is none) of
+            # the assignment's own unit, as tasks.assign_officer requires.
+            in_charge[assignment.role].append(assignment.officer_id is not None)
+            if assignment.officer_id is not None:
+                officer = people[assignment.officer_id]
+                assert officer.unit_id == assignment.unit_id and officer.active
+                staff = {u.role for u in people.values() if u.unit_id == assignment.unit_id}
+                expected = Role.OFFICER if Role.OFFICER in staff else Role.LEADER
+                assert officer.role == expected
         assert all(leads[task_id] == [task.lead_unit_id] for task_id, task in tasks.items())
+        for role, chosen in in_charge.items():
+            assert 0.8 < sum(chosen) / len(chosen) < 0.9, role
         extensions: dict[int, list[ExtensionRequest]] = defaultdict(list)
         for request in session.exec(select(ExtensionRequest).order_by(col(ExtensionRequest.id))):
             extensions[request.task_id].append(request)
