@@ -211,3 +211,44 @@ def import_tasks(
             lines.append(f"  - {where}{column}: {item.message} [{item.code}]")
         fail("\n".join(lines), 2)
     typer.echo(f"Đã nhập {result.count} nhiệm vụ vào kế hoạch #{plan}.")
+
+
+task_app = typer.Typer(help="Một nhiệm vụ: phân công cán bộ theo dõi.", no_args_is_help=True)
+
+
+@task_app.command("officer")
+@friendly_errors
+def officer(
+    task_id: Annotated[int, typer.Argument(help="Số nhiệm vụ")],
+    unit: Annotated[str, typer.Option("--unit", help="Mã đơn vị chủ trì hoặc phối hợp")],
+    user: Annotated[
+        str | None, typer.Option("--user", help="Tên đăng nhập của cán bộ theo dõi")
+    ] = None,
+    none: Annotated[
+        bool, typer.Option("--none", help="Bỏ phân công: các cán bộ của đơn vị cùng theo dõi")
+    ] = False,
+) -> None:
+    """Phân công cán bộ theo dõi phần việc của một đơn vị (chủ trì hoặc phối hợp) trong
+    nhiệm vụ: chỉ người đó nhận nhắc việc của phần việc này."""
+    if (user is None) == (not none):
+        fail("cần đúng một trong --user USERNAME hoặc --none [task.officer_option]", 2)
+    from tracking import tasks as tasks_service
+    from tracking import units
+
+    with database() as session:
+        unit_id = units.get_by_code(session=session, code=unit).id or 0
+        chosen = None
+        if user is not None:
+            found = units.find_user(session=session, username=user)
+            if found is None:
+                fail(f"không có người dùng «{user}» (--user) [user.not_found]", 2)
+            chosen = found
+        tasks_service.assign_officer(
+            session=session,
+            actor=cli_actor(),
+            task_id=task_id,
+            unit_id=unit_id,
+            officer_id=chosen.id if chosen else None,
+        )
+    who = f"{chosen.full_name} ({chosen.username})" if chosen else "các cán bộ của đơn vị"
+    typer.echo(f"Nhiệm vụ #{task_id}, đơn vị {unit}: cán bộ theo dõi là {who}.")
