@@ -347,6 +347,24 @@ def test_only_who_may_make_the_report_attaches_to_it(world: World) -> None:
     ]
     assert [r.status_code for r in refused] == [403, 403, 403]
     assert refused[2].json()["detail"][0]["code"] == "attachment.not_own_report"
+    # A coordinator attaches to its own contribution.
+    contribution = world.client.post(
+        f"/api/v1/tasks/{task_id}/progress",
+        json={"version": version_of(world, task_id), "content": "Sở Tài chính đã bố trí kinh phí"},
+        headers=world.headers("coord", Role.OFFICER),
+    )
+    assert contribution.status_code == 201, contribution.text
+    own = upload(
+        world,
+        task_id,
+        samples.PDF,
+        "du-toan.pdf",
+        who=("coord", Role.OFFICER),
+        kind="progress",
+        progress_id=contribution.json()["id"],
+    )
+    assert (own.status_code, own.json()["unit_id"]) == (201, world.unit_id("coord"))
+    before = snapshot(world)
     wrong = upload(world, task_id, samples.PDF, "a.pdf", kind="progress", progress_id=999999)
     assert (wrong.status_code, wrong.json()["detail"][0]["field"]) == (422, "progress_id")
     missing = upload(world, task_id, samples.PDF, "a.pdf", kind="extension")

@@ -79,3 +79,15 @@ def test_an_overlong_name_is_cut_keeping_its_extension() -> None:
     stem = ("Báo cáo " * 60)[: MAX_NAME - len(".pdf")].rstrip()
     assert name == f"{stem}.pdf"
     assert len(name) <= MAX_NAME
+
+
+def test_a_bad_attachment_setting_stops_the_start() -> None:
+    from pydantic import ValidationError
+
+    from settings import Settings
+
+    with pytest.raises(ValidationError, match="NHIEMVU_ATTACHMENT_MAX_BYTES"):
+        Settings(attachment_max_bytes=10 * 1024 * 1024, max_body_bytes=10 * 1024 * 1024)
+    with pytest.raises(ValidationError, match="attachment_store"):
+        Settings(attachment_store="s3")  # type: ignore[arg-type]
+    assert Settings(attachment_store="database").attachment_store == "database"
