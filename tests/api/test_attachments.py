@@ -18,7 +18,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from models import Attachment, AttachmentContent, AttachmentKind, AuditEvent, Role
 from models.db import make_engine
@@ -58,7 +58,7 @@ def world(
         secret_key=TEST_SECRET,
         database_url=attach_db_url,
         data_dir=tmp_path_factory.mktemp("data"),
-        attachment_store=store,  # type: ignore[arg-type]  # validated like the environment's
+        attachment_store=store,
         attachment_max_bytes=MAX_BYTES,
     )
     engine = make_engine(attach_db_url)
@@ -173,7 +173,7 @@ def test_upload_list_and_download_within_reach(world: World, store: str) -> None
     assert world.audit_count() == events + 1
     with world.session() as session:
         event = session.execute(
-            select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)  # type: ignore[union-attr]
+            select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(1)
         ).scalar_one()
     assert (event.action, event.entity_id) == ("task.attach", task_id)
     assert event.after is not None and event.after["attachment_id"] == body["id"]
@@ -463,7 +463,9 @@ def test_an_upload_interrupted_midway_leaves_nothing(world: World, server: int) 
         )
     assert complete.status_code == 201, complete.text
     with world.session() as session:
-        rows = session.execute(select(Attachment.id).where(Attachment.task_id == task_id)).all()
+        rows = session.execute(
+            select(col(Attachment.id)).where(Attachment.task_id == task_id)
+        ).all()
     assert len(rows) == 1
     assert count(world, Attachment) == before[0] + 1
     assert world.audit_count() == before[2] + 1
@@ -491,7 +493,7 @@ def test_a_stream_cut_while_staging_leaves_nothing(world: World) -> None:
     before = snapshot(world)
     source = CutStream(samples.PDF + b"%" * 150_000)
     with pytest.raises(BrokenConnection), attachments_service.Uploads.of(world.settings) as uploads:
-        uploads.receive(source=source, filename="bao-cao.pdf")  # type: ignore[arg-type]
+        uploads.receive(source=source, filename="bao-cao.pdf")
     nothing_changed(world, before)
     assert staged_parts(world) == []
 

@@ -7,7 +7,17 @@ from pathlib import Path
 import pytest
 
 from tests import samples
-from tracking.attachments import DOCX, JPEG, MAX_NAME, PDF, PNG, XLSX, clean_name, detect_type
+from tracking.attachments import (
+    DOCX,
+    JPEG,
+    MAX_NAME,
+    PDF,
+    PNG,
+    XLSX,
+    FileType,
+    clean_name,
+    detect_type,
+)
 from tracking.errors import InvalidInput
 
 
@@ -69,9 +79,9 @@ def test_other_content_is_refused_naming_the_file_field(
     ],
 )
 def test_names_are_cleaned_and_end_with_the_type_found(
-    raw: str, file_type: object, expected: str
+    raw: str, file_type: FileType, expected: str
 ) -> None:
-    assert clean_name(raw, file_type) == expected  # type: ignore[arg-type]
+    assert clean_name(raw, file_type) == expected
 
 
 def test_an_overlong_name_is_cut_keeping_its_extension() -> None:
@@ -89,5 +99,5 @@ def test_a_bad_attachment_setting_stops_the_start() -> None:
     with pytest.raises(ValidationError, match="NHIEMVU_ATTACHMENT_MAX_BYTES"):
         Settings(attachment_max_bytes=10 * 1024 * 1024, max_body_bytes=10 * 1024 * 1024)
     with pytest.raises(ValidationError, match="attachment_store"):
-        Settings(attachment_store="s3")  # type: ignore[arg-type]
+        Settings(attachment_store="s3")
     assert Settings(attachment_store="database").attachment_store == "database"
