@@ -21,6 +21,7 @@ committed row always has its bytes.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import time
@@ -293,8 +294,6 @@ class DatabaseStore:
         """Nothing outside the transaction: its rollback removed the row."""
 
     def open(self, *, session: Session, attachment: Attachment) -> BinaryIO:
-        import io
-
         row = get_or_not_found(
             session,
             AttachmentContent,
