@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from cryptography.fernet import Fernet
@@ -23,6 +24,9 @@ from tracking.validation import CLOCK_TIME_PATTERN, MAX_DEADLINE_DAYS
 DEFAULT_SECRET = "dev-only-change-me"
 MIN_SECRET_LENGTH = 32
 SECRET_KEY_FILE = "secret.key"
+# What a form around an attachment may need beyond the file (its other fields, the multipart
+# boundaries): the body limit must leave this much room above the largest attachment.
+ATTACHMENT_FORM_ROOM = 64 * 1024
 # Five cron fields: minute hour day-of-month month day-of-week.
 CRON_PATTERN = r"^\S+( \S+){4}$"
 
@@ -79,6 +83,12 @@ class Settings(BaseSettings):
     login_limits_per_username: str = "5/minute;20/hour;100/day"
     login_limits_per_address: str = "20/minute;200/hour;1000/day"
     login_concurrent_hashes: int = Field(default=1, ge=1, le=64)
+
+    # Attachments (tracking/attachments.py): the largest file, below max_body_bytes (the
+    # form around it needs room); where the bytes live: "files" under data_dir/attachments/
+    # (one machine), or "database" when API processes on several machines share them.
+    attachment_max_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
+    attachment_store: Literal["files", "database"] = "files"
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=1025, ge=1, le=65535)
@@ -162,6 +172,16 @@ class Settings(BaseSettings):
                         f"NHIEMVU_CHANNEL_ALLOWED_PRIVATE_HOSTS: dải địa chỉ không hợp lệ: {entry}"
                     ) from None
         return value
+
+    @model_validator(mode="after")
+    def _attachment_fits_in_a_request(self) -> Settings:
+        if self.attachment_max_bytes + ATTACHMENT_FORM_ROOM > self.max_body_bytes:
+            raise ValueError(
+                f"NHIEMVU_ATTACHMENT_MAX_BYTES ({self.attachment_max_bytes}) phải nhỏ hơn "
+                f"NHIEMVU_MAX_BODY_BYTES ({self.max_body_bytes}) ít nhất {ATTACHMENT_FORM_ROOM} "
+                "byte: tệp được gửi trong một biểu mẫu, cùng các trường khác"
+            )
+        return self
 
     @model_validator(mode="after")
     def _encryption_key_in_production(self) -> Settings:

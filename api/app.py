@@ -13,6 +13,7 @@ from api.login_throttle import LoginThrottle
 from api.middleware import BodySizeLimit, SecurityHeaders
 from api.routers import (
     acts,
+    attachments,
     auth,
     calendar,
     obligations,
@@ -73,6 +74,7 @@ def create_app(*, settings: Settings | None = None, engine: Engine | None = None
         acts.documents,
         acts.plans,
         tasks.router,
+        attachments.router,
         calendar.router,
         stats.router,
         reminders.router,

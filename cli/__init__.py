@@ -10,7 +10,18 @@ from __future__ import annotations
 
 import typer
 
-from cli import audit, calendar, demo, notifications, obligations, reports, serve, tasks, users
+from cli import (
+    attachments,
+    audit,
+    calendar,
+    demo,
+    notifications,
+    obligations,
+    reports,
+    serve,
+    tasks,
+    users,
+)
 
 app = typer.Typer(
     help="nhiemvu: theo dõi nhiệm vụ được giao, nhắc hạn và soạn báo cáo định kỳ.",
@@ -31,6 +42,7 @@ app.command("tasks")(tasks.tasks)
 app.add_typer(tasks.task_app, name="task")
 app.command("demo")(demo.demo)
 app.add_typer(audit.audit_app, name="audit")
+app.add_typer(attachments.attachments_app, name="attachments")
 app.add_typer(users.user_app, name="user")
 app.command("serve")(serve.serve)
 app.command("import")(tasks.import_tasks)

@@ -35,9 +35,10 @@ def serve(
     import uvicorn
 
     from api.app import create_app
-    from models.db import get_engine
+    from models.db import get_engine, session_scope
     from models.migrate import upgrade
     from settings import ensure_secret_key
+    from tracking.attachments import sweep
 
     if flows and workers > 1:
         fail(
@@ -45,9 +46,19 @@ def serve(
         )
     try:
         upgrade(get_engine())
-        app = create_app(settings=ensure_secret_key())
+        settings = ensure_secret_key()
+        app = create_app(settings=settings)
     except (RuntimeError, ValueError) as error:
         fail(str(error), 2)
+    # What uploads cut short by a crash left in this machine's data folder (older than the
+    # sweep's grace period, so never an upload in flight).
+    with session_scope() as session:
+        swept = sweep(session=session, settings=settings)
+    if swept.staged_removed or swept.orphans_removed:
+        typer.echo(
+            f"Đã dọn {swept.staged_removed} phần tệp tải dở và {swept.orphans_removed} tệp "
+            "không có bản ghi."
+        )
     typer.echo(f"API: http://{host}:{port}/api/v1 — tài liệu: http://{host}:{port}/docs")
     if flows:
         from flows.serving import serve_with_api

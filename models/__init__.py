@@ -1,5 +1,11 @@
 """SQLModel tables; importing this package registers every table on SQLModel.metadata."""
 
+from models.attachments import (
+    Attachment,
+    AttachmentContent,
+    AttachmentKind,
+    AttachmentStorage,
+)
 from models.core import (
     COMMUNE_LEVEL_KINDS,
     AssignmentRole,
@@ -45,6 +51,10 @@ from models.reports import (
 __all__ = [
     "COMMUNE_LEVEL_KINDS",
     "AssignmentRole",
+    "Attachment",
+    "AttachmentContent",
+    "AttachmentKind",
+    "AttachmentStorage",
     "AuditEvent",
     "CalendarOverride",
     "ChannelKind",

@@ -59,7 +59,17 @@ def date_text(value: str | date | None) -> str:
         return text
 
 
+def file_size(size: int) -> str:
+    """850 B, 12 KB, 1,5 MB: a file's size with a decimal comma."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
+    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
+
+
 TEMPLATES.env.filters["vn_date"] = vn_date
+TEMPLATES.env.filters["file_size"] = file_size
 TEMPLATES.env.filters["date_text"] = date_text
 TEMPLATES.env.filters["vn_percent"] = vn_percent
 TEMPLATES.env.globals["ROLE_LABELS"] = ROLE_LABELS

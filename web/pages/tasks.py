@@ -11,11 +11,15 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from sqlmodel import Session
+from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from api.deps import DayQuery, PathId, SessionDep
+from api.downloads import attachment_response
 from models import (
     AssignmentRole,
+    Attachment,
+    AttachmentKind,
     AuditEvent,
     Document,
     ExtensionRequest,
@@ -28,6 +32,7 @@ from models import (
     User,
 )
 from notifications import policy
+from tracking import attachments as attachments_service
 from tracking import clock, task_queries
 from tracking import documents as documents_service
 from tracking import plans as plans_service
@@ -44,7 +49,7 @@ from tracking.actions import (
 )
 from tracking.audit import history
 from tracking.calendar import load_calendar
-from tracking.errors import Conflict, DomainError
+from tracking.errors import Conflict, DomainError, InvalidInput
 from tracking.status import OFFICIAL_CATEGORIES, Category
 from tracking.tasks import STATE_LABELS
 from tracking.validation import MAX_ID
@@ -82,7 +87,11 @@ AUDIT_LABELS = {
     "task.pause": "Tạm dừng",
     "task.resume": "Tiếp tục",
     "task.cancel": "Hủy",
+<<<<<<< HEAD
     "task.assign_officer": "Phân công cán bộ theo dõi",
+=======
+    "task.attach": "Đính kèm tệp",
+>>>>>>> attach
 }
 
 
@@ -243,7 +252,11 @@ class TaskPage:
     events: list[AuditEvent]
     authors: dict[int, str]
     commands: frozenset[TaskCommand]
+<<<<<<< HEAD
     parts: list[OfficerPart]
+=======
+    attachments: list[Attachment]
+>>>>>>> attach
 
 
 def _page_of(
@@ -282,7 +295,12 @@ def _page_of(
     )
     events = history(session=session, entity="task", entity_id=task_id)
     progress = tasks_service.progress_updates(session=session, task_id=task_id)
-    author_ids = {e.actor_id for e in events} | {p.author_id for p in progress}
+    attachments = attachments_service.for_task(session=session, task_id=task_id)
+    author_ids = (
+        {e.actor_id for e in events}
+        | {p.author_id for p in progress}
+        | {a.uploaded_by_id for a in attachments}
+    )
     authors = {
         user.id or 0: user.full_name
         for user_id in author_ids
@@ -310,8 +328,15 @@ def _page_of(
         pending_extension=pending_extension(extensions),
         events=events,
         authors=authors,
+<<<<<<< HEAD
         commands=commands,
         parts=_officer_parts(session, principal, task_id, units, commands),
+=======
+        commands=available_commands(
+            principal=principal, task=task, units=units, extensions=extensions
+        ),
+        attachments=attachments,
+>>>>>>> attach
     )
 
 
@@ -370,6 +395,9 @@ def _render_task(
             "reminder_policy": reminder_policy,
             "style": CATEGORY_STYLE,
             "audit_labels": AUDIT_LABELS,
+            "attachment_labels": attachments_service.KIND_LABELS,
+            "allowed_files": attachments_service.ALLOWED_LABEL,
+            "max_file_bytes": request.app.state.settings.attachment_max_bytes,
             "Command": TaskCommand,
             "form_for": lambda name: (
                 form if form is not None and form.name == name else FormState(name=name)
@@ -400,6 +428,9 @@ FIELDS = {
     "completed_on": "completed_on",
     "proposed_due_on": "proposed_due_on",
     "approved_due_on": "approved_due_on",
+    # A refusal of the file attached to a report or request is shown at the file field.
+    "progress_id": "file",
+    "extension_id": "file",
 }
 
 
@@ -440,10 +471,11 @@ async def _act(
     *,
     name: str = "",
     message: str = "",
+    uploads: attachments_service.Uploads | None = None,
 ) -> Response:
     """Check the user may take the action, read the form (named as the command unless told),
-    run the use case, commit; or show the task page again with the errors next to the fields
-    and the input kept."""
+    run the use case, commit (with the files it placed, when given `uploads`); or show the task
+    page again with the errors next to the fields and the input kept."""
     action, _ = RULES[command]
     task_for(session=session, principal=principal, task_id=task_id, action=action)
     form = FormState.of(await request.form(), name=name or command.value)
@@ -462,8 +494,55 @@ async def _act(
             form.add_domain(error, FIELDS)
     if not form.ok:
         return _render_task(request, session, principal, task_id, form, status_code=422)
-    session.commit()
+    if uploads is not None:
+        uploads.commit(session)
+    else:
+        session.commit()
     return done(request, f"/tasks/{task_id}", message or DONE_MESSAGES[command])
+
+
+# --- Files sent with a report or a request ----------------------------------------------------
+
+
+async def _upload_of(request: Request) -> UploadFile | None:
+    """The form's chosen file (field "file"), if one was chosen."""
+    chosen = (await request.form()).get("file")
+    return chosen if isinstance(chosen, UploadFile) and chosen.filename else None
+
+
+def _uploads(request: Request) -> attachments_service.Uploads:
+    return attachments_service.Uploads.of(request.app.state.settings)
+
+
+def _received(
+    form: FormState, uploads: attachments_service.Uploads, upload: UploadFile | None
+) -> attachments_service.Staged | None:
+    """The chosen file staged and checked, or its refusal at the file field."""
+    if upload is None:
+        return None
+    try:
+        return uploads.receive(source=upload.file, filename=upload.filename or "")
+    except InvalidInput as error:
+        form.add("file", f"{error.message}. Hãy chọn lại tệp")
+        return None
+
+
+@router.get("/tasks/{task_id}/attachments/{attachment_id}")
+def download_attachment(
+    request: Request,
+    task_id: PathId,
+    attachment_id: PathId,
+    principal: WebUser,
+    session: SessionDep,
+) -> Response:
+    task_for(session=session, principal=principal, task_id=task_id, action=TaskAction.READ)
+    attachment = attachments_service.get(
+        session=session, task_id=task_id, attachment_id=attachment_id
+    )
+    source = attachments_service.open_content(
+        session=session, settings=request.app.state.settings, attachment=attachment
+    )
+    return attachment_response(source=source, attachment=attachment)
 
 
 @router.post("/tasks/{task_id}/edit")
@@ -525,35 +604,73 @@ async def add_progress(
     task, _, _ = task_for(
         session=session, principal=principal, task_id=task_id, action=TaskAction.CONTRIBUTE
     )
+    upload = await _upload_of(request)
 
-    def run(form: FormState, change: Change) -> None:
-        content = form.text("content", "Nội dung tiến độ")
-        percent = form.number("percent", "Tỷ lệ hoàn thành", low=0, high=100, required=False)
-        if form.ok:
-            tasks_service.add_progress(
-                **change,
-                task_id=task_id,
-                unit_id=task.lead_unit_id if principal.is_admin else principal.unit.id or 0,
-                content=content,
-                percent=percent,
-            )
+    with _uploads(request) as uploads:
 
-    return await _act(request, session, principal, task_id, TaskCommand.PROGRESS, run)
+        def run(form: FormState, change: Change) -> None:
+            content = form.text("content", "Nội dung tiến độ")
+            percent = form.number("percent", "Tỷ lệ hoàn thành", low=0, high=100, required=False)
+            staged = _received(form, uploads, upload)
+            if form.ok:
+                update = tasks_service.add_progress(
+                    **change,
+                    task_id=task_id,
+                    unit_id=task.lead_unit_id if principal.is_admin else principal.unit.id or 0,
+                    content=content,
+                    percent=percent,
+                )
+                if staged is not None:
+                    attachments_service.attach(
+                        session=session,
+                        actor=principal.actor,
+                        uploads=uploads,
+                        staged=staged,
+                        task_id=task_id,
+                        kind=AttachmentKind.PROGRESS,
+                        progress_id=update.id,
+                    )
+
+        return await _act(
+            request, session, principal, task_id, TaskCommand.PROGRESS, run, uploads=uploads
+        )
 
 
 @router.post("/tasks/{task_id}/completion")
 async def report_completion(
     request: Request, task_id: PathId, principal: WebUser, session: SessionDep
 ) -> Response:
-    def run(form: FormState, change: Change) -> None:
-        completed_on = form.day("completed_on", "Ngày hoàn thành")
-        result = form.text("result", "Kết quả thực hiện")
-        if form.ok and completed_on is not None:
-            tasks_service.report_completion(
-                **change, task_id=task_id, completed_on=completed_on, result=result
-            )
+    upload = await _upload_of(request)
 
-    return await _act(request, session, principal, task_id, TaskCommand.REPORT_COMPLETION, run)
+    with _uploads(request) as uploads:
+
+        def run(form: FormState, change: Change) -> None:
+            completed_on = form.day("completed_on", "Ngày hoàn thành")
+            result = form.text("result", "Kết quả thực hiện")
+            staged = _received(form, uploads, upload)
+            if form.ok and completed_on is not None:
+                tasks_service.report_completion(
+                    **change, task_id=task_id, completed_on=completed_on, result=result
+                )
+                if staged is not None:
+                    attachments_service.attach(
+                        session=session,
+                        actor=principal.actor,
+                        uploads=uploads,
+                        staged=staged,
+                        task_id=task_id,
+                        kind=AttachmentKind.COMPLETION,
+                    )
+
+        return await _act(
+            request,
+            session,
+            principal,
+            task_id,
+            TaskCommand.REPORT_COMPLETION,
+            run,
+            uploads=uploads,
+        )
 
 
 @router.post("/tasks/{task_id}/confirm")
@@ -582,15 +699,38 @@ async def return_completion(
 async def request_extension(
     request: Request, task_id: PathId, principal: WebUser, session: SessionDep
 ) -> Response:
-    def run(form: FormState, change: Change) -> None:
-        proposed = form.day("proposed_due_on", "Thời hạn đề xuất")
-        reason = form.text("reason", "Lý do xin gia hạn")
-        if form.ok and proposed is not None:
-            tasks_service.request_extension(
-                **change, task_id=task_id, proposed_due_on=proposed, reason=reason
-            )
+    upload = await _upload_of(request)
 
-    return await _act(request, session, principal, task_id, TaskCommand.REQUEST_EXTENSION, run)
+    with _uploads(request) as uploads:
+
+        def run(form: FormState, change: Change) -> None:
+            proposed = form.day("proposed_due_on", "Thời hạn đề xuất")
+            reason = form.text("reason", "Lý do xin gia hạn")
+            staged = _received(form, uploads, upload)
+            if form.ok and proposed is not None:
+                extension = tasks_service.request_extension(
+                    **change, task_id=task_id, proposed_due_on=proposed, reason=reason
+                )
+                if staged is not None:
+                    attachments_service.attach(
+                        session=session,
+                        actor=principal.actor,
+                        uploads=uploads,
+                        staged=staged,
+                        task_id=task_id,
+                        kind=AttachmentKind.EXTENSION,
+                        extension_id=extension.id,
+                    )
+
+        return await _act(
+            request,
+            session,
+            principal,
+            task_id,
+            TaskCommand.REQUEST_EXTENSION,
+            run,
+            uploads=uploads,
+        )
 
 
 @router.post("/tasks/{task_id}/extensions/{extension_id}/{decision}")
