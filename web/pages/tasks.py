@@ -87,11 +87,8 @@ AUDIT_LABELS = {
     "task.pause": "Tạm dừng",
     "task.resume": "Tiếp tục",
     "task.cancel": "Hủy",
-<<<<<<< HEAD
     "task.assign_officer": "Phân công cán bộ theo dõi",
-=======
     "task.attach": "Đính kèm tệp",
->>>>>>> attach
 }
 
 
@@ -252,11 +249,8 @@ class TaskPage:
     events: list[AuditEvent]
     authors: dict[int, str]
     commands: frozenset[TaskCommand]
-<<<<<<< HEAD
     parts: list[OfficerPart]
-=======
     attachments: list[Attachment]
->>>>>>> attach
 
 
 def _page_of(
@@ -328,15 +322,9 @@ def _page_of(
         pending_extension=pending_extension(extensions),
         events=events,
         authors=authors,
-<<<<<<< HEAD
         commands=commands,
         parts=_officer_parts(session, principal, task_id, units, commands),
-=======
-        commands=available_commands(
-            principal=principal, task=task, units=units, extensions=extensions
-        ),
         attachments=attachments,
->>>>>>> attach
     )
 
 
