@@ -400,7 +400,9 @@ class _People:
             return [
                 u
                 for unit in self.office_of.get(task.issuer_unit_id, [])
-                for u in self._role(unit, (Role.OFFICER, Role.LEADER))
+                # Its leaders decide who chases a long-overdue task; each of its officers
+                # would get the same list every time (an office of 15 people, 15 copies).
+                for u in self._role(unit, (Role.LEADER,), (Role.OFFICER,))
             ]
         return []
 

@@ -58,3 +58,45 @@ def test_long_overdue_reminders_reach_the_office(
         (task.title, "overdue:11", "Nguyễn Văn An"),
         (task.title, "overdue:11", "Phạm Thị Dung"),  # ≥ 10 working days: the issuer's office
     }
+
+
+def test_an_office_with_leaders_is_told_through_its_leaders(engine: Engine) -> None:
+    """Its leaders decide who chases a long-overdue task: the office's officers are not each
+    sent the same list."""
+    with Session(engine, expire_on_commit=False) as session:
+        build = WorldBuilder(session)
+        province = build.unit("QNG", "Ủy ban nhân dân tỉnh Quảng Ngãi", UnitKind.PROVINCE)
+        office = build.unit("QNG-VP", "Văn phòng UBND tỉnh", UnitKind.OFFICE, parent=province)
+        department = build.unit("QNG-STC", "Sở Tài chính", UnitKind.DEPARTMENT, parent=province)
+        build.user(
+            "an",
+            full_name="Nguyễn Văn An",
+            unit=department,
+            role=Role.OFFICER,
+            email="an@stc.example.vn",
+        )
+        build.user(
+            "binh",
+            full_name="Trần Văn Bình",
+            unit=office,
+            role=Role.LEADER,
+            email="binh@vp.example.vn",
+        )
+        build.user(
+            "dung",
+            full_name="Phạm Thị Dung",
+            unit=office,
+            role=Role.OFFICER,
+            email="dung@vp.example.vn",
+        )
+        task = build.task(
+            "Quyết toán ngân sách năm 2025",
+            issuer=province,
+            lead=department,
+            due=date(2026, 2, 13),
+            assigned_on=date(2026, 1, 5),
+        )
+        session.commit()
+        result = plan_reminders(session=session, as_of=AS_OF, dry_run=True)
+    told = {(r.recipient_name, r.audience) for r in result.reminders if r.task_id == task.id}
+    assert told == {("Nguyễn Văn An", "lead"), ("Trần Văn Bình", "issuer_office")}
