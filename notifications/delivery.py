@@ -17,7 +17,7 @@ import logging
 import os
 import socket
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import apprise
@@ -547,13 +547,18 @@ def list_outbox(
     session: Session,
     state: NotificationState | str | None = None,
     recipient_user_id: int | None = None,
+    task_id: int | None = None,
+    digest_on: date | None = None,
+    sent_on: date | None = None,
     limit: int = 100,
     offset: int = 0,
     recipient_unit_path: str | None = None,
 ) -> list[OutboxEntry]:
-    """Newest first; the channel URL is masked. `recipient_unit_path` keeps the messages to
-    users of that unit and the units below it (messages to no user, such as alerts to the
-    administrators' addresses, are then left out)."""
+    """Newest first; the channel URL is masked. Filters, each an index search: the state, the
+    recipient, a task (the digests carrying a reminder item of it), the digest's day, the
+    local day it was sent. `recipient_unit_path` keeps the messages to users of that unit and
+    the units below it (messages to no user, such as alerts to the administrators'
+    addresses, are then left out)."""
     if state is not None:
         try:
             state = NotificationState(state)
@@ -568,6 +573,19 @@ def list_outbox(
         statement = statement.where(Notification.state == state)
     if recipient_user_id is not None:
         statement = statement.where(Notification.recipient_user_id == recipient_user_id)
+    if task_id is not None:
+        carrying = select(col(ReminderItem.notification_id)).where(
+            col(ReminderItem.task_id) == task_id
+        )
+        statement = statement.where(col(Notification.id).in_(carrying))
+    if digest_on is not None:
+        statement = statement.where(Notification.digest_on == digest_on)
+    if sent_on is not None:
+        start = datetime.combine(sent_on, time(), tzinfo=clock.local_zone())
+        statement = statement.where(
+            col(Notification.sent_at) >= start.astimezone(UTC),
+            col(Notification.sent_at) < (start + timedelta(days=1)).astimezone(UTC),
+        )
     if recipient_unit_path is not None:
         users = (
             select(User.id)
