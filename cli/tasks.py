@@ -211,3 +211,47 @@ def import_tasks(
             lines.append(f"  - {where}{column}: {item.message} [{item.code}]")
         fail("\n".join(lines), 2)
     typer.echo(f"Đã nhập {result.count} nhiệm vụ vào kế hoạch #{plan}.")
+
+
+task_app = typer.Typer(help="Sửa một nhiệm vụ.", no_args_is_help=True)
+
+
+@task_app.command("reassign")
+@friendly_errors
+def reassign(
+    task_id: Annotated[int, typer.Argument(min=1, help="Mã số nhiệm vụ")],
+    lead: Annotated[str, typer.Option("--lead", help="Mã đơn vị chủ trì từ nay")],
+    coordinators: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--coordinator",
+            help="Mã một đơn vị phối hợp (lặp lại cho nhiều đơn vị); không có: bỏ hết phối hợp",
+        ),
+    ] = None,
+    version: Annotated[
+        int | None,
+        typer.Option("--version", min=1, help="Phiên bản đang xem; mặc định phiên bản hiện tại"),
+    ] = None,
+) -> None:
+    """Đổi đơn vị chủ trì và các đơn vị phối hợp (cả danh sách), theo quy tắc giao việc;
+    ghi nhật ký. Nhắc việc từ lần lập sau gửi tới các đơn vị mới."""
+    from tracking import tasks as tasks_service
+    from tracking import units
+
+    with database() as session:
+        task = tasks_service.get(session=session, task_id=task_id)
+        lead_unit = units.get_by_code(session=session, code=lead)
+        coordinating = [units.get_by_code(session=session, code=c) for c in coordinators or []]
+        tasks_service.reassign(
+            session=session,
+            actor=cli_actor(),
+            task_id=task_id,
+            expected_version=version or task.version,
+            lead_unit_id=lead_unit.id or 0,
+            coordinating_unit_ids=[unit.id or 0 for unit in coordinating],
+        )
+        names = ", ".join(unit.name for unit in coordinating) or "không có"
+        typer.echo(
+            f"Nhiệm vụ #{task_id} (phiên bản {task.version}): chủ trì {lead_unit.name}; "
+            f"phối hợp: {names}."
+        )

@@ -25,12 +25,14 @@ from sqlalchemy import ColumnElement, Engine, Update, and_, or_, update
 from sqlmodel import Session, col, select
 
 from models import (
+    AssignmentRole,
     ContactChannel,
     Notification,
     NotificationKind,
     NotificationState,
     ReminderItem,
     Task,
+    TaskAssignment,
     TaskState,
     Unit,
     User,
@@ -216,6 +218,15 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, settings.notify_backoff_max_seconds))
 
 
+# The role a recipient's unit must still hold in a task for its reminder to go out (the
+# issuer's office follows the issuer, which does not change).
+_ROLE_OF_AUDIENCE = {
+    "lead": AssignmentRole.LEAD,
+    "lead_leaders": AssignmentRole.LEAD,
+    "coordinators": AssignmentRole.COORDINATE,
+}
+
+
 def _prepare(session: Session, row: Notification) -> str:
     """Drop items whose task changed since planning; '' if something is left to send."""
     if row.kind != NotificationKind.DIGEST:
@@ -234,13 +245,31 @@ def _prepare(session: Session, row: Notification) -> str:
             )
         ).all()
     }
+    # The role the recipient's unit holds in each task now: the lead or coordinators may
+    # have changed since planning (tracking.tasks.reassign).
+    recipient = (
+        session.get(User, row.recipient_user_id) if row.recipient_user_id is not None else None
+    )
+    roles = dict(
+        session.execute(
+            select(col(TaskAssignment.task_id), col(TaskAssignment.role)).where(
+                col(TaskAssignment.unit_id) == (recipient.unit_id if recipient else None),
+                col(TaskAssignment.task_id).in_(
+                    select(col(ReminderItem.task_id)).where(kept_items)
+                ),
+            )
+        ).all()
+    )
     keep = []
     for item in items:
         task = tasks.get(item.task_id)
+        needed = _ROLE_OF_AUDIENCE.get(item.audience)
         if task is None or task.state != TaskState.OPEN:
             item.dropped_reason = f"nhiệm vụ đã chuyển sang {task.state if task else 'xóa'}"
         elif task.due_on != item.due_on:
             item.dropped_reason = "hạn xử lý đã thay đổi (gia hạn)"
+        elif needed is not None and roles.get(item.task_id) != needed:
+            item.dropped_reason = "đơn vị của người nhận không còn chủ trì hoặc phối hợp nhiệm vụ"
         else:
             keep.append(item)
             continue
@@ -248,13 +277,12 @@ def _prepare(session: Session, row: Notification) -> str:
     if not keep:
         return "mọi nhiệm vụ trong thông báo đã hoàn thành, tạm dừng, hủy hoặc gia hạn"
     if len(keep) != len(items):  # re-render without the stale items
-        user = session.get(User, row.recipient_user_id)
         as_of = row.digest_on or clock.today()
         row.subject, row.body = render_digest(
             lines=digest_lines(session, keep, as_of, load_calendar(session)),
             as_of=as_of,
-            recipient_name=user.full_name if user else "",
-            recipient_title=user.title if user else "",
+            recipient_name=recipient.full_name if recipient else "",
+            recipient_title=recipient.title if recipient else "",
         )
     return ""
 

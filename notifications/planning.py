@@ -67,7 +67,7 @@ def plan_day(*, session: Session, actor: Actor, as_of: date, dry_run: bool) -> P
             entity="reminder_day",
             entity_id=None,
             after={
-                "as_of": as_of,
+                "as_of": as_of.isoformat(),
                 "is_working_day": result.is_working_day,
                 "tasks_in_window": result.tasks_in_window,
                 "reminders_planned": result.reminders_planned,
