@@ -297,7 +297,7 @@ def test_change_of_lead_the_next_days_reminders_go_to_the_new_leads_officers_onl
         ).one()
     task = client.get(f"/api/v1/tasks/{task_id}", headers=admin).json()
     url = f"/api/v1/tasks/{task_id}/assignments"
-    change = {
+    change: dict[str, object] = {
         "version": task["version"],
         "lead_unit_id": world.unit_id("other"),
         "coordinating_unit_ids": [world.unit_id("coord")],
@@ -317,7 +317,7 @@ def test_change_of_lead_the_next_days_reminders_go_to_the_new_leads_officers_onl
         headers=world.headers("issuer", Role.OFFICER),
     )
     assert stale.status_code == 409 and stale.json()["detail"][0]["code"] == "task.stale_version"
-    for bad, code, field in [
+    refusals: list[tuple[dict[str, object], str, str]] = [
         ({"lead_unit_id": world.unit_id("root")}, "assignment.to_issuer", "lead_unit_id"),
         ({"lead_unit_id": world.unit_id("issuer")}, "assignment.to_issuer", "lead_unit_id"),
         (
@@ -325,7 +325,8 @@ def test_change_of_lead_the_next_days_reminders_go_to_the_new_leads_officers_onl
             "task.lead_also_coordinating",
             "coordinating_unit_ids",
         ),
-    ]:
+    ]
+    for bad, code, field in refusals:
         refused = client.put(url, json=change | bad, headers=world.headers("issuer", Role.OFFICER))
         assert refused.status_code == 422, refused.text
         assert refused.json()["detail"][0]["code"] == code
