@@ -417,3 +417,60 @@ def test_change_of_lead_the_next_days_reminders_go_to_the_new_leads_officers_onl
     )
     assert any(title in m.text for m in mail.to("other.officer@example.vn"))
     assert any(title in m.text for m in mail.to("coord.officer@example.vn"))
+
+
+def test_swapping_lead_and_coordinator_keeps_both_rows_and_a_finished_task_is_refused(
+    world: World,
+) -> None:
+    client = world.client
+    task_id = world.new_task()  # led by `lead`, coordinated by `coord`
+    with world.session() as session:
+        before = {
+            row.unit_id: row.id
+            for row in session.exec(
+                select(TaskAssignment).where(TaskAssignment.task_id == task_id)
+            ).all()
+        }
+    url = f"/api/v1/tasks/{task_id}/assignments"
+    swapped = client.put(
+        url,
+        json={
+            "version": 1,
+            "lead_unit_id": world.unit_id("coord"),
+            "coordinating_unit_ids": [world.unit_id("lead"), world.unit_id("lead_child")],
+        },
+        headers=world.headers("issuer", Role.LEADER),
+    )
+    assert swapped.status_code == 200, swapped.text
+    assert swapped.json()["coordinating_unit_ids"] == [
+        world.unit_id("lead"),
+        world.unit_id("lead_child"),
+    ]
+    with world.session() as session:
+        rows = {
+            row.unit_id: row
+            for row in session.exec(
+                select(TaskAssignment).where(TaskAssignment.task_id == task_id)
+            ).all()
+        }
+    assert rows[world.unit_id("coord")].id == before[world.unit_id("coord")]
+    assert rows[world.unit_id("coord")].role.value == "lead"
+    assert rows[world.unit_id("lead")].id == before[world.unit_id("lead")]
+    assert rows[world.unit_id("lead")].role.value == "coordinate"
+    assert rows[world.unit_id("lead_child")].assigned_on == clock.today()
+    # A cancelled task keeps its units.
+    assert (
+        client.post(
+            f"/api/v1/tasks/{task_id}/cancel",
+            json={"version": 2, "reason": "Không còn phù hợp"},
+            headers=world.headers("issuer", Role.LEADER),
+        ).status_code
+        == 200
+    )
+    finished = client.put(
+        url,
+        json={"version": 3, "lead_unit_id": world.unit_id("lead"), "coordinating_unit_ids": []},
+        headers=world.headers("issuer", Role.LEADER),
+    )
+    assert finished.status_code == 409
+    assert finished.json()["detail"][0]["code"] == "task.invalid_state"
