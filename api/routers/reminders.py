@@ -1,5 +1,6 @@
-"""Reminders (issue 4 §6): the outbox, retrying a dead message, test messages, and the
-reminder policy of the whole system, of a plan and of a task.
+"""Reminders (issue 4 §6, issue 13): the outbox and its filters, retrying a dead message, test
+messages, planning a day on request, and the reminder policy of the whole system, of a plan
+and of a task.
 
 Who sees the outbox: administrators see every message; anybody else sees the messages to
 users of their unit and the units below it (the same reach as user lists), so a leader can
@@ -64,7 +65,9 @@ def list_outbox(
         IdQuery, Query(description="Nhiệm vụ: các bản tin nhắc việc có nhắc nhiệm vụ này")
     ] = None,
     digest_on: Annotated[DayQuery, Query(description="Ngày của bản tin nhắc việc")] = None,
-    sent_on: Annotated[DayQuery, Query(description="Ngày đã gửi (giờ Việt Nam)")] = None,
+    sent_on: Annotated[
+        DayQuery, Query(description="Ngày đã gửi, theo giờ địa phương (NHIEMVU_TIMEZONE)")
+    ] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> OutboxPage:
@@ -167,7 +170,7 @@ def plan_reminders(
         session=session, actor=principal.actor, as_of=body.as_of, dry_run=body.dry_run
     )
     if body.dry_run:
-        session.rollback()  # nothing was written; the preview is read as the caller's reach
+        session.rollback()  # nothing was written: let go of the transaction, then filter
         shown = planning.reminders_in_reach(
             session=session, principal=principal, reminders=result.reminders
         )
