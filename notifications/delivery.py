@@ -247,13 +247,12 @@ def _prepare(session: Session, row: Notification) -> str:
     }
     # The role the recipient's unit holds in each task now: the lead or coordinators may
     # have changed since planning (tracking.tasks.reassign).
-    recipient = (
-        session.get(User, row.recipient_user_id) if row.recipient_user_id is not None else None
-    )
     roles = dict(
         session.execute(
-            select(col(TaskAssignment.task_id), col(TaskAssignment.role)).where(
-                col(TaskAssignment.unit_id) == (recipient.unit_id if recipient else None),
+            select(col(TaskAssignment.task_id), col(TaskAssignment.role))
+            .join(User, col(User.unit_id) == col(TaskAssignment.unit_id))
+            .where(
+                col(User.id) == row.recipient_user_id,
                 col(TaskAssignment.task_id).in_(
                     select(col(ReminderItem.task_id)).where(kept_items)
                 ),
@@ -277,12 +276,13 @@ def _prepare(session: Session, row: Notification) -> str:
     if not keep:
         return "mọi nhiệm vụ trong thông báo đã hoàn thành, tạm dừng, hủy hoặc gia hạn"
     if len(keep) != len(items):  # re-render without the stale items
+        user = session.get(User, row.recipient_user_id)
         as_of = row.digest_on or clock.today()
         row.subject, row.body = render_digest(
             lines=digest_lines(session, keep, as_of, load_calendar(session)),
             as_of=as_of,
-            recipient_name=recipient.full_name if recipient else "",
-            recipient_title=recipient.title if recipient else "",
+            recipient_name=user.full_name if user else "",
+            recipient_title=user.title if user else "",
         )
     return ""
 
