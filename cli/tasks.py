@@ -219,7 +219,7 @@ task_app = typer.Typer(help="Sửa một nhiệm vụ.", no_args_is_help=True)
 @task_app.command("reassign")
 @friendly_errors
 def reassign(
-    task_id: Annotated[int, typer.Argument(min=1, help="Mã số nhiệm vụ")],
+    task_id: Annotated[int, typer.Argument(min=1, metavar="MÃ_SỐ", help="Mã số nhiệm vụ")],
     lead: Annotated[str, typer.Option("--lead", help="Mã đơn vị chủ trì từ nay")],
     coordinators: Annotated[
         list[str] | None,
@@ -237,7 +237,11 @@ def reassign(
     ghi nhật ký. Nhắc việc từ lần lập sau gửi tới các đơn vị mới."""
     from tracking import tasks as tasks_service
     from tracking import units
+    from tracking.errors import NotFound
+    from tracking.validation import MAX_ID
 
+    if task_id > MAX_ID:  # no such id fits the database's integer
+        raise NotFound("task.not_found", f"Không tìm thấy nhiệm vụ #{task_id}", field="task_id")
     with database() as session:
         task = tasks_service.get(session=session, task_id=task_id)
         lead_unit = units.get_by_code(session=session, code=lead)

@@ -90,6 +90,9 @@ def test_task_reassign_command(engine: Engine, world: World) -> None:
     for options, code in refusals:
         refused = runner.invoke(app, ["task", "reassign", str(task.id), *options])
         assert refused.exit_code == 2 and f"[{code}]" in refused.output, refused.output
+    for missing in ("2000000000", "99999999999"):
+        refused = runner.invoke(app, ["task", "reassign", missing, "--lead", "STC"])
+        assert refused.exit_code == 2 and "[task.not_found]" in refused.output, refused.output
 
     done = runner.invoke(app, ["task", "reassign", str(task.id), "--lead", "STC"])
     assert done.exit_code == 0, done.output
