@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import change, friendly_errors, parse_date, prepare_database
+from cli.common import change, echo_json, friendly_errors, parse_date, prepare_database
 
 if TYPE_CHECKING:
     from notifications.delivery import DeliverResult
@@ -21,20 +21,20 @@ def format_plan(result: PlanResult) -> str:
     head = f"Nhắc việc {long_date(result.as_of)}"
     if not result.is_working_day:
         return f"{head}: ngày nghỉ, không lập nhắc việc."
+    if not result.dry_run:
+        return (
+            f"{head}: {result.tasks_in_window} nhiệm vụ trong khung nhắc, "
+            f"{result.reminders_planned} lượt nhắc. Đã thêm {result.items_added} lượt nhắc, "
+            f"{result.notifications_added} thông báo vào hộp thư đi."
+        )
     lines = [
-        f"{head}{' (chạy thử, không ghi gì)' if result.dry_run else ''}: "
-        f"{result.tasks_in_window} nhiệm vụ trong khung nhắc, "
-        f"{len(result.reminders)} lượt nhắc ({len(result.new_reminders)} mới)."
+        f"{head} (chạy thử, không ghi gì): {result.tasks_in_window} nhiệm vụ trong khung nhắc, "
+        f"{result.reminders_planned} lượt nhắc ({len(result.new_reminders)} mới)."
     ]
     for r in result.reminders:
         mark = "mới" if r.new else "đã lập trước đó"
         lines.append(
             f"- [{r.step}] {r.task_title} → {r.recipient_name} qua {r.channel}: {r.reason} ({mark})"
-        )
-    if not result.dry_run:
-        lines.append(
-            f"Đã thêm {result.items_added} lượt nhắc, "
-            f"{result.notifications_added} thông báo vào hộp thư đi."
         )
     return "\n".join(lines)
 
@@ -55,6 +55,13 @@ def remind(
         typer.Option("--as-of", parser=parse_date, help="Ngày lập nhắc việc (mặc định hôm nay)"),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ liệt kê, không ghi")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="In ra JSON: các số đếm và (khi chạy thử) từng lượt nhắc; ngày theo ISO 8601",
+        ),
+    ] = False,
 ) -> None:
     """Lập nhắc việc cho một ngày: ai nhận, qua kênh nào, vì sao."""
     from models.db import get_engine
@@ -63,7 +70,12 @@ def remind(
 
     prepare_database()
     result = plan_with_engine(engine=get_engine(), as_of=as_of or clock.today(), dry_run=dry_run)
-    typer.echo(format_plan(result))
+    if as_json:
+        from api.schemas.reminders import PlanListing
+
+        echo_json(PlanListing.of(result).model_dump(mode="json"))
+    else:
+        typer.echo(format_plan(result))
 
 
 @friendly_errors

@@ -213,7 +213,10 @@ def import_tasks(
     typer.echo(f"Đã nhập {result.count} nhiệm vụ vào kế hoạch #{plan}.")
 
 
-task_app = typer.Typer(help="Một nhiệm vụ: phân công cán bộ theo dõi.", no_args_is_help=True)
+task_app = typer.Typer(
+    help="Một nhiệm vụ: phân công cán bộ theo dõi, đổi đơn vị chủ trì và phối hợp.",
+    no_args_is_help=True,
+)
 
 
 @task_app.command("officer")
@@ -252,3 +255,48 @@ def officer(
         )
     who = f"{chosen.full_name} ({chosen.username})" if chosen else "các cán bộ của đơn vị"
     typer.echo(f"Nhiệm vụ #{task_id}, đơn vị {unit}: cán bộ theo dõi là {who}.")
+
+
+@task_app.command("reassign")
+@friendly_errors
+def reassign(
+    task_id: Annotated[int, typer.Argument(min=1, metavar="MÃ_SỐ", help="Mã số nhiệm vụ")],
+    lead: Annotated[str, typer.Option("--lead", help="Mã đơn vị chủ trì từ nay")],
+    coordinators: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--coordinator",
+            help="Mã một đơn vị phối hợp (lặp lại cho nhiều đơn vị); không có: bỏ hết phối hợp",
+        ),
+    ] = None,
+    version: Annotated[
+        int | None,
+        typer.Option("--version", min=1, help="Phiên bản đang xem; mặc định phiên bản hiện tại"),
+    ] = None,
+) -> None:
+    """Đổi đơn vị chủ trì và các đơn vị phối hợp (cả danh sách), theo quy tắc giao việc;
+    ghi nhật ký. Nhắc việc từ lần lập sau gửi tới các đơn vị mới."""
+    from tracking import tasks as tasks_service
+    from tracking import units
+    from tracking.errors import NotFound
+    from tracking.validation import MAX_ID
+
+    if task_id > MAX_ID:  # no such id fits the database's integer
+        raise NotFound("task.not_found", f"Không tìm thấy nhiệm vụ #{task_id}", field="task_id")
+    with database() as session:
+        task = tasks_service.get(session=session, task_id=task_id)
+        lead_unit = units.get_by_code(session=session, code=lead)
+        coordinating = [units.get_by_code(session=session, code=c) for c in coordinators or []]
+        tasks_service.reassign(
+            session=session,
+            actor=cli_actor(),
+            task_id=task_id,
+            expected_version=version or task.version,
+            lead_unit_id=lead_unit.id or 0,
+            coordinating_unit_ids=[unit.id or 0 for unit in coordinating],
+        )
+        names = ", ".join(unit.name for unit in coordinating) or "không có"
+        typer.echo(
+            f"Nhiệm vụ #{task_id} (phiên bản {task.version}): chủ trì {lead_unit.name}; "
+            f"phối hợp: {names}."
+        )

@@ -52,7 +52,11 @@ class Notification(SQLModel, table=True):
     """The outbox: one row per message to one channel; key makes planning idempotent."""
 
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_state_next", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_notification_state_next", "state", "next_attempt_at"),
+        # The outbox by the day it was sent.
+        Index("ix_notification_sent_at", "sent_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=255, unique=True)

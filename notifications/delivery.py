@@ -17,7 +17,7 @@ import logging
 import os
 import socket
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import apprise
@@ -25,12 +25,14 @@ from sqlalchemy import ColumnElement, Engine, Update, and_, or_, update
 from sqlmodel import Session, col, select
 
 from models import (
+    AssignmentRole,
     ContactChannel,
     Notification,
     NotificationKind,
     NotificationState,
     ReminderItem,
     Task,
+    TaskAssignment,
     TaskState,
     Unit,
     User,
@@ -216,6 +218,15 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, settings.notify_backoff_max_seconds))
 
 
+# The role a recipient's unit must still hold in a task for its reminder to go out (the
+# issuer's office follows the issuer, which does not change).
+_ROLE_OF_AUDIENCE = {
+    "lead": AssignmentRole.LEAD,
+    "lead_leaders": AssignmentRole.LEAD,
+    "coordinators": AssignmentRole.COORDINATE,
+}
+
+
 def _prepare(session: Session, row: Notification) -> str:
     """Drop items whose task changed since planning; '' if something is left to send."""
     if row.kind != NotificationKind.DIGEST:
@@ -234,13 +245,30 @@ def _prepare(session: Session, row: Notification) -> str:
             )
         ).all()
     }
+    # The role the recipient's unit holds in each task now: the lead or coordinators may
+    # have changed since planning (tracking.tasks.reassign).
+    roles = dict(
+        session.execute(
+            select(col(TaskAssignment.task_id), col(TaskAssignment.role))
+            .join(User, col(User.unit_id) == col(TaskAssignment.unit_id))
+            .where(
+                col(User.id) == row.recipient_user_id,
+                col(TaskAssignment.task_id).in_(
+                    select(col(ReminderItem.task_id)).where(kept_items)
+                ),
+            )
+        ).all()
+    )
     keep = []
     for item in items:
         task = tasks.get(item.task_id)
+        needed = _ROLE_OF_AUDIENCE.get(item.audience)
         if task is None or task.state != TaskState.OPEN:
             item.dropped_reason = f"nhiệm vụ đã chuyển sang {task.state if task else 'xóa'}"
         elif task.due_on != item.due_on:
             item.dropped_reason = "hạn xử lý đã thay đổi (gia hạn)"
+        elif needed is not None and roles.get(item.task_id) != needed:
+            item.dropped_reason = "đơn vị của người nhận không còn chủ trì hoặc phối hợp nhiệm vụ"
         else:
             keep.append(item)
             continue
@@ -547,13 +575,18 @@ def list_outbox(
     session: Session,
     state: NotificationState | str | None = None,
     recipient_user_id: int | None = None,
+    task_id: int | None = None,
+    digest_on: date | None = None,
+    sent_on: date | None = None,
     limit: int = 100,
     offset: int = 0,
     recipient_unit_path: str | None = None,
 ) -> list[OutboxEntry]:
-    """Newest first; the channel URL is masked. `recipient_unit_path` keeps the messages to
-    users of that unit and the units below it (messages to no user, such as alerts to the
-    administrators' addresses, are then left out)."""
+    """Newest first; the channel URL is masked. Filters, each an index search: the state, the
+    recipient, a task (the digests carrying a reminder item of it), the digest's day, the
+    local day it was sent. `recipient_unit_path` keeps the messages to users of that unit and
+    the units below it (messages to no user, such as alerts to the administrators'
+    addresses, are then left out)."""
     if state is not None:
         try:
             state = NotificationState(state)
@@ -568,6 +601,19 @@ def list_outbox(
         statement = statement.where(Notification.state == state)
     if recipient_user_id is not None:
         statement = statement.where(Notification.recipient_user_id == recipient_user_id)
+    if task_id is not None:
+        carrying = select(col(ReminderItem.notification_id)).where(
+            col(ReminderItem.task_id) == task_id
+        )
+        statement = statement.where(col(Notification.id).in_(carrying))
+    if digest_on is not None:
+        statement = statement.where(Notification.digest_on == digest_on)
+    if sent_on is not None:
+        start = datetime.combine(sent_on, time(), tzinfo=clock.local_zone())
+        statement = statement.where(
+            col(Notification.sent_at) >= start.astimezone(UTC),
+            col(Notification.sent_at) < (start + timedelta(days=1)).astimezone(UTC),
+        )
     if recipient_unit_path is not None:
         users = (
             select(User.id)

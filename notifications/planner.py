@@ -76,6 +76,7 @@ class PlanResult:
     is_working_day: bool
     dry_run: bool
     tasks_in_window: int = 0
+    reminders_planned: int = 0
     reminders: list[PlannedReminder] = field(default_factory=list)
     items_added: int = 0
     notifications_added: int = 0
@@ -524,6 +525,7 @@ def plan_reminders(*, session: Session, as_of: date, dry_run: bool = False) -> P
                     new=key not in existing,
                 )
             )
+        result.reminders_planned += len(reminders)
         result.reminders.extend(reminders)
         if not dry_run:
             result.items_added += insert_ignore(

@@ -28,6 +28,8 @@ The rules (docs/design.md#authorisation-by-unit):
   units.
 - A recurring duty (obligation) is defined, stopped and restarted by the leaders of the unit
   that requires the report; that unit, the obliged unit and their ancestors read it.
+- Reminders of a day are planned or previewed on request by administrators and by the
+  officers and leaders of an office of a People's Committee (the daily job plans them anyway).
 - Viewers only read. Administrators manage units, users and the calendar, see everything
   and may act on any task (to repair data); every change is audited either way.
 - The unit tree, documents (văn bản) and plans are published acts: every signed-in user reads
@@ -306,6 +308,22 @@ def authorize_admin(*, principal: Principal) -> None:
         raise Forbidden(
             "access.admin_only",
             "Chỉ quản trị viên mới được quản lý đơn vị, người dùng và lịch làm việc",
+        )
+
+
+def may_plan_reminders(*, principal: Principal) -> bool:
+    """Reminders are planned (or previewed) for a day by administrators and by the writers of
+    an office (Văn phòng) of a People's Committee, which follows its body's work."""
+    works_for_body = principal.reach.id != principal.unit.id
+    return principal.is_admin or (principal.writes and works_for_body)
+
+
+def authorize_plan_reminders(*, principal: Principal) -> None:
+    if not may_plan_reminders(principal=principal):
+        raise Forbidden(
+            "reminder.plan_forbidden",
+            "Chỉ quản trị viên và cán bộ, lãnh đạo văn phòng Ủy ban nhân dân mới được lập "
+            "nhắc việc",
         )
 
 

@@ -25,6 +25,7 @@ from models import (
     Task,
     TaskAssignment,
     TaskState,
+    Unit,
     User,
 )
 from models.db import in_chunks
@@ -227,6 +228,26 @@ STATE_LABELS: dict[TaskState, str] = {
 }
 
 
+def _assignees(
+    session: Session, lead_unit_id: int, coordinating_unit_ids: Sequence[int]
+) -> tuple[Unit, list[int], list[Unit]]:
+    """The lead unit, the distinct coordinating unit ids and the coordinating units (in the
+    order given, so that an error names the caller's own index); a lead among the
+    coordinators is refused."""
+    lead = units_service.get(session=session, unit_id=lead_unit_id)
+    coordinators = list(dict.fromkeys(coordinating_unit_ids))
+    if lead_unit_id in coordinators:
+        raise InvalidInput(
+            "task.lead_also_coordinating",
+            "Đơn vị chủ trì không thể đồng thời là đơn vị phối hợp",
+            field="coordinating_unit_ids",
+        )
+    coordinating_units = [
+        units_service.get(session=session, unit_id=unit_id) for unit_id in coordinating_unit_ids
+    ]
+    return lead, coordinators, coordinating_units
+
+
 def assign(
     *,
     session: Session,
@@ -257,18 +278,9 @@ def assign(
     assigned_on = assigned_on or clock.today()
     days_back = _event_day(assigned_on, actor=actor, field="assigned_on", what="Ngày giao")
     issuer = units_service.get(session=session, unit_id=issuer_unit_id)
-    lead = units_service.get(session=session, unit_id=lead_unit_id)
-    coordinators = list(dict.fromkeys(coordinating_unit_ids))
-    if lead_unit_id in coordinators:
-        raise InvalidInput(
-            "task.lead_also_coordinating",
-            "Đơn vị chủ trì không thể đồng thời là đơn vị phối hợp",
-            field="coordinating_unit_ids",
-        )
-    # In the order given, so that an error names the caller's own index.
-    coordinating_units = [
-        units_service.get(session=session, unit_id=unit_id) for unit_id in coordinating_unit_ids
-    ]
+    lead, coordinators, coordinating_units = _assignees(
+        session, lead_unit_id, coordinating_unit_ids
+    )
     plan_field = "plan_id" if plan_id is not None else "section_id"
     if section_id is not None:
         section = session.get(PlanSection, section_id)
@@ -969,3 +981,76 @@ def assign_officer(
         after={"unit_id": unit_id, "officer_id": officer_id, "version": task.version},
     )
     return assignment
+
+
+def reassign(
+    *,
+    session: Session,
+    actor: Actor,
+    task_id: int,
+    expected_version: int,
+    lead_unit_id: int,
+    coordinating_unit_ids: Sequence[int] = (),
+) -> Task:
+    """The issuer changes the lead unit and the coordinating units, under the rules of a new
+    assignment (tracking.access.check_assignment). A unit that stays keeps its assignment row,
+    its role changed if need be; a unit that goes loses its row; a new one gets a row dated
+    today. The same lead and coordinators again change nothing (no version, no event).
+
+    Reminders follow: the planner reads the task's current units, so the next plan reminds
+    the new ones; what was sent stays in the log, and a digest not sent yet drops the items of
+    people whose unit no longer holds that role (notifications.delivery)."""
+    task = _for_change(session, task_id, expected_version, TaskChange.EDIT)
+    issuer = units_service.get(session=session, unit_id=task.issuer_unit_id)
+    lead, coordinators, coordinating_units = _assignees(
+        session, lead_unit_id, coordinating_unit_ids
+    )
+    access.check_assignment(
+        session=session, issuer=issuer, lead=lead, coordinators=coordinating_units
+    )
+    rows = assignments(session=session, task_id=task_id)
+    wanted = {lead_unit_id: AssignmentRole.LEAD} | dict.fromkeys(
+        coordinators, AssignmentRole.COORDINATE
+    )
+    if {row.unit_id: row.role for row in rows} == wanted:
+        return task
+    before = {
+        "lead_unit_id": task.lead_unit_id,
+        "coordinating_unit_ids": [
+            row.unit_id for row in rows if row.role == AssignmentRole.COORDINATE
+        ],
+        "version": task.version,
+    }
+    task.lead_unit_id = lead_unit_id
+    _bump(session, task)
+    kept: set[int] = set()
+    for row in rows:
+        role = wanted.get(row.unit_id)
+        if role is None:
+            session.delete(row)
+            continue
+        kept.add(row.unit_id)
+        if row.role != role:
+            row.role = role
+            session.add(row)
+    today = clock.today()
+    session.add_all(
+        TaskAssignment(task_id=task_id, unit_id=unit_id, role=role, assigned_on=today)
+        for unit_id, role in wanted.items()
+        if unit_id not in kept
+    )
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="task.reassign",
+        entity="task",
+        entity_id=task_id,
+        before=before,
+        after={
+            "lead_unit_id": lead_unit_id,
+            "coordinating_unit_ids": coordinators,
+            "version": task.version,
+        },
+    )
+    return task

@@ -1,5 +1,6 @@
-"""Reminders (issue 4 §6): the outbox, retrying a dead message, test messages, and the
-reminder policy of the whole system, of a plan and of a task.
+"""Reminders (issue 4 §6, issue 13): the outbox and its filters, retrying a dead message, test
+messages, planning a day on request, and the reminder policy of the whole system, of a plan
+and of a task.
 
 Who sees the outbox: administrators see every message; anybody else sees the messages to
 users of their unit and the units below it (the same reach as user lists), so a leader can
@@ -9,21 +10,27 @@ to no user and are shown to administrators only.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from sqlmodel import Session
 
-from api.deps import CurrentUser, Limit, Offset, PathId, SessionDep
+from api.deps import CurrentUser, DayQuery, IdQuery, Limit, Offset, PathId, SessionDep
 from api.errors import COMMON_RESPONSES
 from api.schemas.reminders import (
     OutboxEntryPublic,
     OutboxPage,
+    PlannedReminderPublic,
+    PlanPublic,
+    PlanRequest,
     PolicyPublic,
     PolicySet,
     TestMessage,
     TestMessageResult,
 )
 from models import NotificationState, PolicyScope
-from notifications import contacts, delivery, policy
+from notifications import contacts, delivery, planning, policy
+from tracking import directory
 from tracking import plans as plans_service
 from tracking import units as units_service
 from tracking.access import (
@@ -31,6 +38,7 @@ from tracking.access import (
     TaskAction,
     authorize_admin,
     authorize_plan_policy,
+    authorize_plan_reminders,
     task_for,
 )
 from tracking.errors import Forbidden
@@ -44,19 +52,37 @@ router = APIRouter(tags=["reminders"], responses=COMMON_RESPONSES)
     summary="Hộp thư đi: các tin nhắc việc theo trạng thái, mới nhất trước",
     description=(
         "Quản trị viên thấy mọi tin; người dùng khác thấy các tin gửi tới người dùng của đơn "
-        "vị mình và các đơn vị trực thuộc. Kênh nhận được che các thông tin bí mật."
+        "vị mình và các đơn vị trực thuộc. Kênh nhận được che các thông tin bí mật. Lọc theo "
+        "trạng thái, người nhận, nhiệm vụ, ngày của bản tin, ngày gửi; các bộ lọc cộng dồn."
     ),
 )
 def list_outbox(
     principal: CurrentUser,
     session: SessionDep,
     state: NotificationState | None = None,
+    recipient: Annotated[IdQuery, Query(description="Người nhận (mã người dùng)")] = None,
+    task: Annotated[
+        IdQuery, Query(description="Nhiệm vụ: các bản tin nhắc việc có nhắc nhiệm vụ này")
+    ] = None,
+    digest_on: Annotated[DayQuery, Query(description="Ngày của bản tin nhắc việc")] = None,
+    sent_on: Annotated[
+        DayQuery, Query(description="Ngày đã gửi, theo giờ địa phương (NHIEMVU_TIMEZONE)")
+    ] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> OutboxPage:
+    # A recipient or a task out of reach is not found, as everywhere else.
+    if recipient is not None:
+        directory.user_for(session=session, principal=principal, user_id=recipient, manage=False)
+    if task is not None:
+        task_for(session=session, principal=principal, task_id=task, action=TaskAction.READ)
     entries = delivery.list_outbox(
         session=session,
         state=state,
+        recipient_user_id=recipient,
+        task_id=task,
+        digest_on=digest_on,
+        sent_on=sent_on,
         limit=limit,
         offset=offset,
         recipient_unit_path=None if principal.is_admin else principal.reach.path,
@@ -116,6 +142,50 @@ def send_test(
     )
     return TestMessageResult(
         ok=result.ok, channel=result.channel, error=result.error, code=result.code
+    )
+
+
+@router.post(
+    "/reminders/plan",
+    response_model=PlanPublic,
+    summary="Lập hoặc xem trước nhắc việc của một ngày (quản trị viên, văn phòng UBND)",
+    description=(
+        "Chạy như việc lập nhắc việc hằng ngày: lập lại một ngày không thêm gì. Chạy thật: "
+        "hôm nay hoặc một ngày đã qua trong giới hạn lùi ngày (`backdate_max_days`), được ghi "
+        "nhật ký. Chạy thử (`dry_run`): thêm tới "
+        f"{planning.PREVIEW_DAYS_AHEAD} ngày tới, trả về các lượt nhắc (nhiệm "
+        "vụ, bước, đối tượng, người nhận, kênh đã che, lý do) gửi tới người trong phạm vi "
+        "của bạn, theo trang `limit`/`offset`."
+    ),
+)
+def plan_reminders(
+    body: PlanRequest,
+    principal: CurrentUser,
+    session: SessionDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> PlanPublic:
+    authorize_plan_reminders(principal=principal)
+    result = planning.plan_day(
+        session=session, actor=principal.actor, as_of=body.as_of, dry_run=body.dry_run
+    )
+    if body.dry_run:
+        session.rollback()  # nothing was written: let go of the transaction, then filter
+        shown = planning.reminders_in_reach(
+            session=session, principal=principal, reminders=result.reminders
+        )
+    else:
+        session.commit()
+        shown = []
+    return PlanPublic(
+        **PlanPublic.counts_of(result),
+        reminders_total=len(shown),
+        limit=limit,
+        offset=offset,
+        reminders=[
+            PlannedReminderPublic.model_validate(reminder)
+            for reminder in shown[offset : offset + limit]
+        ],
     )
 
 

@@ -35,6 +35,7 @@ from api.schemas.tasks import (
     ProgressCreate,
     ProgressPublic,
     Reason,
+    TaskAssignmentsUpdate,
     TaskCreate,
     TaskPage,
     TaskPublic,
@@ -233,6 +234,32 @@ def update_task(
         title=body.title,
         note=body.note,
         directing_leader=body.directing_leader,
+    )
+    session.commit()
+    return _public(session, task)
+
+
+@router.put(
+    "/{task_id}/assignments",
+    response_model=TaskPublic,
+    summary="Đổi đơn vị chủ trì và các đơn vị phối hợp (đơn vị giao)",
+    description=(
+        "Gửi cả danh sách: đơn vị chủ trì và mọi đơn vị phối hợp từ nay, với `version` đang "
+        "xem. Cùng quy tắc như khi giao (trong phạm vi của đơn vị giao, không giao cho chính "
+        "mình, chủ trì không đồng thời phối hợp). Ghi nhật ký (cũ → mới). Nhắc việc từ lần "
+        "lập sau gửi tới đơn vị mới; tin đã gửi giữ nguyên trong nhật ký, bản tin chưa gửi "
+        "bỏ các nhiệm vụ mà đơn vị người nhận không còn chủ trì hoặc phối hợp."
+    ),
+)
+def reassign_task(
+    task_id: PathId, body: TaskAssignmentsUpdate, principal: CurrentUser, session: SessionDep
+) -> TaskPublic:
+    change = _change_of(session, principal, task_id, TaskAction.EDIT, body.version)
+    task = tasks_service.reassign(
+        **change,
+        task_id=task_id,
+        lead_unit_id=body.lead_unit_id,
+        coordinating_unit_ids=body.coordinating_unit_ids,
     )
     session.commit()
     return _public(session, task)

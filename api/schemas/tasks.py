@@ -106,6 +106,15 @@ class OfficerAssign(Body):
     )
 
 
+class TaskAssignmentsUpdate(VersionedBody):
+    """The lead and coordinating units a task has from now on (the whole list)."""
+
+    lead_unit_id: Id = Field(description="Đơn vị chủ trì")
+    coordinating_unit_ids: list[Id] = Field(
+        default_factory=list, max_length=100, description="Các đơn vị phối hợp; rỗng: không có"
+    )
+
+
 class TaskPublic(FromRow):
     id: int
     title: str

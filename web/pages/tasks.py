@@ -77,6 +77,7 @@ ROLE_LABELS = {AssignmentRole.LEAD: "Chủ trì", AssignmentRole.COORDINATE: "Ph
 AUDIT_LABELS = {
     "task.assign": "Giao nhiệm vụ",
     "task.update": "Sửa nội dung",
+    "task.reassign": "Đổi đơn vị chủ trì, phối hợp",
     "task.progress": "Báo cáo tiến độ",
     "task.report_completion": "Báo cáo hoàn thành",
     "task.confirm_completion": "Xác nhận hoàn thành",
