@@ -18,10 +18,22 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import islice
+from itertools import groupby, islice
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, Integer, Select, bindparam, func, select, update
+from sqlalchemy import (
+    Engine,
+    Integer,
+    Select,
+    String,
+    Text,
+    any_,
+    bindparam,
+    func,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col
 
@@ -42,6 +54,7 @@ from models import (
     User,
 )
 from models.db import in_chunks, insert_ignore, is_postgres, table_of
+from models.encryption import Ciphertext, decrypt
 from models.types import utc_now
 from notifications import channels, outbox
 from notifications.audiences import AUDIENCES
@@ -76,9 +89,13 @@ class PlanResult:
     is_working_day: bool
     dry_run: bool
     tasks_in_window: int = 0
-    reminders: list[PlannedReminder] = field(default_factory=list)
+    # Every item the day plans, planned by this run or an earlier one.
+    reminders_planned: int = 0
     items_added: int = 0
     notifications_added: int = 0
+    # Filled by a dry run only: a real run writes the day's items a batch at a time and holds
+    # none of them (a country's day is hundreds of thousands).
+    reminders: list[PlannedReminder] = field(default_factory=list)
 
     @property
     def new_reminders(self) -> list[PlannedReminder]:
@@ -235,15 +252,16 @@ def window_tasks(
 
 
 class _Directory:
-    """Tasks, unit names, people and channel URLs by id, read in bulk (one IN lookup per
-    IN_CHUNK_SIZE ids, a statement's size bounded whatever the day holds) and kept."""
+    """Tasks, unit names, people and channel URLs (as stored, encrypted: the outbox copies
+    them as they are) by id, read in bulk (one IN lookup per IN_CHUNK_SIZE ids, a
+    statement's size bounded whatever the day holds) and kept."""
 
     def __init__(self, session: Session, tasks: Iterable[WindowTask] = ()) -> None:
         self.session = session
         self.tasks = {task.id: task for task in tasks}
         self.unit_names: dict[int, str] = {}
         self.people: dict[int, _Person] = {}
-        self.channel_urls: dict[int, str] = {}
+        self.channel_urls: dict[int, Ciphertext] = {}
         self._days_left: dict[tuple[date, date], int] = {}
 
     def working_days_left(self, calendar: WorkCalendar, as_of: date, due: date) -> int:
@@ -277,13 +295,14 @@ class _Directory:
 
     def load_channel_urls(self, ids: Collection[int]) -> None:
         for chunk in in_chunks(values=(i for i in ids if i not in self.channel_urls)):
-            self.channel_urls.update(
-                self.session.execute(
-                    select(col(ContactChannel.id), col(ContactChannel.url)).where(
-                        col(ContactChannel.id).in_(chunk)
-                    )
-                ).all()
-            )
+            for channel_id, url in self.session.execute(
+                select(col(ContactChannel.id), _STORED_URL).where(col(ContactChannel.id).in_(chunk))
+            ).all():
+                self.channel_urls[channel_id] = Ciphertext(url)
+
+
+# A channel's URL as stored: not decrypted (Fernet per row) when only copied to the outbox.
+_STORED_URL = type_coerce(col(ContactChannel.url), Text)
 
 
 _PERSON_COLUMNS = (
@@ -373,17 +392,17 @@ class _People:
 
 
 def _active_channels(directory: _Directory, user_ids: Iterable[int]) -> dict[int, list[int]]:
-    """The ids of each person's active channels, in the order they were added (their URLs go
-    to the directory)."""
+    """The ids of each person's active channels, in the order they were added (their URLs,
+    as stored, go to the directory)."""
     by_user: dict[int, list[int]] = defaultdict(list)
     for chunk in in_chunks(values=user_ids):
         for channel_id, user_id, url in directory.session.execute(
-            select(col(ContactChannel.id), col(ContactChannel.user_id), col(ContactChannel.url))
+            select(col(ContactChannel.id), col(ContactChannel.user_id), _STORED_URL)
             .where(col(ContactChannel.user_id).in_(chunk), col(ContactChannel.active).is_(True))
             .order_by(col(ContactChannel.id))
         ).all():
             by_user[user_id].append(channel_id)
-            directory.channel_urls[channel_id] = url
+            directory.channel_urls[channel_id] = Ciphertext(url)
     # A person's channels all come from one chunk, already in id (added) order.
     return by_user
 
@@ -438,80 +457,51 @@ def plan_reminders(*, session: Session, as_of: date, dry_run: bool = False) -> P
                 recipients.append((task, name, left, audience, user))
     channels_of = _active_channels(directory, (user.id for *_, user in recipients))
     planned = (
-        (
-            item_key(task.id, name, user.id, channel_id, task.due_on),
-            task,
-            name,
-            left,
-            audience,
-            user,
-            channel_id,
-        )
+        (task, name, left, audience, user, channel_id)
         for task, name, left, audience, user in recipients
         for channel_id in channels_of.get(user.id, [])
     )
-    masked: dict[int, str] = {}
-    reasons: dict[tuple[int, str], str] = {}
     created_at = utc_now()
-    # A batch at a time (a country's day plans more items than memory should hold twice):
-    # which keys exist already, by the unique key, then the new ones inserted.
+    describe = _Describer(directory) if dry_run else None
+    # A batch at a time, none of it kept (a country's day plans more items than memory should
+    # hold): which keys exist already, by the unique key, then the new ones inserted (an
+    # insert of keys that exist costs more than looking them up, and a re-run finds them all).
     while batch := list(islice(planned, models.db.IN_CHUNK_SIZE)):
-        existing = set(
-            session.execute(
-                select(col(ReminderItem.key)).where(
-                    col(ReminderItem.key).in_([b[0] for b in batch])
+        keys = [
+            item_key(task.id, name, user.id, channel_id, task.due_on)
+            for task, name, _, _, user, channel_id in batch
+        ]
+        existing = _existing_item_keys(session, keys)
+        result.reminders_planned += len(batch)
+        if describe is not None:
+            result.reminders.extend(
+                describe.reminder(key, *planned_item, new=key not in existing)
+                for key, planned_item in zip(keys, batch, strict=True)
+            )
+            continue
+        result.items_added += insert_ignore(
+            session,
+            ReminderItem,
+            [
+                {
+                    "key": key,
+                    "task_id": task.id,
+                    "step": name,
+                    "audience": audience,
+                    "recipient_user_id": user.id,
+                    "channel_id": channel_id,
+                    "due_on": task.due_on,
+                    "planned_on": as_of,
+                    "dropped_reason": "",
+                    "created_at": created_at,
+                }
+                for key, (task, name, _, audience, user, channel_id) in zip(
+                    keys, batch, strict=True
                 )
-            ).scalars()
+                if key not in existing
+            ],
+            key="key",
         )
-        reminders = []
-        for key, task, name, left, audience, user, channel_id in batch:
-            if channel_id not in masked:
-                masked[channel_id] = channels.mask(directory.channel_urls[channel_id])
-            reason = reasons.get((left, audience))
-            if reason is None:
-                reason = reasons[(left, audience)] = (
-                    f"{status_text(left)}; nhận với vai trò {AUDIENCES[audience].role}"
-                )
-            reminders.append(
-                PlannedReminder(
-                    key=key,
-                    task_id=task.id,
-                    task_title=task.title,
-                    step=name,
-                    audience=audience,
-                    recipient_user_id=user.id,
-                    recipient_name=user.full_name,
-                    channel_id=channel_id,
-                    channel=masked[channel_id],
-                    due_on=task.due_on,
-                    working_days_left=left,
-                    reason=reason,
-                    new=key not in existing,
-                )
-            )
-        result.reminders.extend(reminders)
-        if not dry_run:
-            result.items_added += insert_ignore(
-                session,
-                ReminderItem,
-                [
-                    {
-                        "key": p.key,
-                        "task_id": p.task_id,
-                        "step": p.step,
-                        "audience": p.audience,
-                        "recipient_user_id": p.recipient_user_id,
-                        "channel_id": p.channel_id,
-                        "due_on": p.due_on,
-                        "planned_on": as_of,
-                        "dropped_reason": "",
-                        "created_at": created_at,
-                    }
-                    for p in reminders
-                    if p.new
-                ],
-                key="key",
-            )
     if dry_run:
         return result
     result.notifications_added = _make_digests(
@@ -524,6 +514,64 @@ def plan_reminders(*, session: Session, as_of: date, dry_run: bool = False) -> P
     return result
 
 
+def _existing_item_keys(session: Session, keys: list[str]) -> set[str]:
+    """Which of these item keys (at most IN_CHUNK_SIZE) are planned already."""
+    key = col(ReminderItem.key)
+    if is_postgres(session.get_bind()):
+        # One array parameter: PostgreSQL plans `= ANY($1)` once, not a list of 10,000.
+        condition = key == any_(bindparam("keys", keys, type_=ARRAY(String)))
+    else:
+        condition = key.in_(keys)
+    return set(session.execute(select(key).where(condition)).scalars())
+
+
+class _Describer:
+    """A dry run's PlannedReminder of each item: the channel masked (decrypted once per
+    channel), the reason worded once per step and audience."""
+
+    def __init__(self, directory: _Directory) -> None:
+        self.directory = directory
+        self.masked: dict[int, str] = {}
+        self.reasons: dict[tuple[int, str], str] = {}
+
+    def reminder(
+        self,
+        key: str,
+        task: WindowTask,
+        step: str,
+        left: int,
+        audience: str,
+        user: _Person,
+        channel_id: int,
+        *,
+        new: bool,
+    ) -> PlannedReminder:
+        masked = self.masked.get(channel_id)
+        if masked is None:
+            url = decrypt(self.directory.channel_urls[channel_id])
+            masked = self.masked[channel_id] = channels.mask(url)
+        reason = self.reasons.get((left, audience))
+        if reason is None:
+            reason = self.reasons[(left, audience)] = (
+                f"{status_text(left)}; nhận với vai trò {AUDIENCES[audience].role}"
+            )
+        return PlannedReminder(
+            key=key,
+            task_id=task.id,
+            task_title=task.title,
+            step=step,
+            audience=audience,
+            recipient_user_id=user.id,
+            recipient_name=user.full_name,
+            channel_id=channel_id,
+            channel=masked,
+            due_on=task.due_on,
+            working_days_left=left,
+            reason=reason,
+            new=new,
+        )
+
+
 class _LooseItem(NamedTuple):
     id: int
     key: str
@@ -534,6 +582,11 @@ class _LooseItem(NamedTuple):
     audience: str
 
 
+# The digests rendered and put in the outbox at a time: a day's messages (their bodies) are
+# never all in memory at once.
+DIGESTS_PER_BATCH = 2_000
+
+
 def _make_digests(
     *,
     session: Session,
@@ -542,63 +595,77 @@ def _make_digests(
     calendar: WorkCalendar,
     directory: _Directory,
 ) -> int:
-    """One digest per recipient and channel of the day's items not in a digest yet: rendered,
-    put in the outbox in bulk, and the items linked to it in one executemany."""
-    loose = [
-        _LooseItem(*row)
-        for row in session.execute(
-            select(
-                col(ReminderItem.id),
-                col(ReminderItem.key),
-                col(ReminderItem.task_id),
-                col(ReminderItem.recipient_user_id),
-                col(ReminderItem.channel_id),
-                col(ReminderItem.due_on),
-                col(ReminderItem.audience),
-            ).where(
-                col(ReminderItem.planned_on) == as_of,
-                col(ReminderItem.notification_id).is_(None),
-                col(ReminderItem.dropped_reason) == "",
-            )
-        ).all()
-    ]
-    if not loose:
-        return 0
-    groups: dict[tuple[int, int], list[_LooseItem]] = defaultdict(list)
-    for item in loose:
-        groups[(item.recipient_user_id, item.channel_id)].append(item)
-    # Items planned by an earlier run of the day name what this run may not have read.
-    directory.load_tasks({item.task_id for item in loose})
-    directory.load_unit_names({task.lead_unit_id for task in directory.tasks.values()})
-    directory.load_people({user_id for user_id, _ in groups})
-    directory.load_channel_urls({channel_id for _, channel_id in groups})
+    """One digest per recipient and channel of the day's items not in a digest yet: the items
+    read in one pass ordered by recipient and channel, and a batch of digests at a time
+    rendered, put in the outbox in bulk and its items linked to them."""
+    loose = session.execute(
+        select(
+            col(ReminderItem.id),
+            col(ReminderItem.key),
+            col(ReminderItem.task_id),
+            col(ReminderItem.recipient_user_id),
+            col(ReminderItem.channel_id),
+            col(ReminderItem.due_on),
+            col(ReminderItem.audience),
+        )
+        .where(
+            col(ReminderItem.planned_on) == as_of,
+            col(ReminderItem.notification_id).is_(None),
+            col(ReminderItem.dropped_reason) == "",
+        )
+        # Sorted before the first row comes back (no index has this order): the items linked
+        # while the rest are read do not change what the read returns.
+        .order_by(
+            col(ReminderItem.recipient_user_id),
+            col(ReminderItem.channel_id),
+            col(ReminderItem.id),
+        )
+        .execution_options(yield_per=models.db.IN_CHUNK_SIZE)
+    )
+    groups = groupby(
+        (_LooseItem(*row) for row in loose),
+        key=lambda item: (item.recipient_user_id, item.channel_id),
+    )
     next_at = first_send_time(as_of, rules, calendar)
     base = get_settings().public_base_url.rstrip("/")
-    messages: list[OutboxMessage] = []
-    items_of: dict[str, list[_LooseItem]] = {}
-    for (user_id, channel_id), items in sorted(groups.items()):
-        user = directory.people[user_id]
-        subject, body = render_digest(
-            lines=[_digest_line(directory, item, as_of, calendar, base) for item in items],
-            as_of=as_of,
-            recipient_name=user.full_name,
-            recipient_title=user.title,
-        )
-        key = message_key(as_of, user_id, channel_id, [i.key for i in items])
-        items_of[key] = items
-        messages.append(
-            OutboxMessage(
-                key=key,
-                kind=NotificationKind.DIGEST,
-                recipient_user_id=user_id,
-                channel_id=channel_id,
-                channel_url=directory.channel_urls[channel_id],
-                digest_on=as_of,
-                subject=subject,
-                body=body,
+    added = 0
+    while batch := [(ids, list(items)) for ids, items in islice(groups, DIGESTS_PER_BATCH)]:
+        # Items planned by an earlier run of the day name what this run may not have read.
+        directory.load_tasks({item.task_id for _, items in batch for item in items})
+        directory.load_unit_names({task.lead_unit_id for task in directory.tasks.values()})
+        directory.load_people({user_id for (user_id, _), _ in batch})
+        directory.load_channel_urls({channel_id for (_, channel_id), _ in batch})
+        messages: list[OutboxMessage] = []
+        items_of: dict[str, list[_LooseItem]] = {}
+        for (user_id, channel_id), items in batch:
+            user = directory.people[user_id]
+            subject, body = render_digest(
+                lines=[_digest_line(directory, item, as_of, calendar, base) for item in items],
+                as_of=as_of,
+                recipient_name=user.full_name,
+                recipient_title=user.title,
             )
-        )
-    added = outbox.enqueue(session=session, send_at=next_at, messages=messages)
+            key = message_key(as_of, user_id, channel_id, [i.key for i in items])
+            items_of[key] = items
+            messages.append(
+                OutboxMessage(
+                    key=key,
+                    kind=NotificationKind.DIGEST,
+                    recipient_user_id=user_id,
+                    channel_id=channel_id,
+                    channel_url=directory.channel_urls[channel_id],
+                    digest_on=as_of,
+                    subject=subject,
+                    body=body,
+                )
+            )
+        added += outbox.enqueue(session=session, send_at=next_at, messages=messages)
+        _link(session, items_of)
+    return added
+
+
+def _link(session: Session, items_of: dict[str, list[_LooseItem]]) -> None:
+    """Each item to the digest (by message key) that lists it."""
     notification_ids = {
         key: notification_id
         for chunk in in_chunks(values=items_of)
@@ -634,7 +701,6 @@ def _make_digests(
             .values(notification_id=bindparam("notification_id")),
             [{"item_id": i, "notification_id": n} for i, n in links],
         )
-    return added
 
 
 def _digest_line(
