@@ -21,10 +21,12 @@ def format_plan(result: PlanResult) -> str:
     head = f"Nhắc việc {long_date(result.as_of)}"
     if not result.is_working_day:
         return f"{head}: ngày nghỉ, không lập nhắc việc."
+    # A real run lists no item (it holds none): its new ones are those it added.
+    new = len(result.new_reminders) if result.dry_run else result.items_added
     lines = [
         f"{head}{' (chạy thử, không ghi gì)' if result.dry_run else ''}: "
         f"{result.tasks_in_window} nhiệm vụ trong khung nhắc, "
-        f"{len(result.reminders)} lượt nhắc ({len(result.new_reminders)} mới)."
+        f"{result.reminders_planned} lượt nhắc ({new} mới)."
     ]
     for r in result.reminders:
         mark = "mới" if r.new else "đã lập trước đó"

@@ -30,7 +30,7 @@ def plan_reminders(*, as_of: date) -> dict[str, Any]:
         "as_of": as_of.isoformat(),
         "working_day": result.is_working_day,
         "tasks_in_window": result.tasks_in_window,
-        "reminders": len(result.reminders),
+        "reminders": result.reminders_planned,
         "reminders_new": result.items_added,
         "messages_new": result.notifications_added,
     }
