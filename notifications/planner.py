@@ -19,11 +19,10 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby, islice
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, cast
 
 from sqlalchemy import (
     Engine,
-    Integer,
     Select,
     String,
     Text,
@@ -32,7 +31,6 @@ from sqlalchemy import (
     func,
     select,
     type_coerce,
-    update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col
@@ -53,7 +51,7 @@ from models import (
     Unit,
     User,
 )
-from models.db import in_chunks, insert_ignore, is_postgres, table_of
+from models.db import in_chunks, insert_ignore, is_postgres, update_by_id
 from models.encryption import Ciphertext, decrypt
 from models.types import utc_now
 from notifications import channels, outbox
@@ -463,15 +461,18 @@ def plan_reminders(*, session: Session, as_of: date, dry_run: bool = False) -> P
     )
     created_at = utc_now()
     describe = _Describer(directory) if dry_run else None
+    # Which keys exist already is looked up by a dry run (it says which are new) and by a
+    # re-run of the day (an insert of keys that exist costs more than finding them). A day's
+    # first run inserts them all: the insert ignores a key planned on another day.
+    look_up = dry_run or _has_items(session, as_of)
     # A batch at a time, none of it kept (a country's day plans more items than memory should
-    # hold): which keys exist already, by the unique key, then the new ones inserted (an
-    # insert of keys that exist costs more than looking them up, and a re-run finds them all).
+    # hold).
     while batch := list(islice(planned, models.db.IN_CHUNK_SIZE)):
         keys = [
             item_key(task.id, name, user.id, channel_id, task.due_on)
             for task, name, _, _, user, channel_id in batch
         ]
-        existing = _existing_item_keys(session, keys)
+        existing = _existing_item_keys(session, keys) if look_up else set()
         result.reminders_planned += len(batch)
         if describe is not None:
             result.reminders.extend(
@@ -512,6 +513,12 @@ def plan_reminders(*, session: Session, as_of: date, dry_run: bool = False) -> P
         directory=directory,
     )
     return result
+
+
+def _has_items(session: Session, as_of: date) -> bool:
+    """Whether as_of has items planned already (by the index of planned_on)."""
+    planned = select(col(ReminderItem.id)).where(col(ReminderItem.planned_on) == as_of).limit(1)
+    return session.execute(planned).first() is not None
 
 
 def _existing_item_keys(session: Session, keys: list[str]) -> set[str]:
@@ -572,14 +579,23 @@ class _Describer:
         )
 
 
-class _LooseItem(NamedTuple):
-    id: int
-    key: str
-    task_id: int
-    recipient_user_id: int
-    channel_id: int
-    due_on: date
-    audience: str
+class _LooseItem(Protocol):
+    """A row of the day's items not in a digest yet (the columns _make_digests reads)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def key(self) -> str: ...
+    @property
+    def task_id(self) -> int: ...
+    @property
+    def recipient_user_id(self) -> int: ...
+    @property
+    def channel_id(self) -> int: ...
+    @property
+    def due_on(self) -> date: ...
+    @property
+    def audience(self) -> str: ...
 
 
 # The digests rendered and put in the outbox at a time: a day's messages (their bodies) are
@@ -623,7 +639,8 @@ def _make_digests(
         .execution_options(yield_per=models.db.IN_CHUNK_SIZE)
     )
     groups = groupby(
-        (_LooseItem(*row) for row in loose),
+        # The rows name their columns: no tuple of our own is built per item.
+        cast(Iterable[_LooseItem], loose),
         key=lambda item: (item.recipient_user_id, item.channel_id),
     )
     next_at = first_send_time(as_of, rules, calendar)
@@ -675,32 +692,12 @@ def _link(session: Session, items_of: dict[str, list[_LooseItem]]) -> None:
             )
         ).all()
     }
-    links = [
-        (item.id, notification_ids[key]) for key, linked in items_of.items() for item in linked
-    ]
-    item_table = table_of(ReminderItem)
-    if is_postgres(session.get_bind()):
-        # One UPDATE … FROM unnest(ids, notification ids): not one statement per item.
-        pairs = (
-            func.unnest(
-                bindparam("item_ids", [i for i, _ in links], type_=ARRAY(Integer)),
-                bindparam("notification_ids", [n for _, n in links], type_=ARRAY(Integer)),
-            )
-            .table_valued("item_id", "notification_id")
-            .render_derived()
-        )
-        session.execute(
-            update(item_table)
-            .where(item_table.c.id == pairs.c.item_id)
-            .values(notification_id=pairs.c.notification_id)
-        )
-    else:
-        session.execute(
-            update(item_table)
-            .where(item_table.c.id == bindparam("item_id"))
-            .values(notification_id=bindparam("notification_id")),
-            [{"item_id": i, "notification_id": n} for i, n in links],
-        )
+    update_by_id(
+        session,
+        ReminderItem,
+        "notification_id",
+        [(item.id, notification_ids[key]) for key, linked in items_of.items() for item in linked],
+    )
 
 
 def _digest_line(
