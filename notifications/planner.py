@@ -18,8 +18,8 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import groupby, islice
-from typing import Any, NamedTuple, Protocol, cast
+from itertools import islice
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Engine,
@@ -454,82 +454,270 @@ def plan_reminders(*, session: Session, as_of: date, dry_run: bool = False) -> P
                 seen.add(user.id)
                 recipients.append((task, name, left, audience, user))
     channels_of = _active_channels(directory, (user.id for *_, user in recipients))
+    if dry_run:
+        _describe(session, result, directory, recipients, channels_of)
+        return result
+    _plan_and_digest(
+        session=session,
+        result=result,
+        rules=book.global_rules,
+        calendar=calendar,
+        directory=directory,
+        recipients=recipients,
+        channels_of=channels_of,
+    )
+    return result
+
+
+def _describe(
+    session: Session,
+    result: PlanResult,
+    directory: _Directory,
+    recipients: list[tuple[WindowTask, str, int, str, _Person]],
+    channels_of: dict[int, list[int]],
+) -> None:
+    """A dry run's list of the day's items, each saying whether it would be new."""
+    describe = _Describer(directory)
     planned = (
         (task, name, left, audience, user, channel_id)
         for task, name, left, audience, user in recipients
         for channel_id in channels_of.get(user.id, [])
     )
-    created_at = utc_now()
-    describe = _Describer(directory) if dry_run else None
-    # Which keys exist already is looked up by a dry run (it says which are new) and by a
-    # re-run of the day (an insert of keys that exist costs more than finding them). A day's
-    # first run inserts them all: the insert ignores a key planned on another day.
-    look_up = dry_run or _has_items(session, as_of)
-    # A batch at a time, none of it kept (a country's day plans more items than memory should
-    # hold).
     while batch := list(islice(planned, models.db.IN_CHUNK_SIZE)):
         keys = [
             item_key(task.id, name, user.id, channel_id, task.due_on)
             for task, name, _, _, user, channel_id in batch
         ]
-        existing = _existing_item_keys(session, keys) if look_up else set()
+        existing = _existing_item_keys(session, keys)
         result.reminders_planned += len(batch)
-        if describe is not None:
-            result.reminders.extend(
-                describe.reminder(key, *planned_item, new=key not in existing)
-                for key, planned_item in zip(keys, batch, strict=True)
+        result.reminders.extend(
+            describe.reminder(key, *planned_item, new=key not in existing)
+            for key, planned_item in zip(keys, batch, strict=True)
+        )
+
+
+class ConcurrentPlanning(RuntimeError):
+    """Another run planned the same items while this one was writing them (PostgreSQL, two
+    runs of the same day at once): this one is rolled back, the other's digests stand."""
+
+
+class _DigestItem(NamedTuple):
+    """An item of a digest: planned by this run (id None, written with its digest), or by an
+    earlier one and not in a digest yet (linked to this one)."""
+
+    key: str
+    task_id: int
+    step: str
+    audience: str
+    due_on: date
+    id: int | None = None
+
+
+# The digests rendered and written at a time: a day's items and messages are never all in
+# memory twice, nor their bodies all at once.
+DIGESTS_PER_BATCH = 1_000
+
+
+def _plan_and_digest(
+    *,
+    session: Session,
+    result: PlanResult,
+    rules: Rules,
+    calendar: WorkCalendar,
+    directory: _Directory,
+    recipients: list[tuple[WindowTask, str, int, str, _Person]],
+    channels_of: dict[int, list[int]],
+) -> None:
+    """The day's items, recipient by recipient and channel by channel: those not planned yet
+    written with the digest that lists them (one insert each, no update), with the items of
+    the day not in a digest yet (an earlier run's) of the same recipient and channel."""
+    loose = _loose_items(session, result.as_of)
+    tasks_of: dict[int, list[tuple[WindowTask, str, str]]] = defaultdict(list)
+    for task, name, _, audience, user in recipients:
+        tasks_of[user.id].append((task, name, audience))
+    groups = (
+        (
+            (user_id, channel_id),
+            [
+                _DigestItem(
+                    item_key(task.id, name, user_id, channel_id, task.due_on),
+                    task.id,
+                    name,
+                    audience,
+                    task.due_on,
+                )
+                for task, name, audience in tasks_of[user_id]
+            ],
+        )
+        for user_id in sorted(tasks_of)
+        for channel_id in channels_of.get(user_id, [])
+    )
+    writer = _DigestWriter(session, result, rules, calendar, directory)
+    while batch := list(islice(groups, DIGESTS_PER_BATCH)):
+        result.reminders_planned += sum(len(items) for _, items in batch)
+        existing = _existing_item_keys(session, [i.key for _, items in batch for i in items])
+        writer.write(
+            [
+                (group, [i for i in items if i.key not in existing] + loose.pop(group, []))
+                for group, items in batch
+            ]
+        )
+    # An earlier run's items of a recipient or channel this run has none for.
+    leftover = sorted(loose.items())
+    for start in range(0, len(leftover), DIGESTS_PER_BATCH):
+        writer.write(leftover[start : start + DIGESTS_PER_BATCH])
+
+
+def _loose_items(session: Session, as_of: date) -> dict[tuple[int, int], list[_DigestItem]]:
+    """The items planned for as_of by an earlier run and not in a digest yet (none, unless a
+    run wrote items without their digests), by recipient and channel."""
+    loose: dict[tuple[int, int], list[_DigestItem]] = defaultdict(list)
+    for row in session.execute(
+        select(
+            col(ReminderItem.recipient_user_id),
+            col(ReminderItem.channel_id),
+            col(ReminderItem.key),
+            col(ReminderItem.task_id),
+            col(ReminderItem.step),
+            col(ReminderItem.audience),
+            col(ReminderItem.due_on),
+            col(ReminderItem.id),
+        )
+        .where(
+            col(ReminderItem.planned_on) == as_of,
+            col(ReminderItem.notification_id).is_(None),
+            col(ReminderItem.dropped_reason) == "",
+        )
+        .order_by(col(ReminderItem.id))
+    ).all():
+        loose[(row[0], row[1])].append(_DigestItem(*row[2:]))
+    return loose
+
+
+class _DigestWriter:
+    """Renders the digests of a batch of (recipient, channel) groups, puts them in the outbox,
+    and writes their new items with the digest's id (an earlier run's are linked to it)."""
+
+    def __init__(
+        self,
+        session: Session,
+        result: PlanResult,
+        rules: Rules,
+        calendar: WorkCalendar,
+        directory: _Directory,
+    ) -> None:
+        self.session = session
+        self.result = result
+        self.calendar = calendar
+        self.directory = directory
+        self.next_at = first_send_time(result.as_of, rules, calendar)
+        self.base = get_settings().public_base_url.rstrip("/")
+        self.created_at = utc_now()
+
+    def write(self, batch: list[tuple[tuple[int, int], list[_DigestItem]]]) -> None:
+        batch = [(group, items) for group, items in batch if items]
+        if not batch:
+            return
+        as_of, directory = self.result.as_of, self.directory
+        # Items of an earlier run name what this run may not have read.
+        directory.load_tasks({item.task_id for _, items in batch for item in items})
+        directory.load_unit_names({task.lead_unit_id for task in directory.tasks.values()})
+        directory.load_people({user_id for (user_id, _), _ in batch})
+        directory.load_channel_urls({channel_id for (_, channel_id), _ in batch})
+        messages: list[OutboxMessage] = []
+        keys: list[str] = []
+        for (user_id, channel_id), items in batch:
+            user = directory.people[user_id]
+            subject, body = render_digest(
+                lines=[
+                    _digest_line(directory, item, as_of, self.calendar, self.base) for item in items
+                ],
+                as_of=as_of,
+                recipient_name=user.full_name,
+                recipient_title=user.title,
             )
-            continue
-        result.items_added += insert_ignore(
+            keys.append(message_key(as_of, user_id, channel_id, [i.key for i in items]))
+            messages.append(
+                OutboxMessage(
+                    key=keys[-1],
+                    kind=NotificationKind.DIGEST,
+                    recipient_user_id=user_id,
+                    channel_id=channel_id,
+                    channel_url=directory.channel_urls[channel_id],
+                    digest_on=as_of,
+                    subject=subject,
+                    body=body,
+                )
+            )
+        session = self.session
+        self.result.notifications_added += outbox.enqueue(
+            session=session, send_at=self.next_at, messages=messages
+        )
+        notification_ids = _notification_ids(session, keys)
+        rows = [
+            {
+                "key": item.key,
+                "task_id": item.task_id,
+                "step": item.step,
+                "audience": item.audience,
+                "recipient_user_id": user_id,
+                "channel_id": channel_id,
+                "due_on": item.due_on,
+                "planned_on": as_of,
+                "notification_id": notification_ids[key],
+                "dropped_reason": "",
+                "created_at": self.created_at,
+            }
+            for key, ((user_id, channel_id), items) in zip(keys, batch, strict=True)
+            for item in items
+            if item.id is None
+        ]
+        added = insert_ignore(session, ReminderItem, rows, key="key")
+        if added != len(rows):
+            # Keys looked up as new and then found written: a digest of this run lists them.
+            raise ConcurrentPlanning(
+                f"{len(rows) - added} lượt nhắc ngày {as_of.isoformat()} vừa được một lần lập "
+                "nhắc việc khác ghi cùng lúc; lần này không ghi gì"
+            )
+        self.result.items_added += added
+        update_by_id(
             session,
             ReminderItem,
+            "notification_id",
             [
-                {
-                    "key": key,
-                    "task_id": task.id,
-                    "step": name,
-                    "audience": audience,
-                    "recipient_user_id": user.id,
-                    "channel_id": channel_id,
-                    "due_on": task.due_on,
-                    "planned_on": as_of,
-                    "dropped_reason": "",
-                    "created_at": created_at,
-                }
-                for key, (task, name, _, audience, user, channel_id) in zip(
-                    keys, batch, strict=True
-                )
-                if key not in existing
+                (item.id, notification_ids[key])
+                for key, (_, items) in zip(keys, batch, strict=True)
+                for item in items
+                if item.id is not None
             ],
-            key="key",
         )
-    if dry_run:
-        return result
-    result.notifications_added = _make_digests(
-        session=session,
-        as_of=as_of,
-        rules=book.global_rules,
-        calendar=calendar,
-        directory=directory,
-    )
-    return result
 
 
-def _has_items(session: Session, as_of: date) -> bool:
-    """Whether as_of has items planned already (by the index of planned_on)."""
-    planned = select(col(ReminderItem.id)).where(col(ReminderItem.planned_on) == as_of).limit(1)
-    return session.execute(planned).first() is not None
+def _notification_ids(session: Session, keys: list[str]) -> dict[str, int]:
+    """The outbox row of each message key."""
+    return {
+        key: notification_id
+        for chunk in in_chunks(values=keys)
+        for key, notification_id in session.execute(
+            select(col(Notification.key), col(Notification.id)).where(
+                col(Notification.key).in_(chunk)
+            )
+        ).all()
+    }
 
 
 def _existing_item_keys(session: Session, keys: list[str]) -> set[str]:
-    """Which of these item keys (at most IN_CHUNK_SIZE) are planned already."""
+    """Which of these item keys are planned already (IN_CHUNK_SIZE keys a lookup)."""
     key = col(ReminderItem.key)
-    if is_postgres(session.get_bind()):
-        # One array parameter: PostgreSQL plans `= ANY($1)` once, not a list of 10,000.
-        condition = key == any_(bindparam("keys", keys, type_=ARRAY(String)))
-    else:
-        condition = key.in_(keys)
-    return set(session.execute(select(key).where(condition)).scalars())
+    existing: set[str] = set()
+    for chunk in in_chunks(values=keys):
+        if is_postgres(session.get_bind()):
+            # One array parameter: PostgreSQL plans `= ANY($1)` once, not a list of 10,000.
+            condition = key == any_(bindparam("keys", chunk, type_=ARRAY(String)))
+        else:
+            condition = key.in_(chunk)
+        existing.update(session.execute(select(key).where(condition)).scalars())
+    return existing
 
 
 class _Describer:
@@ -579,130 +767,9 @@ class _Describer:
         )
 
 
-class _LooseItem(Protocol):
-    """A row of the day's items not in a digest yet (the columns _make_digests reads)."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def key(self) -> str: ...
-    @property
-    def task_id(self) -> int: ...
-    @property
-    def recipient_user_id(self) -> int: ...
-    @property
-    def channel_id(self) -> int: ...
-    @property
-    def due_on(self) -> date: ...
-    @property
-    def audience(self) -> str: ...
-
-
-# The digests rendered and put in the outbox at a time: a day's messages (their bodies) are
-# never all in memory at once.
-DIGESTS_PER_BATCH = 2_000
-
-
-def _make_digests(
-    *,
-    session: Session,
-    as_of: date,
-    rules: Rules,
-    calendar: WorkCalendar,
-    directory: _Directory,
-) -> int:
-    """One digest per recipient and channel of the day's items not in a digest yet: the items
-    read in one pass ordered by recipient and channel, and a batch of digests at a time
-    rendered, put in the outbox in bulk and its items linked to them."""
-    loose = session.execute(
-        select(
-            col(ReminderItem.id),
-            col(ReminderItem.key),
-            col(ReminderItem.task_id),
-            col(ReminderItem.recipient_user_id),
-            col(ReminderItem.channel_id),
-            col(ReminderItem.due_on),
-            col(ReminderItem.audience),
-        )
-        .where(
-            col(ReminderItem.planned_on) == as_of,
-            col(ReminderItem.notification_id).is_(None),
-            col(ReminderItem.dropped_reason) == "",
-        )
-        # Sorted before the first row comes back (no index has this order): the items linked
-        # while the rest are read do not change what the read returns.
-        .order_by(
-            col(ReminderItem.recipient_user_id),
-            col(ReminderItem.channel_id),
-            col(ReminderItem.id),
-        )
-        .execution_options(yield_per=models.db.IN_CHUNK_SIZE)
-    )
-    groups = groupby(
-        # The rows name their columns: no tuple of our own is built per item.
-        cast(Iterable[_LooseItem], loose),
-        key=lambda item: (item.recipient_user_id, item.channel_id),
-    )
-    next_at = first_send_time(as_of, rules, calendar)
-    base = get_settings().public_base_url.rstrip("/")
-    added = 0
-    while batch := [(ids, list(items)) for ids, items in islice(groups, DIGESTS_PER_BATCH)]:
-        # Items planned by an earlier run of the day name what this run may not have read.
-        directory.load_tasks({item.task_id for _, items in batch for item in items})
-        directory.load_unit_names({task.lead_unit_id for task in directory.tasks.values()})
-        directory.load_people({user_id for (user_id, _), _ in batch})
-        directory.load_channel_urls({channel_id for (_, channel_id), _ in batch})
-        messages: list[OutboxMessage] = []
-        items_of: dict[str, list[_LooseItem]] = {}
-        for (user_id, channel_id), items in batch:
-            user = directory.people[user_id]
-            subject, body = render_digest(
-                lines=[_digest_line(directory, item, as_of, calendar, base) for item in items],
-                as_of=as_of,
-                recipient_name=user.full_name,
-                recipient_title=user.title,
-            )
-            key = message_key(as_of, user_id, channel_id, [i.key for i in items])
-            items_of[key] = items
-            messages.append(
-                OutboxMessage(
-                    key=key,
-                    kind=NotificationKind.DIGEST,
-                    recipient_user_id=user_id,
-                    channel_id=channel_id,
-                    channel_url=directory.channel_urls[channel_id],
-                    digest_on=as_of,
-                    subject=subject,
-                    body=body,
-                )
-            )
-        added += outbox.enqueue(session=session, send_at=next_at, messages=messages)
-        _link(session, items_of)
-    return added
-
-
-def _link(session: Session, items_of: dict[str, list[_LooseItem]]) -> None:
-    """Each item to the digest (by message key) that lists it."""
-    notification_ids = {
-        key: notification_id
-        for chunk in in_chunks(values=items_of)
-        for key, notification_id in session.execute(
-            select(col(Notification.key), col(Notification.id)).where(
-                col(Notification.key).in_(chunk)
-            )
-        ).all()
-    }
-    update_by_id(
-        session,
-        ReminderItem,
-        "notification_id",
-        [(item.id, notification_ids[key]) for key, linked in items_of.items() for item in linked],
-    )
-
-
 def _digest_line(
     directory: _Directory,
-    item: _LooseItem | ReminderItem,
+    item: _DigestItem | ReminderItem,
     as_of: date,
     calendar: WorkCalendar,
     base: str,
