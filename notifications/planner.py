@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import islice
+from itertools import groupby, islice
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -532,13 +532,14 @@ def _plan_and_digest(
     recipients: list[tuple[WindowTask, str, int, str, _Person]],
     channels_of: dict[int, list[int]],
 ) -> None:
-    """The day's items, recipient by recipient and channel by channel: those not planned yet
+    """The day's items (recipients, sorted here by person), recipient by recipient and channel
+    by channel: those not planned yet
     written with the digest that lists them (one insert each, no update), with the items of
     the day not in a digest yet (an earlier run's) of the same recipient and channel."""
     loose = _loose_items(session, result.as_of)
-    tasks_of: dict[int, list[tuple[WindowTask, str, str]]] = defaultdict(list)
-    for task, name, _, audience, user in recipients:
-        tasks_of[user.id].append((task, name, audience))
+    # Sorted in place (stable: each person's tasks stay in deadline order), not copied.
+    recipients.sort(key=lambda recipient: recipient[4].id)
+    by_user = groupby(recipients, key=lambda recipient: recipient[4].id)
     groups = (
         (
             (user_id, channel_id),
@@ -550,10 +551,11 @@ def _plan_and_digest(
                     audience,
                     task.due_on,
                 )
-                for task, name, audience in tasks_of[user_id]
+                for task, name, _, audience, _ in tasks
             ],
         )
-        for user_id in sorted(tasks_of)
+        for user_id, user_tasks in by_user
+        for tasks in [list(user_tasks)]
         for channel_id in channels_of.get(user_id, [])
     )
     writer = _DigestWriter(session, result, rules, calendar, directory)
