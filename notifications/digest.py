@@ -50,6 +50,10 @@ def _env() -> Environment:
     )
 
 
+# A day's digests name the same few hundred deadlines over and over.
+_long_date = lru_cache(maxsize=4096)(long_date)
+
+
 def _digest_text(
     lines: list[DigestLine], as_of: date, recipient_name: str, recipient_title: str
 ) -> tuple[str, str]:
@@ -63,20 +67,16 @@ def _digest_text(
         subject += f" ({overdue} quá hạn)"
     subject += f" - {as_of_text}"
     title = f" ({recipient_title})" if recipient_title else ""
-    deadlines: dict[date, str] = {}
     parts = [
         f"Kính gửi {recipient_name}{title},\n\n"
         f"Hệ thống theo dõi nhiệm vụ xin nhắc {len(lines)} nhiệm vụ cần xử lý, "
         f"tính đến {as_of_text}:\n"
     ]
     for number, line in enumerate(lines, start=1):
-        deadline = deadlines.get(line.due_on)
-        if deadline is None:
-            deadline = deadlines[line.due_on] = long_date(line.due_on)
         parts.append(
             f"\n{number}. {line.title}\n"
             f"   - Đơn vị chủ trì: {line.unit}\n"
-            f"   - Hạn xử lý: {deadline}\n"
+            f"   - Hạn xử lý: {_long_date(line.due_on)}\n"
             f"   - Tình trạng: {status_text(line.working_days_left)}\n"
             f"   - Lý do nhận nhắc: {line.role_text}\n"
             f"   - Xem chi tiết: {line.link}\n"
