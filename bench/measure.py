@@ -86,7 +86,7 @@ def plan_here(*, database_url: str, as_of: date, reruns: int) -> dict[str, Any]:
         "as_of": as_of.isoformat(),
         "is_working_day": first.is_working_day,
         "tasks_in_window": first.tasks_in_window,
-        "reminders": len(first.reminders),
+        "reminders": first.reminders_planned,
         "reminder_items_added": first.items_added,
         "digests": first.notifications_added,
         "first_run_ms": first_ms,

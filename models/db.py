@@ -20,9 +20,11 @@ from sqlalchemy import (
     func,
     inspect,
     select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Dialect
 from sqlmodel import Session, SQLModel
 
 from settings import get_settings
@@ -146,8 +148,8 @@ def insert_ignore(
     column or columns. Returns how many rows were new. The rows (dicts with the same keys) go
     in a few statements of the same transaction whatever their number, each under the
     databases' parameter limits: on PostgreSQL one INSERT … SELECT FROM unnest(one array per
-    column), on SQLite an executemany per MAX_STATEMENT_PARAMETERS values. A multi-row VALUES
-    built per call (the earlier way) cost more to compile than the database took to write."""
+    column), on SQLite one executemany of the driver. A multi-row VALUES built per call (the
+    earlier way) cost more to compile than the database took to write."""
     if not rows:
         return 0
     table = table_of(model)
@@ -168,11 +170,84 @@ def insert_ignore(
         )
         # RETURNING: psycopg reports -1 as the rowcount of a multi-row insert.
         return len(session.execute(statement).all())
-    insert = sqlite.insert(table).on_conflict_do_nothing(index_elements=columns)
-    rows_per_statement = max(1, MAX_STATEMENT_PARAMETERS // max(len(row) for row in rows))
+    names = list(rows[0])
+    sql, order, processors = _sqlite_insert_ignore(
+        session.get_bind().dialect, table, tuple(names), tuple(columns)
+    )
+    if set(order) != set(names):
+        # Columns the rows leave to their defaults: SQLAlchemy's executemany fills them.
+        insert = sqlite.insert(table).on_conflict_do_nothing(index_elements=columns)
+        return cast(CursorResult[Any], session.execute(insert, rows)).rowcount
+    # The values go to the driver as tuples, converted a column at a time by the column's
+    # type: SQLAlchemy's own executemany builds and converts a dict per row, which took as
+    # long as SQLite's writing them.
+    values_by_column = []
+    for name in order:
+        values = [row[name] for row in rows]
+        process = processors[name]
+        if process is not None:
+            # Once per distinct value: a batch repeats its dates, enums and instants.
+            stored = {value: process(value) for value in set(values) if value is not None}
+            values = [None if value is None else stored[value] for value in values]
+        values_by_column.append(values)
+    values = list(zip(*values_by_column, strict=True))
+    connection = session.connection()
+    rows_per_statement = max(1, MAX_STATEMENT_PARAMETERS // len(names))
     added = 0
-    for start in range(0, len(rows), rows_per_statement):
+    for start in range(0, len(values), rows_per_statement):
         # SQLite counts the rows an executemany inserted (a conflict inserts none).
-        chunk = rows[start : start + rows_per_statement]
-        added += cast(CursorResult[Any], session.execute(insert, chunk)).rowcount
+        chunk = values[start : start + rows_per_statement]
+        added += connection.exec_driver_sql(sql, chunk).rowcount
     return added
+
+
+def update_by_id(
+    session: Session, model: type[SQLModel], column: str, values: list[tuple[int, Any]]
+) -> None:
+    """Set `column` of each row (id, value) of the model's table, in one statement on
+    PostgreSQL (UPDATE … FROM unnest(ids, values)) and one driver executemany on SQLite."""
+    if not values:
+        return
+    table = table_of(model)
+    if is_postgres(session.get_bind()):
+        pairs = (
+            func.unnest(
+                bindparam("ids", [i for i, _ in values], type_=ARRAY(table.c.id.type)),
+                bindparam("values", [v for _, v in values], type_=ARRAY(table.c[column].type)),
+            )
+            .table_valued("id", "value")
+            .render_derived()
+        )
+        session.execute(
+            update(table).where(table.c.id == pairs.c.id).values({column: pairs.c.value})
+        )
+        return
+    dialect = session.get_bind().dialect
+    process = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+    quote = dialect.identifier_preparer.quote
+    sql = f"UPDATE {quote(table.name)} SET {quote(column)} = ? WHERE id = ?"
+    session.connection().exec_driver_sql(
+        sql,
+        [
+            (value if value is None or process is None else process(value), row_id)
+            for row_id, value in values
+        ],
+    )
+
+
+@lru_cache(maxsize=64)
+def _sqlite_insert_ignore(
+    dialect: Dialect, table: Table, names: tuple[str, ...], key: tuple[str, ...]
+) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """The SQL of an INSERT … ON CONFLICT DO NOTHING of these columns for SQLite's driver,
+    the columns in the order of its placeholders, and each column's value converter."""
+    compiled = (
+        sqlite.insert(table)
+        .on_conflict_do_nothing(index_elements=list(key))
+        .compile(dialect=dialect, column_keys=list(names))
+    )
+    order = tuple(compiled.positiontup or ())
+    processors = {
+        name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order
+    }
+    return compiled.string, order, processors

@@ -123,6 +123,12 @@ def sealer() -> Callable[[str], tuple[str, str]]:
     return seal
 
 
+class Ciphertext(str):
+    """A value as an EncryptedText column stores it (its Fernet token), read with
+    `type_coerce(column, Text)`: written to an EncryptedText column as it is, so a bulk copy
+    (a channel's URL into the outbox) is neither decrypted nor encrypted again."""
+
+
 class EncryptedText(TypeDecorator[str]):
     """A text column stored as a Fernet token and read back as the plain value."""
 
@@ -130,6 +136,8 @@ class EncryptedText(TypeDecorator[str]):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if isinstance(value, Ciphertext):
+            return str(value)
         return None if value is None else encrypt(str(value))
 
     def process_result_value(self, value: Any, dialect: Dialect) -> str | None:

@@ -7,7 +7,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from notifications.audiences import AUDIENCES
 from tracking.formatting import long_date
@@ -23,7 +23,7 @@ def status_text(working_days_left: int) -> str:
     return f"quá hạn {-working_days_left} ngày làm việc"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DigestLine:
     task_id: int
     title: str
@@ -32,14 +32,6 @@ class DigestLine:
     working_days_left: int  # negative when overdue
     audience: str
     link: str
-
-    @property
-    def deadline_text(self) -> str:
-        return long_date(self.due_on)
-
-    @property
-    def status_text(self) -> str:
-        return status_text(self.working_days_left)
 
     @property
     def role_text(self) -> str:
@@ -58,10 +50,39 @@ def _env() -> Environment:
     )
 
 
-@lru_cache
-def _template(name: str) -> Template:
-    # Looked up once: a day's planning renders thousands of digests.
-    return _env().get_template(name)
+# A day's digests name the same few hundred deadlines over and over.
+_long_date = lru_cache(maxsize=4096)(long_date)
+
+
+def _digest_text(
+    lines: list[DigestLine], as_of: date, recipient_name: str, recipient_title: str
+) -> tuple[str, str]:
+    """(subject, body) in plain text: built with str.join, as a day's planning renders a
+    digest per recipient and channel (a template engine's attribute lookups per line cost
+    more than the rest of the digest)."""
+    as_of_text = long_date(as_of)
+    overdue = sum(1 for line in lines if line.working_days_left < 0)
+    subject = f"[Nhắc việc] {len(lines)} nhiệm vụ cần xử lý"
+    if overdue:
+        subject += f" ({overdue} quá hạn)"
+    subject += f" - {as_of_text}"
+    title = f" ({recipient_title})" if recipient_title else ""
+    parts = [
+        f"Kính gửi {recipient_name}{title},\n\n"
+        f"Hệ thống theo dõi nhiệm vụ xin nhắc {len(lines)} nhiệm vụ cần xử lý, "
+        f"tính đến {as_of_text}:\n"
+    ]
+    for number, line in enumerate(lines, start=1):
+        parts.append(
+            f"\n{number}. {line.title}\n"
+            f"   - Đơn vị chủ trì: {line.unit}\n"
+            f"   - Hạn xử lý: {_long_date(line.due_on)}\n"
+            f"   - Tình trạng: {status_text(line.working_days_left)}\n"
+            f"   - Lý do nhận nhắc: {line.role_text}\n"
+            f"   - Xem chi tiết: {line.link}\n"
+        )
+    parts.append("\nĐây là thông báo tự động, vui lòng không trả lời.")
+    return subject.strip(), "".join(parts).strip() + "\n"
 
 
 def render_digest(
@@ -69,16 +90,7 @@ def render_digest(
 ) -> tuple[str, str]:
     """(subject, body); items ordered most overdue first, then by deadline."""
     ordered = sorted(lines, key=lambda line: (line.working_days_left, line.due_on, line.task_id))
-    context = {
-        "items": ordered,
-        "overdue": sum(1 for line in ordered if line.working_days_left < 0),
-        "as_of_text": long_date(as_of),
-        "recipient_name": recipient_name,
-        "recipient_title": recipient_title,
-    }
-    subject = _template("digest_subject.j2").render(context).strip()
-    body = _template("digest_body.j2").render(context).strip() + "\n"
-    return subject, body
+    return _digest_text(ordered, as_of, recipient_name, recipient_title)
 
 
 def render_dead_alert(

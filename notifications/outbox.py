@@ -40,6 +40,7 @@ def enqueue(
     """Put the messages in the outbox, pending, first sent at `send_at` (default: now); a key
     already there is left as it is. Returns how many messages were new."""
     now = utc_now()
+    pending = NotificationState.PENDING.value
     rows = [
         {
             "key": message.key,
@@ -50,7 +51,7 @@ def enqueue(
             "digest_on": message.digest_on,
             "subject": message.subject,
             "body": message.body,
-            "state": NotificationState.PENDING.value,
+            "state": pending,
             "attempts": 0,
             "next_attempt_at": send_at or now,
             "last_error": "",

@@ -8,7 +8,11 @@ dates whose count of working days overdue is a reminder step. Each is found by t
 ix_task_state_due, and the tasks are read as the few columns planning needs.
 Each reminder is a ReminderItem with a unique key per (task, rule step, recipient, channel,
 effective deadline), inserted with insert-or-ignore, so planning a date twice adds nothing.
-The items of one recipient and channel planned the same day become one digest in the outbox.
+The items of one recipient and channel planned the same day become one digest in the outbox,
+written with it: the day is planned recipient by recipient, a thousand digests at a time
+(their items looked up by key, the new ones rendered, the digests inserted, then the items
+with the digest's id), so the cost is a few statements per batch and no item is held, read
+back or updated afterwards.
 """
 
 from __future__ import annotations
@@ -18,10 +22,21 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import islice
+from itertools import groupby, islice
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, Integer, Select, bindparam, func, or_, select, update
+from sqlalchemy import (
+    Engine,
+    Select,
+    String,
+    Text,
+    any_,
+    bindparam,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col
 
@@ -41,7 +56,8 @@ from models import (
     Unit,
     User,
 )
-from models.db import in_chunks, insert_ignore, is_postgres, table_of
+from models.db import in_chunks, insert_ignore, is_postgres, update_by_id
+from models.encryption import Ciphertext, decrypt
 from models.types import utc_now
 from notifications import channels, outbox
 from notifications.audiences import AUDIENCES
@@ -76,10 +92,13 @@ class PlanResult:
     is_working_day: bool
     dry_run: bool
     tasks_in_window: int = 0
+    # Every item the day plans, planned by this run or an earlier one.
     reminders_planned: int = 0
-    reminders: list[PlannedReminder] = field(default_factory=list)
     items_added: int = 0
     notifications_added: int = 0
+    # Filled by a dry run only: a real run writes the day's items a batch at a time and holds
+    # none of them (a country's day is hundreds of thousands).
+    reminders: list[PlannedReminder] = field(default_factory=list)
 
     @property
     def new_reminders(self) -> list[PlannedReminder]:
@@ -236,15 +255,16 @@ def window_tasks(
 
 
 class _Directory:
-    """Tasks, unit names, people and channel URLs by id, read in bulk (one IN lookup per
-    IN_CHUNK_SIZE ids, a statement's size bounded whatever the day holds) and kept."""
+    """Tasks, unit names, people and channel URLs (as stored, encrypted: the outbox copies
+    them as they are) by id, read in bulk (one IN lookup per IN_CHUNK_SIZE ids, a
+    statement's size bounded whatever the day holds) and kept."""
 
     def __init__(self, session: Session, tasks: Iterable[WindowTask] = ()) -> None:
         self.session = session
         self.tasks = {task.id: task for task in tasks}
         self.unit_names: dict[int, str] = {}
         self.people: dict[int, _Person] = {}
-        self.channel_urls: dict[int, str] = {}
+        self.channel_urls: dict[int, Ciphertext] = {}
         self._days_left: dict[tuple[date, date], int] = {}
 
     def working_days_left(self, calendar: WorkCalendar, as_of: date, due: date) -> int:
@@ -278,13 +298,14 @@ class _Directory:
 
     def load_channel_urls(self, ids: Collection[int]) -> None:
         for chunk in in_chunks(values=(i for i in ids if i not in self.channel_urls)):
-            self.channel_urls.update(
-                self.session.execute(
-                    select(col(ContactChannel.id), col(ContactChannel.url)).where(
-                        col(ContactChannel.id).in_(chunk)
-                    )
-                ).all()
-            )
+            for channel_id, url in self.session.execute(
+                select(col(ContactChannel.id), _STORED_URL).where(col(ContactChannel.id).in_(chunk))
+            ).all():
+                self.channel_urls[channel_id] = Ciphertext(url)
+
+
+# A channel's URL as stored: not decrypted (Fernet per row) when only copied to the outbox.
+_STORED_URL = type_coerce(col(ContactChannel.url), Text)
 
 
 _PERSON_COLUMNS = (
@@ -409,17 +430,17 @@ class _People:
 
 
 def _active_channels(directory: _Directory, user_ids: Iterable[int]) -> dict[int, list[int]]:
-    """The ids of each person's active channels, in the order they were added (their URLs go
-    to the directory)."""
+    """The ids of each person's active channels, in the order they were added (their URLs,
+    as stored, go to the directory)."""
     by_user: dict[int, list[int]] = defaultdict(list)
     for chunk in in_chunks(values=user_ids):
         for channel_id, user_id, url in directory.session.execute(
-            select(col(ContactChannel.id), col(ContactChannel.user_id), col(ContactChannel.url))
+            select(col(ContactChannel.id), col(ContactChannel.user_id), _STORED_URL)
             .where(col(ContactChannel.user_id).in_(chunk), col(ContactChannel.active).is_(True))
             .order_by(col(ContactChannel.id))
         ).all():
             by_user[user_id].append(channel_id)
-            directory.channel_urls[channel_id] = url
+            directory.channel_urls[channel_id] = Ciphertext(url)
     # A person's channels all come from one chunk, already in id (added) order.
     return by_user
 
@@ -473,210 +494,324 @@ def plan_reminders(*, session: Session, as_of: date, dry_run: bool = False) -> P
                 seen.add(user.id)
                 recipients.append((task, name, left, audience, user))
     channels_of = _active_channels(directory, (user.id for *_, user in recipients))
-    planned = (
-        (
-            item_key(task.id, name, user.id, channel_id, task.due_on),
-            task,
-            name,
-            left,
-            audience,
-            user,
-            channel_id,
-        )
-        for task, name, left, audience, user in recipients
-        for channel_id in channels_of.get(user.id, [])
-    )
-    masked: dict[int, str] = {}
-    reasons: dict[tuple[int, str], str] = {}
-    created_at = utc_now()
-    # A batch at a time (a country's day plans more items than memory should hold twice):
-    # which keys exist already, by the unique key, then the new ones inserted.
-    while batch := list(islice(planned, models.db.IN_CHUNK_SIZE)):
-        existing = set(
-            session.execute(
-                select(col(ReminderItem.key)).where(
-                    col(ReminderItem.key).in_([b[0] for b in batch])
-                )
-            ).scalars()
-        )
-        reminders = []
-        for key, task, name, left, audience, user, channel_id in batch:
-            if channel_id not in masked:
-                masked[channel_id] = channels.mask(directory.channel_urls[channel_id])
-            reason = reasons.get((left, audience))
-            if reason is None:
-                reason = reasons[(left, audience)] = (
-                    f"{status_text(left)}; nhận với vai trò {AUDIENCES[audience].role}"
-                )
-            reminders.append(
-                PlannedReminder(
-                    key=key,
-                    task_id=task.id,
-                    task_title=task.title,
-                    step=name,
-                    audience=audience,
-                    recipient_user_id=user.id,
-                    recipient_name=user.full_name,
-                    channel_id=channel_id,
-                    channel=masked[channel_id],
-                    due_on=task.due_on,
-                    working_days_left=left,
-                    reason=reason,
-                    new=key not in existing,
-                )
-            )
-        result.reminders_planned += len(reminders)
-        result.reminders.extend(reminders)
-        if not dry_run:
-            result.items_added += insert_ignore(
-                session,
-                ReminderItem,
-                [
-                    {
-                        "key": p.key,
-                        "task_id": p.task_id,
-                        "step": p.step,
-                        "audience": p.audience,
-                        "recipient_user_id": p.recipient_user_id,
-                        "channel_id": p.channel_id,
-                        "due_on": p.due_on,
-                        "planned_on": as_of,
-                        "dropped_reason": "",
-                        "created_at": created_at,
-                    }
-                    for p in reminders
-                    if p.new
-                ],
-                key="key",
-            )
     if dry_run:
+        _describe(session, result, directory, recipients, channels_of)
         return result
-    result.notifications_added = _make_digests(
+    _plan_and_digest(
         session=session,
-        as_of=as_of,
+        result=result,
         rules=book.global_rules,
         calendar=calendar,
         directory=directory,
+        recipients=recipients,
+        channels_of=channels_of,
     )
     return result
 
 
-class _LooseItem(NamedTuple):
-    id: int
+def _describe(
+    session: Session,
+    result: PlanResult,
+    directory: _Directory,
+    recipients: list[tuple[WindowTask, str, int, str, _Person]],
+    channels_of: dict[int, list[int]],
+) -> None:
+    """A dry run's list of the day's items, each saying whether it would be new."""
+    describe = _Describer(directory)
+    planned = (
+        (task, name, left, audience, user, channel_id)
+        for task, name, left, audience, user in recipients
+        for channel_id in channels_of.get(user.id, [])
+    )
+    while batch := list(islice(planned, models.db.IN_CHUNK_SIZE)):
+        keys = [
+            item_key(task.id, name, user.id, channel_id, task.due_on)
+            for task, name, _, _, user, channel_id in batch
+        ]
+        existing = _existing_item_keys(session, keys)
+        result.reminders_planned += len(batch)
+        result.reminders.extend(
+            describe.reminder(key, *planned_item, new=key not in existing)
+            for key, planned_item in zip(keys, batch, strict=True)
+        )
+
+
+class ConcurrentPlanning(RuntimeError):
+    """Another run planned the same items while this one was writing them (PostgreSQL, two
+    runs of the same day at once): this one is rolled back, the other's digests stand."""
+
+
+class _DigestItem(NamedTuple):
+    """An item of a digest: planned by this run (id None, written with its digest), or by an
+    earlier one and not in a digest yet (linked to this one)."""
+
     key: str
     task_id: int
-    recipient_user_id: int
-    channel_id: int
-    due_on: date
+    step: str
     audience: str
+    due_on: date
+    id: int | None = None
 
 
-def _make_digests(
+# The digests rendered and written at a time: a day's items and messages are never all in
+# memory twice, nor their bodies all at once.
+DIGESTS_PER_BATCH = 1_000
+
+
+def _plan_and_digest(
     *,
     session: Session,
-    as_of: date,
+    result: PlanResult,
     rules: Rules,
     calendar: WorkCalendar,
     directory: _Directory,
-) -> int:
-    """One digest per recipient and channel of the day's items not in a digest yet: rendered,
-    put in the outbox in bulk, and the items linked to it in one executemany."""
-    loose = [
-        _LooseItem(*row)
-        for row in session.execute(
-            select(
-                col(ReminderItem.id),
-                col(ReminderItem.key),
-                col(ReminderItem.task_id),
-                col(ReminderItem.recipient_user_id),
-                col(ReminderItem.channel_id),
-                col(ReminderItem.due_on),
-                col(ReminderItem.audience),
-            ).where(
-                col(ReminderItem.planned_on) == as_of,
-                col(ReminderItem.notification_id).is_(None),
-                col(ReminderItem.dropped_reason) == "",
-            )
-        ).all()
-    ]
-    if not loose:
-        return 0
-    groups: dict[tuple[int, int], list[_LooseItem]] = defaultdict(list)
-    for item in loose:
-        groups[(item.recipient_user_id, item.channel_id)].append(item)
-    # Items planned by an earlier run of the day name what this run may not have read.
-    directory.load_tasks({item.task_id for item in loose})
-    directory.load_unit_names({task.lead_unit_id for task in directory.tasks.values()})
-    directory.load_people({user_id for user_id, _ in groups})
-    directory.load_channel_urls({channel_id for _, channel_id in groups})
-    next_at = first_send_time(as_of, rules, calendar)
-    base = get_settings().public_base_url.rstrip("/")
-    messages: list[OutboxMessage] = []
-    items_of: dict[str, list[_LooseItem]] = {}
-    for (user_id, channel_id), items in sorted(groups.items()):
-        user = directory.people[user_id]
-        subject, body = render_digest(
-            lines=[_digest_line(directory, item, as_of, calendar, base) for item in items],
-            as_of=as_of,
-            recipient_name=user.full_name,
-            recipient_title=user.title,
+    recipients: list[tuple[WindowTask, str, int, str, _Person]],
+    channels_of: dict[int, list[int]],
+) -> None:
+    """The day's items (recipients, sorted here by person), recipient by recipient and channel
+    by channel: those not planned yet
+    written with the digest that lists them (one insert each, no update), with the items of
+    the day not in a digest yet (an earlier run's) of the same recipient and channel."""
+    loose = _loose_items(session, result.as_of)
+    # Sorted in place (stable: each person's tasks stay in deadline order), not copied.
+    recipients.sort(key=lambda recipient: recipient[4].id)
+    by_user = groupby(recipients, key=lambda recipient: recipient[4].id)
+    groups = (
+        (
+            (user_id, channel_id),
+            [
+                _DigestItem(
+                    item_key(task.id, name, user_id, channel_id, task.due_on),
+                    task.id,
+                    name,
+                    audience,
+                    task.due_on,
+                )
+                for task, name, _, audience, _ in tasks
+            ],
         )
-        key = message_key(as_of, user_id, channel_id, [i.key for i in items])
-        items_of[key] = items
-        messages.append(
-            OutboxMessage(
-                key=key,
-                kind=NotificationKind.DIGEST,
-                recipient_user_id=user_id,
-                channel_id=channel_id,
-                channel_url=directory.channel_urls[channel_id],
-                digest_on=as_of,
-                subject=subject,
-                body=body,
-            )
+        for user_id, user_tasks in by_user
+        for tasks in [list(user_tasks)]
+        for channel_id in channels_of.get(user_id, [])
+    )
+    writer = _DigestWriter(session, result, rules, calendar, directory)
+    while batch := list(islice(groups, DIGESTS_PER_BATCH)):
+        result.reminders_planned += sum(len(items) for _, items in batch)
+        existing = _existing_item_keys(session, [i.key for _, items in batch for i in items])
+        writer.write(
+            [
+                (group, [i for i in items if i.key not in existing] + loose.pop(group, []))
+                for group, items in batch
+            ]
         )
-    added = outbox.enqueue(session=session, send_at=next_at, messages=messages)
-    notification_ids = {
+    # An earlier run's items of a recipient or channel this run has none for.
+    leftover = sorted(loose.items())
+    for start in range(0, len(leftover), DIGESTS_PER_BATCH):
+        writer.write(leftover[start : start + DIGESTS_PER_BATCH])
+
+
+def _loose_items(session: Session, as_of: date) -> dict[tuple[int, int], list[_DigestItem]]:
+    """The items planned for as_of by an earlier run and not in a digest yet (none, unless a
+    run wrote items without their digests), by recipient and channel."""
+    loose: dict[tuple[int, int], list[_DigestItem]] = defaultdict(list)
+    for row in session.execute(
+        select(
+            col(ReminderItem.recipient_user_id),
+            col(ReminderItem.channel_id),
+            col(ReminderItem.key),
+            col(ReminderItem.task_id),
+            col(ReminderItem.step),
+            col(ReminderItem.audience),
+            col(ReminderItem.due_on),
+            col(ReminderItem.id),
+        )
+        .where(
+            col(ReminderItem.planned_on) == as_of,
+            col(ReminderItem.notification_id).is_(None),
+            col(ReminderItem.dropped_reason) == "",
+        )
+        .order_by(col(ReminderItem.id))
+    ).all():
+        loose[(row[0], row[1])].append(_DigestItem(*row[2:]))
+    return loose
+
+
+class _DigestWriter:
+    """Renders the digests of a batch of (recipient, channel) groups, puts them in the outbox,
+    and writes their new items with the digest's id (an earlier run's are linked to it)."""
+
+    def __init__(
+        self,
+        session: Session,
+        result: PlanResult,
+        rules: Rules,
+        calendar: WorkCalendar,
+        directory: _Directory,
+    ) -> None:
+        self.session = session
+        self.result = result
+        self.calendar = calendar
+        self.directory = directory
+        self.next_at = first_send_time(result.as_of, rules, calendar)
+        self.base = get_settings().public_base_url.rstrip("/")
+        self.created_at = utc_now()
+
+    def write(self, batch: list[tuple[tuple[int, int], list[_DigestItem]]]) -> None:
+        batch = [(group, items) for group, items in batch if items]
+        if not batch:
+            return
+        as_of, directory = self.result.as_of, self.directory
+        # Items of an earlier run name what this run may not have read.
+        directory.load_tasks({item.task_id for _, items in batch for item in items})
+        directory.load_unit_names({task.lead_unit_id for task in directory.tasks.values()})
+        directory.load_people({user_id for (user_id, _), _ in batch})
+        directory.load_channel_urls({channel_id for (_, channel_id), _ in batch})
+        messages: list[OutboxMessage] = []
+        keys: list[str] = []
+        for (user_id, channel_id), items in batch:
+            user = directory.people[user_id]
+            subject, body = render_digest(
+                lines=[
+                    _digest_line(directory, item, as_of, self.calendar, self.base) for item in items
+                ],
+                as_of=as_of,
+                recipient_name=user.full_name,
+                recipient_title=user.title,
+            )
+            keys.append(message_key(as_of, user_id, channel_id, [i.key for i in items]))
+            messages.append(
+                OutboxMessage(
+                    key=keys[-1],
+                    kind=NotificationKind.DIGEST,
+                    recipient_user_id=user_id,
+                    channel_id=channel_id,
+                    channel_url=directory.channel_urls[channel_id],
+                    digest_on=as_of,
+                    subject=subject,
+                    body=body,
+                )
+            )
+        session = self.session
+        self.result.notifications_added += outbox.enqueue(
+            session=session, send_at=self.next_at, messages=messages
+        )
+        notification_ids = _notification_ids(session, keys)
+        rows = [
+            {
+                "key": item.key,
+                "task_id": item.task_id,
+                "step": item.step,
+                "audience": item.audience,
+                "recipient_user_id": user_id,
+                "channel_id": channel_id,
+                "due_on": item.due_on,
+                "planned_on": as_of,
+                "notification_id": notification_ids[key],
+                "dropped_reason": "",
+                "created_at": self.created_at,
+            }
+            for key, ((user_id, channel_id), items) in zip(keys, batch, strict=True)
+            for item in items
+            if item.id is None
+        ]
+        added = insert_ignore(session, ReminderItem, rows, key="key")
+        if added != len(rows):
+            # Keys looked up as new and then found written: a digest of this run lists them.
+            raise ConcurrentPlanning(
+                f"{len(rows) - added} lượt nhắc ngày {as_of.isoformat()} vừa được một lần lập "
+                "nhắc việc khác ghi cùng lúc; lần này không ghi gì"
+            )
+        self.result.items_added += added
+        update_by_id(
+            session,
+            ReminderItem,
+            "notification_id",
+            [
+                (item.id, notification_ids[key])
+                for key, (_, items) in zip(keys, batch, strict=True)
+                for item in items
+                if item.id is not None
+            ],
+        )
+
+
+def _notification_ids(session: Session, keys: list[str]) -> dict[str, int]:
+    """The outbox row of each message key."""
+    return {
         key: notification_id
-        for chunk in in_chunks(values=items_of)
+        for chunk in in_chunks(values=keys)
         for key, notification_id in session.execute(
             select(col(Notification.key), col(Notification.id)).where(
                 col(Notification.key).in_(chunk)
             )
         ).all()
     }
-    links = [
-        (item.id, notification_ids[key]) for key, linked in items_of.items() for item in linked
-    ]
-    item_table = table_of(ReminderItem)
-    if is_postgres(session.get_bind()):
-        # One UPDATE … FROM unnest(ids, notification ids): not one statement per item.
-        pairs = (
-            func.unnest(
-                bindparam("item_ids", [i for i, _ in links], type_=ARRAY(Integer)),
-                bindparam("notification_ids", [n for _, n in links], type_=ARRAY(Integer)),
+
+
+def _existing_item_keys(session: Session, keys: list[str]) -> set[str]:
+    """Which of these item keys are planned already (IN_CHUNK_SIZE keys a lookup)."""
+    key = col(ReminderItem.key)
+    existing: set[str] = set()
+    for chunk in in_chunks(values=keys):
+        if is_postgres(session.get_bind()):
+            # One array parameter: PostgreSQL plans `= ANY($1)` once, not a list of 10,000.
+            condition = key == any_(bindparam("keys", chunk, type_=ARRAY(String)))
+        else:
+            condition = key.in_(chunk)
+        existing.update(session.execute(select(key).where(condition)).scalars())
+    return existing
+
+
+class _Describer:
+    """A dry run's PlannedReminder of each item: the channel masked (decrypted once per
+    channel), the reason worded once per step and audience."""
+
+    def __init__(self, directory: _Directory) -> None:
+        self.directory = directory
+        self.masked: dict[int, str] = {}
+        self.reasons: dict[tuple[int, str], str] = {}
+
+    def reminder(
+        self,
+        key: str,
+        task: WindowTask,
+        step: str,
+        left: int,
+        audience: str,
+        user: _Person,
+        channel_id: int,
+        *,
+        new: bool,
+    ) -> PlannedReminder:
+        masked = self.masked.get(channel_id)
+        if masked is None:
+            url = decrypt(self.directory.channel_urls[channel_id])
+            masked = self.masked[channel_id] = channels.mask(url)
+        reason = self.reasons.get((left, audience))
+        if reason is None:
+            reason = self.reasons[(left, audience)] = (
+                f"{status_text(left)}; nhận với vai trò {AUDIENCES[audience].role}"
             )
-            .table_valued("item_id", "notification_id")
-            .render_derived()
+        return PlannedReminder(
+            key=key,
+            task_id=task.id,
+            task_title=task.title,
+            step=step,
+            audience=audience,
+            recipient_user_id=user.id,
+            recipient_name=user.full_name,
+            channel_id=channel_id,
+            channel=masked,
+            due_on=task.due_on,
+            working_days_left=left,
+            reason=reason,
+            new=new,
         )
-        session.execute(
-            update(item_table)
-            .where(item_table.c.id == pairs.c.item_id)
-            .values(notification_id=pairs.c.notification_id)
-        )
-    else:
-        session.execute(
-            update(item_table)
-            .where(item_table.c.id == bindparam("item_id"))
-            .values(notification_id=bindparam("notification_id")),
-            [{"item_id": i, "notification_id": n} for i, n in links],
-        )
-    return added
 
 
 def _digest_line(
     directory: _Directory,
-    item: _LooseItem | ReminderItem,
+    item: _DigestItem | ReminderItem,
     as_of: date,
     calendar: WorkCalendar,
     base: str,

@@ -22,6 +22,7 @@ from models import (
     ExtensionRequest,
     ExtensionStatus,
     Plan,
+    ReminderItem,
     Role,
     Task,
     TaskAssignment,
@@ -254,7 +255,11 @@ def test_the_product_works_on_the_world(engine: Engine) -> None:
         result = plan_reminders(session=session, as_of=AS_OF)
         session.commit()
         assert result.tasks_in_window > 0 and result.items_added > 0
-        channel_ids = {r.channel_id for r in result.reminders}
+        channel_ids = set(
+            session.exec(
+                select(ReminderItem.channel_id).where(col(ReminderItem.planned_on) == AS_OF)
+            )
+        )
         kinds = set(
             session.exec(select(ContactChannel.kind).where(col(ContactChannel.id).in_(channel_ids)))
         )

@@ -13,9 +13,9 @@ from urllib.parse import parse_qs
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from models import Role, Task, TaskState, Unit, UnitKind, User
+from models import ReminderItem, Role, Task, TaskState, Unit, UnitKind, User
 from settings import get_settings
 from tests.servers import SmtpServer, free_port
 from tests.world import WorldBuilder
@@ -162,6 +162,18 @@ def zalo_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, ZaloState]]
 # --- a small world: a province, its office, two departments, people with email channels ----
 
 AS_OF = date(2026, 3, 9)  # a Monday
+
+
+def planned_steps(session: Session, as_of: date) -> set[tuple[str, str, str]]:
+    """(task title, step, recipient's name) of the items planned on as_of, as written (a real
+    run keeps no list of them)."""
+    rows = session.exec(
+        select(Task.title, ReminderItem.step, User.full_name)
+        .join(Task, col(Task.id) == col(ReminderItem.task_id))
+        .join(User, col(User.id) == col(ReminderItem.recipient_user_id))
+        .where(col(ReminderItem.planned_on) == as_of)
+    ).all()
+    return {(title, step, name) for title, step, name in rows}
 
 
 @dataclass

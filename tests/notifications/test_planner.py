@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 from models import Notification, NotificationState, PolicyScope, ReminderItem, Task, TaskState
 from notifications.planner import plan_reminders
 from notifications.policy import effective_policy, set_policy
-from tests.notifications.conftest import AS_OF, ASSIGNED_ON, World
+from tests.notifications.conftest import AS_OF, ASSIGNED_ON, World, planned_steps
 from tests.world import WorldBuilder
 from tracking.errors import InvalidInput
 
@@ -21,25 +21,32 @@ def _steps(result) -> set[tuple[str, str, str]]:
 
 def test_plan_finds_offsets_due_day_overdue_and_escalation(engine: Engine, world: World) -> None:
     with Session(engine) as session:
+        dry = plan_reminders(session=session, as_of=AS_OF, dry_run=True)
         result = plan_reminders(session=session, as_of=AS_OF)
         session.commit()
+        written = planned_steps(session, AS_OF)
     t = world.tasks
     an, binh, cuong, dung = "Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung"
-    assert _steps(result) == {
-        (t["before3"].title, "before:3", an),
-        (t["before3"].title, "before:3", cuong),  # coordinating unit, before the deadline
-        (t["before1"].title, "before:1", an),
-        (t["due"].title, "due", an),
-        (t["overdue1"].title, "overdue:1", an),
-        (t["overdue1"].title, "overdue:1", binh),  # escalated to the lead unit's leader
-        (t["overdue11"].title, "overdue:11", an),
-        (t["overdue11"].title, "overdue:11", binh),
-        (t["overdue11"].title, "overdue:11", dung),  # ≥ 10 working days: the issuer's office
-    }
-    assert result.items_added == 9
+    assert (
+        written
+        == _steps(dry)
+        == {
+            (t["before3"].title, "before:3", an),
+            (t["before3"].title, "before:3", cuong),  # coordinating unit, before the deadline
+            (t["before1"].title, "before:1", an),
+            (t["due"].title, "due", an),
+            (t["overdue1"].title, "overdue:1", an),
+            (t["overdue1"].title, "overdue:1", binh),  # escalated to the lead unit's leader
+            (t["overdue11"].title, "overdue:11", an),
+            (t["overdue11"].title, "overdue:11", binh),
+            (t["overdue11"].title, "overdue:11", dung),  # ≥ 10 working days: the issuer's office
+        }
+    )
+    assert result.reminders_planned == result.items_added == 9
+    assert result.reminders == []  # a real run holds no item
     # One digest per recipient per channel: An, Bình, Cường, Dung.
     assert result.notifications_added == 4
-    assert "còn 3 ngày làm việc" in next(r.reason for r in result.reminders if r.step == "before:3")
+    assert "còn 3 ngày làm việc" in next(r.reason for r in dry.reminders if r.step == "before:3")
 
 
 def test_planning_the_same_date_twice_adds_nothing(engine: Engine, world: World) -> None:
@@ -51,7 +58,7 @@ def test_planning_the_same_date_twice_adds_nothing(engine: Engine, world: World)
         session.commit()
         assert (first.items_added, first.notifications_added) == (9, 4)
         assert (again.items_added, again.notifications_added) == (0, 0)
-        assert not again.new_reminders and len(again.reminders) == 9
+        assert again.reminders_planned == 9
         assert session.exec(select(func.count()).select_from(ReminderItem)).one() == 9
         assert session.exec(select(func.count()).select_from(Notification)).one() == 4
 
@@ -86,7 +93,7 @@ def test_overdue_cadence_is_every_five_working_days(engine: Engine, world: World
 def test_days_off_plan_nothing(engine: Engine, world: World) -> None:
     with Session(engine) as session:
         result = plan_reminders(session=session, as_of=date(2026, 3, 7))  # Saturday
-        assert not result.is_working_day and result.reminders == []
+        assert not result.is_working_day and result.reminders_planned == 0
 
 
 def test_task_and_plan_policies_override_the_global_one(engine: Engine, world: World) -> None:
