@@ -10,7 +10,18 @@ from __future__ import annotations
 
 import typer
 
-from cli import audit, calendar, demo, notifications, obligations, reports, serve, tasks, users
+from cli import (
+    audit,
+    calendar,
+    demo,
+    notifications,
+    obligations,
+    reports,
+    serve,
+    tasks,
+    units,
+    users,
+)
 
 app = typer.Typer(
     help="nhiemvu: theo dõi nhiệm vụ được giao, nhắc hạn và soạn báo cáo định kỳ.",
@@ -30,6 +41,7 @@ app.command("status")(tasks.status)
 app.command("tasks")(tasks.tasks)
 app.command("demo")(demo.demo)
 app.add_typer(audit.audit_app, name="audit")
+app.add_typer(units.unit_app, name="unit")
 app.add_typer(users.user_app, name="user")
 app.command("serve")(serve.serve)
 app.command("import")(tasks.import_tasks)

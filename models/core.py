@@ -100,6 +100,9 @@ class Unit(SQLModel, table=True):
     )
     place_name: str = Field(default="", max_length=120)
     parent_body_name: str = Field(default="", max_length=255)
+    # The unit's official mailbox (hộp thư công vụ, e.g. vanphong@quangngai.gov.vn): an address
+    # of the body, shown with it; reminders still go to people's own channels.
+    email: str = Field(default="", max_length=254)
 
 
 class User(SQLModel, table=True):
