@@ -93,14 +93,34 @@ def unit_list(
                 session=session, unit=units.get_by_code(session=session, code=root)
             )
     codes = {unit.id: unit.code for unit in rows}
-    top_depth = min((unit.path.count("/") for unit in rows), default=0)
+    ordered = _tree_order(rows)
     if as_json:
-        echo_json([_public(unit, codes.get(unit.parent_id)) for unit in rows])
+        echo_json([_public(unit, codes.get(unit.parent_id)) for unit, _depth in ordered])
         return
     if not rows:
         typer.echo("Chưa có đơn vị nào (tạo đơn vị gốc bằng «nhiemvu init --unit …»).")
+    for unit, depth in ordered:
+        typer.echo("  " * depth + _describe(unit))
+
+
+def _tree_order(rows: list[Unit]) -> list[tuple[Unit, int]]:
+    """Each unit after its parent, siblings by code, with its depth below the listing's top
+    (the path order would put unit 10 before unit 2)."""
+    ids = {unit.id for unit in rows}
+    children: dict[int | None, list[Unit]] = {}
     for unit in rows:
-        typer.echo("  " * (unit.path.count("/") - top_depth) + _describe(unit))
+        parent = unit.parent_id if unit.parent_id in ids else None
+        children.setdefault(parent, []).append(unit)
+    ordered: list[tuple[Unit, int]] = []
+    stack = [
+        (unit, 0) for unit in sorted(children.get(None, []), key=lambda u: u.code, reverse=True)
+    ]
+    while stack:
+        unit, depth = stack.pop()
+        ordered.append((unit, depth))
+        below = sorted(children.get(unit.id, []), key=lambda u: u.code, reverse=True)
+        stack.extend((child, depth + 1) for child in below)
+    return ordered
 
 
 @unit_app.command("move")
@@ -125,7 +145,7 @@ def unit_move(
 def unit_import(
     file: Annotated[Path, typer.Argument(help="Tệp .xlsx hoặc .csv", exists=True, dir_okay=False)],
 ) -> None:
-    """Nhập cả cây đơn vị (mã, tên, loại, mã cấp trên, thư điện tử); có dòng lỗi thì không nhập gì."""
+    """Nhập cây đơn vị (mã, tên, loại, mã cấp trên, thư điện tử); có dòng lỗi thì không nhập gì."""
     from tracking import unit_import
     from tracking.importing import ImportRejected
 

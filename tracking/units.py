@@ -244,8 +244,10 @@ def create(
     parent_body_name = _text("unit.parent_body_name", parent_body_name)
     email = clean_email(email)
     lock_tree(session=session)
-    if parent is not None:
-        session.refresh(parent)  # its path as of the lock (a move may have just changed it)
+    # The parent's path as of the lock (a move may have just changed it).
+    parent_path = (
+        session.exec(select(Unit.path).where(Unit.id == parent.id)).one() if parent else "/"
+    )
     if find_by_code(session=session, code=code) is not None:
         raise InvalidInput("unit.code_taken", f"Mã đơn vị «{code}» đã tồn tại", field="code")
     unit = Unit(
@@ -260,7 +262,7 @@ def create(
     )
     session.add(unit)
     session.flush()
-    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    unit.path = f"{parent_path}{unit.id}/"
     record(
         session=session,
         actor=actor,
@@ -343,6 +345,13 @@ def update(
 MAX_PATH = 1000  # models.core.Unit.path
 
 
+def _reloaded(*, session: Session, unit: Unit) -> Unit:
+    reloaded = session.get(Unit, unit.id, populate_existing=True)
+    if reloaded is None:
+        raise NotFound("unit.not_found", f"Không tìm thấy đơn vị #{unit.id}", field="unit_id")
+    return reloaded
+
+
 def move(*, session: Session, actor: Actor, unit: Unit, parent: Unit) -> Unit:
     """Put `unit` (and its subtree) under `parent`, in the caller's transaction.
 
@@ -353,8 +362,9 @@ def move(*, session: Session, actor: Actor, unit: Unit, parent: Unit) -> Unit:
     against the tree the first left, so together they never make a cycle.
     """
     lock_tree(session=session)
-    session.refresh(unit)
-    session.refresh(parent)
+    # Both as of the lock, in this session (another move may have just changed them).
+    unit = _reloaded(session=session, unit=unit)
+    parent = _reloaded(session=session, unit=parent)
     if is_in_subtree(unit=parent, root=unit):
         raise InvalidInput(
             "unit.move_into_own_subtree",
