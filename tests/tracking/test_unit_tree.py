@@ -227,10 +227,10 @@ def test_a_move_rewrites_the_subtree_and_keeps_its_tasks(session: Session, provi
     moved = [unit.code for unit in units.subtree(session=session, unit=commune)]
     assert moved == ["QNG-H-X", "QNG-H-X-VP"]
     # The task stays with its lead, now found under the commune's new place, not the old.
-    in_commune = select(Task.id).where(
+    in_commune = select(col(Task.id)).where(
         units.subtree_condition(root=commune, unit_id=col(Task.lead_unit_id))
     )
-    in_district = select(Task.id).where(
+    in_district = select(col(Task.id)).where(
         units.subtree_condition(root=district, unit_id=col(Task.lead_unit_id))
     )
     assert session.execute(in_commune).scalars().all() == [task.id]
