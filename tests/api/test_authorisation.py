@@ -242,6 +242,13 @@ def subject_unit(world: World, subject: str) -> Ctx:
     return {"unit": world.unit_id(subject)}
 
 
+def unit_file_under(world: World, unit_id: int) -> tuple[str, bytes]:
+    """A unit-tree file of one new unit (a code not used before) under the unit `unit_id`."""
+    [parent] = [unit for unit in world.units.values() if unit.id == unit_id]
+    rows = f"code,name,kind,parent code\nNK{world.next()},Phòng nhập từ tệp,other,{parent.code}\n"
+    return "don-vi.csv", rows.encode()
+
+
 def plan_of(world: World, subject: str) -> Ctx:
     with world.session() as session:
         plan = plans_service.create(
@@ -443,6 +450,16 @@ CASES = [
         200,
         subject_unit,
         lambda w, c: {"short_name": f"SNV{n(w)}"},
+    ),
+    Case(
+        "units.import",
+        "POST",
+        "/api/v1/units/import",
+        "lead",
+        ADMIN,
+        201,
+        subject_unit,
+        file=lambda w, c: unit_file_under(w, c["unit"]),
     ),
     # users and channels
     Case(

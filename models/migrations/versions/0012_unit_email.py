@@ -15,13 +15,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ALTER TABLE on both databases (SQLite has ADD and DROP COLUMN since 3.35): a batch
+# operation would copy the unit table, and SQLite refuses to drop a table other rows refer to.
 def upgrade() -> None:
-    with op.batch_alter_table("unit", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("email", sa.String(length=254), nullable=False, server_default="")
-        )
+    op.add_column(
+        "unit", sa.Column("email", sa.String(length=254), nullable=False, server_default="")
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("unit", schema=None) as batch_op:
-        batch_op.drop_column("email")
+    op.drop_column("unit", "email")
