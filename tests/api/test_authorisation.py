@@ -1015,6 +1015,15 @@ CASES = [
         lambda w, s: {**draft_report(w, s), "format": "md"},
     ),
     Case(
+        "reports.numbers",
+        "GET",
+        "/api/v1/units/{unit}/report-numbers/{year}",
+        "lead",
+        READ,
+        200,
+        lambda w, s: {"unit": w.unit_id(s), "year": 2091},
+    ),
+    Case(
         "reports.set_next_number",
         "PUT",
         "/api/v1/units/{unit}/report-numbers/{year}",
@@ -1059,6 +1068,16 @@ CASES = [
         READ,
         200,
         an_obligation,
+    ),
+    Case(
+        "obligations.update",
+        "PATCH",
+        "/api/v1/obligations/{obligation}",
+        "issuer",
+        DECIDE,
+        200,
+        an_obligation,
+        lambda w, c: {"version": c["version"], "recipient": f"Sở Nội vụ ({n(w)})"},
     ),
     Case(
         "obligations.stop",
