@@ -96,3 +96,25 @@ def test_refusals_are_one_line_and_change_nothing(engine: Engine, tmp_path: Path
         "dòng 2, cột «mã đơn vị»" in result.stderr and "dòng 3, cột «loại đơn vị»" in result.stderr
     )
     assert counts(engine) == before
+
+
+def test_edit_a_duty_and_read_the_report_counter(engine: Engine) -> None:
+    invoke("unit", "add", "QNG", "--name", "Ủy ban nhân dân tỉnh Quảng Ngãi", "--kind", "Tỉnh")
+    invoke("unit", "add", "QNG-SNV", "--name", "Sở Nội vụ", "--kind", "Sở", "--parent", "QNG")
+    invoke(
+        "obligation", "add", "--title", "Báo cáo tháng về cải cách hành chính", "--kind", "month",
+        "--unit", "QNG-SNV", "--issuer", "QNG", "--starts", "2026-01-01",
+    )  # fmt: skip
+    edited = invoke(
+        "obligation", "edit", "1", "--version", "1", "--recipient", "Văn phòng UBND tỉnh",
+        "--send-days", "4", "--no-draft",
+    )  # fmt: skip
+    assert "Đã sửa nghĩa vụ báo cáo #1 (phiên bản 2)." in edited
+    listed = invoke("obligation", "list")
+    assert "Văn phòng UBND tỉnh" in listed
+    stale = runner.invoke(app, ["obligation", "edit", "1", "--version", "1", "--note", "x"])
+    assert stale.exit_code == 2 and "[obligation.stale_version]" in stale.stderr
+
+    assert invoke("report", "numbers", "--unit", "QNG-SNV", "--year", "2026").strip() == (
+        "QNG-SNV năm 2026: đã cấp đến số 0, số tiếp theo 1."
+    )
