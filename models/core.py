@@ -158,6 +158,7 @@ class Document(SQLModel, table=True):
     issuer_name: str = Field(default="", max_length=255)
     summary: str = Field(default="", max_length=2000)  # trích yếu
     signer: str = Field(default="", max_length=255)
+    version: int = 1  # tracking.versioning: edits name the version they saw
 
 
 class Plan(SQLModel, table=True):
@@ -165,6 +166,7 @@ class Plan(SQLModel, table=True):
     document_id: int | None = Field(default=None, foreign_key="document.id")
     title: str = Field(max_length=1000)
     issuer_unit_id: int = Field(foreign_key="unit.id", index=True)
+    version: int = 1  # bumped by an edit of the plan or of one of its sections
 
 
 class PlanSection(SQLModel, table=True):

@@ -38,6 +38,7 @@ from settings import get_settings
 from tests.api.conftest import ROLES, SETUP, World, far_day, today_iso
 from tracking import calendar as calendar_service
 from tracking import clock
+from tracking import documents as documents_service
 from tracking import obligations as obligations_service
 from tracking import plans as plans_service
 from tracking import tasks as tasks_service
@@ -247,6 +248,35 @@ def unit_file_under(world: World, unit_id: int) -> tuple[str, bytes]:
     [parent] = [unit for unit in world.units.values() if unit.id == unit_id]
     rows = f"code,name,kind,parent code\nNK{world.next()},Phòng nhập từ tệp,other,{parent.code}\n"
     return "don-vi.csv", rows.encode()
+
+
+def document_of(world: World, subject: str) -> Ctx:
+    """A document issued by `subject` (edited by that unit's writers)."""
+    with world.session() as session:
+        document = documents_service.create(
+            session=session,
+            actor=SETUP,
+            symbol=f"{world.next()}/KH-UBND",
+            issued_on=clock.today(),
+            summary="Kế hoạch kiểm thử",
+            issuer=units_service.get(session=session, unit_id=world.unit_id(subject)),
+        )
+        session.commit()
+        return {"document": document.id, "version": document.version}
+
+
+def plan_with_section(world: World, subject: str) -> Ctx:
+    with world.session() as session:
+        plan = plans_service.create(
+            session=session,
+            actor=SETUP,
+            title=f"Kế hoạch kiểm thử {world.next()}",
+            issuer=units_service.get(session=session, unit_id=world.unit_id(subject)),
+            section_titles=["Mục một"],
+        )
+        session.commit()
+        [section] = plans_service.sections(session=session, plan_id=plan.id or 0)
+        return {"plan": plan.id, "section": section.id, "version": plan.version}
 
 
 def plan_of(world: World, subject: str) -> Ctx:
@@ -555,7 +585,37 @@ CASES = [
             "issuer_unit_id": c["unit"],
         },
     ),
+    Case(
+        "documents.update",
+        "PATCH",
+        "/api/v1/documents/{document}",
+        "issuer",
+        ISSUE,
+        200,
+        document_of,
+        lambda w, c: {"version": c["version"], "signer": f"Nguyễn Văn {n(w)}"},
+    ),
     Case("plans.list", "GET", "/api/v1/plans", "issuer", PUBLIC, 200),
+    Case(
+        "plans.update",
+        "PATCH",
+        "/api/v1/plans/{plan}",
+        "issuer",
+        ISSUE,
+        200,
+        plan_with_section,
+        lambda w, c: {"version": c["version"], "title": f"Kế hoạch đã sửa {n(w)}"},
+    ),
+    Case(
+        "plans.update_section",
+        "PATCH",
+        "/api/v1/plans/{plan}/sections/{section}",
+        "issuer",
+        ISSUE,
+        200,
+        plan_with_section,
+        lambda w, c: {"version": c["version"], "title": f"Mục đã sửa {n(w)}"},
+    ),
     Case("plans.get", "GET", "/api/v1/plans/{plan}", "issuer", PUBLIC, 200, plan_of),
     Case(
         "plans.create",
@@ -1236,6 +1296,7 @@ def _template(path: str) -> str:
         "{format}": "{file_format}",
         "{indicator}": "{indicator_id}",
         "{obligation}": "{obligation_id}",
+        "{section}": "{section_id}",
     }
     for short, long in names.items():
         path = path.replace(short, long)

@@ -1,4 +1,5 @@
-"""the unit's official mailbox (hộp thư công vụ), as imported with the unit tree
+"""the unit's official mailbox (hộp thư công vụ), as imported with the unit tree; a version
+on documents and plans, which can now be edited (tracking.versioning)
 
 Revision ID: 0012_unit_email
 Revises: 0009_listing
@@ -21,7 +22,11 @@ def upgrade() -> None:
     op.add_column(
         "unit", sa.Column("email", sa.String(length=254), nullable=False, server_default="")
     )
+    for table in ("document", "plan"):
+        op.add_column(table, sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
 
 
 def downgrade() -> None:
+    for table in ("plan", "document"):
+        op.drop_column(table, "version")
     op.drop_column("unit", "email")
