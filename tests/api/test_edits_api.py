@@ -150,3 +150,109 @@ def test_the_report_number_counter_is_read_without_changing_it(world: World) -> 
     after = world.client.get(url, headers=reader).json()
     assert (after["last_number"], after["next_number"]) == (14, 15)
     assert world.client.get(url, headers=world.headers("other", Role.LEADER)).status_code == 404
+
+
+def test_a_document_is_corrected_with_its_version_and_audited(world: World) -> None:
+    writer = world.headers("issuer", Role.OFFICER)
+    created = world.client.post(
+        "/api/v1/documents",
+        json={
+            "symbol": f"{world.next()}/KH-UBND",
+            "issued_on": date.today().isoformat(),
+            "summary": "Kế hoạch chuyển đổi số năm 2026",
+            "issuer_unit_id": world.unit_id("issuer"),
+        },
+        headers=writer,
+    ).json()
+    url = f"/api/v1/documents/{created['id']}"
+    edited = world.client.patch(
+        url,
+        json={
+            "version": created["version"],
+            "summary": "Kế hoạch chuyển đổi số tỉnh Quảng Ngãi năm 2026",
+            "signer": "Trần Phước Hiền",
+            # The symbol identifies the document: not a field of the edit.
+        },
+        headers=writer,
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["version"] == created["version"] + 1
+    assert edited.json()["symbol"] == created["symbol"]
+    event = last_event(world)
+    assert (event.action, event.entity_id) == ("document.update", created["id"])
+    assert event.before == {
+        "summary": "Kế hoạch chuyển đổi số năm 2026",
+        "signer": "",
+        "version": created["version"],
+    }
+
+    before = world.audit_count()
+    for payload, status, code in (
+        ({"version": created["version"], "signer": "Ai đó"}, 409, "document.stale_version"),
+        ({"version": edited.json()["version"], "signer": "Trần Phước Hiền"}, 409,
+         "document.unchanged"),
+        ({"version": edited.json()["version"], "symbol": "1/KH-UBND"}, 422,
+         "validation.extra_forbidden"),
+    ):  # fmt: skip
+        refused = world.client.patch(url, json=payload, headers=writer)
+        assert refused.status_code == status, refused.text
+        assert refused.json()["detail"][0]["code"] == code
+    outsider = world.client.patch(
+        url,
+        json={"version": edited.json()["version"], "signer": "Người ngoài"},
+        headers=world.headers("other", Role.LEADER),
+    )
+    assert outsider.status_code == 403
+    assert world.audit_count() == before
+
+
+def test_a_plan_and_its_sections_share_one_version(world: World) -> None:
+    writer = world.headers("issuer", Role.LEADER)
+    plan = world.client.post(
+        "/api/v1/plans",
+        json={
+            "title": "Kế hoạch cải cách hành chính 2026",
+            "issuer_unit_id": world.unit_id("issuer"),
+            "sections": ["Cải cách thể chế", "Cải cách thủ tục hành chính"],
+        },
+        headers=writer,
+    ).json()
+    _first, second = plan["sections"]
+    renamed = world.client.patch(
+        f"/api/v1/plans/{plan['id']}/sections/{second['id']}",
+        json={"version": plan["version"], "title": "Cải cách thủ tục hành chính, một cửa"},
+        headers=writer,
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["version"] == plan["version"] + 1
+    titles = [(s["ordinal"], s["title"]) for s in renamed.json()["sections"]]
+    assert titles == [(1, "Cải cách thể chế"), (2, "Cải cách thủ tục hành chính, một cửa")]
+    event = last_event(world)
+    assert (event.action, event.entity_id) == ("plan.update_section", plan["id"])
+
+    # A second clerk who loaded the plan before the section's edit is refused, for the plan
+    # itself too: the version guards the plan and its sections together.
+    before = world.audit_count()
+    stale = world.client.patch(
+        f"/api/v1/plans/{plan['id']}",
+        json={"version": plan["version"], "title": "Kế hoạch CCHC 2026"},
+        headers=writer,
+    )
+    assert stale.status_code == 409 and stale.json()["detail"][0]["code"] == "plan.stale_version"
+    elsewhere = world.client.patch(
+        f"/api/v1/plans/{plan['id']}/sections/999999",
+        json={"version": renamed.json()["version"], "title": "Mục khác"},
+        headers=writer,
+    )
+    assert elsewhere.status_code == 404
+    assert world.audit_count() == before
+    retitled = world.client.patch(
+        f"/api/v1/plans/{plan['id']}",
+        json={"version": renamed.json()["version"], "title": "Kế hoạch CCHC 2026"},
+        headers=writer,
+    )
+    assert retitled.status_code == 200, retitled.text
+    assert (retitled.json()["title"], retitled.json()["version"]) == (
+        "Kế hoạch CCHC 2026",
+        plan["version"] + 2,
+    )
