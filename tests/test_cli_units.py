@@ -1,8 +1,10 @@
-"""`nhiemvu unit add|list|move|import` as a user types them, on SQLite and PostgreSQL."""
+"""`nhiemvu unit …`, `obligation edit`, `document edit`, `plan edit|section`, `report numbers` as a
+user types them, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
@@ -10,7 +12,8 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from cli import app
-from models import AuditEvent, Unit
+from models import AuditEvent, PlanSection, Unit, UnitKind
+from tests.world import WorldBuilder
 
 runner = CliRunner()
 SAMPLE = Path(__file__).parent / "data" / "quang-ngai-2026-units.csv"
@@ -118,3 +121,29 @@ def test_edit_a_duty_and_read_the_report_counter(engine: Engine) -> None:
     assert invoke("report", "numbers", "--unit", "QNG-SNV", "--year", "2026").strip() == (
         "QNG-SNV năm 2026: đã cấp đến số 0, số tiếp theo 1."
     )
+
+
+def test_edit_a_document_and_a_plan(engine: Engine) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        build = WorldBuilder(session)
+        province = build.unit("QNG", "Ủy ban nhân dân tỉnh Quảng Ngãi", UnitKind.PROVINCE)
+        document = build.document(
+            "61/KH-UBND", issued_on=date(2026, 3, 2), summary="Kế hoạch 61", issuer=province
+        )
+        plan = build.plan("Kế hoạch 61", issuer=province, document=document, sections=["Mục I"])
+        session.commit()
+    edited = invoke(
+        "document", "edit", str(document.id), "--version", "1", "--signer", "Nguyễn Văn Một"
+    )
+    assert "Đã sửa văn bản 61/KH-UBND (phiên bản 2)." in edited
+    assert "phiên bản 2" in invoke(
+        "plan", "edit", str(plan.id), "--version", "1", "--title", "KH 61"
+    )
+    with Session(engine) as session:
+        [section] = session.execute(select(PlanSection)).scalars().all()
+    renamed = invoke(
+        "plan", "section", str(plan.id), str(section.id), "--version", "2", "--title", "Mục một"
+    )
+    assert "Đã đổi tên mục 1 của kế hoạch" in renamed
+    stale = runner.invoke(app, ["plan", "edit", str(plan.id), "--version", "2", "--title", "X"])
+    assert stale.exit_code == 2 and "[plan.stale_version]" in stale.stderr
