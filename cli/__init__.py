@@ -11,6 +11,7 @@ from __future__ import annotations
 import typer
 
 from cli import (
+    acts,
     attachments,
     audit,
     calendar,
@@ -20,6 +21,7 @@ from cli import (
     reports,
     serve,
     tasks,
+    units,
     users,
 )
 
@@ -43,6 +45,9 @@ app.add_typer(tasks.task_app, name="task")
 app.command("demo")(demo.demo)
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(attachments.attachments_app, name="attachments")
+app.add_typer(units.unit_app, name="unit")
+app.add_typer(acts.document_app, name="document")
+app.add_typer(acts.plan_app, name="plan")
 app.add_typer(users.user_app, name="user")
 app.command("serve")(serve.serve)
 app.command("import")(tasks.import_tasks)

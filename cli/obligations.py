@@ -104,3 +104,43 @@ def stop(
         obligations.set_active, obligation_id=obligation_id, expected_version=version, active=False
     )
     typer.echo(f"Đã dừng nghĩa vụ báo cáo #{row.id}.")
+
+
+@obligation_app.command("edit")
+@friendly_errors
+def edit(
+    obligation_id: Annotated[int, typer.Argument(help="Mã số nghĩa vụ")],
+    version: Annotated[int, typer.Option("--version", help="Phiên bản đang xem")],
+    title: Annotated[str | None, typer.Option("--title", help="Tên mới")] = None,
+    recipient: Annotated[str | None, typer.Option("--recipient", help="Nơi nhận")] = None,
+    issuer_code: Annotated[
+        str | None, typer.Option("--issuer-code", help="Chữ viết tắt cơ quan trong số ký hiệu")
+    ] = None,
+    send_days: Annotated[
+        int | None,
+        typer.Option("--send-days", help="Hạn gửi: số ngày làm việc sau ngày chốt số liệu"),
+    ] = None,
+    ends: Annotated[
+        date | None, typer.Option("--ends", parser=parse_date, help="Áp dụng đến ngày")
+    ] = None,
+    draft_report: Annotated[
+        bool | None, typer.Option("--draft/--no-draft", help="Tự soạn dự thảo khi hết kỳ")
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Ghi chú")] = None,
+) -> None:
+    """Sửa một nghĩa vụ: các kỳ sau theo giá trị mới, nhiệm vụ đã tạo giữ nguyên."""
+    from tracking import obligations
+
+    optional = {"send_deadline_working_days": send_days, "ends_on": ends}
+    row = change(
+        obligations.update,
+        obligation_id=obligation_id,
+        expected_version=version,
+        title=title,
+        recipient=recipient,
+        report_issuer_code=issuer_code,
+        draft_report=draft_report,
+        note=note,
+        **{name: value for name, value in optional.items() if value is not None},
+    )
+    typer.echo(f"Đã sửa nghĩa vụ báo cáo #{row.id} (phiên bản {row.version}).")

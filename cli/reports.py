@@ -75,6 +75,22 @@ def periods(
             )
 
 
+@report_app.command("numbers")
+@friendly_errors
+def numbers(
+    unit: Annotated[str, typer.Option("--unit", help="Mã đơn vị ban hành")],
+    year: Annotated[int, typer.Option("--year", help="Năm")],
+) -> None:
+    """Số báo cáo đã cấp gần nhất của đơn vị trong năm và số sẽ cấp tiếp theo."""
+    from reports import service
+    from tracking import units
+
+    with database() as session:
+        unit_row = units.get_by_code(session=session, code=unit)
+        last = service.last_number(session=session, unit_id=unit_row.id or 0, year=year)
+    typer.echo(f"{unit_row.code} năm {year}: đã cấp đến số {last}, số tiếp theo {last + 1}.")
+
+
 @report_app.command("make")
 @friendly_errors
 def make(

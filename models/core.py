@@ -100,6 +100,9 @@ class Unit(SQLModel, table=True):
     )
     place_name: str = Field(default="", max_length=120)
     parent_body_name: str = Field(default="", max_length=255)
+    # The unit's official mailbox (hộp thư công vụ, e.g. vanphong@quangngai.gov.vn): an address
+    # of the body, shown with it; reminders still go to people's own channels.
+    email: str = Field(default="", max_length=254)
 
 
 class User(SQLModel, table=True):
@@ -155,6 +158,7 @@ class Document(SQLModel, table=True):
     issuer_name: str = Field(default="", max_length=255)
     summary: str = Field(default="", max_length=2000)  # trích yếu
     signer: str = Field(default="", max_length=255)
+    version: int = 1  # tracking.versioning: edits name the version they saw
 
 
 class Plan(SQLModel, table=True):
@@ -162,6 +166,7 @@ class Plan(SQLModel, table=True):
     document_id: int | None = Field(default=None, foreign_key="document.id")
     title: str = Field(max_length=1000)
     issuer_unit_id: int = Field(foreign_key="unit.id", index=True)
+    version: int = 1  # bumped by an edit of the plan or of one of its sections
 
 
 class PlanSection(SQLModel, table=True):

@@ -32,8 +32,9 @@ from notifications import zalo  # noqa: F401  (registers zalo:// and zns:// with
 from settings import Settings, get_settings
 from tracking.audit import Actor
 from tracking.errors import Forbidden, InvalidInput
+from tracking.validation import EMAIL_ADDRESS
 
-_ADDRESS = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")
+_ADDRESS = EMAIL_ADDRESS
 _SCHEMA = re.compile(r"^([a-z][a-z0-9+.\-]*)://", re.IGNORECASE)
 
 # Apprise builds every email's Message-ID with email.utils.make_msgid, randomly. A stable

@@ -290,6 +290,14 @@ def _counter_row(session: Session, unit_id: int, year: int) -> Table:
     return table_of(ReportNumberCounter)
 
 
+def last_number(*, session: Session, unit_id: int, year: int) -> int:
+    """The last number the unit issued a report under in `year` (0: none yet), without
+    creating the counter: reading it changes nothing."""
+    units_service.get(session=session, unit_id=unit_id)
+    counter = session.get(ReportNumberCounter, (unit_id, year))
+    return counter.last_number if counter is not None else 0
+
+
 def set_next_number(
     *, session: Session, actor: Actor, unit_id: int, year: int, next_number: int
 ) -> ReportNumberCounter:

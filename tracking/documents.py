@@ -9,8 +9,9 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from models import Document, Unit
-from tracking.audit import Actor, add_created
-from tracking.errors import InvalidInput, get_or_not_found
+from tracking import versioning
+from tracking.audit import Actor, add_created, record, snapshot
+from tracking.errors import Conflict, InvalidInput, get_or_not_found
 from tracking.validation import clean_text
 
 # Nghị định 30/2020, Phụ lục III, plus the legal normative kinds (NĐ, TT, TTLT, L).
@@ -132,6 +133,29 @@ def find(*, session: Session, symbol: str, issued_on: date) -> Document | None:
     return session.exec(statement).first()
 
 
+def _clean_summary(summary: str) -> str:
+    return clean_text(
+        summary, code="document.summary", field="summary", label="Trích yếu", limit=2000
+    )
+
+
+def _clean_issuer_name(issuer_name: str) -> str:
+    return clean_text(
+        issuer_name,
+        code="document.issuer_name",
+        field="issuer_name",
+        label="Tên cơ quan ban hành",
+        required=False,
+        limit=255,
+    )
+
+
+def _clean_signer(signer: str) -> str:
+    return clean_text(
+        signer, code="document.signer", field="signer", label="Người ký", required=False, limit=255
+    )
+
+
 def create(
     *,
     session: Session,
@@ -150,25 +174,9 @@ def create(
             f"Năm trong ký hiệu ({parsed.year}) khác năm ban hành ({issued_on.year})",
             field="issued_on",
         )
-    summary = clean_text(
-        summary, code="document.summary", field="summary", label="Trích yếu", limit=2000
-    )
-    issuer_name = clean_text(
-        issuer_name,
-        code="document.issuer_name",
-        field="issuer_name",
-        label="Tên cơ quan ban hành",
-        required=False,
-        limit=255,
-    )
-    signer = clean_text(
-        signer,
-        code="document.signer",
-        field="signer",
-        label="Người ký",
-        required=False,
-        limit=255,
-    )
+    summary = _clean_summary(summary)
+    issuer_name = _clean_issuer_name(issuer_name)
+    signer = _clean_signer(signer)
     if find(session=session, symbol=symbol, issued_on=issued_on) is not None:
         raise InvalidInput(
             "document.duplicate",
@@ -188,6 +196,54 @@ def create(
         signer=signer,
     )
     return add_created(session=session, actor=actor, row=document, entity="document")
+
+
+# What an edit may change. The symbol, its number and the day of issue identify the document
+# (tasks, plans and reports cite it): a wrong one is a different document.
+EDITABLE_FIELDS = ("summary", "signer", "issuer_name")
+
+
+def update(
+    *,
+    session: Session,
+    actor: Actor,
+    document_id: int,
+    expected_version: int,
+    summary: str | None = None,
+    signer: str | None = None,
+    issuer_name: str | None = None,
+) -> Document:
+    """Correct a document's trích yếu, signer or issuing body's name; refuses a stale
+    version (409 `document.stale_version`) or no change (409 `document.unchanged`)."""
+    document = get(session=session, document_id=document_id)
+    versioning.check_version(versioning.DOCUMENT, document, expected_version=expected_version)
+    changes: dict[str, str] = {}
+    if summary is not None:
+        changes["summary"] = _clean_summary(summary)
+    if signer is not None:
+        changes["signer"] = _clean_signer(signer)
+    if issuer_name is not None:
+        changes["issuer_name"] = _clean_issuer_name(issuer_name)
+    changes = {name: value for name, value in changes.items() if getattr(document, name) != value}
+    if not changes:
+        raise Conflict("document.unchanged", "Không có gì thay đổi", field="version")
+    fields = (*changes, "version")
+    before = snapshot(document, fields)
+    versioning.bump_version(versioning.DOCUMENT, session=session, row=document)
+    for name, value in changes.items():
+        setattr(document, name, value)
+    session.add(document)
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="document.update",
+        entity="document",
+        entity_id=document.id,
+        before=before,
+        after=snapshot(document, fields),
+    )
+    return document
 
 
 def list_documents(

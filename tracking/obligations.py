@@ -88,6 +88,38 @@ def _check_send_days(value: int | None) -> None:
         )
 
 
+def _clean_title(title: str) -> str:
+    title = " ".join(checked_text(title, field="title", label="Tên nghĩa vụ báo cáo").split())
+    if not title:
+        raise InvalidInput(
+            "obligation.title_required", "Tên nghĩa vụ báo cáo không được để trống", field="title"
+        )
+    if len(title) > TITLE_MAX:
+        raise InvalidInput(
+            "obligation.title_too_long",
+            f"Tên nghĩa vụ báo cáo dài quá {TITLE_MAX} ký tự",
+            field="title",
+        )
+    return title
+
+
+def _clean_recipient(recipient: str) -> str:
+    return clean_text(
+        recipient,
+        code="obligation.recipient",
+        field="recipient",
+        label="Nơi nhận",
+        required=False,
+        limit=500,
+    )
+
+
+def _clean_note(note: str) -> str:
+    return clean_text(
+        note, code="obligation.note", field="note", label="Ghi chú", required=False, limit=2000
+    )
+
+
 def create(
     *,
     session: Session,
@@ -109,28 +141,9 @@ def create(
 ) -> Obligation:
     """Define a duty: `lead_unit_id` sends a report of `report_kind` every period, to
     `recipient`, as required by `issuer_unit_id` (and, when given, by a plan or a document)."""
-    title = " ".join(checked_text(title, field="title", label="Tên nghĩa vụ báo cáo").split())
-    recipient = clean_text(
-        recipient,
-        code="obligation.recipient",
-        field="recipient",
-        label="Nơi nhận",
-        required=False,
-        limit=500,
-    )
-    note = clean_text(
-        note, code="obligation.note", field="note", label="Ghi chú", required=False, limit=2000
-    )
-    if not title:
-        raise InvalidInput(
-            "obligation.title_required", "Tên nghĩa vụ báo cáo không được để trống", field="title"
-        )
-    if len(title) > TITLE_MAX:
-        raise InvalidInput(
-            "obligation.title_too_long",
-            f"Tên nghĩa vụ báo cáo dài quá {TITLE_MAX} ký tự",
-            field="title",
-        )
+    title = _clean_title(title)
+    recipient = _clean_recipient(recipient)
+    note = _clean_note(note)
     get_report_type(session=session, kind=report_kind)
     # The duty's tasks are assigned by the system later: the assignment rules hold now.
     access.check_assignment(
@@ -228,6 +241,107 @@ def set_active(
         entity_id=obligation.id,
         before=before,
         after=snapshot(obligation, tuple(before)),
+    )
+    return obligation
+
+
+# What an edit may change: the wording and the sending of future periods. Who reports what
+# to whom (issuer, lead, report kind, start) decides which periods and tasks exist: a duty
+# that changes those is stopped and another defined.
+EDITABLE_FIELDS = (
+    "title",
+    "recipient",
+    "report_issuer_code",
+    "send_deadline_working_days",
+    "ends_on",
+    "draft_report",
+    "note",
+)
+_UNSET: Any = object()
+
+
+def update(
+    *,
+    session: Session,
+    actor: Actor,
+    obligation_id: int,
+    expected_version: int,
+    title: str | None = None,
+    recipient: str | None = None,
+    report_issuer_code: str | None = None,
+    send_deadline_working_days: int | None = _UNSET,
+    ends_on: date | None = _UNSET,
+    draft_report: bool | None = None,
+    note: str | None = None,
+) -> Obligation:
+    """Edit a duty (the EDITABLE_FIELDS; `send_deadline_working_days` and `ends_on` may be
+    set to None: the report kind's deadline, no end). Tasks already created for past periods
+    keep their title and deadline; the next periods follow the new values. Refuses a stale
+    version (409), a title the lead unit already has for this kind (409), bad values (422)."""
+    obligation = get(session=session, obligation_id=obligation_id)
+    versioning.check_version(versioning.OBLIGATION, obligation, expected_version=expected_version)
+    changes: dict[str, Any] = {}
+    if title is not None:
+        changes["title"] = _clean_title(title)
+    if recipient is not None:
+        changes["recipient"] = _clean_recipient(recipient)
+    if note is not None:
+        changes["note"] = _clean_note(note)
+    if report_issuer_code is not None:
+        code = report_issuer_code.strip()
+        if code:
+            check_issuer_code(code, field="report_issuer_code")
+        changes["report_issuer_code"] = code
+    if send_deadline_working_days is not _UNSET:
+        _check_send_days(send_deadline_working_days)
+        changes["send_deadline_working_days"] = send_deadline_working_days
+    if ends_on is not _UNSET:
+        if ends_on is not None and ends_on < obligation.starts_on:
+            raise InvalidInput(
+                "obligation.ends_before_start",
+                "Ngày kết thúc không được trước ngày bắt đầu",
+                field="ends_on",
+            )
+        changes["ends_on"] = ends_on
+    if draft_report is not None:
+        changes["draft_report"] = draft_report
+    changes = {k: v for k, v in changes.items() if getattr(obligation, k) != v}
+    if not changes:
+        raise Conflict("obligation.unchanged", "Không có gì thay đổi", field="version")
+    if "title" in changes:
+        # As in create: the lead unit's row lock, then the duplicate check.
+        session.execute(
+            select(Unit.id).where(col(Unit.id) == obligation.lead_unit_id).with_for_update()
+        )
+        duplicate = session.exec(
+            select(Obligation.id).where(
+                Obligation.lead_unit_id == obligation.lead_unit_id,
+                Obligation.report_kind == obligation.report_kind,
+                Obligation.title == changes["title"],
+                col(Obligation.id) != obligation.id,
+            )
+        ).first()
+        if duplicate is not None:
+            raise Conflict(
+                "obligation.duplicate",
+                f"Đơn vị đã có nghĩa vụ báo cáo này (#{duplicate})",
+                field="title",
+            )
+    fields = (*changes, "version")
+    before = snapshot(obligation, fields)
+    versioning.bump_version(versioning.OBLIGATION, session=session, row=obligation)
+    for name, value in changes.items():
+        setattr(obligation, name, value)
+    session.add(obligation)
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="obligation.update",
+        entity="obligation",
+        entity_id=obligation.id,
+        before=before,
+        after=snapshot(obligation, fields),
     )
     return obligation
 

@@ -7,9 +7,18 @@ from collections.abc import Sequence
 from sqlmodel import Session, col, select
 
 from models import Document, Plan, PlanSection, Unit
+from tracking import versioning
 from tracking.audit import Actor, record, snapshot
-from tracking.errors import InvalidInput, NotFound, get_or_not_found
+from tracking.errors import Conflict, InvalidInput, NotFound, get_or_not_found
 from tracking.validation import checked_text, clean_text
+
+
+def _clean_title(title: str) -> str:
+    return clean_text(title, code="plan.title", field="title", label="Tên kế hoạch", limit=1000)
+
+
+def _clean_section_title(title: str) -> str:
+    return clean_text(title, code="plan.section_title", field="title", label="Tên mục", limit=1000)
 
 
 def get(*, session: Session, plan_id: int) -> Plan:
@@ -62,7 +71,7 @@ def create(
     document: Document | None = None,
     section_titles: list[str] | None = None,
 ) -> Plan:
-    title = clean_text(title, code="plan.title", field="title", label="Tên kế hoạch", limit=1000)
+    title = _clean_title(title)
     titles = [
         checked_text(t, field=f"sections[{index}]", label=f"Tên mục thứ {index + 1}").strip()
         for index, t in enumerate(section_titles or [])
@@ -96,9 +105,7 @@ def create(
 
 
 def add_section(*, session: Session, actor: Actor, plan_id: int, title: str) -> PlanSection:
-    title = clean_text(
-        title, code="plan.section_title", field="title", label="Tên mục", required=True, limit=1000
-    )
+    title = _clean_section_title(title)
     last = session.exec(
         select(PlanSection.ordinal)
         .where(PlanSection.plan_id == plan_id)
@@ -114,6 +121,72 @@ def add_section(*, session: Session, actor: Actor, plan_id: int, title: str) -> 
         entity="plan",
         entity_id=plan_id,
         after={"section_id": section.id, "ordinal": section.ordinal, "title": title},
+    )
+    return section
+
+
+def update(
+    *, session: Session, actor: Actor, plan_id: int, expected_version: int, title: str
+) -> Plan:
+    """Rename a plan; refuses a stale version (409 `plan.stale_version`) or no change."""
+    plan = get(session=session, plan_id=plan_id)
+    versioning.check_version(versioning.PLAN, plan, expected_version=expected_version)
+    title = _clean_title(title)
+    if title == plan.title:
+        raise Conflict("plan.unchanged", "Không có gì thay đổi", field="title")
+    before = snapshot(plan, ("title", "version"))
+    versioning.bump_version(versioning.PLAN, session=session, row=plan)
+    plan.title = title
+    session.add(plan)
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="plan.update",
+        entity="plan",
+        entity_id=plan.id,
+        before=before,
+        after=snapshot(plan, ("title", "version")),
+    )
+    return plan
+
+
+def update_section(
+    *,
+    session: Session,
+    actor: Actor,
+    plan_id: int,
+    section_id: int,
+    expected_version: int,
+    title: str,
+) -> PlanSection:
+    """Rename a section of a plan (its number stays: tasks name it). The plan's version
+    guards its sections: the caller sends the plan's, and the edit bumps it."""
+    plan = get(session=session, plan_id=plan_id)
+    section = session.get(PlanSection, section_id)
+    if section is None or section.plan_id != plan_id:
+        raise NotFound(
+            "plan.section_not_found",
+            f"Kế hoạch #{plan_id} không có mục #{section_id}",
+            field="section_id",
+        )
+    versioning.check_version(versioning.PLAN, plan, expected_version=expected_version)
+    title = _clean_section_title(title)
+    if title == section.title:
+        raise Conflict("plan.unchanged", "Không có gì thay đổi", field="title")
+    before = {"section_id": section.id, "title": section.title, "version": plan.version}
+    versioning.bump_version(versioning.PLAN, session=session, row=plan)
+    section.title = title
+    session.add(section)
+    session.flush()
+    record(
+        session=session,
+        actor=actor,
+        action="plan.update_section",
+        entity="plan",
+        entity_id=plan_id,
+        before=before,
+        after={"section_id": section.id, "title": title, "version": plan.version},
     )
     return section
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, text
+import sqlalchemy as sa
+from sqlalchemy import ColumnElement, and_, func, literal, text
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
@@ -14,7 +16,7 @@ from models import COMMUNE_LEVEL_KINDS, Role, Unit, UnitKind, User
 from models.db import in_chunks, is_postgres, table_of
 from tracking.audit import Actor, add_created, record, snapshot
 from tracking.errors import Conflict, InvalidInput, NotFound, get_or_not_found
-from tracking.validation import checked_text, clean_text
+from tracking.validation import EMAIL_ADDRESS, checked_text, clean_text
 
 # What people call each kind of unit (pages, the command line).
 KIND_LABELS = {
@@ -28,6 +30,55 @@ KIND_LABELS = {
     UnitKind.AGENCY: "Cơ quan, tổ chức khác của tỉnh",
     UnitKind.OTHER: "Khác",
 }
+
+# Other names a file or a command line may give a kind (compared without case, spacing or
+# diacritics: _kind_key), beside the stored value ("ward") and the label ("Phường").
+_KIND_ALIASES = {
+    "tỉnh": UnitKind.PROVINCE,
+    "ubnd tỉnh": UnitKind.PROVINCE,
+    "sở": UnitKind.DEPARTMENT,
+    "ban": UnitKind.DEPARTMENT,
+    "sở, ngành": UnitKind.DEPARTMENT,
+    "sở ban ngành": UnitKind.DEPARTMENT,
+    "huyện": UnitKind.DISTRICT,
+    "quận": UnitKind.DISTRICT,
+    "thị xã": UnitKind.DISTRICT,
+    "ubnd xã": UnitKind.COMMUNE,
+    "ubnd phường": UnitKind.WARD,
+    "ubnd đặc khu": UnitKind.SPECIAL_ZONE,
+    "đặc khu kinh tế": UnitKind.SPECIAL_ZONE,
+    "special zone": UnitKind.SPECIAL_ZONE,
+    "văn phòng ubnd": UnitKind.OFFICE,
+    "cơ quan": UnitKind.AGENCY,
+    "tổ chức": UnitKind.AGENCY,
+}
+
+
+def _kind_key(text: str) -> str:
+    """Lower case, single spaces, no diacritics ("Đặc  khu" → "dac khu")."""
+    decomposed = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.lower().replace("_", " ").split())
+
+
+_KINDS_BY_KEY = {
+    _kind_key(name): kind for kind in UnitKind for name in (kind.value, KIND_LABELS[kind])
+} | {_kind_key(name): kind for name, kind in _KIND_ALIASES.items()}
+
+
+def parse_kind(value: str, *, field: str = "kind") -> UnitKind:
+    """The kind a person wrote: the stored value ("ward"), the Vietnamese name ("Phường",
+    "Đặc khu", "phuong"), or a common alias ("Sở", "Văn phòng UBND"); InvalidInput
+    `unit.kind_unknown` otherwise."""
+    kind = _KINDS_BY_KEY.get(_kind_key(value))
+    if kind is None:
+        names = ", ".join(f"{KIND_LABELS[k]} ({k.value})" for k in UnitKind)
+        raise InvalidInput(
+            "unit.kind_unknown",
+            f"Loại đơn vị «{value}» không hiểu được; ghi một trong: {names}",
+            field=field,
+        )
+    return kind
 
 
 def get(*, session: Session, unit_id: int) -> Unit:
@@ -109,12 +160,48 @@ def _text(code: str, value: str) -> str:
     )
 
 
-def _clean_code(code: str) -> str:
+def clean_code(code: str) -> str:
     """A unit's code, stripped; InvalidInput (field `code`) unless 1 to 50 characters."""
     code = checked_text(code, field="code", label="Mã đơn vị").strip()
     if not code or len(code) > 50:
         raise InvalidInput("unit.code_invalid", "Mã đơn vị phải có từ 1 đến 50 ký tự", field="code")
     return code
+
+
+def clean_name(name: str) -> str:
+    """A unit's name as stored; InvalidInput (field `name`) when empty or too long."""
+    return _text("unit.name", name)
+
+
+def clean_email(email: str, *, field: str = "email") -> str:
+    """A unit's mailbox as stored (stripped, the domain lower-case), or "" for none;
+    InvalidInput `unit.email_invalid` unless a plain address of at most 254 characters."""
+    email = checked_text(email, field=field, label="Thư điện tử").strip()
+    if not email:
+        return ""
+    if len(email) > 254 or not EMAIL_ADDRESS.match(email):
+        raise InvalidInput(
+            "unit.email_invalid",
+            f"Địa chỉ thư điện tử «{email}» không hợp lệ (ví dụ: vanphong@quangngai.gov.vn)",
+            field=field,
+        )
+    local, _, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def lock_tree(*, session: Session) -> None:
+    """Serialise the writers of the unit tree until the transaction ends.
+
+    A unit's path is its parent's path and its id, and a move rewrites the paths of a whole
+    subtree: a unit added or moved at the same time under a unit being moved would keep a
+    path that no longer exists. On PostgreSQL a SHARE ROW EXCLUSIVE lock on the unit table
+    conflicts with itself and with every insert and update of units, never with reads (task
+    lists keep answering); SQLite's write transactions already run one at a time
+    (models.db.writer: BEGIN IMMEDIATE). Whatever was read before must be read again after.
+    """
+    if is_postgres(session.get_bind()):
+        table = table_of(Unit).name
+        session.execute(text(f'LOCK TABLE "{table}" IN SHARE ROW EXCLUSIVE MODE'))
 
 
 def clean_username(username: str) -> str:
@@ -145,12 +232,22 @@ def create(
     short_name: str = "",
     place_name: str = "",
     parent_body_name: str = "",
+    email: str = "",
 ) -> Unit:
-    code = _clean_code(code)
+    """A new unit under `parent` (a root without one), recorded in the audit log. The code
+    is unique: checked here for a clear message, and by the unique index in the end (two
+    clerks at once: one gets IntegrityError, which the caller turns into a Conflict)."""
+    code = clean_code(code)
     name = _text("unit.name", name)
     short_name = _text("unit.short_name", short_name)
     place_name = _text("unit.place_name", place_name)
     parent_body_name = _text("unit.parent_body_name", parent_body_name)
+    email = clean_email(email)
+    lock_tree(session=session)
+    # The parent's path as of the lock (a move may have just changed it).
+    parent_path = (
+        session.exec(select(Unit.path).where(Unit.id == parent.id)).one() if parent else "/"
+    )
     if find_by_code(session=session, code=code) is not None:
         raise InvalidInput("unit.code_taken", f"Mã đơn vị «{code}» đã tồn tại", field="code")
     unit = Unit(
@@ -161,10 +258,11 @@ def create(
         parent_id=parent.id if parent else None,
         place_name=place_name,
         parent_body_name=parent_body_name,
+        email=email,
     )
     session.add(unit)
     session.flush()
-    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    unit.path = f"{parent_path}{unit.id}/"
     record(
         session=session,
         actor=actor,
@@ -216,6 +314,7 @@ def update(
     kind: UnitKind | None = None,
     place_name: str | None = None,
     parent_body_name: str | None = None,
+    email: str | None = None,
 ) -> Unit:
     before = snapshot(unit)
     if name is not None:
@@ -228,6 +327,8 @@ def update(
         unit.place_name = _text("unit.place_name", place_name)
     if parent_body_name is not None:
         unit.parent_body_name = _text("unit.parent_body_name", parent_body_name)
+    if email is not None:
+        unit.email = clean_email(email)
     session.add(unit)
     record(
         session=session,
@@ -237,6 +338,77 @@ def update(
         entity_id=unit.id,
         before=before,
         after=snapshot(unit),
+    )
+    return unit
+
+
+MAX_PATH = 1000  # models.core.Unit.path
+
+
+def _reloaded(*, session: Session, unit: Unit) -> Unit:
+    reloaded = session.get(Unit, unit.id, populate_existing=True)
+    if reloaded is None:
+        raise NotFound("unit.not_found", f"Không tìm thấy đơn vị #{unit.id}", field="unit_id")
+    return reloaded
+
+
+def move(*, session: Session, actor: Actor, unit: Unit, parent: Unit) -> Unit:
+    """Put `unit` (and its subtree) under `parent`, in the caller's transaction.
+
+    Every path of the subtree is rewritten by one UPDATE on the path range (the subtree's own
+    index search); ids do not change, so the unit's tasks, users, plans and reports stay
+    with it. Refused (InvalidInput, field `parent_id`) when `parent` is the unit or lies in
+    its subtree. Two moves at once run one after the other (lock_tree) and the second checks
+    against the tree the first left, so together they never make a cycle.
+    """
+    lock_tree(session=session)
+    # Both as of the lock, in this session (another move may have just changed them).
+    unit = _reloaded(session=session, unit=unit)
+    parent = _reloaded(session=session, unit=parent)
+    if is_in_subtree(unit=parent, root=unit):
+        raise InvalidInput(
+            "unit.move_into_own_subtree",
+            f"Không thể chuyển đơn vị «{unit.code}» vào chính nó hoặc một đơn vị trực thuộc nó "
+            f"(«{parent.code}»)",
+            field="parent_id",
+        )
+    if unit.parent_id == parent.id:
+        return unit
+    old_path = unit.path
+    new_path = f"{parent.path}{unit.id}/"
+    low, high = subtree_path_bounds(old_path)
+    in_subtree = and_(col(Unit.path) >= low, col(Unit.path) < high)
+    longest = session.exec(select(func.max(func.length(col(Unit.path)))).where(in_subtree)).one()
+    if (longest or 0) - len(old_path) + len(new_path) > MAX_PATH:
+        raise InvalidInput(
+            "unit.tree_too_deep",
+            "Cây đơn vị sau khi chuyển quá sâu (đường dẫn quá 1000 ký tự)",
+            field="parent_id",
+        )
+    size = session.exec(select(func.count()).select_from(Unit).where(in_subtree)).one()
+    before = {"parent_id": unit.parent_id, "path": old_path}
+    session.execute(
+        sa.update(Unit)
+        .where(in_subtree)
+        .values(path=literal(new_path) + func.substr(col(Unit.path), len(old_path) + 1))
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        sa.update(Unit)
+        .where(col(Unit.id) == unit.id)
+        .values(parent_id=parent.id)
+        .execution_options(synchronize_session=False)
+    )
+    # The subtree's loaded rows hold their old paths: read them again when next used.
+    session.expire_all()
+    record(
+        session=session,
+        actor=actor,
+        action="unit.move",
+        entity="unit",
+        entity_id=unit.id,
+        before=before,
+        after={"parent_id": parent.id, "path": new_path, "subtree_units": size},
     )
     return unit
 
@@ -416,7 +588,7 @@ def check_initialise(
 ) -> None:
     """Everything `initialise` checks before it writes, without writing: for the command line
     to refuse before it asks for a password. `initialise` checks it all again."""
-    _clean_code(unit_code)
+    clean_code(unit_code)
     _text("unit.name", unit_name)
     root_kind(unit_kind)
     clean_username(admin_username)

@@ -44,6 +44,8 @@ _CLOCK_TIME = re.compile(CLOCK_TIME_PATTERN)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _NOT_A_CHARACTER = re.compile("[\ud800-\udfff\ufffe\uffff]")
 _NEWLINES = re.compile("\r\n?")
+# A plain email address, as people type one (no display name, no comments).
+EMAIL_ADDRESS = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")
 
 
 @dataclass(frozen=True)

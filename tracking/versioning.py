@@ -39,6 +39,8 @@ class VersionedKind:
 TASK = VersionedKind("task.stale_version", "Nhiệm vụ")
 OBLIGATION = VersionedKind("obligation.stale_version", "Nghĩa vụ báo cáo")
 REPORT = VersionedKind("report.version_conflict", "Báo cáo")
+DOCUMENT = VersionedKind("document.stale_version", "Văn bản")
+PLAN = VersionedKind("plan.stale_version", "Kế hoạch")
 
 
 def stale_version(kind: VersionedKind, *, current: int | None, sent: int) -> Conflict:
@@ -67,10 +69,12 @@ def bump_version(kind: VersionedKind, *, session: Session, row: Versioned) -> No
     table = table_of(cast(type[SQLModel], type(row)))
     seen = row.version
     now = clock.now_utc()
+    # Documents and plans carry no updated_at: the audit log says when they changed.
+    stamped = "updated_at" in table.c
     statement = (
         table.update()
         .where(table.c.id == row.id, table.c.version == seen)
-        .values(version=table.c.version + 1, updated_at=now)
+        .values(version=table.c.version + 1, **({"updated_at": now} if stamped else {}))
         .returning(table.c.version)
     )
     with session.no_autoflush:
@@ -82,4 +86,5 @@ def bump_version(kind: VersionedKind, *, session: Session, row: Versioned) -> No
             raise stale_version(kind, current=current, sent=seen)
     # The database already holds these values: the ORM must not write them again.
     set_committed_value(row, "version", bumped)
-    set_committed_value(row, "updated_at", now)
+    if stamped:
+        set_committed_value(row, "updated_at", now)

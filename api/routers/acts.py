@@ -12,18 +12,21 @@ from api.errors import COMMON_RESPONSES
 from api.schemas.acts import (
     DocumentCreate,
     DocumentPublic,
+    DocumentUpdate,
     ImportResultPublic,
     PlanCreate,
     PlanPublic,
+    PlanUpdate,
     SectionCreate,
     SectionPublic,
+    SectionUpdate,
 )
 from models import Document, Plan, PlanSection
 from tracking import documents as documents_service
 from tracking import importing
 from tracking import plans as plans_service
 from tracking import units as units_service
-from tracking.access import Principal, authorize_issue
+from tracking.access import Principal, authorize_admin, authorize_issue
 
 documents = APIRouter(prefix="/documents", tags=["documents"], responses=COMMON_RESPONSES)
 plans = APIRouter(prefix="/plans", tags=["plans"], responses=COMMON_RESPONSES)
@@ -70,12 +73,42 @@ def create_document(body: DocumentCreate, principal: CurrentUser, session: Sessi
     return document
 
 
+@documents.patch(
+    "/{document_id}",
+    response_model=DocumentPublic,
+    summary="Sửa trích yếu, người ký, tên cơ quan ban hành của văn bản",
+    description=(
+        "Đơn vị ban hành (văn bản của cơ quan ngoài hệ thống: quản trị viên); gửi `version` "
+        "đang xem. Số, ký hiệu và ngày ban hành không sửa được: sai là một văn bản khác."
+    ),
+)
+def update_document(
+    document_id: PathId, body: DocumentUpdate, principal: CurrentUser, session: SessionDep
+) -> Document:
+    document = documents_service.get(session=session, document_id=document_id)
+    if document.issuer_unit_id is None:
+        authorize_admin(principal=principal)
+    else:
+        issuer = units_service.get(session=session, unit_id=document.issuer_unit_id)
+        authorize_issue(principal=principal, issuer=issuer)
+    updated = documents_service.update(
+        session=session,
+        actor=principal.actor,
+        document_id=document_id,
+        expected_version=body.version,
+        **body.model_dump(exclude_unset=True, exclude_none=True, exclude={"version"}),
+    )
+    session.commit()
+    return updated
+
+
 def _plan_public(plan: Plan, sections: list[PlanSection]) -> PlanPublic:
     return PlanPublic(
         id=plan.id or 0,
         title=plan.title,
         issuer_unit_id=plan.issuer_unit_id,
         document_id=plan.document_id,
+        version=plan.version,
         sections=[SectionPublic.model_validate(s) for s in sections],
     )
 
@@ -154,6 +187,52 @@ def add_section(
     )
     session.commit()
     return SectionPublic.model_validate(section)
+
+
+@plans.patch(
+    "/{plan_id}",
+    response_model=PlanPublic,
+    summary="Đổi tên kế hoạch (đơn vị ban hành)",
+)
+def update_plan(
+    plan_id: PathId, body: PlanUpdate, principal: CurrentUser, session: SessionDep
+) -> PlanPublic:
+    _own_plan(session, principal, plan_id)
+    plan = plans_service.update(
+        session=session,
+        actor=principal.actor,
+        plan_id=plan_id,
+        expected_version=body.version,
+        title=body.title,
+    )
+    session.commit()
+    return _plan_with_sections(session, plan)
+
+
+@plans.patch(
+    "/{plan_id}/sections/{section_id}",
+    response_model=PlanPublic,
+    summary="Đổi tên một mục của kế hoạch (đơn vị ban hành)",
+    description="`version` là phiên bản của kế hoạch; sửa mục làm tăng phiên bản kế hoạch.",
+)
+def update_section(
+    plan_id: PathId,
+    section_id: PathId,
+    body: SectionUpdate,
+    principal: CurrentUser,
+    session: SessionDep,
+) -> PlanPublic:
+    _own_plan(session, principal, plan_id)
+    plans_service.update_section(
+        session=session,
+        actor=principal.actor,
+        plan_id=plan_id,
+        section_id=section_id,
+        expected_version=body.version,
+        title=body.title,
+    )
+    session.commit()
+    return _plan_with_sections(session, plans_service.get(session=session, plan_id=plan_id))
 
 
 @plans.post(

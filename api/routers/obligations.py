@@ -22,6 +22,7 @@ from api.schemas.obligations import (
     ObligationActivate,
     ObligationCreate,
     ObligationPublic,
+    ObligationUpdate,
     OccurrenceTaskPublic,
 )
 from models import Obligation, Task
@@ -131,6 +132,32 @@ def get_obligation(
     obligation_id: PathId, principal: CurrentUser, session: SessionDep
 ) -> Obligation:
     return _obligation(session, principal, obligation_id)
+
+
+@router.patch(
+    "/{obligation_id}",
+    response_model=ObligationPublic,
+    summary="Sửa nghĩa vụ báo cáo (lãnh đạo đơn vị yêu cầu báo cáo)",
+    description=(
+        "Sửa tên, nơi nhận, chữ viết tắt cơ quan, hạn gửi, ngày kết thúc, tự soạn dự thảo, ghi "
+        "chú; gửi `version` đang xem (409 khi đã có người sửa trước). Nhiệm vụ các kỳ đã tạo "
+        "giữ nguyên; các kỳ sau theo giá trị mới."
+    ),
+)
+def update_obligation(
+    obligation_id: PathId, body: ObligationUpdate, principal: CurrentUser, session: SessionDep
+) -> Obligation:
+    _obligation(session, principal, obligation_id, manage=True)
+    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    obligation = service.update(
+        session=session,
+        actor=principal.actor,
+        obligation_id=obligation_id,
+        expected_version=body.version,
+        **changes,
+    )
+    session.commit()
+    return obligation
 
 
 def _set_active(

@@ -230,6 +230,23 @@ def download(
     )
 
 
+@router.get(
+    "/units/{unit_id}/report-numbers/{year}",
+    response_model=ReportNumberPublic,
+    summary="Số báo cáo đã cấp và số tiếp theo của đơn vị trong năm",
+)
+def get_report_numbers(
+    unit_id: PathId,
+    year: Annotated[int, Path(ge=periods_service.MIN_YEAR, le=periods_service.MAX_YEAR)],
+    principal: CurrentUser,
+    session: SessionDep,
+) -> ReportNumberPublic:
+    unit = units_service.get(session=session, unit_id=unit_id)
+    authorize_report(principal=principal, unit=unit, action=ReportAction.READ)
+    last = service.last_number(session=session, unit_id=unit_id, year=year)
+    return ReportNumberPublic(unit_id=unit_id, year=year, last_number=last, next_number=last + 1)
+
+
 @router.put(
     "/units/{unit_id}/report-numbers/{year}",
     response_model=ReportNumberPublic,

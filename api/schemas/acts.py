@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from api.deps import Day, Id, Required1000, Text255, Text500, text
-from api.schemas.base import Body, FromRow
+from api.schemas.base import Body, FromRow, VersionedBody
 
 Symbol = Annotated[str, text(80, min_length=1)]
 
@@ -36,9 +36,30 @@ class DocumentPublic(FromRow):
     issuer_name: str
     summary: str
     signer: str
+    version: int
+
+
+class DocumentUpdate(VersionedBody):
+    """The trích yếu, signer and issuing body's name; the symbol and day identify it."""
+
+    summary: Annotated[str, text(2000, min_length=1)] | None = Field(
+        default=None, description="Trích yếu"
+    )
+    signer: Text255 | None = None
+    issuer_name: Text255 | None = None
 
 
 class SectionCreate(Body):
+    title: Required1000
+
+
+class PlanUpdate(VersionedBody):
+    title: Required1000
+
+
+class SectionUpdate(VersionedBody):
+    """The plan's version: a section's edit bumps its plan's."""
+
     title: Required1000
 
 
@@ -63,6 +84,7 @@ class PlanPublic(FromRow):
     title: str
     issuer_unit_id: int
     document_id: int | None
+    version: int
     sections: list[SectionPublic] = Field(default_factory=list)
 
 

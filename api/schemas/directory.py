@@ -13,6 +13,9 @@ from models import ChannelKind, Role, UnitKind
 Code = Annotated[str, text(50, min_length=1)]
 Username = Annotated[str, text(80, min_length=1)]
 Password = Annotated[str, text(256, min_length=8)]
+Email = Annotated[
+    str, text(254), Field(description="Hộp thư công vụ của đơn vị (để trống: không có)")
+]
 
 
 class Token(BaseModel):
@@ -36,6 +39,7 @@ class UnitCreate(Body):
     short_name: Text120 = ""
     place_name: Text120 = ""
     parent_body_name: Text255 = ""
+    email: Email = ""
 
 
 class UnitUpdate(Body):
@@ -44,6 +48,12 @@ class UnitUpdate(Body):
     short_name: Text120 | None = None
     place_name: Text120 | None = None
     parent_body_name: Text255 | None = None
+    email: Email | None = None
+    parent_id: Id | None = Field(
+        default=None,
+        description="Chuyển đơn vị (cùng mọi đơn vị trực thuộc, giữ nguyên nhiệm vụ) vào đơn vị "
+        "cấp trên này; không được là chính nó hay một đơn vị trực thuộc nó",
+    )
 
 
 class UnitPublic(FromRow):
@@ -56,6 +66,7 @@ class UnitPublic(FromRow):
     path: str
     place_name: str
     parent_body_name: str
+    email: str
 
 
 class UserCreate(Body):

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field
 
 from api.deps import Day, Id, Instant, IssuerCode, Text500, Version, text
-from api.schemas.base import Body, FromRow
+from api.schemas.base import Body, FromRow, VersionedBody
 from api.schemas.reports import Code20, Text2000
 from models import TaskState
 
@@ -41,6 +41,21 @@ class ObligationCreate(Body):
     draft_report: bool = Field(default=True, description="Tự soạn dự thảo khi hết kỳ")
     active: bool = Field(default=True, description="Đang áp dụng")
     note: Text2000 = ""
+
+
+class ObligationUpdate(VersionedBody):
+    """The wording and the sending of the next periods; issuer, obliged unit, report kind and
+    start are fixed (stop the duty and define another to change them)."""
+
+    title: Title | None = None
+    recipient: Text500 | None = None
+    report_issuer_code: IssuerCode | None = None
+    send_deadline_working_days: SendDays | None = Field(
+        default=None, description="null: theo loại kỳ báo cáo"
+    )
+    ends_on: Day | None = Field(default=None, description="null: không có ngày kết thúc")
+    draft_report: bool | None = None
+    note: Text2000 | None = None
 
 
 class ObligationActivate(Body):

@@ -38,6 +38,7 @@ from settings import get_settings
 from tests.api.conftest import ROLES, SETUP, World, far_day, today_iso
 from tracking import calendar as calendar_service
 from tracking import clock
+from tracking import documents as documents_service
 from tracking import obligations as obligations_service
 from tracking import plans as plans_service
 from tracking import tasks as tasks_service
@@ -242,6 +243,42 @@ def subject_unit(world: World, subject: str) -> Ctx:
     return {"unit": world.unit_id(subject)}
 
 
+def unit_file_under(world: World, unit_id: int) -> tuple[str, bytes]:
+    """A unit-tree file of one new unit (a code not used before) under the unit `unit_id`."""
+    [parent] = [unit for unit in world.units.values() if unit.id == unit_id]
+    rows = f"code,name,kind,parent code\nNK{world.next()},Phòng nhập từ tệp,other,{parent.code}\n"
+    return "don-vi.csv", rows.encode()
+
+
+def document_of(world: World, subject: str) -> Ctx:
+    """A document issued by `subject` (edited by that unit's writers)."""
+    with world.session() as session:
+        document = documents_service.create(
+            session=session,
+            actor=SETUP,
+            symbol=f"{world.next()}/KH-UBND",
+            issued_on=clock.today(),
+            summary="Kế hoạch kiểm thử",
+            issuer=units_service.get(session=session, unit_id=world.unit_id(subject)),
+        )
+        session.commit()
+        return {"document": document.id, "version": document.version}
+
+
+def plan_with_section(world: World, subject: str) -> Ctx:
+    with world.session() as session:
+        plan = plans_service.create(
+            session=session,
+            actor=SETUP,
+            title=f"Kế hoạch kiểm thử {world.next()}",
+            issuer=units_service.get(session=session, unit_id=world.unit_id(subject)),
+            section_titles=["Mục một"],
+        )
+        session.commit()
+        [section] = plans_service.sections(session=session, plan_id=plan.id or 0)
+        return {"plan": plan.id, "section": section.id, "version": plan.version}
+
+
 def plan_of(world: World, subject: str) -> Ctx:
     with world.session() as session:
         plan = plans_service.create(
@@ -444,6 +481,16 @@ CASES = [
         subject_unit,
         lambda w, c: {"short_name": f"SNV{n(w)}"},
     ),
+    Case(
+        "units.import",
+        "POST",
+        "/api/v1/units/import",
+        "lead",
+        ADMIN,
+        201,
+        subject_unit,
+        file=lambda w, c: unit_file_under(w, c["unit"]),
+    ),
     # users and channels
     Case(
         "users.list",
@@ -538,7 +585,37 @@ CASES = [
             "issuer_unit_id": c["unit"],
         },
     ),
+    Case(
+        "documents.update",
+        "PATCH",
+        "/api/v1/documents/{document}",
+        "issuer",
+        ISSUE,
+        200,
+        document_of,
+        lambda w, c: {"version": c["version"], "signer": f"Nguyễn Văn {n(w)}"},
+    ),
     Case("plans.list", "GET", "/api/v1/plans", "issuer", PUBLIC, 200),
+    Case(
+        "plans.update",
+        "PATCH",
+        "/api/v1/plans/{plan}",
+        "issuer",
+        ISSUE,
+        200,
+        plan_with_section,
+        lambda w, c: {"version": c["version"], "title": f"Kế hoạch đã sửa {n(w)}"},
+    ),
+    Case(
+        "plans.update_section",
+        "PATCH",
+        "/api/v1/plans/{plan}/sections/{section}",
+        "issuer",
+        ISSUE,
+        200,
+        plan_with_section,
+        lambda w, c: {"version": c["version"], "title": f"Mục đã sửa {n(w)}"},
+    ),
     Case("plans.get", "GET", "/api/v1/plans/{plan}", "issuer", PUBLIC, 200, plan_of),
     Case(
         "plans.create",
@@ -998,6 +1075,15 @@ CASES = [
         lambda w, s: {**draft_report(w, s), "format": "md"},
     ),
     Case(
+        "reports.numbers",
+        "GET",
+        "/api/v1/units/{unit}/report-numbers/{year}",
+        "lead",
+        READ,
+        200,
+        lambda w, s: {"unit": w.unit_id(s), "year": 2091},
+    ),
+    Case(
         "reports.set_next_number",
         "PUT",
         "/api/v1/units/{unit}/report-numbers/{year}",
@@ -1042,6 +1128,16 @@ CASES = [
         READ,
         200,
         an_obligation,
+    ),
+    Case(
+        "obligations.update",
+        "PATCH",
+        "/api/v1/obligations/{obligation}",
+        "issuer",
+        DECIDE,
+        200,
+        an_obligation,
+        lambda w, c: {"version": c["version"], "recipient": f"Sở Nội vụ ({n(w)})"},
     ),
     Case(
         "obligations.stop",
@@ -1200,6 +1296,7 @@ def _template(path: str) -> str:
         "{format}": "{file_format}",
         "{indicator}": "{indicator_id}",
         "{obligation}": "{obligation_id}",
+        "{section}": "{section_id}",
     }
     for short, long in names.items():
         path = path.replace(short, long)
