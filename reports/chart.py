@@ -60,7 +60,8 @@ def completion_by_unit_png(by_unit: list[UnitCounts]) -> bytes:
             ),
             default=0,
         )
-        left = (names_pt / 72 + NAMES_GAP_IN) / WIDTH_IN
+        # A name longer than half the width is cut at the figure's edge, the bars keep half.
+        left = min((names_pt / 72 + NAMES_GAP_IN) / WIDTH_IN, 0.5)
         axes = figure.add_axes(
             (left, BOTTOM_IN / height, 1 - RIGHT_MARGIN - left, 1 - (TOP_IN + BOTTOM_IN) / height)
         )
