@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from models import ExtensionRequest, ExtensionStatus, Plan, PlanSection, Task, Unit
+from models.db import table_of
 from models.reports import Indicator, IndicatorAggregation, IndicatorValue
 from reports.snapshot import IndicatorLine
 from tracking.calendar import WorkCalendar, load_calendar
@@ -58,12 +59,17 @@ class Counts(CategoryCounts):
 
 
 def scoped_status(scope: Scope, *, calendar: WorkCalendar) -> CTE:
-    """One row per task in scope with its category on scope.as_of (see the module doc).
+    """One row per task in scope with its category on scope.as_of (see the module doc), and
+    the title and original deadline the task list shows.
 
     Materialised: inlined, the status rule's deadline subquery would run again for every
     reference to the category or the deadline (dozens per task on SQLite)."""
     until = due_soon_until(calendar=calendar, as_of=scope.as_of)
-    status = status_subquery(as_of=scope.as_of, due_soon_until=until)
+    status = status_subquery(
+        as_of=scope.as_of,
+        due_soon_until=until,
+        extra_columns=[table_of(Task).c.title, table_of(Task).c.original_due_on],
+    )
     start = scope.period_start
     statement = select(status).where(
         subtree_condition(root=scope.unit, unit_id=status.c.lead_unit_id),
@@ -107,12 +113,12 @@ def _task_rows(scope: Scope, *, session: Session, calendar: WorkCalendar) -> lis
     statement = (
         select(
             scoped.c.task_id,
-            col(Task.title),
+            scoped.c.title,
             scoped.c.section_id,
             col(lead.name).label("lead_name"),
             col(lead.short_name).label("lead_short_name"),
             scoped.c.assigned_on,
-            col(Task.original_due_on),
+            scoped.c.original_due_on,
             scoped.c.due_on_as_of,
             scoped.c.category,
             scoped.c.completed_on,
@@ -124,7 +130,6 @@ def _task_rows(scope: Scope, *, session: Session, calendar: WorkCalendar) -> lis
             scoped.c.due_soon,
         )
         .select_from(scoped)
-        .join(Task, col(Task.id) == scoped.c.task_id)
         .join(lead, col(lead.id) == scoped.c.lead_unit_id)
         .order_by(
             scoped.c.section_id,
