@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import CTE, Row, and_, func, or_, select
+from sqlalchemy import CTE, ColumnElement, Row, and_, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -58,31 +58,45 @@ class Counts(CategoryCounts):
         }
 
 
-def scoped_status(scope: Scope, *, calendar: WorkCalendar) -> CTE:
+def _in_scope(scope: Scope, columns: Any) -> list[ColumnElement[bool]]:
+    """The scope's conditions (module doc) on a task's columns, or on status_subquery's."""
+    start = scope.period_start
+    conditions = [
+        subtree_condition(root=scope.unit, unit_id=columns.lead_unit_id),
+        or_(
+            columns.assigned_on >= start,
+            and_(
+                or_(columns.confirmed_on.is_(None), columns.confirmed_on >= start),
+                or_(columns.cancelled_on.is_(None), columns.cancelled_on >= start),
+            ),
+        ),
+    ]
+    if scope.plan_id is not None:
+        conditions.append(columns.plan_id == scope.plan_id)
+    return conditions
+
+
+def scoped_status(scope: Scope, *, calendar: WorkCalendar, dialect: str) -> CTE:
     """One row per task in scope with its category on scope.as_of (see the module doc), and
     the title and original deadline the task list shows.
 
     Materialised: inlined, the status rule's deadline subquery would run again for every
-    reference to the category or the deadline (dozens per task on SQLite)."""
+    reference to the category or the deadline (dozens per task on SQLite). On SQLite the tasks
+    in scope are picked by id first: it then finds them in the index on lead unit and dates
+    alone instead of reading every task's row of the subtree (300 -> 80 ms for a province);
+    PostgreSQL scans the table either way, and once is cheaper."""
     until = due_soon_until(calendar=calendar, as_of=scope.as_of)
+    task = table_of(Task)
     status = status_subquery(
         as_of=scope.as_of,
         due_soon_until=until,
-        extra_columns=[table_of(Task).c.title, table_of(Task).c.original_due_on],
+        extra_columns=[task.c.title, task.c.original_due_on],
     )
-    start = scope.period_start
-    statement = select(status).where(
-        subtree_condition(root=scope.unit, unit_id=status.c.lead_unit_id),
-        or_(
-            status.c.assigned_on >= start,
-            and_(
-                or_(status.c.confirmed_on.is_(None), status.c.confirmed_on >= start),
-                or_(status.c.cancelled_on.is_(None), status.c.cancelled_on >= start),
-            ),
-        ),
-    )
-    if scope.plan_id is not None:
-        statement = statement.where(status.c.plan_id == scope.plan_id)
+    if dialect == "sqlite":
+        picked = select(task.c.id).where(*_in_scope(scope, task.c))
+        statement = select(status).where(status.c.task_id.in_(picked))
+    else:
+        statement = select(status).where(*_in_scope(scope, status.c))
     return statement.cte("scoped").prefix_with("MATERIALIZED")
 
 
@@ -99,7 +113,7 @@ class ReportFigures:
 
 def _task_rows(scope: Scope, *, session: Session, calendar: WorkCalendar) -> list[Row[Any]]:
     """Each task in scope with what the task list shows and what the counts group by."""
-    scoped = scoped_status(scope, calendar=calendar)
+    scoped = scoped_status(scope, calendar=calendar, dialect=session.get_bind().dialect.name)
     approved_count = (
         select(func.count())
         .where(
