@@ -11,16 +11,18 @@ the counts per unit, issuer and plan section are summed from those rows.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import CTE, Row, and_, func, or_, select
+from sqlalchemy import CTE, ColumnElement, Row, and_, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from models import ExtensionRequest, ExtensionStatus, Plan, PlanSection, Task, Unit
+from models.db import table_of
 from models.reports import Indicator, IndicatorAggregation, IndicatorValue
 from reports.snapshot import IndicatorLine
 from tracking.calendar import WorkCalendar, load_calendar
@@ -56,26 +58,45 @@ class Counts(CategoryCounts):
         }
 
 
-def scoped_status(scope: Scope, *, calendar: WorkCalendar) -> CTE:
-    """One row per task in scope with its category on scope.as_of (see the module doc).
-
-    Materialised: inlined, the status rule's deadline subquery would run again for every
-    reference to the category or the deadline (dozens per task on SQLite)."""
-    until = due_soon_until(calendar=calendar, as_of=scope.as_of)
-    status = status_subquery(as_of=scope.as_of, due_soon_until=until)
+def _in_scope(scope: Scope, columns: Any) -> list[ColumnElement[bool]]:
+    """The scope's conditions (module doc) on a task's columns, or on status_subquery's."""
     start = scope.period_start
-    statement = select(status).where(
-        subtree_condition(root=scope.unit, unit_id=status.c.lead_unit_id),
+    conditions = [
+        subtree_condition(root=scope.unit, unit_id=columns.lead_unit_id),
         or_(
-            status.c.assigned_on >= start,
+            columns.assigned_on >= start,
             and_(
-                or_(status.c.confirmed_on.is_(None), status.c.confirmed_on >= start),
-                or_(status.c.cancelled_on.is_(None), status.c.cancelled_on >= start),
+                or_(columns.confirmed_on.is_(None), columns.confirmed_on >= start),
+                or_(columns.cancelled_on.is_(None), columns.cancelled_on >= start),
             ),
         ),
-    )
+    ]
     if scope.plan_id is not None:
-        statement = statement.where(status.c.plan_id == scope.plan_id)
+        conditions.append(columns.plan_id == scope.plan_id)
+    return conditions
+
+
+def scoped_status(scope: Scope, *, calendar: WorkCalendar, dialect: str) -> CTE:
+    """One row per task in scope with its category on scope.as_of (see the module doc), and
+    the title and original deadline the task list shows.
+
+    Materialised: inlined, the status rule's deadline subquery would run again for every
+    reference to the category or the deadline (dozens per task on SQLite). On SQLite the tasks
+    in scope are picked by id first: it then finds them in the index on lead unit and dates
+    alone instead of reading every task's row of the subtree (300 -> 80 ms for a province);
+    PostgreSQL scans the table either way, and once is cheaper."""
+    until = due_soon_until(calendar=calendar, as_of=scope.as_of)
+    task = table_of(Task)
+    status = status_subquery(
+        as_of=scope.as_of,
+        due_soon_until=until,
+        extra_columns=[task.c.title, task.c.original_due_on],
+    )
+    if dialect == "sqlite":
+        picked = select(task.c.id).where(*_in_scope(scope, task.c))
+        statement = select(status).where(status.c.task_id.in_(picked))
+    else:
+        statement = select(status).where(*_in_scope(scope, status.c))
     return statement.cte("scoped").prefix_with("MATERIALIZED")
 
 
@@ -92,7 +113,7 @@ class ReportFigures:
 
 def _task_rows(scope: Scope, *, session: Session, calendar: WorkCalendar) -> list[Row[Any]]:
     """Each task in scope with what the task list shows and what the counts group by."""
-    scoped = scoped_status(scope, calendar=calendar)
+    scoped = scoped_status(scope, calendar=calendar, dialect=session.get_bind().dialect.name)
     approved_count = (
         select(func.count())
         .where(
@@ -106,12 +127,12 @@ def _task_rows(scope: Scope, *, session: Session, calendar: WorkCalendar) -> lis
     statement = (
         select(
             scoped.c.task_id,
-            col(Task.title),
+            scoped.c.title,
             scoped.c.section_id,
             col(lead.name).label("lead_name"),
             col(lead.short_name).label("lead_short_name"),
             scoped.c.assigned_on,
-            col(Task.original_due_on),
+            scoped.c.original_due_on,
             scoped.c.due_on_as_of,
             scoped.c.category,
             scoped.c.completed_on,
@@ -123,7 +144,6 @@ def _task_rows(scope: Scope, *, session: Session, calendar: WorkCalendar) -> lis
             scoped.c.due_soon,
         )
         .select_from(scoped)
-        .join(Task, col(Task.id) == scoped.c.task_id)
         .join(lead, col(lead.id) == scoped.c.lead_unit_id)
         .order_by(
             scoped.c.section_id,
@@ -135,30 +155,50 @@ def _task_rows(scope: Scope, *, session: Session, calendar: WorkCalendar) -> lis
     return list(session.execute(statement))
 
 
-def _task_line(row: Row[Any], *, as_of: date, calendar: WorkCalendar) -> dict[str, Any]:
-    category = Category(row.category)
-    done = category in (Category.DONE_ON_TIME, Category.DONE_LATE)
-    due: date | None = row.due_on_as_of
-    overdue_days = (
-        calendar.working_days_between(due, as_of)
-        if category == Category.OVERDUE and due is not None
-        else None
-    )
-    return {
-        "task_id": row.task_id,
-        "title": row.title,
-        "section_id": row.section_id,
-        "lead_unit": row.lead_name,
-        "lead_unit_short": row.lead_short_name or row.lead_name,
-        "assigned_on": row.assigned_on.isoformat(),
-        "original_due_on": row.original_due_on.isoformat() if row.original_due_on else None,
-        "due_on": due.isoformat() if due else None,
-        "category": category.value,
-        "completed_on": row.completed_on.isoformat() if done and row.completed_on else None,
-        "confirmed_on": row.confirmed_on.isoformat() if done and row.confirmed_on else None,
-        "extensions": int(row.extensions or 0),
-        "working_days_overdue": overdue_days,
-    }
+CATEGORIES = {category.value: category for category in Category}
+DONE = frozenset({Category.DONE_ON_TIME, Category.DONE_LATE})
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+class _TaskLines:
+    """The task list's line of each row of _task_rows (a province's report has tens of
+    thousands: the row is unpacked once, and the working days overdue counted once for each
+    deadline)."""
+
+    def __init__(self, *, as_of: date, calendar: WorkCalendar) -> None:
+        self.as_of = as_of
+        self.calendar = calendar
+        self.overdue_days: dict[date, int] = {}
+
+    def line(self, row: Sequence[Any], category: Category) -> dict[str, Any]:
+        (task_id, title, section_id, lead_name, lead_short_name, assigned_on, original_due_on,
+         due, _, completed_on, confirmed_on, extensions, *_) = row  # fmt: skip
+        overdue_days = None
+        if category == Category.OVERDUE and due is not None:
+            overdue_days = self.overdue_days.get(due)
+            if overdue_days is None:
+                overdue_days = self.overdue_days[due] = self.calendar.working_days_between(
+                    due, self.as_of
+                )
+        done = category in DONE
+        return {
+            "task_id": task_id,
+            "title": title,
+            "section_id": section_id,
+            "lead_unit": lead_name,
+            "lead_unit_short": lead_short_name or lead_name,
+            "assigned_on": assigned_on.isoformat(),
+            "original_due_on": _iso(original_due_on),
+            "due_on": _iso(due),
+            "category": category.value,
+            "completed_on": _iso(completed_on) if done else None,
+            "confirmed_on": _iso(confirmed_on) if done else None,
+            "extensions": int(extensions or 0),
+            "working_days_overdue": overdue_days,
+        }
 
 
 def _sql_order(value: int | None, *, nulls_first: bool) -> tuple[bool, int]:
@@ -217,17 +257,23 @@ def compute(scope: Scope, *, session: Session) -> ReportFigures:
     per_issuer: defaultdict[int, Counts] = defaultdict(Counts)
     per_section: defaultdict[tuple[int | None, int | None], Counts] = defaultdict(Counts)
     tasks = []
+    lines = _TaskLines(as_of=scope.as_of, calendar=calendar)
+    # Rows alike for every count are tallied first: one step a row instead of eight.
+    alike: Counter[tuple[Category, bool, int, int, int | None, int | None]] = Counter()
     for row in _task_rows(scope, session=session, calendar=calendar):
-        category = Category(row.category)
+        category = CATEGORIES[row.category]
+        key = (row.lead_unit_id, row.issuer_unit_id, row.plan_id, row.section_id)
+        alike[(category, bool(row.due_soon), *key)] += 1
+        tasks.append(lines.line(row, category))
+    for (category, due_soon, lead_id, issuer_id, plan_id, section_id), number in alike.items():
         for counts in (
             totals,
-            per_lead[row.lead_unit_id],
-            per_issuer[row.issuer_unit_id],
-            per_section[row.plan_id, row.section_id],
+            per_lead[lead_id],
+            per_issuer[issuer_id],
+            per_section[plan_id, section_id],
         ):
-            counts.counts[category] += 1
-            counts.due_soon += bool(row.due_soon)
-        tasks.append(_task_line(row, as_of=scope.as_of, calendar=calendar))
+            counts.counts[category] += number
+            counts.due_soon += number if due_soon else 0
     leads = session.execute(
         select(col(Unit.id), col(Unit.code), col(Unit.name), col(Unit.short_name))
         .where(subtree_condition(root=scope.unit))

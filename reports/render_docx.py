@@ -11,18 +11,21 @@ The output is deterministic: fixed core properties and ZIP timestamps.
 
 from __future__ import annotations
 
-import copy
 import io
+import re
 from datetime import UTC, datetime
 from typing import Any
+from xml.sax.saxutils import escape
 
 from docx import Document as new_document
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_PARAGRAPH_ALIGNMENT
 from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml.ns import nsdecls, qn
+from docx.oxml.parser import parse_xml
 from docx.shared import Cm, Length, Mm, Pt
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
@@ -37,8 +40,10 @@ MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = Mm(20), Mm(20), Mm(30), M
 TEXT_WIDTH_MM = 210 - 30 - 15
 HEADER_COLUMNS_MM = (62, TEXT_WIDTH_MM - 62)
 SIGNATURE_COLUMNS_MM = (75, TEXT_WIDTH_MM - 75)
+JUSTIFY = WD_ALIGN_PARAGRAPH.JUSTIFY
+INDENT = Cm(1.27)
 CELL_PADDING_MM = 1.9  # Word's default left/right cell margin (0.19 cm)
-BREAKS = frozenset("\t\r\n")  # characters python-docx writes as w:tab or w:br
+BREAKS = re.compile("[\t\r\n]")  # characters python-docx writes as w:tab or w:br
 
 Container = DocxDocument | _Cell
 
@@ -193,68 +198,95 @@ def _header(document: DocxDocument, header: Header) -> None:
     _paragraph(document, "", space_after=6)
 
 
+# The body's paragraphs by look: a paragraph style each (name shown in Word, ASCII id), holding
+# exactly the formatting _paragraph gives, so each of the thousands of paragraphs of a
+# province's report names its style instead of repeating the formatting.
+BODY_STYLES: dict[str, tuple[str, dict[str, Any]]] = {
+    "NhiemvuHeading1": (
+        "Báo cáo - Mục",
+        {"bold": True, "align": JUSTIFY, "first_line_indent": INDENT, "space_before": 6},
+    ),
+    "NhiemvuHeading2": (
+        "Báo cáo - Tiểu mục",
+        {"bold": True, "align": JUSTIFY, "first_line_indent": INDENT},
+    ),
+    "NhiemvuBody": ("Báo cáo - Nội dung", {"align": JUSTIFY, "first_line_indent": INDENT}),
+    "NhiemvuCaption": ("Báo cáo - Chú thích", {"size": 12, "italic": True}),
+}
+
+
+def _add_body_styles(document: DocxDocument) -> None:
+    """The body styles, each based on Normal with the paragraph and run properties of a
+    paragraph _paragraph builds with its look."""
+    normal = document.styles["Normal"]
+    for style_id, (name, look) in BODY_STYLES.items():
+        style = document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = normal
+        element = style.element
+        element.styleId = style_id
+        built = _paragraph(document, "-", space_after=6, **look)._p
+        built.getparent().remove(built)
+        element.get_or_add_pPr().extend(list(built.get_or_add_pPr()))
+        element.get_or_add_rPr().extend(list(built.r_lst[0].get_or_add_rPr()))
+
+
 class _BodyParagraphs:
     """Adds the body's paragraphs at the end of the document, fast: a province's report has
-    thousands. python-docx's add_paragraph looks for the section properties that close the
-    body from its first child on every call (quadratic), and its property setters cost about
-    a millisecond a paragraph; here each look is built once with _paragraph, then copied
-    before the section properties, found once. The XML is the same as _paragraph's."""
+    tens of thousands. python-docx's add_paragraph looks for the section properties that close
+    the body from its first child on every call (quadratic) and its setters cost about a
+    millisecond a paragraph; so the paragraphs (a style and a run each) are written as XML
+    text, parsed in one go and moved before the section properties, found once."""
 
     def __init__(self, document: DocxDocument) -> None:
         self.document = document
         self.end = document.element.body.sectPr
-        self.looks: dict[tuple[Any, ...], Any] = {}
+        self.pending: list[str] = []
 
-    def add(self, text: str, **look: Any) -> None:
-        key = tuple(sorted(look.items()))
-        prototype = self.looks.get(key)
-        if prototype is None:
-            # A run is needed in the copy; its text is replaced below.
-            built = _paragraph(self.document, "-", **look)._p
-            built.getparent().remove(built)
-            prototype = self.looks[key] = built
-        element = copy.deepcopy(prototype)
-        self.end.addprevious(element)
-        run = element.r_lst[0]
+    def add(self, text: str, style_id: str) -> None:
+        start = f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/></w:pPr>'
         if not text:
-            element.remove(run)
-        elif BREAKS.isdisjoint(text):
-            # What python-docx writes for text without tabs or line breaks, without its
-            # character-by-character loop.
-            t = run.t_lst[0]
-            t.text = text
-            if len(text.strip()) < len(text):
-                t.set(qn("xml:space"), "preserve")
+            self.pending.append(f"{start}</w:p>")
+        elif BREAKS.search(text) is None:
+            space = ' xml:space="preserve"' if len(text.strip()) < len(text) else ""
+            self.pending.append(f"{start}<w:r><w:t{space}>{escape(text)}</w:t></w:r></w:p>")
         else:
-            run.text = text
+            # Tabs and line breaks: python-docx writes them as w:tab and w:br.
+            self.flush()
+            self.pending.append(f"{start}<w:r/></w:p>")
+            self.flush()
+            self.end.getprevious().r_lst[0].text = text
+
+    def flush(self) -> None:
+        """Parse the paragraphs written so far and move them into the document."""
+        if not self.pending:
+            return
+        # python-docx's parser drops whitespace-only text, except under xml:space="preserve".
+        body = parse_xml(f"<w:body {nsdecls('w')}>{''.join(self.pending)}</w:body>")
+        self.pending.clear()
+        for paragraph in list(body):
+            self.end.addprevious(paragraph)
 
     def picture(self, png: bytes, caption: str) -> None:
+        self.flush()
         picture = _paragraph(self.document, space_before=6)
         picture.add_run().add_picture(io.BytesIO(png), width=Mm(150))
-        self.add(caption, size=12, italic=True, space_after=6)
+        self.add(caption, "NhiemvuCaption")
 
 
 def _body(document: DocxDocument, snapshot: ReportSnapshot) -> None:
-    indent = Cm(1.27)
-    justify = WD_ALIGN_PARAGRAPH.JUSTIFY
+    _add_body_styles(document)
     paragraphs = _BodyParagraphs(document)
     for block in snapshot.blocks:
         if block.kind == "heading":
-            paragraphs.add(
-                block.text,
-                bold=True,
-                align=justify,
-                first_line_indent=indent,
-                space_before=6 if block.level == 1 else 0,
-                space_after=6,
-            )
+            paragraphs.add(block.text, "NhiemvuHeading1" if block.level == 1 else "NhiemvuHeading2")
         elif block.kind == "chart":
             rows = snapshot.figures.by_unit
             if not rows:
                 continue
             paragraphs.picture(completion_by_unit_png(rows), block.text)
         else:
-            paragraphs.add(block.text, align=justify, first_line_indent=indent, space_after=6)
+            paragraphs.add(block.text, "NhiemvuBody")
+    paragraphs.flush()
 
 
 def _signature(document: DocxDocument, snapshot: ReportSnapshot) -> None:

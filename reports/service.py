@@ -407,7 +407,7 @@ def _file_stem(report: Report) -> str:
 
 def markdown(stored: dict[str, Any]) -> str:
     """A stored snapshot as Markdown (the web page shows it as HTML)."""
-    return render_markdown(ReportSnapshot.from_stored(stored))
+    return render_markdown(ReportSnapshot.for_writers(stored))
 
 
 def _render(snapshot: ReportSnapshot, fmt: ReportFormat) -> bytes:
@@ -441,7 +441,7 @@ def render_files(
     chosen = [_format(fmt) for fmt in formats]
     report = get(session=session, report_id=report_id)
     assert report.snapshot is not None  # every report gets one when created
-    snapshot = ReportSnapshot.from_stored(report.snapshot)
+    snapshot = ReportSnapshot.for_writers(report.snapshot)
     files = []
     for fmt in chosen:
         stem = _file_stem(report) + ("-phu-luc" if fmt == ReportFormat.XLSX else "")

@@ -249,11 +249,19 @@ def _awaiting_sql(category: Any, reported_on: Any, confirmed_on: Any, as_of: dat
     )
 
 
-def status_subquery(*, as_of: date, due_soon_until: date | None = None) -> Subquery:
+def status_subquery(
+    *,
+    as_of: date,
+    due_soon_until: date | None = None,
+    extra_columns: Sequence[ColumnElement[Any]] = (),
+) -> Subquery:
     """One row per task that existed on as_of: task_id, the columns reports group by,
-    due_on_as_of, category, due_soon and awaiting_confirmation. Join it on task_id."""
+    due_on_as_of, category, due_soon and awaiting_confirmation. Join it on task_id, or ask
+    for other columns of the task in `extra_columns` (the join costs a scan of the table on
+    PostgreSQL when most tasks are in)."""
     inner = (
         select(
+            *extra_columns,
             col(Task.id).label("task_id"),
             col(Task.lead_unit_id),
             col(Task.issuer_unit_id),

@@ -8,7 +8,9 @@ from pathlib import Path
 from sqlmodel import Session
 
 from reports.content import snapshot_sha256
+from reports.render_docx import render_docx
 from reports.render_markdown import render_markdown
+from reports.render_xlsx import render_xlsx
 from reports.snapshot import ReportSnapshot
 from tests.world import issued_seed_report
 
@@ -34,3 +36,17 @@ def test_the_typed_snapshot_is_stored_as_json_that_reads_back_the_same(
     assert snapshot.issued and snapshot.report.symbol == "555/BC-UBND"
     assert snapshot.as_stored() == report.snapshot
     assert snapshot_sha256(snapshot.as_stored()) == report.snapshot_sha256
+
+
+def test_the_writers_read_the_snapshot_without_its_task_lines(session: Session) -> None:
+    """Every format renders the same from the snapshot without figures.tasks (no writer
+    reads them: the body's sentences were written from them), so downloads skip them."""
+    report = issued_seed_report(session)
+    assert report.snapshot is not None
+    full = ReportSnapshot.from_stored(report.snapshot)
+    light = ReportSnapshot.for_writers(report.snapshot)
+    assert full.figures.tasks and not light.figures.tasks
+    assert light.model_copy(update={"figures": full.figures}) == full
+    assert render_markdown(light) == render_markdown(full)
+    assert render_docx(light) == render_docx(full)
+    assert render_xlsx(light) == render_xlsx(full)
