@@ -15,6 +15,7 @@ from api.routers import (
     acts,
     auth,
     calendar,
+    me,
     obligations,
     reminders,
     reports,
@@ -78,9 +79,12 @@ def create_app(*, settings: Settings | None = None, engine: Engine | None = None
         reminders.router,
         reports.router,
         obligations.router,
+        me.router,
     ):
         api.include_router(router)
     app.include_router(api)
+    app.include_router(me.feeds)
+    me.install_log_redaction()
     # The web pages at /, beside the API (same services, same access rules).
     install_web(app, settings)
     return app

@@ -22,6 +22,7 @@ from models.core import (
     UnitKind,
     User,
 )
+from models.feeds import CalendarFeed
 from models.notifications import (
     Notification,
     NotificationKind,
@@ -46,6 +47,7 @@ __all__ = [
     "COMMUNE_LEVEL_KINDS",
     "AssignmentRole",
     "AuditEvent",
+    "CalendarFeed",
     "CalendarOverride",
     "ChannelKind",
     "ContactChannel",
