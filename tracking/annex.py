@@ -66,7 +66,8 @@ def read_docx_tables(content: bytes) -> list[list[list[str]]]:
                 previous = cell._tc
             numbers = {t for t in texts if t}
             if len(numbers) > 2 and all(_COLUMN_NUMBERS.match(t) for t in numbers):
-                continue  # the "(1) (2) (3)…" row under a header
+                # The "(1) (2) (3)…" row under a header: blank, so rows keep their numbers.
+                texts = [""] * len(texts)
             rows.append(texts)
         tables.append(rows)
     return tables
@@ -176,7 +177,7 @@ def unit_key(text: str) -> str:
 
 
 FUZZY_MATCH = 90  # a score (0–100) this high is the same name, typed differently
-FUZZY_TIE = 3  # two units this close to the best are ambiguous
+FUZZY_TIE = 10  # another unit this close to the best makes the name ambiguous
 FUZZY_SUGGEST = 70  # candidates named in an error
 
 

@@ -420,6 +420,8 @@ def _row_units(
     leads: list[Unit] = []
     if not lead_text:
         bad(LEAD, "import.lead_required", "Đơn vị chủ trì không được để trống")
+    elif annex.is_vague(lead_text):
+        bad(LEAD, "import.lead_unknown", f"Đơn vị chủ trì: «{lead_text}» không chỉ rõ đơn vị nào")
     elif (group := annex.group_of(lead_text)) is not None:
         members = annex.members(group, scope=scope, units=units.units)
         if not expand_groups:
@@ -432,8 +434,6 @@ def _row_units(
         elif not members:
             bad(LEAD, "import.group_empty", f"Nhóm «{lead_text}» không có đơn vị nào")
         leads = members
-    elif annex.is_vague(lead_text):
-        bad(LEAD, "import.lead_unknown", f"Đơn vị chủ trì: «{lead_text}» không chỉ rõ đơn vị nào")
     else:
         problems: list[str] = []
         lead = _match_unit(units, lead_text, LEAD, problems)
@@ -445,7 +445,7 @@ def _row_units(
     for name in (p.strip() for p in _split_units(coordinating_text)):
         if not name:
             continue
-        group = annex.group_of(name)
+        group = None if annex.is_vague(name) else annex.group_of(name)
         if group is not None and expand_groups:
             found = annex.members(group, scope=scope, units=units.units)
         elif group is not None or annex.is_vague(name):
@@ -493,10 +493,12 @@ def parse_rows(
     assigned_on: date,
     scope: Unit | None = None,
     expand_groups: bool = False,
+    year: int | None = None,
 ) -> tuple[list[ParsedRow], list[RowError]]:
     """Every task row of the sheet and every bad row. A group named as the lead ("Các sở,
     ban, ngành") is a bad row, or with `expand_groups` one task for each unit of the group
-    directly under `scope` (the province the plan assigns in)."""
+    directly under `scope` (the province the plan assigns in). A period named without its
+    year ("6 tháng đầu năm") is in `year` (the plan's), else in the year of assignment."""
     header_index, columns = _header(rows)
     parsed: list[ParsedRow] = []
     errors: list[RowError] = []
@@ -559,7 +561,7 @@ def parse_rows(
         deadline: DeadlineRule | None = None
         deadline_text = _text_of(cell(row, DEADLINE))
         try:
-            deadline = parse_deadline(cell(row, DEADLINE), year=assigned_on.year)
+            deadline = parse_deadline(cell(row, DEADLINE), year=year or assigned_on.year)
             deadline.validate(assigned_on=assigned_on)
         except DomainError as error:
             deadline = None
@@ -607,6 +609,16 @@ def _assignment_errors(
     return errors
 
 
+_PLAN_YEAR = re.compile(r"năm (\d{4})\b")
+
+
+def plan_year(plan: Plan) -> int | None:
+    """The year a plan is for, from its title ("Kế hoạch … năm 2027"; the last year named),
+    or None."""
+    years = _PLAN_YEAR.findall(normalise(plan.title))
+    return int(years[-1]) if years else None
+
+
 def plan_to_import_into(*, session: Session, principal: access.Principal, plan_id: int) -> Plan:
     """The plan, if the principal may import tasks into it: importing assigns the plan's tasks
     in its issuer's name, so the rule is assigning as that issuer."""
@@ -637,6 +649,7 @@ def preview(
         assigned_on=assigned_on or clock.today(),
         scope=access.assignment_scope(session=session, issuer=issuer),
         expand_groups=expand_groups,
+        year=plan_year(plan),
     )
     errors += _assignment_errors(session=session, plan=plan, parsed=parsed)
     return parsed, sorted(errors, key=lambda error: error.row)
