@@ -142,7 +142,8 @@ ABBREVIATIONS = (
     ("tp", "thành phố"),
     ("tx", "thị xã"),
 )
-# The tone mark's place in the old style ("uỷ", "hoà") and the new ("ủy", "hòa").
+# The tone mark's place in the old style ("uỷ", "hoà") and the new ("ủy", "hòa"), in a
+# syllable without a final consonant.
 _OLD_TONES = {
     "uỷ": "ủy",
     "uý": "úy",
@@ -154,6 +155,8 @@ _OLD_TONES = {
     "uỵ": "ụy",
     "thuỷ": "thủy",
 }
+# Only where the pair ends the syllable: "hoạch", "toán" are written alike in both styles.
+_OLD_TONE = re.compile("(?:" + "|".join(_OLD_TONES) + r")(?![^\W\d_])")
 _PUNCTUATION = re.compile(r"[\s,;.\-–()/]+")
 _WORD_AND = re.compile(r"\s*&\s*")
 
@@ -165,8 +168,7 @@ def unit_key(text: str) -> str:
     from tracking.importing import normalise
 
     key = normalise(text)
-    for old, new in _OLD_TONES.items():
-        key = key.replace(old, new)
+    key = _OLD_TONE.sub(lambda match: _OLD_TONES[match[0]], key)
     key = _WORD_AND.sub("&", key)
     words = []
     for word in key.split(" "):
