@@ -103,6 +103,13 @@ def revoke(*, session: Session, actor: Actor, user_id: int) -> None:
         raise NotFound(f"{ENTITY}.not_found", "Bạn chưa có địa chỉ lịch nào đang dùng", field=None)
 
 
+def active_since(*, session: Session, user_id: int) -> datetime | None:
+    """When the user's active feed was created; None when they have none."""
+    return session.exec(
+        select(CalendarFeed.created_at).where(col(CalendarFeed.active_user_id) == user_id)
+    ).first()
+
+
 def user_of_token(*, session: Session, token: str) -> User | None:
     """The active user whose active feed this token opens; None for a revoked, unknown or
     malformed token. The lookup is by the token's digest (an index search that reveals
