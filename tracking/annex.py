@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 from models import COMMUNE_LEVEL_KINDS, Unit, UnitKind
 from tracking.deadlines import DeadlineRule
 from tracking.errors import InvalidInput
-from tracking.spreadsheet_safety import check_xlsx
+from tracking.spreadsheet_safety import check_document_archive
 
 # --- Reading the annex tables ------------------------------------------------------------
 
@@ -46,7 +46,7 @@ def read_docx_tables(content: bytes) -> list[list[list[str]]]:
     its text in each row (a lead unit written once for several tasks leads each)."""
     from docx import Document
 
-    check_xlsx(content)  # the same archive limits (entries, sizes, compression ratio)
+    check_document_archive(content)
     try:
         document = Document(io.BytesIO(content))
     except Exception as error:  # python-docx raises many kinds on a damaged file
@@ -190,20 +190,27 @@ class UnitMatch:
 
 
 def fuzzy_match(text: str, units: Sequence[Unit], keys: Sequence[str]) -> UnitMatch:
-    """The unit `text` names, by rapidfuzz's token-sort ratio of the keys (unit_key); several
-    near the best score → ambiguous; none good enough → the closest as suggestions."""
+    """The unit `text` names, by rapidfuzz's token-sort ratio of the keys (unit_key; a unit
+    may have two, its name's and its short name's, and counts once at its best); another
+    unit near the best score → ambiguous; none good enough → the closest as suggestions."""
     scored = process.extract(
-        unit_key(text), keys, scorer=fuzz.token_sort_ratio, limit=5, score_cutoff=FUZZY_SUGGEST
+        unit_key(text), keys, scorer=fuzz.token_sort_ratio, limit=10, score_cutoff=FUZZY_SUGGEST
     )
-    if not scored:
+    best_of: dict[int | None, tuple[float, Unit]] = {}
+    for _, score, index in scored:
+        unit = units[index]
+        if unit.id not in best_of or score > best_of[unit.id][0]:
+            best_of[unit.id] = (score, unit)
+    ranked = sorted(best_of.values(), key=lambda pair: -pair[0])
+    if not ranked:
         return UnitMatch(None)
-    best = scored[0][1]
-    close = [units[i] for _, score, i in scored if score >= best - FUZZY_TIE]
+    best = ranked[0][0]
+    close = [unit for score, unit in ranked if score >= best - FUZZY_TIE]
     if best >= FUZZY_MATCH and len(close) == 1:
         return UnitMatch(close[0])
     if best >= FUZZY_MATCH:
         return UnitMatch(None, tuple(close))
-    return UnitMatch(None, tuple(units[i] for _, _, i in scored[:3]))
+    return UnitMatch(None, tuple(unit for _, unit in ranked[:3]))
 
 
 # --- Groups of units ---------------------------------------------------------------------

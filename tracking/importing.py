@@ -19,7 +19,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -311,14 +311,7 @@ class UnitIndex:
             return annex.UnitMatch(distinct[0])
         if distinct:
             return annex.UnitMatch(None, tuple(distinct))
-        fuzzy = annex.fuzzy_match(text, self._fuzzy_units, self._fuzzy_keys)
-        if fuzzy.unit is None:
-            # One unit can stand under its name and its short name: name each once.
-            unique = tuple({unit.id: unit for unit in fuzzy.candidates}.values())
-            if len(unique) == 1 and len(fuzzy.candidates) > 1:
-                return annex.UnitMatch(unique[0])
-            return annex.UnitMatch(None, unique)
-        return fuzzy
+        return annex.fuzzy_match(text, self._fuzzy_units, self._fuzzy_keys)
 
 
 def parse_deadline(value: Any, *, year: int | None = None) -> DeadlineRule:
@@ -415,7 +408,7 @@ def _row_units(
     coordinating_text: str,
     scope: Unit | None,
     expand_groups: bool,
-    bad: Any,
+    bad: Callable[[str, str, str], None],
 ) -> RowUnits:
     leads: list[Unit] = []
     if not lead_text:

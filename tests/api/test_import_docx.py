@@ -302,3 +302,18 @@ def test_after_fixing_the_annex_imports_with_sections_units_and_deadlines(world:
     assert again.status_code == 201
     with world.session() as session:
         assert len(plans_service.sections(session=session, plan_id=plan_id)) == 3
+
+
+def test_a_word_zip_bomb_is_refused_before_it_is_unpacked(world: World) -> None:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"<w:document>" + b" " * (45 * 1024 * 1024))
+    plan_id = _plan(world)
+    answer = _post(world, plan_id, buffer.getvalue(), preview=True, expand=False)
+    assert answer.status_code == 422
+    item = answer.json()["detail"][0]
+    assert (item["code"], item["field"]) == ("import.xlsx_too_large", "file")
+    assert item["message"].startswith("Tệp Word khi giải nén lớn hơn")
