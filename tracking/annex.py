@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,13 @@ from models import COMMUNE_LEVEL_KINDS, Unit, UnitKind
 from tracking.deadlines import DeadlineRule
 from tracking.errors import InvalidInput
 from tracking.spreadsheet_safety import check_document_archive
+
+
+def normalise(text: str) -> str:
+    """NFC, lower case, single spaces: how headers and unit names are compared."""
+    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
+    return " ".join(text.lower().split())
+
 
 # --- Reading the annex tables ------------------------------------------------------------
 
@@ -165,8 +173,6 @@ def unit_key(text: str) -> str:
     """A unit name reduced for comparison: lower case, old-style tone marks moved, the
     abbreviations offices use written out, punctuation dropped ("Sở TT&TT" and "Sở Thông
     tin và Truyền thông" give the same key)."""
-    from tracking.importing import normalise
-
     key = normalise(text)
     key = _OLD_TONE.sub(lambda match: _OLD_TONES[match[0]], key)
     key = _WORD_AND.sub("&", key)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from tracking import access, annex, clock
 from tracking import plans as plans_service
 from tracking import tasks as tasks_service
 from tracking import units as units_service
+from tracking.annex import normalise
 from tracking.audit import Actor, record
 from tracking.deadlines import DeadlineRule
 from tracking.errors import DomainError, InvalidInput
@@ -131,12 +131,6 @@ class ImportResult:
     @property
     def count(self) -> int:
         return len(self.task_ids)
-
-
-def normalise(text: str) -> str:
-    """NFC, lower case, single spaces: how headers and unit names are compared."""
-    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
-    return " ".join(text.lower().split())
 
 
 def _file_error(code: str, message: str) -> ImportRejected:
