@@ -86,8 +86,8 @@ _DAYS = re.compile(r"^(\d{1,4})\s*ngày(\s+làm\s+việc)?$")
 _DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _SPLIT = re.compile(r"[;,\n]+")
 # A heading row of the annex: "I. Xây dựng thể chế", "II – …", "A. …".
-_HEADING = re.compile(r"^([IVXLC]{1,6}|[A-Đ])\s*[.):–-]\s*(.+)$", re.S)
-_HEADING_NUMBER = re.compile(r"^([IVXLC]{1,6}|[A-Đ])[.)]?$")
+_HEADING = re.compile(r"^([IVXLC]{1,6}|[A-ZĐ])\s*[.):–-]\s*(.+)$", re.S)
+_HEADING_NUMBER = re.compile(r"^([IVXLC]{1,6}|[A-ZĐ])[.)]?$")
 
 
 @dataclass(frozen=True)
@@ -228,14 +228,14 @@ def _read_docx(content: bytes) -> list[list[Any]]:
             "Không tìm thấy bảng phụ lục có cột «nội dung nhiệm vụ» và «đơn vị chủ trì» "
             "trong tệp Word",
         )
+    if sum(len(table) for table, _, _ in annex_tables) > MAX_ROWS + HEADER_SCAN_ROWS:
+        raise _file_error("import.too_many_rows", f"Tệp có quá {MAX_ROWS} dòng")
     if len(annex_tables) == 1:
         return list(annex_tables[0][0])
     rows: list[list[Any]] = [list(COLUMNS)]
     for table, columns, header_index in annex_tables:
         for row in table[header_index + 1 :]:
             rows.append([row[columns[name]] if name in columns else "" for name in COLUMNS])
-            if len(rows) > MAX_ROWS:
-                raise _file_error("import.too_many_rows", f"Tệp có quá {MAX_ROWS} dòng")
     return rows
 
 

@@ -117,11 +117,6 @@ def _annex_rows(*, fixed: bool) -> list[tuple[str | None, ...]]:
     ]
 
 
-def _merge_row(table: Table, index: int, text: str) -> None:
-    merged = table.cell(index, 0).merge(table.cell(index, len(HEADER) - 1))
-    merged.text = text
-
-
 def _plan_docx(*, fixed: bool) -> bytes:
     document = Document()
     # The document's heading block is a table too (issuer | national motto): not an annex.
@@ -139,7 +134,7 @@ def _plan_docx(*, fixed: bool) -> bytes:
     for offset, values in enumerate(rows):
         index = offset + 2
         if len(values) == 1:
-            _merge_row(table, index, values[0])
+            _merge_across(table, index, values[0] or "")
             continue
         for column, value in enumerate(values):
             if value is None:  # the cell above spans this row
@@ -317,3 +312,35 @@ def test_a_word_zip_bomb_is_refused_before_it_is_unpacked(world: World) -> None:
     item = answer.json()["detail"][0]
     assert (item["code"], item["field"]) == ("import.xlsx_too_large", "file")
     assert item["message"].startswith("Tệp Word khi giải nén lớn hơn")
+
+
+def test_an_annex_split_over_two_tables_is_read_as_one(world: World) -> None:
+    _world_with_units(world)
+    document = Document()
+    first = document.add_table(rows=3, cols=4)
+    for column, title in enumerate(("TT", "Nhiệm vụ", "Đơn vị chủ trì", "Thời hạn hoàn thành")):
+        first.cell(0, column).text = title
+    _merge_across(first, 1, "A. Nhiệm vụ chung")
+    for column, text in enumerate(("1", "Rà soát thủ tục", "Sở Tư pháp", f"Quý I/{YEAR}")):
+        first.cell(2, column).text = text
+    document.add_paragraph("(tiếp theo)")
+    second = document.add_table(rows=2, cols=3)  # another order, no STT
+    for column, title in enumerate(("Thời gian thực hiện", "Cơ quan chủ trì", "Nội dung")):
+        second.cell(0, column).text = title
+    for column, text in enumerate((f"Năm {YEAR}", "Sở KH&ĐT", "Theo dõi đầu tư công")):
+        second.cell(1, column).text = text
+    buffer = io.BytesIO()
+    document.save(buffer)
+
+    preview = _post(world, _plan(world), buffer.getvalue(), preview=True, expand=False).json()
+    assert preview["errors"] == []
+    got = [(r["row"], r["section"], r["lead_unit_name"], r["due_on"]) for r in preview["rows"]]
+    assert got == [
+        (3, "Nhiệm vụ chung", "Sở Tư pháp", f"{YEAR}-03-31"),
+        (4, "Nhiệm vụ chung", "Sở Kế hoạch và Đầu tư", f"{YEAR}-12-31"),
+    ]
+
+
+def _merge_across(table: Table, index: int, text: str) -> None:
+    last = len(table.rows[index].cells) - 1
+    table.cell(index, 0).merge(table.cell(index, last)).text = text
