@@ -16,6 +16,7 @@ from api.routers import (
     attachments,
     auth,
     calendar,
+    me,
     obligations,
     reminders,
     reports,
@@ -80,9 +81,12 @@ def create_app(*, settings: Settings | None = None, engine: Engine | None = None
         reminders.router,
         reports.router,
         obligations.router,
+        me.router,
     ):
         api.include_router(router)
     app.include_router(api)
+    app.include_router(me.feeds)
+    me.install_log_redaction()
     # The web pages at /, beside the API (same services, same access rules).
     install_web(app, settings)
     return app

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from models import Unit
+    from tracking.importing import ParsedRow, RowError
     from tracking.queries import StatusCounts
 
 
@@ -185,31 +186,85 @@ def tasks(as_of: AsOfOption, unit: UnitOption = None) -> None:
             typer.echo(f"    {row.title}")
 
 
+def _rejected_lines(message: str, errors: list[RowError]) -> list[str]:
+    lines = [message]
+    for item in errors:
+        where = f"dòng {item.row}" if item.row else "tệp"
+        column = f", cột «{item.field}»" if item.field and item.row else ""
+        lines.append(f"  - {where}{column}: {item.message} [{item.code}]")
+    return lines
+
+
+def _preview_lines(parsed: list[ParsedRow]) -> list[str]:
+    lines: list[str] = []
+    section: str | None = None
+    for item in parsed:
+        if item.section != section and item.section:
+            lines.append(f"[{item.section}]")
+        section = item.section
+        deadline = item.deadline
+        if deadline.due_on is not None:
+            due = f"hạn {deadline.due_on:%d/%m/%Y}"
+        elif deadline.amount is not None:
+            due = f"hạn sau {deadline.amount} ngày" + (
+                " làm việc" if deadline.kind == "working_days" else ""
+            )
+        else:
+            due = "thường xuyên"
+        coordinators = ", ".join(unit.name for unit in item.coordinators)
+        with_others = f"; phối hợp: {coordinators}" if coordinators else ""
+        lines.append(
+            f"  dòng {item.row}: {item.content} — chủ trì: {item.lead.name}{with_others}; {due}"
+        )
+    return lines
+
+
 @friendly_errors
 def import_tasks(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Tệp .xlsx/.csv")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Tệp .xlsx/.csv/.docx")],
     plan: Annotated[int, typer.Option("--plan", min=1, help="Mã số kế hoạch")],
+    preview: Annotated[
+        bool, typer.Option("--preview", help="Chỉ xem trước mọi dòng và mọi lỗi, không lưu")
+    ] = False,
+    expand_groups: Annotated[
+        bool,
+        typer.Option(
+            "--expand-groups",
+            help="Chủ trì là một nhóm («Các sở, ban, ngành»): giao mỗi đơn vị một nhiệm vụ",
+        ),
+    ] = False,
 ) -> None:
-    """Nhập nhiệm vụ của một kế hoạch từ tệp; có dòng lỗi thì không nhập gì."""
+    """Nhập nhiệm vụ của một kế hoạch từ tệp (.xlsx, .csv, phụ lục .docx); có dòng lỗi thì
+    không nhập gì."""
     from tracking import importing
     from tracking import plans as plans_service
 
     try:
         with database() as session:
+            the_plan = plans_service.get(session=session, plan_id=plan)
+            if preview:
+                parsed, errors = importing.preview(
+                    session=session,
+                    plan=the_plan,
+                    content=file.read_bytes(),
+                    filename=file.name,
+                    expand_groups=expand_groups,
+                )
+                typer.echo(f"Sẽ nhập {len(parsed)} nhiệm vụ vào kế hoạch #{plan}:")
+                typer.echo("\n".join(_preview_lines(parsed)))
+                if errors:
+                    raise importing.ImportRejected(errors)
+                return
             result = importing.import_tasks(
                 session=session,
                 actor=cli_actor(),
-                plan=plans_service.get(session=session, plan_id=plan),
+                plan=the_plan,
                 content=file.read_bytes(),
                 filename=file.name,
+                expand_groups=expand_groups,
             )
     except importing.ImportRejected as error:
-        lines = [error.message]
-        for item in error.errors:
-            where = f"dòng {item.row}" if item.row else "tệp"
-            column = f", cột «{item.field}»" if item.field and item.row else ""
-            lines.append(f"  - {where}{column}: {item.message} [{item.code}]")
-        fail("\n".join(lines), 2)
+        fail("\n".join(_rejected_lines(error.message, error.errors)), 2)
     typer.echo(f"Đã nhập {result.count} nhiệm vụ vào kế hoạch #{plan}.")
 
 

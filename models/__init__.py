@@ -28,6 +28,7 @@ from models.core import (
     UnitKind,
     User,
 )
+from models.feeds import CalendarFeed
 from models.notifications import (
     Notification,
     NotificationKind,
@@ -56,6 +57,7 @@ __all__ = [
     "AttachmentKind",
     "AttachmentStorage",
     "AuditEvent",
+    "CalendarFeed",
     "CalendarOverride",
     "ChannelKind",
     "ContactChannel",

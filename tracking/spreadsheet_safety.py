@@ -70,22 +70,33 @@ def check_xlsx(content: bytes) -> None:
         )
 
 
-def _check_sizes(entries: list[zipfile.ZipInfo]) -> None:
+def check_document_archive(content: bytes) -> None:
+    """The archive limits alone (parts, unpacked size, compression ratio), for a Word
+    document (.docx) before python-docx unpacks it."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile:
+        return
+    with archive:
+        _check_sizes(archive.infolist(), label="Tệp Word")
+
+
+def _check_sizes(entries: list[zipfile.ZipInfo], *, label: str = "Tệp Excel") -> None:
     if len(entries) > MAX_ENTRIES:
         raise _refuse(
-            "import.xlsx_too_many_parts", f"Tệp Excel có hơn {MAX_ENTRIES} thành phần bên trong"
+            "import.xlsx_too_many_parts", f"{label} có hơn {MAX_ENTRIES} thành phần bên trong"
         )
     if sum(entry.file_size for entry in entries) > MAX_UNCOMPRESSED_BYTES:
         raise _refuse(
             "import.xlsx_too_large",
-            f"Tệp Excel khi giải nén lớn hơn {MAX_UNCOMPRESSED_BYTES // MB} MB",
+            f"{label} khi giải nén lớn hơn {MAX_UNCOMPRESSED_BYTES // MB} MB",
         )
     for entry in entries:
         ratio = entry.file_size / max(entry.compress_size, 1)
         if entry.file_size > RATIO_CHECKED_FROM_BYTES and ratio > MAX_COMPRESSION_RATIO:
             raise _refuse(
                 "import.xlsx_compression_ratio",
-                f"Tệp Excel bị nén bất thường (phần «{entry.filename[:80]}» nở ra "
+                f"{label} bị nén bất thường (phần «{entry.filename[:80]}» nở ra "
                 f"{ratio:.0f} lần, giới hạn {MAX_COMPRESSION_RATIO} lần)",
             )
 

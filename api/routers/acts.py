@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, UploadFile, status
+from fastapi import APIRouter, File, Query, UploadFile, status
 from sqlmodel import Session
 
 from api.deps import CurrentUser, IdQuery, Limit, Offset, PathId, SessionDep, issuer_of
@@ -13,7 +13,10 @@ from api.schemas.acts import (
     DocumentCreate,
     DocumentPublic,
     DocumentUpdate,
+    ImportErrorPublic,
+    ImportPreviewPublic,
     ImportResultPublic,
+    ImportRowPublic,
     PlanCreate,
     PlanPublic,
     PlanUpdate,
@@ -235,32 +238,98 @@ def update_section(
     return _plan_with_sections(session, plans_service.get(session=session, plan_id=plan_id))
 
 
+ExpandGroups = Annotated[
+    bool,
+    Query(
+        description="Đơn vị chủ trì là một nhóm («Các sở, ban, ngành», «UBND các huyện»): "
+        "true giao mỗi đơn vị của nhóm một nhiệm vụ; false (mặc định) báo lỗi dòng đó"
+    ),
+]
+IMPORT_RULES = (
+    "Tệp .xlsx, .csv, hoặc .docx (bảng phụ lục của kế hoạch). Cột (tiêu đề tiếng Việt, các "
+    "cách ghi thường gặp): STT, nội dung nhiệm vụ, đơn vị chủ trì, đơn vị phối hợp, thời hạn "
+    "(thời gian hoàn thành), sản phẩm, ghi chú. Dòng «I. Xây dựng thể chế» mở một mục của kế "
+    "hoạch. Đơn vị ghi theo mã, tên, tên viết tắt quen dùng («Sở TT&TT», «UBND huyện …»). "
+    "Thời hạn: dd/mm/yyyy, «Trước dd/mm/yyyy», «Tháng m/yyyy», «Quý III/yyyy», «Năm yyyy», "
+    "«6 tháng đầu năm», «Hằng năm» (31/12 năm giao), «n ngày làm việc», «n ngày», hoặc để "
+    "trống / «thường xuyên»."
+)
+
+
+def _upload(file: UploadFile) -> tuple[bytes, str]:
+    return file.file.read(importing.MAX_BYTES + 1), file.filename or ""
+
+
+@plans.post(
+    "/{plan_id}/tasks/import/preview",
+    response_model=ImportPreviewPublic,
+    summary="Xem trước việc nhập nhiệm vụ từ tệp: mọi dòng và mọi lỗi, không lưu gì",
+    description=IMPORT_RULES,
+)
+def preview_import(
+    plan_id: PathId,
+    file: Annotated[UploadFile, File(description="Tệp .xlsx, .csv (UTF-8) hoặc .docx")],
+    principal: CurrentUser,
+    session: SessionDep,
+    expand_groups: ExpandGroups = False,
+) -> ImportPreviewPublic:
+    plan = importing.plan_to_import_into(session=session, principal=principal, plan_id=plan_id)
+    content, filename = _upload(file)
+    parsed, errors = importing.preview(
+        session=session,
+        plan=plan,
+        content=content,
+        filename=filename,
+        expand_groups=expand_groups,
+    )
+    return ImportPreviewPublic(
+        rows=[
+            ImportRowPublic(
+                row=item.row,
+                title=item.content,
+                section=item.section,
+                lead_unit_id=item.lead.id or 0,
+                lead_unit_name=item.lead.name,
+                coordinating_unit_ids=[unit.id or 0 for unit in item.coordinators],
+                deadline_kind=item.deadline.kind,
+                due_on=item.deadline.due_on,
+                deadline_amount=item.deadline.amount,
+                note=item.note,
+            )
+            for item in parsed
+        ],
+        errors=[
+            ImportErrorPublic(row=e.row, field=e.field, code=e.code, message=e.message)
+            for e in errors
+        ],
+    )
+
+
 @plans.post(
     "/{plan_id}/tasks/import",
     response_model=ImportResultPublic,
     status_code=status.HTTP_201_CREATED,
-    summary="Nhập nhiệm vụ của kế hoạch từ tệp .xlsx hoặc .csv",
-    description=(
-        "Cột (tiêu đề tiếng Việt): nội dung nhiệm vụ, đơn vị chủ trì, đơn vị phối hợp, "
-        "thời hạn, ghi chú. Đơn vị ghi theo mã hoặc tên. Thời hạn: dd/mm/yyyy, "
-        "«n ngày làm việc», «n ngày», hoặc để trống / «thường xuyên». Tệp có dòng lỗi thì "
-        "không nhập dòng nào; câu trả lời 422 liệt kê mọi dòng lỗi (trường `row`)."
-    ),
+    summary="Nhập nhiệm vụ của kế hoạch từ tệp .xlsx, .csv hoặc phụ lục .docx",
+    description=IMPORT_RULES
+    + " Tệp có dòng lỗi thì không nhập dòng nào; câu trả lời 422 liệt kê mọi dòng lỗi "
+    "(trường `row`).",
 )
 def import_tasks(
     plan_id: PathId,
-    file: Annotated[UploadFile, File(description="Tệp .xlsx hoặc .csv (UTF-8)")],
+    file: Annotated[UploadFile, File(description="Tệp .xlsx, .csv (UTF-8) hoặc .docx")],
     principal: CurrentUser,
     session: SessionDep,
+    expand_groups: ExpandGroups = False,
 ) -> ImportResultPublic:
     plan = importing.plan_to_import_into(session=session, principal=principal, plan_id=plan_id)
-    content = file.file.read(importing.MAX_BYTES + 1)
+    content, filename = _upload(file)
     result = importing.import_tasks(
         session=session,
         actor=principal.actor,
         plan=plan,
         content=content,
-        filename=file.filename or "",
+        filename=filename,
+        expand_groups=expand_groups,
     )
     session.commit()
     return ImportResultPublic(plan_id=result.plan_id, count=result.count, task_ids=result.task_ids)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import Day, Id, Required1000, Text255, Text500, text
 from api.schemas.base import Body, FromRow, VersionedBody
+from models import DeadlineKind
 
 Symbol = Annotated[str, text(80, min_length=1)]
 
@@ -92,6 +93,35 @@ class ImportResultPublic(BaseModel):
     plan_id: int
     count: int
     task_ids: list[int]
+
+
+class ImportRowPublic(BaseModel):
+    """One task the import would create (a row naming a group gives one per unit)."""
+
+    row: int = Field(description="Dòng trong tệp (bảng phụ lục), kể cả dòng tiêu đề")
+    title: str
+    section: str | None = Field(description="Mục của kế hoạch (dòng «I. …» phía trên)")
+    lead_unit_id: int
+    lead_unit_name: str
+    coordinating_unit_ids: list[int]
+    deadline_kind: DeadlineKind
+    due_on: date | None
+    deadline_amount: int | None
+    note: str
+
+
+class ImportErrorPublic(BaseModel):
+    row: int
+    field: str | None
+    code: str
+    message: str
+
+
+class ImportPreviewPublic(BaseModel):
+    """Everything the import would save, and every bad row; nothing is saved."""
+
+    rows: list[ImportRowPublic]
+    errors: list[ImportErrorPublic]
 
 
 class CalendarOverrideSet(Body):

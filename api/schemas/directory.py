@@ -116,3 +116,12 @@ class ChannelPublic(BaseModel):
     url: str = Field(description="URL đã che các thông tin bí mật")
     label: str
     active: bool
+
+
+class CalendarFeedCreated(BaseModel):
+    """The private subscription URL of a calendar feed: shown this once, never again."""
+
+    url: str = Field(
+        description="Địa chỉ đăng ký lịch (iCalendar); ai có địa chỉ này đều xem được lịch, "
+        "hãy giữ kín. Tạo địa chỉ mới thì địa chỉ cũ ngừng hoạt động."
+    )

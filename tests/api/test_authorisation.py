@@ -37,7 +37,7 @@ from reports import service as reports_service
 from settings import get_settings
 from tests.api.conftest import ROLES, SETUP, World, far_day, today_iso
 from tracking import calendar as calendar_service
-from tracking import clock
+from tracking import calendar_feed, clock
 from tracking import documents as documents_service
 from tracking import obligations as obligations_service
 from tracking import plans as plans_service
@@ -428,6 +428,15 @@ def values_csv(world: World, context: Ctx) -> tuple[str, bytes]:
     )
 
 
+def calendar_feeds(world: World, subject: str) -> Ctx:
+    """An active calendar feed for every user of the world (each caller revokes their own)."""
+    with world.session() as session:
+        for user in world.users.values():
+            calendar_feed.create(session=session, actor=SETUP, user_id=user.id or 0)
+        session.commit()
+    return {}
+
+
 CSV_ONE_ROW = "nội dung nhiệm vụ,đơn vị chủ trì,thời hạn\nBáo cáo sơ kết,LEAD,30 ngày\n"
 
 
@@ -646,6 +655,28 @@ CASES = [
         201,
         plan_of,
         upload=True,
+    ),
+    Case(
+        "plans.import_preview",
+        "POST",
+        "/api/v1/plans/{plan}/tasks/import/preview",
+        "issuer",
+        ISSUE,
+        200,
+        plan_of,
+        upload=True,
+        writes=False,
+    ),
+    # the caller's own calendar feed: everyone, for themselves
+    Case("me.calendar_feed.create", "POST", "/api/v1/me/calendar-feed", "lead", PUBLIC, 201),
+    Case(
+        "me.calendar_feed.revoke",
+        "DELETE",
+        "/api/v1/me/calendar-feed",
+        "lead",
+        PUBLIC,
+        204,
+        calendar_feeds,
     ),
     # tasks
     Case("tasks.list", "GET", "/api/v1/tasks", "lead", PUBLIC, 200),
@@ -1276,7 +1307,11 @@ def test_the_table_covers_every_operation(world: World) -> None:
         for method in operations
     }
     covered = {(case.method, _template(case.path)) for case in CASES}
-    public = {("GET", "/api/v1/health"), ("POST", "/api/v1/auth/token")}
+    public = {
+        ("GET", "/api/v1/health"),
+        ("POST", "/api/v1/auth/token"),
+        ("GET", "/calendar/{token}.ics"),  # the token is the credential
+    }
     assert documented - public == {(m, _template(p)) for m, p in covered}
 
 

@@ -1,4 +1,5 @@
-"""Sign in (throttled like the API's token endpoint), sign out, change one's own password."""
+"""Sign in (throttled like the API's token endpoint), sign out, change one's own password,
+one's private calendar address."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from api.auth import authenticate_throttled, set_password
-from api.deps import SessionDep
+from api.deps import SessionDep, SettingsDep
 from api.login_throttle import LoginRefused
 from models import User
-from tracking.errors import DomainError
+from tracking import calendar_feed
+from tracking.errors import DomainError, NotFound
 from tracking.passwords import MAX_PASSWORD
 from web.forms import FormState
+from web.pages.common import done
 from web.rendering import render
 from web.routing import WebRoute
 from web.session import MaybeUser, WebUser, safe_next, sign_in, sign_out
@@ -112,3 +115,44 @@ async def change_password(request: Request, principal: WebUser, session: Session
     sign_in(request, user)
     request.session["flash"] = "Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc."
     return RedirectResponse("/", status_code=303)
+
+
+def _calendar_page(
+    request: Request, principal: WebUser, session: SessionDep, url: str = ""
+) -> Response:
+    since = calendar_feed.active_since(session=session, user_id=principal.actor.user_id or 0)
+    return render(request, "calendar_feed.html", {"since": since, "url": url}, principal=principal)
+
+
+@router.get("/account/calendar")
+def calendar_feed_page(request: Request, principal: WebUser, session: SessionDep) -> Response:
+    return _calendar_page(request, principal, session)
+
+
+@router.post("/account/calendar")
+def create_calendar_feed(
+    request: Request, principal: WebUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    token = calendar_feed.create(
+        session=session, actor=principal.actor, user_id=principal.actor.user_id or 0
+    )
+    session.commit()
+    # Shown in this answer only: the token is stored nowhere, not even in the session.
+    url = settings.public_base_url.rstrip("/") + calendar_feed.feed_path(token)
+    return _calendar_page(request, principal, session, url)
+
+
+@router.post("/account/calendar/revoke")
+def revoke_calendar_feed(request: Request, principal: WebUser, session: SessionDep) -> Response:
+    try:
+        calendar_feed.revoke(
+            session=session, actor=principal.actor, user_id=principal.actor.user_id or 0
+        )
+    except NotFound as missing:
+        return done(request, "/account/calendar", missing.message)
+    session.commit()
+    return done(
+        request,
+        "/account/calendar",
+        "Đã thu hồi địa chỉ lịch; lịch đã đăng ký sẽ không cập nhật nữa.",
+    )

@@ -196,10 +196,11 @@ async def import_preview(
     content = b""
     filename = ""
     if not isinstance(upload, UploadFile) or not upload.filename:
-        form.add("file", "Chọn tệp Excel (.xlsx) hoặc CSV của phụ lục kế hoạch")
+        form.add("file", "Chọn tệp Excel (.xlsx), CSV hoặc Word (.docx) của phụ lục kế hoạch")
     else:
         filename = upload.filename
         content = await upload.read(importing.MAX_BYTES + 1)
+    expand_groups = bool(form.value("expand_groups"))
     plan: Plan | None = None
     parsed: list[importing.ParsedRow] = []
     errors: list[importing.RowError] = []
@@ -209,7 +210,11 @@ async def import_preview(
                 session=session, principal=principal, plan_id=plan_id
             )
             parsed, errors = importing.preview(
-                session=session, plan=plan, content=content, filename=filename
+                session=session,
+                plan=plan,
+                content=content,
+                filename=filename,
+                expand_groups=expand_groups,
             )
         except importing.ImportRejected as rejected:
             form.add("file", "; ".join(e.message for e in rejected.errors))
@@ -223,7 +228,12 @@ async def import_preview(
         # knows its name.
         token = secrets.token_urlsafe(24)
         (_upload_folder(settings) / token).write_bytes(content)
-        request.session[IMPORT_KEY] = {"token": token, "plan": plan.id, "filename": filename}
+        request.session[IMPORT_KEY] = {
+            "token": token,
+            "plan": plan.id,
+            "filename": filename,
+            "expand_groups": expand_groups,
+        }
     return render(
         request,
         "import_preview.html",
@@ -253,6 +263,7 @@ async def import_save(
             plan=plan,
             content=path.read_bytes(),
             filename=str(pending["filename"]),
+            expand_groups=bool(pending.get("expand_groups")),
         )
     except DomainError as error:
         session.rollback()
