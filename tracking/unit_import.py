@@ -20,13 +20,13 @@ from sqlmodel import Session, col, select
 from models import Unit, UnitKind
 from models.db import in_chunks
 from tracking import units as units_service
+from tracking.annex import normalise
 from tracking.audit import Actor, record
 from tracking.errors import Conflict, DomainError
 from tracking.importing import (
     HEADER_SCAN_ROWS,
     ImportRejected,
     RowError,
-    normalise,
     read_rows,
 )
 
