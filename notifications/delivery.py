@@ -38,7 +38,7 @@ from models import (
 from models.db import get_engine, is_postgres, rows_changed
 from models.types import utc_now
 from notifications import channels, outbox, smtp, zalo
-from notifications.digest import render_dead_alert, render_digest
+from notifications.digest import SUBJECT_PREFIX, render_dead_alert, render_digest
 from notifications.outbox import OutboxMessage
 from notifications.planner import digest_lines
 from notifications.policy import global_rules
@@ -634,7 +634,7 @@ def send_test(
     *,
     channel_url: str,
     actor: Actor,
-    subject: str = "[nhiemvu] Thử kênh nhắc việc",
+    subject: str = f"{SUBJECT_PREFIX} Thử kênh nhắc việc",
     body: str = "Đây là tin nhắn thử của hệ thống theo dõi nhiệm vụ. "
     "Nếu anh/chị nhận được, kênh liên lạc đã hoạt động.",
     engine: Engine | None = None,

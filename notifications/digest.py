@@ -10,9 +10,22 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 from notifications.audiences import AUDIENCES
+from settings import get_settings
 from tracking.formatting import long_date
 
 TEMPLATES = Path(__file__).parent / "templates"
+# The start of every message's subject, whatever it is about: one rule for mail filters.
+SUBJECT_PREFIX = "[Nhắc việc]"
+# Where on a task's page (web/templates/task.html) each act is done.
+PROGRESS_ANCHOR = "bao-cao-tien-do"
+COMPLETION_ANCHOR = "bao-cao-hoan-thanh"
+EXTENSION_ANCHOR = "xin-gia-han"
+
+
+def salutation(*, name: str, title: str = "") -> str:
+    """The opening line of every message to a person: "Kính gửi: <chức danh> <họ tên>,"."""
+    addressed = " ".join(part for part in (title.strip(), name.strip()) if part)
+    return f"Kính gửi: {addressed or 'anh/chị'},"
 
 
 def status_text(working_days_left: int) -> str:
@@ -32,6 +45,20 @@ class DigestLine:
     working_days_left: int  # negative when overdue
     audience: str
     link: str
+    # The document that assigned the task ("Kế hoạch số 61/KH-UBND ngày 02/03/2021"), if any.
+    document: str = ""
+
+    @property
+    def progress_link(self) -> str:
+        return f"{self.link}#{PROGRESS_ANCHOR}"
+
+    @property
+    def completion_link(self) -> str:
+        return f"{self.link}#{COMPLETION_ANCHOR}"
+
+    @property
+    def extension_link(self) -> str:
+        return f"{self.link}#{EXTENSION_ANCHOR}"
 
     @property
     def deadline_text(self) -> str:
@@ -73,8 +100,8 @@ def render_digest(
         "items": ordered,
         "overdue": sum(1 for line in ordered if line.working_days_left < 0),
         "as_of_text": long_date(as_of),
-        "recipient_name": recipient_name,
-        "recipient_title": recipient_title,
+        "salutation": salutation(name=recipient_name, title=recipient_title),
+        "prefix": SUBJECT_PREFIX,
     }
     subject = _template("digest_subject.j2").render(context).strip()
     body = _template("digest_body.j2").render(context).strip() + "\n"
@@ -85,16 +112,17 @@ def render_dead_alert(
     *, notification_id: int, recipient: str, channel: str, attempts: int, last_error: str
 ) -> tuple[str, str]:
     body = (
-        _env()
-        .get_template("dead_alert.j2")
+        _template("dead_alert.j2")
         .render(
+            salutation=salutation(name="", title="Quản trị hệ thống"),
             notification_id=notification_id,
             recipient=recipient,
             channel=channel,
             attempts=attempts,
             last_error=last_error,
+            link=f"{get_settings().public_base_url.rstrip('/')}/reminders",
         )
         .strip()
         + "\n"
     )
-    return f"[nhiemvu] Thông báo số {notification_id} không gửi được", body
+    return f"{SUBJECT_PREFIX} Thông báo số {notification_id} không gửi được", body
