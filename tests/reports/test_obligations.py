@@ -163,7 +163,7 @@ def test_the_draft_waits_for_the_cut_off_then_comes_once_with_a_notice(session: 
     assert [(n.recipient_user_id, n.kind, n.channel_url) for n in notices] == [
         (officer.id, NotificationKind.REPORT_READY, "mailto:lan@lyson.gov.vn")
     ]
-    assert notices[0].subject == "[nhiemvu] Dự thảo báo cáo tháng 3 năm 2026 đã sẵn sàng"
+    assert notices[0].subject == "[Nhắc việc] Dự thảo báo cáo tháng 3 năm 2026 đã sẵn sàng"
     assert "Hạn gửi: ngày 16 tháng 3 năm 2026, gửi Văn phòng UBND tỉnh" in notices[0].body
     assert "Phạm Thị Lan" in notices[0].body
 
