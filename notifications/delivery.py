@@ -79,6 +79,17 @@ class DeliverResult:
         }
 
 
+# The outbox's reason for a Zalo message refused because the person has not messaged the
+# Official Account recently (zalo.NOT_INTERACTING_CODES): its code starts the text, so the
+# outbox listing can be filtered by it and the administrators' alert says what to do.
+OA_INTERACTION_CODE = "zalo.oa_interaction_needed"
+OA_INTERACTION_NEEDED = (
+    f"[{OA_INTERACTION_CODE}] Zalo từ chối vì người nhận chưa quan tâm hoặc 7 ngày qua chưa "
+    "nhắn tin cho Official Account: người nhận cần nhắn một tin bất kỳ cho Official Account, "
+    "sau đó quản trị viên gửi lại thông báo này"
+)
+
+
 @dataclass(frozen=True)
 class SendOutcome:
     ok: bool
@@ -141,6 +152,9 @@ def send_one(
     reasons = [
         entry.message for entry in result.logs() if entry.level in ("WARNING", "ERROR", "CRITICAL")
     ]
+    if any(zalo.NOT_INTERACTING_MARK in reason for reason in reasons):
+        # Final for this message at once: the person's other channels carry their own copy.
+        return SendOutcome(False, OA_INTERACTION_NEEDED, permanent=True)
     return SendOutcome(False, ("; ".join(reasons) or "Gửi không thành công")[:2000])
 
 

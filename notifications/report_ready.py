@@ -61,7 +61,7 @@ def ready_notice(
     link = f"{get_settings().public_base_url.rstrip('/')}/reports/{report_id}"
     if as_of <= occurrence.due_on:
         subject = f"{SUBJECT_PREFIX} Dự thảo báo cáo {period.name} đã sẵn sàng"
-        deadline = f"  Hạn gửi: {long_date(occurrence.due_on)} ({status_text(working_days_left)})"
+        when = f" ({status_text(working_days_left)})"
         request = (
             "Đề nghị anh/chị bổ sung phần tồn tại, hạn chế, kiến nghị và trình lãnh đạo ký "
             "ban hành đúng hạn."
@@ -71,7 +71,7 @@ def ready_notice(
         # is told as missed, and the request is to send it now.
         subject = f"{SUBJECT_PREFIX} Dự thảo báo cáo {period.name} đã sẵn sàng (đã quá hạn gửi)"
         missed = f", {status_text(working_days_left)}" if working_days_left < 0 else ""
-        deadline = f"  Hạn gửi: {long_date(occurrence.due_on)} (đã qua{missed})"
+        when = f" (đã qua{missed})"
         request = (
             "Báo cáo đã quá hạn gửi. Đề nghị anh/chị khẩn trương bổ sung phần tồn tại, hạn chế, "
             "kiến nghị và trình lãnh đạo ký ban hành, gửi ngay."
@@ -82,7 +82,9 @@ def ready_notice(
         f"Kỳ báo cáo {period.name} đã chốt số liệu ({period.start:%d/%m/%Y} – "
         f"{period.end:%d/%m/%Y}). Hệ thống đã soạn sẵn dự thảo:",
         f"  {obligation.title} {period.name}",
-        deadline + (f", gửi {obligation.recipient}" if obligation.recipient else ""),
+        f"  Hạn gửi: {long_date(occurrence.due_on)}"
+        + (f", gửi {obligation.recipient}" if obligation.recipient else "")
+        + when,
         f"  Xem và hoàn thiện: {link}",
         "",
         request,
