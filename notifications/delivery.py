@@ -284,6 +284,7 @@ def _alert_admins(session: Session, row: Notification) -> None:
         channel=channels.mask(row.channel_url),
         attempts=row.attempts,
         last_error=row.last_error,
+        oa_interaction_needed=row.last_error.startswith(f"[{OA_INTERACTION_CODE}]"),
     )
     addresses = [a.strip() for a in get_settings().admin_emails.split(",") if a.strip()]
     # One alert per death: a notification retried by hand and dead again is told again.

@@ -109,7 +109,13 @@ def render_digest(
 
 
 def render_dead_alert(
-    *, notification_id: int, recipient: str, channel: str, attempts: int, last_error: str
+    *,
+    notification_id: int,
+    recipient: str,
+    channel: str,
+    attempts: int,
+    last_error: str,
+    oa_interaction_needed: bool = False,
 ) -> tuple[str, str]:
     body = (
         _template("dead_alert.j2")
@@ -120,6 +126,7 @@ def render_dead_alert(
             channel=channel,
             attempts=attempts,
             last_error=last_error,
+            oa_interaction_needed=oa_interaction_needed,
             link=f"{get_settings().public_base_url.rstrip('/')}/reminders",
         )
         .strip()

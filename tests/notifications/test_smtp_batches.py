@@ -258,7 +258,7 @@ def test_a_sending_name_that_would_break_the_header_is_refused(
 ) -> None:
     monkeypatch.setenv("NHIEMVU_SMTP_FROM_NAME", name)
     get_settings.cache_clear()
-    with pytest.raises(ValidationError, match="NHIEMVU_SMTP_FROM_NAME|smtp_from_name"):
+    with pytest.raises(ValidationError, match=r"NHIEMVU_SMTP_FROM_NAME|smtp_from_name"):
         get_settings()
     get_settings.cache_clear()
 
