@@ -11,8 +11,10 @@ from __future__ import annotations
 import typer
 
 from cli import audit, calendar, demo, notifications, obligations, reports, serve, tasks, users
+from cli.usage import VietnameseGroup
 
 app = typer.Typer(
+    cls=VietnameseGroup,
     help="nhiemvu: theo dõi nhiệm vụ được giao, nhắc hạn và soạn báo cáo định kỳ.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
