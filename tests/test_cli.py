@@ -190,3 +190,11 @@ def test_the_parser_speaks_vietnamese(arguments: list[str], message: str) -> Non
     assert message in result.stderr
     for english in ("Missing option", "Invalid value", "No such", "Usage:", "Try '", "Error:"):
         assert english not in result.stderr
+
+
+def test_report_kinds_prints_each_code_with_its_name(engine: Engine) -> None:
+    result = runner.invoke(app, ["report", "kinds"])
+    assert result.exit_code == 0, result.output
+    lines = [line.split(maxsplit=1) for line in result.output.splitlines()]
+    assert lines[0] == ["month", "Báo cáo định kỳ hằng tháng"]
+    assert ["year", "Báo cáo định kỳ hằng năm"] in lines
