@@ -76,7 +76,7 @@ def _value_message(message: str) -> str:
 def message_of(error: click.UsageError) -> str:
     """The Vietnamese sentence for one of Click's usage errors."""
     if isinstance(error, click.MissingParameter):
-        param_type = error.param_type or getattr(error.param, "param_type_name", "")
+        param_type = str(error.param_type or getattr(error.param, "param_type_name", ""))
         kind = {"option": "tùy chọn", "argument": "tham số"}.get(param_type, "tham số")
         return f"Thiếu {kind} «{_param_name(error)}»."
     if isinstance(error, click.NoSuchOption):
@@ -135,7 +135,7 @@ class VietnameseGroup(TyperGroup):
                 raise
             error.show()
             sys.exit(error.exit_code)
-        except click.Abort:
+        except typer.Abort:
             if not standalone_mode:
                 raise
             typer.echo("Đã hủy.", err=True)
