@@ -596,6 +596,32 @@ def list_outbox(
     return [OutboxEntry.of(row) for row in rows]
 
 
+@dataclass(frozen=True)
+class OaContactNeeded:
+    """A Zalo message given up because its recipient must first message the Official
+    Account (OA_INTERACTION_CODE); retry_dead sends it again once they have."""
+
+    notification_id: int
+    recipient: str
+    channel: str  # masked
+
+
+def oa_contact_needed(*, session: Session, limit: int = 100) -> list[OaContactNeeded]:
+    """The dead Zalo messages waiting for their recipient to message the Official Account,
+    newest first: who the administrator must ask to do so."""
+    rows = session.execute(
+        select(col(Notification.id), col(User.full_name), col(Notification.channel_url))
+        .join(User, col(User.id) == col(Notification.recipient_user_id))
+        .where(
+            col(Notification.state) == NotificationState.DEAD,
+            col(Notification.last_error).startswith(f"[{OA_INTERACTION_CODE}]"),
+        )
+        .order_by(col(Notification.id).desc())
+        .limit(limit)
+    ).all()
+    return [OaContactNeeded(row[0], row[1], channels.mask(row[2])) for row in rows]
+
+
 def retry_dead(*, session: Session, notification_id: int, actor: Actor = SYSTEM) -> Notification:
     """Put a dead notification back in the queue (with the channel's current URL)."""
     row = session.get(Notification, notification_id)

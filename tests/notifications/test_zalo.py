@@ -22,8 +22,10 @@ from notifications import channels, zalo
 from notifications.contacts import add_contact_channels
 from notifications.delivery import (
     OA_INTERACTION_CODE,
+    OaContactNeeded,
     deliver,
     list_outbox,
+    oa_contact_needed,
     send_one,
     send_test,
 )
@@ -316,3 +318,8 @@ def test_a_person_the_oa_may_not_write_to_is_final_at_once_and_the_admins_are_to
     [alert] = alerts
     assert "Nguyễn Văn An" in alert.text
     assert "nhắn một tin bất kỳ cho Official Account" in alert.text
+    # The command line's `deliver` lists the same people (oa_contact_needed).
+    with Session(engine) as session:
+        assert oa_contact_needed(session=session) == [
+            OaContactNeeded(zalo_row.id or 0, "Nguyễn Văn An", channels.mask(zalo_row.channel_url))
+        ]
