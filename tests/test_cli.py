@@ -3,6 +3,7 @@
 import json
 import mailbox
 import os
+import re
 from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from pathlib import Path
@@ -64,6 +65,10 @@ def test_demo_prints_the_seed_summary_and_is_idempotent(engine: Engine) -> None:
     assert listing.exit_code == 0
     assert "hạn 30/11/2021 (hạn ban đầu 01/11/2021)" in listing.output
     assert listing.output.count("Hoàn thành đúng hạn") == 3
+    # Completed tasks show the day, late ones the working days late (the department's task).
+    assert listing.output.count("; hoàn thành ") == 3
+    everything = runner.invoke(app, ["tasks", "--as-of", "2021-11-02"])
+    assert re.search(r"; trễ \d+ ngày làm việc", everything.output), everything.output
 
 
 @pytest.mark.parametrize(
