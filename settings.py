@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_from: str = "nhiemvu@localhost"
+    # The sending body's name, shown beside smtp_from ("Văn phòng UBND tỉnh Quảng Ngãi").
+    smtp_from_name: str = Field(default="Hệ thống theo dõi nhiệm vụ", min_length=1, max_length=120)
     smtp_tls: bool = False
 
     zalo_api_base: str = "https://openapi.zalo.me"
@@ -137,6 +139,19 @@ class Settings(BaseSettings):
     @classmethod
     def _known_timezone(cls, value: str) -> str:
         ZoneInfo(value)  # raises on an unknown zone
+        return value
+
+    @field_validator("smtp_from_name")
+    @classmethod
+    def _display_name(cls, value: str) -> str:
+        # Written into the From header: a line break would start another header, and the
+        # address delimiters would make the name read as an address.
+        value = value.strip()
+        if not value or any(c in value for c in '<>"@\\') or any(ord(c) < 32 for c in value):
+            raise ValueError(
+                "NHIEMVU_SMTP_FROM_NAME: tên cơ quan gửi thư không được để trống và không chứa "
+                'xuống dòng hoặc các ký tự < > " @ \\'
+            )
         return value
 
     @field_validator("login_limits_per_username", "login_limits_per_address")

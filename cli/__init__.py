@@ -24,8 +24,10 @@ from cli import (
     units,
     users,
 )
+from cli.usage import VietnameseGroup
 
 app = typer.Typer(
+    cls=VietnameseGroup,
     help="nhiemvu: theo dõi nhiệm vụ được giao, nhắc hạn và soạn báo cáo định kỳ.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

@@ -42,7 +42,12 @@ def parse_date(text: str) -> date:
 
 DateArg = Annotated[date, typer.Argument(parser=parse_date, metavar="NGÀY")]
 AsOfOption = Annotated[
-    date, typer.Option("--as-of", parser=parse_date, help="Tính đến ngày (YYYY-MM-DD)")
+    date | None,
+    typer.Option(
+        "--as-of",
+        parser=parse_date,
+        help="Tính đến ngày (YYYY-MM-DD); mặc định hôm nay theo giờ Việt Nam, như API",
+    ),
 ]
 UnitOption = Annotated[
     str | None, typer.Option("--unit", help="Mã đơn vị; tính cả các đơn vị trực thuộc")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import change, echo_json, friendly_errors, parse_date, prepare_database
+from cli.common import change, database, echo_json, friendly_errors, parse_date, prepare_database
 
 if TYPE_CHECKING:
     from notifications.delivery import DeliverResult
@@ -87,10 +87,20 @@ def deliver(
     """Gửi các thông báo đến hạn trong hộp thư đi."""
     from models.db import get_engine
     from notifications.delivery import deliver as deliver_outbox
+    from notifications.delivery import oa_contact_needed
 
     prepare_database()
     result = deliver_outbox(engine=get_engine(), batch_size=batch)
     typer.echo(format_delivery(result))
+    with database() as session:
+        waiting = oa_contact_needed(session=session)
+    if waiting:
+        typer.echo(
+            "Zalo từ chối vì người nhận chưa nhắn tin cho Official Account trong 7 ngày qua "
+            "(hoặc chưa quan tâm OA); đề nghị những người sau nhắn một tin cho OA, rồi gửi lại:"
+        )
+        for entry in waiting:
+            typer.echo(f"  {entry.recipient} (thông báo số {entry.notification_id})")
     if result.dead:
         raise typer.Exit(2)
 

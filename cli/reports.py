@@ -47,12 +47,14 @@ def read_texts(path: Path) -> dict[str, Any]:
 @report_app.command("kinds")
 @friendly_errors
 def kinds() -> None:
-    """Các loại báo cáo định kỳ (mã dùng cho --kind)."""
-    from tracking.periods import list_kinds
+    """Các loại báo cáo định kỳ: mã dùng cho --kind và tên."""
+    from tracking.periods import named_kinds
 
     with database() as session:
-        for kind in list_kinds(session=session):
-            typer.echo(kind)
+        kinds = named_kinds(session=session)
+    width = max((len(code) for code, _ in kinds), default=0)
+    for code, name in kinds:
+        typer.echo(f"{code:<{width}}  {name}")
 
 
 @report_app.command("periods")

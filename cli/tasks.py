@@ -151,13 +151,15 @@ def format_counts(counts: StatusCounts, scope: str) -> str:
 
 @friendly_errors
 def status(
-    as_of: AsOfOption,
+    as_of: AsOfOption = None,
     unit: UnitOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="In ra JSON")] = False,
 ) -> None:
     """Số nhiệm vụ theo từng loại tình trạng tính đến một ngày."""
+    from tracking import clock
     from tracking.queries import count_by_category
 
+    as_of = as_of or clock.today()
     with database() as session:
         scope = unit_or_none(session, unit)
         counts = count_by_category(session=session, as_of=as_of, unit=scope)
@@ -168,18 +170,30 @@ def status(
 
 
 @friendly_errors
-def tasks(as_of: AsOfOption, unit: UnitOption = None) -> None:
+def tasks(as_of: AsOfOption = None, unit: UnitOption = None) -> None:
     """Danh sách nhiệm vụ và tình trạng của từng nhiệm vụ tính đến một ngày."""
+    from tracking import clock
+    from tracking.calendar import load_calendar
     from tracking.queries import tasks_as_of
 
+    as_of = as_of or clock.today()
     with database() as session:
         rows = tasks_as_of(session=session, as_of=as_of, unit=unit_or_none(session, unit))
+        calendar = load_calendar(session)
         if not rows:
             typer.echo("Không có nhiệm vụ nào.")
         for row in rows:
             due = f"hạn {row.due_on:%d/%m/%Y}" if row.due_on else "thường xuyên"
             if row.original_due_on and row.due_on != row.original_due_on:
                 due += f" (hạn ban đầu {row.original_due_on:%d/%m/%Y})"
+            done = row.completed_on if row.completed_on and row.completed_on <= as_of else None
+            if done:
+                due += f"; hoàn thành {done:%d/%m/%Y}"
+            late_until = done or as_of
+            if row.due_on and late_until > row.due_on:
+                late = calendar.working_days_between(row.due_on, late_until)
+                if late > 0:
+                    due += f"; trễ {late} ngày làm việc"
             flags = " · sắp đến hạn" if row.due_soon else ""
             flags += " · chờ xác nhận" if row.awaiting_confirmation else ""
             typer.echo(f"#{row.id} [{row.category.label}{flags}] {row.lead_unit}; {due}")

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from flows.daily import daily_sweep, delivery, report_drafting
 from models import Obligation
 from notifications.delivery import next_window_opening
+from notifications.demo import DEMO_SENDER
 from notifications.mailsink import local_mail_server
 from settings import overridden
 from tracking import demo as demo_world
@@ -61,7 +62,12 @@ def run_demo_day(*, engine: Engine, mail_folder: Path) -> list[FlowOutcome]:
     outcomes = []
     with (
         local_mail_server(mail_folder) as sink,
-        overridden(smtp_host=sink.host, smtp_port=str(sink.port), smtp_tls="false"),
+        overridden(
+            smtp_host=sink.host,
+            smtp_port=str(sink.port),
+            smtp_tls="false",
+            smtp_from_name=DEMO_SENDER,
+        ),
     ):
         states: list[State[dict[str, Any]]] = [
             report_drafting(as_of=DEMO_DAY, return_state=True),

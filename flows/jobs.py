@@ -52,6 +52,7 @@ def draft_and_notify(*, session: Session, as_of: date, actor: Actor = SYSTEM) ->
             obligation=drafted.obligation,
             occurrence=drafted.occurrence,
             report_id=drafted.report_id,
+            as_of=as_of,
         )
     return run
 

@@ -40,7 +40,7 @@ from models import (
 from models.db import get_engine, is_postgres, rows_changed
 from models.types import utc_now
 from notifications import channels, outbox, smtp, zalo
-from notifications.digest import render_dead_alert, render_digest
+from notifications.digest import SUBJECT_PREFIX, render_dead_alert, render_digest
 from notifications.outbox import OutboxMessage
 from notifications.planner import digest_lines
 from notifications.policy import global_rules
@@ -79,6 +79,17 @@ class DeliverResult:
             "lost_lease": self.lost_lease,
             "deferred": self.deferred,
         }
+
+
+# The outbox's reason for a Zalo message refused because the person has not messaged the
+# Official Account recently (zalo.NOT_INTERACTING_CODES): its code starts the text, so the
+# outbox listing can be filtered by it and the administrators' alert says what to do.
+OA_INTERACTION_CODE = "zalo.oa_interaction_needed"
+OA_INTERACTION_NEEDED = (
+    f"[{OA_INTERACTION_CODE}] Zalo từ chối vì người nhận chưa quan tâm hoặc 7 ngày qua chưa "
+    "nhắn tin cho Official Account: người nhận cần nhắn một tin bất kỳ cho Official Account, "
+    "sau đó quản trị viên gửi lại thông báo này"
+)
 
 
 @dataclass(frozen=True)
@@ -143,6 +154,9 @@ def send_one(
     reasons = [
         entry.message for entry in result.logs() if entry.level in ("WARNING", "ERROR", "CRITICAL")
     ]
+    if any(zalo.NOT_INTERACTING_MARK in reason for reason in reasons):
+        # Final for this message at once: the person's other channels carry their own copy.
+        return SendOutcome(False, OA_INTERACTION_NEEDED, permanent=True)
     return SendOutcome(False, ("; ".join(reasons) or "Gửi không thành công")[:2000])
 
 
@@ -298,6 +312,7 @@ def _alert_admins(session: Session, row: Notification) -> None:
         channel=channels.mask(row.channel_url),
         attempts=row.attempts,
         last_error=row.last_error,
+        oa_interaction_needed=row.last_error.startswith(f"[{OA_INTERACTION_CODE}]"),
     )
     addresses = [a.strip() for a in get_settings().admin_emails.split(",") if a.strip()]
     # One alert per death: a notification retried by hand and dead again is told again.
@@ -627,6 +642,32 @@ def list_outbox(
     return [OutboxEntry.of(row) for row in rows]
 
 
+@dataclass(frozen=True)
+class OaContactNeeded:
+    """A Zalo message given up because its recipient must first message the Official
+    Account (OA_INTERACTION_CODE); retry_dead sends it again once they have."""
+
+    notification_id: int
+    recipient: str
+    channel: str  # masked
+
+
+def oa_contact_needed(*, session: Session, limit: int = 100) -> list[OaContactNeeded]:
+    """The dead Zalo messages waiting for their recipient to message the Official Account,
+    newest first: who the administrator must ask to do so."""
+    rows = session.execute(
+        select(col(Notification.id), col(User.full_name), col(Notification.channel_url))
+        .join(User, col(User.id) == col(Notification.recipient_user_id))
+        .where(
+            col(Notification.state) == NotificationState.DEAD,
+            col(Notification.last_error).startswith(f"[{OA_INTERACTION_CODE}]"),
+        )
+        .order_by(col(Notification.id).desc())
+        .limit(limit)
+    ).all()
+    return [OaContactNeeded(row[0], row[1], channels.mask(row[2])) for row in rows]
+
+
 def retry_dead(*, session: Session, notification_id: int, actor: Actor = SYSTEM) -> Notification:
     """Put a dead notification back in the queue (with the channel's current URL)."""
     row = session.get(Notification, notification_id)
@@ -680,7 +721,7 @@ def send_test(
     *,
     channel_url: str,
     actor: Actor,
-    subject: str = "[nhiemvu] Thử kênh nhắc việc",
+    subject: str = f"{SUBJECT_PREFIX} Thử kênh nhắc việc",
     body: str = "Đây là tin nhắn thử của hệ thống theo dõi nhiệm vụ. "
     "Nếu anh/chị nhận được, kênh liên lạc đã hoạt động.",
     engine: Engine | None = None,

@@ -29,6 +29,8 @@ DEMO_EMAILS = {
 }
 # The working days of the fortnight before report 555/BC-UBND (02/11/2021).
 DEMO_DAYS = (date(2021, 10, 20), date(2021, 11, 2))
+# The body the demo's mail comes from (the province's office sends the reminders).
+DEMO_SENDER = "Văn phòng UBND tỉnh Quảng Ngãi"
 
 
 @dataclass
@@ -73,7 +75,12 @@ def send_demo_reminders(*, engine: Engine, mail_folder: Path) -> DemoReminders:
         session.commit()
     with (
         local_mail_server(mail_folder) as sink,
-        overridden(smtp_host=sink.host, smtp_port=str(sink.port), smtp_tls="false"),
+        overridden(
+            smtp_host=sink.host,
+            smtp_port=str(sink.port),
+            smtp_tls="false",
+            smtp_from_name=DEMO_SENDER,
+        ),
     ):
         result.sent_at = next_window_opening(engine)
         result.delivery = deliver(engine=engine, at=result.sent_at)

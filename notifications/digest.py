@@ -10,9 +10,22 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from notifications.audiences import AUDIENCES
+from settings import get_settings
 from tracking.formatting import long_date
 
 TEMPLATES = Path(__file__).parent / "templates"
+# The start of every message's subject, whatever it is about: one rule for mail filters.
+SUBJECT_PREFIX = "[Nhắc việc]"
+# Where on a task's page (web/templates/task.html) each act is done.
+PROGRESS_ANCHOR = "bao-cao-tien-do"
+COMPLETION_ANCHOR = "bao-cao-hoan-thanh"
+EXTENSION_ANCHOR = "xin-gia-han"
+
+
+def salutation(*, name: str, title: str = "") -> str:
+    """The opening line of every message to a person: "Kính gửi: <chức danh> <họ tên>,"."""
+    addressed = " ".join(part for part in (title.strip(), name.strip()) if part)
+    return f"Kính gửi: {addressed or 'anh/chị'},"
 
 
 def status_text(working_days_left: int) -> str:
@@ -32,6 +45,20 @@ class DigestLine:
     working_days_left: int  # negative when overdue
     audience: str
     link: str
+    # The document that assigned the task ("Kế hoạch số 61/KH-UBND ngày 02/03/2021"), if any.
+    document: str = ""
+
+    @property
+    def progress_link(self) -> str:
+        return f"{self.link}#{PROGRESS_ANCHOR}"
+
+    @property
+    def completion_link(self) -> str:
+        return f"{self.link}#{COMPLETION_ANCHOR}"
+
+    @property
+    def extension_link(self) -> str:
+        return f"{self.link}#{EXTENSION_ANCHOR}"
 
     @property
     def role_text(self) -> str:
@@ -62,26 +89,30 @@ def _digest_text(
     more than the rest of the digest)."""
     as_of_text = long_date(as_of)
     overdue = sum(1 for line in lines if line.working_days_left < 0)
-    subject = f"[Nhắc việc] {len(lines)} nhiệm vụ cần xử lý"
+    subject = f"{SUBJECT_PREFIX} {len(lines)} nhiệm vụ cần xử lý"
     if overdue:
         subject += f" ({overdue} quá hạn)"
     subject += f" - {as_of_text}"
-    title = f" ({recipient_title})" if recipient_title else ""
     parts = [
-        f"Kính gửi {recipient_name}{title},\n\n"
+        f"{salutation(name=recipient_name, title=recipient_title)}\n\n"
         f"Hệ thống theo dõi nhiệm vụ xin nhắc {len(lines)} nhiệm vụ cần xử lý, "
         f"tính đến {as_of_text}:\n"
     ]
     for number, line in enumerate(lines, start=1):
+        document = f"   - Văn bản giao: {line.document}\n" if line.document else ""
         parts.append(
             f"\n{number}. {line.title}\n"
+            f"{document}"
             f"   - Đơn vị chủ trì: {line.unit}\n"
             f"   - Hạn xử lý: {_long_date(line.due_on)}\n"
             f"   - Tình trạng: {status_text(line.working_days_left)}\n"
             f"   - Lý do nhận nhắc: {line.role_text}\n"
-            f"   - Xem chi tiết: {line.link}\n"
+            f"   - Xem nhiệm vụ: {line.link}\n"
+            f"   - Báo cáo tiến độ: {line.progress_link}\n"
+            f"   - Báo cáo hoàn thành: {line.completion_link}\n"
+            f"   - Xin gia hạn: {line.extension_link}\n"
         )
-    parts.append("\nĐây là thông báo tự động, vui lòng không trả lời.")
+    parts.append("\nĐây là thông báo tự động, vui lòng không trả lời thư này.")
     return subject.strip(), "".join(parts).strip() + "\n"
 
 
@@ -94,19 +125,28 @@ def render_digest(
 
 
 def render_dead_alert(
-    *, notification_id: int, recipient: str, channel: str, attempts: int, last_error: str
+    *,
+    notification_id: int,
+    recipient: str,
+    channel: str,
+    attempts: int,
+    last_error: str,
+    oa_interaction_needed: bool = False,
 ) -> tuple[str, str]:
     body = (
         _env()
         .get_template("dead_alert.j2")
         .render(
+            salutation=salutation(name="", title="Quản trị hệ thống"),
             notification_id=notification_id,
             recipient=recipient,
             channel=channel,
             attempts=attempts,
             last_error=last_error,
+            oa_interaction_needed=oa_interaction_needed,
+            link=f"{get_settings().public_base_url.rstrip('/')}/reminders",
         )
         .strip()
         + "\n"
     )
-    return f"[nhiemvu] Thông báo số {notification_id} không gửi được", body
+    return f"{SUBJECT_PREFIX} Thông báo số {notification_id} không gửi được", body

@@ -44,8 +44,10 @@ import models.db
 from models import (
     AssignmentRole,
     ContactChannel,
+    Document,
     Notification,
     NotificationKind,
+    Plan,
     PolicyScope,
     ReminderItem,
     ReminderPolicy,
@@ -65,7 +67,7 @@ from notifications.digest import DigestLine, render_digest, status_text
 from notifications.outbox import OutboxMessage
 from notifications.policy import PolicyBook, Rules
 from settings import get_settings
-from tracking import clock, units
+from tracking import clock, documents, units
 from tracking.calendar import WorkCalendar, load_calendar
 
 
@@ -265,6 +267,7 @@ class _Directory:
         self.unit_names: dict[int, str] = {}
         self.people: dict[int, _Person] = {}
         self.channel_urls: dict[int, Ciphertext] = {}
+        self.documents: dict[int, str] = {}  # task id: the document that assigned it
         self._days_left: dict[tuple[date, date], int] = {}
 
     def working_days_left(self, calendar: WorkCalendar, as_of: date, due: date) -> int:
@@ -288,6 +291,26 @@ class _Directory:
                     select(col(Unit.id), col(Unit.name)).where(col(Unit.id).in_(chunk))
                 ).all()
             )
+
+    def load_documents(self, task_ids: Collection[int]) -> None:
+        """The document that assigned each task: its own, else its plan's."""
+        document_id = func.coalesce(col(Task.source_document_id), col(Plan.document_id))
+        for chunk in in_chunks(values=(i for i in task_ids if i not in self.documents)):
+            for task_id, symbol, type_code, issued_on in self.session.execute(
+                select(
+                    col(Task.id),
+                    col(Document.symbol),
+                    col(Document.type_code),
+                    col(Document.issued_on),
+                )
+                .select_from(Task)
+                .outerjoin(Plan, col(Plan.id) == col(Task.plan_id))
+                .join(Document, col(Document.id) == document_id)
+                .where(col(Task.id).in_(chunk))
+            ).all():
+                self.documents[task_id] = documents.named(
+                    symbol=symbol, type_code=type_code, issued_on=issued_on
+                )
 
     def load_people(self, ids: Collection[int]) -> None:
         for chunk in in_chunks(values=(i for i in ids if i not in self.people)):
@@ -662,8 +685,10 @@ class _DigestWriter:
             return
         as_of, directory = self.result.as_of, self.directory
         # Items of an earlier run name what this run may not have read.
-        directory.load_tasks({item.task_id for _, items in batch for item in items})
-        directory.load_unit_names({task.lead_unit_id for task in directory.tasks.values()})
+        task_ids = {item.task_id for _, items in batch for item in items}
+        directory.load_tasks(task_ids)
+        directory.load_unit_names({directory.tasks[task_id].lead_unit_id for task_id in task_ids})
+        directory.load_documents(task_ids)
         directory.load_people({user_id for (user_id, _), _ in batch})
         directory.load_channel_urls({channel_id for (_, channel_id), _ in batch})
         messages: list[OutboxMessage] = []
@@ -825,6 +850,7 @@ def _digest_line(
         working_days_left=directory.working_days_left(calendar, as_of, item.due_on),
         audience=item.audience,
         link=f"{base}/tasks/{task.id}",
+        document=directory.documents.get(task.id, ""),
     )
 
 
@@ -835,6 +861,7 @@ def digest_lines(
     directory = _Directory(session)
     directory.load_tasks({item.task_id for item in items})
     directory.load_unit_names({task.lead_unit_id for task in directory.tasks.values()})
+    directory.load_documents({item.task_id for item in items})
     base = get_settings().public_base_url.rstrip("/")
     return [_digest_line(directory, item, as_of, calendar, base) for item in items]
 

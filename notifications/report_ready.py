@@ -7,14 +7,17 @@ and the channel, so a second run adds nothing.
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from sqlmodel import Session, col, select
 
 from models import NotificationKind, Obligation, Role, User
 from notifications import contacts, outbox
+from notifications.digest import SUBJECT_PREFIX, salutation, status_text
 from notifications.outbox import OutboxMessage
 from settings import get_settings
-from tracking import units
+from tracking import clock, units
+from tracking.calendar import load_calendar
 from tracking.formatting import long_date
 from tracking.obligations import Occurrence
 
@@ -43,33 +46,67 @@ def responsible_people(*, session: Session, unit_id: int) -> list[User]:
 
 
 def ready_notice(
-    *, obligation: Obligation, occurrence: Occurrence, report_id: int, recipient_name: str
+    *,
+    obligation: Obligation,
+    occurrence: Occurrence,
+    report_id: int,
+    recipient_name: str,
+    recipient_title: str = "",
+    as_of: date,
+    working_days_left: int,
 ) -> tuple[str, str]:
-    """The subject and body telling the office that the draft is waiting."""
+    """The subject and body telling the office on `as_of` that the draft is waiting, the
+    sending deadline `working_days_left` working days away (negative: missed)."""
     period = occurrence.period
     link = f"{get_settings().public_base_url.rstrip('/')}/reports/{report_id}"
-    subject = f"[nhiemvu] Dự thảo báo cáo {period.name} đã sẵn sàng"
+    if as_of <= occurrence.due_on:
+        subject = f"{SUBJECT_PREFIX} Dự thảo báo cáo {period.name} đã sẵn sàng"
+        when = f" ({status_text(working_days_left)})"
+        request = (
+            "Đề nghị anh/chị bổ sung phần tồn tại, hạn chế, kiến nghị và trình lãnh đạo ký "
+            "ban hành đúng hạn."
+        )
+    else:
+        # Drafted after the deadline (a late import, a server that was down): the deadline
+        # is told as missed, and the request is to send it now.
+        subject = f"{SUBJECT_PREFIX} Dự thảo báo cáo {period.name} đã sẵn sàng (đã quá hạn gửi)"
+        missed = f", {status_text(working_days_left)}" if working_days_left < 0 else ""
+        when = f" (đã qua{missed})"
+        request = (
+            "Báo cáo đã quá hạn gửi. Đề nghị anh/chị khẩn trương bổ sung phần tồn tại, hạn chế, "
+            "kiến nghị và trình lãnh đạo ký ban hành, gửi ngay."
+        )
     lines = [
-        f"Kính gửi: {recipient_name},",
+        salutation(name=recipient_name, title=recipient_title),
         "",
         f"Kỳ báo cáo {period.name} đã chốt số liệu ({period.start:%d/%m/%Y} – "
         f"{period.end:%d/%m/%Y}). Hệ thống đã soạn sẵn dự thảo:",
         f"  {obligation.title} {period.name}",
         f"  Hạn gửi: {long_date(occurrence.due_on)}"
-        + (f", gửi {obligation.recipient}" if obligation.recipient else ""),
+        + (f", gửi {obligation.recipient}" if obligation.recipient else "")
+        + when,
         f"  Xem và hoàn thiện: {link}",
         "",
-        "Đề nghị anh/chị bổ sung phần tồn tại, hạn chế, kiến nghị và trình lãnh đạo ký ban hành "
-        "đúng hạn.",
+        request,
+        "",
+        "Đây là thông báo tự động, vui lòng không trả lời thư này.",
     ]
     return subject, "\n".join(lines)
 
 
 def enqueue_report_ready(
-    *, session: Session, obligation: Obligation, occurrence: Occurrence, report_id: int
+    *,
+    session: Session,
+    obligation: Obligation,
+    occurrence: Occurrence,
+    report_id: int,
+    as_of: date | None = None,
 ) -> int:
     """Put the notice about the drafted report `report_id` in the outbox for every channel of
-    the responsible people (responsible_people). Returns how many messages were new."""
+    the responsible people (responsible_people), written as of `as_of` (default today).
+    Returns how many messages were new."""
+    as_of = as_of or clock.today()
+    working_days_left = load_calendar(session).working_days_between(as_of, occurrence.due_on)
     people = responsible_people(session=session, unit_id=obligation.lead_unit_id)
     channels = contacts.active_channels_of(session=session, user_ids=[p.id for p in people])
     messages = []
@@ -79,6 +116,9 @@ def enqueue_report_ready(
             occurrence=occurrence,
             report_id=report_id,
             recipient_name=person.full_name,
+            recipient_title=person.title,
+            as_of=as_of,
+            working_days_left=working_days_left,
         )
         for channel in channels.get(person.id or 0, []):
             messages.append(

@@ -1,26 +1,38 @@
 """Email over SMTP connections kept open for a batch of the outbox.
 
 Apprise's email plugin opens a connection (and TLS, and a login) for every message, and its
-send takes a quarter of a second even to a local server. Here each message is still built by
-Apprise from its channel URL (the same headers, encoding, From/To and Message-ID as Apprise
+send takes a quarter of a second even to a local server. Here each message's headers are still
+built by Apprise from its channel URL (the same encoding, From/To and Message-ID as Apprise
 sends), and then handed to one connection per SMTP server (host, port, TLS mode, login) for
 the whole batch, opened on first use, reopened when it drops, closed when the batch ends.
+
+Every message is multipart/alternative: the plain text as written, and its HTML rendering
+(notifications.email_html); From carries the sending body's name (settings.smtp_from_name),
+Date the local time of settings.timezone, and `Auto-Submitted: auto-generated` (RFC 3834) tells
+mail servers and people's vacation replies not to answer.
 """
 
 from __future__ import annotations
 
 import contextlib
+import email
 import logging
 import smtplib
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from types import TracebackType
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apprise import NotifyFormat
 from apprise.plugins.email.base import NotifyEmail
 from apprise.plugins.email.smtp import SMTPSecureMode
+
+from notifications.email_html import html_of
+from settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -190,13 +202,20 @@ class Connections:
             log.info("SMTP connection to %s lost between messages; reconnecting", server)
 
     def send(self, plugin: NotifyEmail, *, subject: str, body: str) -> Sent:
-        """Send `body` (plain text) with `subject` as the plugin would, on this batch's
-        connection to its server. The Message-ID follows channels.stable_message_id."""
+        """Send `body` (plain text, and its HTML rendering) with `subject` as the plugin
+        would, on this batch's connection to its server. The Message-ID follows
+        channels.stable_message_id."""
         server = Server.of(plugin)
-        headers = {"X-Application": plugin.app_id, **plugin.headers}
+        headers = {
+            "X-Application": plugin.app_id,
+            "Auto-Submitted": "auto-generated",
+            **plugin.headers,
+        }
+        html = html_of(subject=subject, text=body)
         try:
-            for message in _messages(plugin, subject=subject, body=body, headers=headers):
-                self._transmit(server, str(plugin.from_addr[1]), message.to_addrs, message.body)
+            for message in _messages(plugin, subject=subject, headers=headers):
+                raw = _alternative(message.body, text=body, html=html)
+                self._transmit(server, str(plugin.from_addr[1]), message.to_addrs, raw)
         except Unreachable as error:
             return Sent(False, str(error))
         except smtplib.SMTPRecipientsRefused as error:
@@ -218,15 +237,34 @@ def _text(answer: bytes | str) -> str:
     return answer.decode("utf-8", "replace") if isinstance(answer, bytes) else answer
 
 
-def _messages(
-    plugin: NotifyEmail, *, subject: str, body: str, headers: dict[str, str]
-) -> Iterator[Any]:
-    """The messages Apprise's plugin would send (one per To address), built by Apprise."""
+# The headers of Apprise's single-part message that describe its body, not the message.
+_BODY_HEADERS = frozenset({"content-type", "content-transfer-encoding", "mime-version"})
+
+
+def _alternative(raw: str, *, text: str, html: str) -> str:
+    """Apprise's message `raw` (its headers, already encoded) with the body replaced by a
+    multipart/alternative of `text` and `html`, plain first (RFC 2046: least preferred)."""
+    prepared = email.message_from_string(raw)
+    message = MIMEMultipart("alternative")
+    message.attach(MIMEText(text, "plain", "utf-8"))
+    message.attach(MIMEText(html, "html", "utf-8"))
+    for name, value in prepared.items():
+        if name.lower() not in _BODY_HEADERS:
+            message[name] = value
+    return message.as_string()
+
+
+def _messages(plugin: NotifyEmail, *, subject: str, headers: dict[str, str]) -> Iterator[Any]:
+    """The messages Apprise's plugin would send (one per To address), built by Apprise, with
+    an empty body (_alternative puts the body in)."""
+    settings = get_settings()
+    # A URL naming its own sender keeps it; the configured address gets the body's name.
+    from_addr = (plugin.from_addr[0] or settings.smtp_from_name, plugin.from_addr[1])
     return NotifyEmail.prepare_emails(  # type: ignore[no-any-return]
         subject=subject,
-        body=body,
-        notify_format=plugin.resolve_format(NotifyFormat.TEXT),
-        from_addr=plugin.from_addr,
+        body="",
+        notify_format=NotifyFormat.TEXT,
+        from_addr=from_addr,
         to=plugin.targets,
         cc=plugin.cc,
         bcc=plugin.bcc,
@@ -238,5 +276,5 @@ def _messages(
         pgp=plugin.pgp,
         pgp_mode=plugin.pgp_mode,
         inline=plugin.inline,
-        tzinfo=plugin.tzinfo,
+        tzinfo=ZoneInfo(settings.timezone),
     )

@@ -36,6 +36,13 @@ from settings import get_settings
 
 # Zalo's code for an invalid or expired access token (docs/domain.md#zalo).
 TOKEN_INVALID_CODES = frozenset({-216})
+# Zalo's codes for a person the Official Account may not write to now: -213 not following
+# the OA, -230 no interaction with it in the last 7 days (docs/domain.md#zalo). Retrying the
+# same message cannot help; the person must message the OA first.
+NOT_INTERACTING_CODES = frozenset({-213, -230})
+# In the plugin's log line for those codes, so delivery can tell them from other failures
+# (Apprise reports a send only as true/false plus its log).
+NOT_INTERACTING_MARK = "zalo-oa-not-interacting"
 _OA_ID = r"^[0-9A-Za-z_\-]{1,64}$"
 _USER_ID = re.compile(r"^[0-9A-Za-z_\-]{1,64}$")
 _PHONE_CLEAN = re.compile(r"[\s().\-]")
@@ -238,6 +245,12 @@ class _ZaloBase(NotifyBase):
                     )
                     return False
                 continue
+            if code in NOT_INTERACTING_CODES:
+                self.logger.warning(
+                    f"{NOT_INTERACTING_MARK} error={code}: Zalo user {target} has not "
+                    "interacted with the Official Account recently."
+                )
+                return False
             self.logger.warning(
                 f"Failed to send Zalo message to {target}: error={code} "
                 f"{data.get('message', '')}".rstrip()

@@ -93,12 +93,19 @@ class Mail:
 
     @property
     def text(self) -> str:
+        return self._part("text/plain")
+
+    @property
+    def html(self) -> str:
+        return self._part("text/html")
+
+    def _part(self, content_type: str) -> str:
         for part in self.message.walk():
-            if part.get_content_type() == "text/plain":
+            if part.get_content_type() == content_type:
                 payload = part.get_payload(decode=True)
                 assert isinstance(payload, bytes)
                 return payload.decode(part.get_content_charset() or "utf-8").replace("\r\n", "\n")
-        raise AssertionError("no text/plain part")
+        raise AssertionError(f"no {content_type} part")
 
 
 @dataclass

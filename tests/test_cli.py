@@ -3,10 +3,13 @@
 import json
 import mailbox
 import os
+import re
+from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
+import time_machine
 from docx import Document
 from sqlalchemy import Engine
 from typer.testing import CliRunner
@@ -62,6 +65,10 @@ def test_demo_prints_the_seed_summary_and_is_idempotent(engine: Engine) -> None:
     assert listing.exit_code == 0
     assert "hạn 30/11/2021 (hạn ban đầu 01/11/2021)" in listing.output
     assert listing.output.count("Hoàn thành đúng hạn") == 3
+    # Completed tasks show the day, late ones the working days late (the department's task).
+    assert listing.output.count("; hoàn thành ") == 3
+    everything = runner.invoke(app, ["tasks", "--as-of", "2021-11-02"])
+    assert re.search(r"; trễ \d+ ngày làm việc", everything.output), everything.output
 
 
 @pytest.mark.parametrize(
@@ -140,3 +147,59 @@ def test_serve_refuses_several_workers_with_the_flows(engine: Engine) -> None:
     result = runner.invoke(app, ["serve", "--workers", "2"])
     assert result.exit_code == 2
     assert "--workers lớn hơn 1 chỉ dùng cùng --no-flows" in result.output
+
+
+@pytest.mark.parametrize(
+    ("instant", "today"),
+    [
+        # 23:30 in Hà Nội: still the 2nd there; 01:00 there on the 3rd is the 2nd in UTC.
+        (datetime(2026, 12, 2, 16, 30, tzinfo=UTC), "2026-12-02"),
+        (datetime(2026, 12, 2, 18, 0, tzinfo=UTC), "2026-12-03"),
+    ],
+)
+def test_status_and_tasks_count_as_of_today_in_vietnam_by_default(
+    engine: Engine, instant: datetime, today: str
+) -> None:
+    with time_machine.travel(instant, tick=False):
+        status = runner.invoke(app, ["status", "--json"])
+        listing = runner.invoke(app, ["tasks"])
+    assert status.exit_code == 0, status.output
+    assert json.loads(status.output)["as_of"] == today
+    assert listing.exit_code == 0, listing.output
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["report", "make", "--kind", "year"], "Lỗi: Thiếu tùy chọn «--period»."),
+        (
+            ["tasks", "--as-off", "2021-11-02"],
+            "Không có tùy chọn «--as-off». Có phải ý bạn là «--as-of»?",
+        ),
+        (["tasks", "--unit"], "Lỗi: Tùy chọn «--unit» cần một giá trị."),
+        (
+            ["calendar", "due", "2026-01-09", "--working-days", "ba"],
+            "Lỗi: Giá trị không hợp lệ cho «--working-days»: cần một số nguyên",
+        ),
+        (
+            ["status", "--as-of", "31/02/2021"],
+            "Giá trị không hợp lệ cho «--as-of»: Ngày: «31/02/2021»",
+        ),
+        (["calendar", "list", "2026", "2027"], "Lỗi: Thừa tham số: 2027."),
+        (["lich"], "Lỗi: Không có lệnh «lich»."),
+    ],
+)
+def test_the_parser_speaks_vietnamese(arguments: list[str], message: str) -> None:
+    result = runner.invoke(app, arguments)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    for english in ("Missing option", "Invalid value", "No such", "Usage:", "Try '", "Error:"):
+        assert english not in result.stderr
+
+
+def test_report_kinds_prints_each_code_with_its_name(engine: Engine) -> None:
+    result = runner.invoke(app, ["report", "kinds"])
+    assert result.exit_code == 0, result.output
+    lines = [line.split(maxsplit=1) for line in result.output.splitlines()]
+    assert lines[0] == ["month", "Báo cáo định kỳ hằng tháng"]
+    assert ["year", "Báo cáo định kỳ hằng năm"] in lines

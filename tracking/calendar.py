@@ -7,6 +7,7 @@ wins over the `holidays` package, which wins over the plain weekend rule.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -46,7 +47,7 @@ class WorkCalendar:
             return DayInfo(day, override.is_working_day, override.note, "override")
         holiday_name = self._holidays.get(day)
         if holiday_name:
-            return DayInfo(day, False, str(holiday_name), "holiday")
+            return DayInfo(day, False, official_holiday_name(str(holiday_name)), "holiday")
         if day.weekday() >= 5:
             return DayInfo(day, False, "thứ Bảy" if day.weekday() == 5 else "Chủ nhật", "weekend")
         return DayInfo(day, True, "ngày làm việc", "weekday")
@@ -113,6 +114,33 @@ class WorkCalendar:
                 result.append(info)
             day += timedelta(days=1)
         return result
+
+
+# The `holidays` package's Vietnamese names as Bộ luật Lao động 2019 (Điều 112) and the
+# government's notices on Tết write them (the package capitalises "Đán", "Lao động").
+_OFFICIAL_NAMES = {
+    "Tết Nguyên Đán": "Tết Nguyên đán (mùng 1)",
+    "Giao thừa Tết Nguyên Đán": "Tết Nguyên đán (giao thừa)",
+    "29 Tết": "Tết Nguyên đán (29 Tết)",
+    "Ngày Giỗ Tổ Hùng Vương": "Giỗ Tổ Hùng Vương (10/3 âm lịch)",
+    "Ngày Quốc tế Lao động": "Ngày Quốc tế lao động",
+}
+_TET_DAYS = {"hai": 2, "ba": 3, "bốn": 4, "năm": 5}
+_TET_DAY = re.compile(r"^Mùng (?P<day>hai|ba|bốn|năm) Tết Nguyên Đán$")
+_SUFFIX = re.compile(r"^(?P<name>.*?)(?P<suffix> \([^)]*\))?$")
+
+
+def official_holiday_name(name: str) -> str:
+    """The official Vietnamese name of a holiday the `holidays` package names `name`
+    ("Mùng hai Tết Nguyên Đán" → "Tết Nguyên đán (mùng 2)"); a suffix such as " (nghỉ bù)"
+    is kept, an unknown name is shown as the package gives it."""
+    match = _SUFFIX.match(name)
+    assert match is not None  # the pattern matches any text
+    base, suffix = match.group("name"), match.group("suffix") or ""
+    tet_day = _TET_DAY.match(base)
+    if tet_day:
+        return f"Tết Nguyên đán (mùng {_TET_DAYS[tet_day.group('day')]}){suffix}"
+    return _OFFICIAL_NAMES.get(base, base) + suffix
 
 
 def _day_index(day: date) -> int:

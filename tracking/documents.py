@@ -121,6 +121,13 @@ def parse_symbol(text: str) -> Symbol:
     return Symbol(number, year, type_code, issuer_code)
 
 
+def named(*, symbol: str, type_code: str | None, issued_on: date) -> str:
+    """How a message names a document: "Kế hoạch số 61/KH-UBND ngày 02/03/2021"; a công văn
+    (no type code) "Công văn số 1412/STTTT ngày …"."""
+    kind = TYPE_CODES.get(type_code, "Văn bản") if type_code else "Công văn"
+    return f"{kind} số {symbol} ngày {issued_on:%d/%m/%Y}"
+
+
 def get(*, session: Session, document_id: int) -> Document:
     return get_or_not_found(session, Document, document_id, entity="document", noun="văn bản")
 

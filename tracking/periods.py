@@ -145,6 +145,16 @@ def list_kinds(*, session: Session) -> list[str]:
     return list(session.exec(statement).all())
 
 
+def named_kinds(*, session: Session) -> list[tuple[str, str]]:
+    """(code, Vietnamese name) of each active kind, shortest period first."""
+    statement = (
+        select(ReportType.code, ReportType.name)
+        .where(col(ReportType.active))
+        .order_by(col(ReportType.length_months))
+    )
+    return [(code, name) for code, name in session.exec(statement).all()]
+
+
 def list_periods(*, session: Session, kind: str, year: int) -> list[Period]:
     rule = PeriodRule.of(get_report_type(session=session, kind=kind))
     return periods_of_year(rule, year, load_calendar(session))

@@ -146,7 +146,7 @@ def test_channels_are_validated_masked_and_a_test_message_arrives(
     assert response.status_code == 200, response.text
     assert response.json()["ok"] is True, response.json()
     [received] = mail.to("canbo@stc.example.vn")
-    assert received.subject == "[nhiemvu] Thử kênh nhắc việc"
+    assert received.subject == "[Nhắc việc] Thử kênh nhắc việc"
     assert "Đây là tin nhắn thử của hệ thống theo dõi nhiệm vụ" in received.text
     assert "kênh liên lạc đã hoạt động" in received.text
 

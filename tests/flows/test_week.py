@@ -99,7 +99,7 @@ def test_a_week_of_flows_sends_each_reminder_once_and_drafts_the_report(
     assert sorted(officer[4:]) == [("digest", [MARCH_TASK]), ("notice", [MARCH_TASK])]
     assert seen("binh@skhcn.example.vn") == [("digest", [TASK_TITLE])]  # Fri: overdue, leader
     (notice,) = [m for m in mails if "Dự thảo" in m.subject]
-    assert notice.subject == "[nhiemvu] Dự thảo báo cáo tháng 3 năm 2026 đã sẵn sàng"
+    assert notice.subject == "[Nhắc việc] Dự thảo báo cáo tháng 3 năm 2026 đã sẵn sàng"
     assert "Hạn gửi: ngày 16 tháng 3 năm 2026, gửi Văn phòng UBND tỉnh" in notice.text
     assert len({m.message_id for m in mails}) == 7
 

@@ -53,6 +53,11 @@ class ZaloState:
     app_id: str = "APP"
     refuse_refresh: bool = False
     error_for_user: dict[str, tuple[int, str]] = field(default_factory=dict)
+    # Who does not follow the Official Account (Zalo answers -213 to any message to them),
+    # and the days since a person last messaged it, when that matters: a consultation
+    # message (…/message/cs) more than 7 days after it is refused with -230.
+    not_following: set[str] = field(default_factory=set)
+    days_since_interaction: dict[str, int] = field(default_factory=dict)
     status_for_user: dict[str, int] = field(default_factory=dict)
     messages: list[dict[str, Any]] = field(default_factory=list)
     refreshes: int = 0
@@ -123,6 +128,18 @@ class _ZaloHandler(BaseHTTPRequestHandler):
             who = body.get("recipient", {}).get("user_id") or body.get("phone")
             if who in state.status_for_user:
                 self._answer(state.status_for_user[who], b"<html>server error</html>")
+                return
+            if who in state.not_following and self.path != "/message/template":
+                self._answer(200, {"error": -213, "message": "User has not followed the OA"})
+                return
+            if self.path == "/v3.0/oa/message/cs" and state.days_since_interaction.get(who, 0) > 7:
+                self._answer(
+                    200,
+                    {
+                        "error": -230,
+                        "message": "User has not interacted with the OA in the last 7 days",
+                    },
+                )
                 return
             if who in state.error_for_user:
                 code, message = state.error_for_user[who]

@@ -45,7 +45,7 @@ def test_vietnamese_digest_arrives_intact_and_grouped(
     )
     base = get_settings().public_base_url
     t = world.tasks
-    expected_body = f"""Kính gửi Nguyễn Văn An (Chuyên viên),
+    expected_body = f"""Kính gửi: Chuyên viên Nguyễn Văn An,
 
 Hệ thống theo dõi nhiệm vụ xin nhắc 5 nhiệm vụ cần xử lý, tính đến ngày 09 tháng 3 năm 2026:
 
@@ -54,37 +54,52 @@ Hệ thống theo dõi nhiệm vụ xin nhắc 5 nhiệm vụ cần xử lý, t�
    - Hạn xử lý: ngày 13 tháng 02 năm 2026
    - Tình trạng: quá hạn 11 ngày làm việc
    - Lý do nhận nhắc: đơn vị anh/chị chủ trì thực hiện
-   - Xem chi tiết: {base}/tasks/{t["overdue11"].id}
+   - Xem nhiệm vụ: {base}/tasks/{t["overdue11"].id}
+   - Báo cáo tiến độ: {base}/tasks/{t["overdue11"].id}#bao-cao-tien-do
+   - Báo cáo hoàn thành: {base}/tasks/{t["overdue11"].id}#bao-cao-hoan-thanh
+   - Xin gia hạn: {base}/tasks/{t["overdue11"].id}#xin-gia-han
 
 2. Rà soát thủ tục hành chính lĩnh vực KH&CN
    - Đơn vị chủ trì: Sở Khoa học và Công nghệ
    - Hạn xử lý: ngày 06 tháng 3 năm 2026
    - Tình trạng: quá hạn 1 ngày làm việc
    - Lý do nhận nhắc: đơn vị anh/chị chủ trì thực hiện
-   - Xem chi tiết: {base}/tasks/{t["overdue1"].id}
+   - Xem nhiệm vụ: {base}/tasks/{t["overdue1"].id}
+   - Báo cáo tiến độ: {base}/tasks/{t["overdue1"].id}#bao-cao-tien-do
+   - Báo cáo hoàn thành: {base}/tasks/{t["overdue1"].id}#bao-cao-hoan-thanh
+   - Xin gia hạn: {base}/tasks/{t["overdue1"].id}#xin-gia-han
 
 3. Tổng hợp ý kiến góp ý dự thảo Nghị quyết
    - Đơn vị chủ trì: Sở Khoa học và Công nghệ
    - Hạn xử lý: ngày 09 tháng 3 năm 2026
    - Tình trạng: đến hạn hôm nay
    - Lý do nhận nhắc: đơn vị anh/chị chủ trì thực hiện
-   - Xem chi tiết: {base}/tasks/{t["due"].id}
+   - Xem nhiệm vụ: {base}/tasks/{t["due"].id}
+   - Báo cáo tiến độ: {base}/tasks/{t["due"].id}#bao-cao-tien-do
+   - Báo cáo hoàn thành: {base}/tasks/{t["due"].id}#bao-cao-hoan-thanh
+   - Xin gia hạn: {base}/tasks/{t["due"].id}#xin-gia-han
 
 4. Báo cáo kết quả đề án đổi mới sáng tạo
    - Đơn vị chủ trì: Sở Khoa học và Công nghệ
    - Hạn xử lý: ngày 10 tháng 3 năm 2026
    - Tình trạng: còn 1 ngày làm việc
    - Lý do nhận nhắc: đơn vị anh/chị chủ trì thực hiện
-   - Xem chi tiết: {base}/tasks/{t["before1"].id}
+   - Xem nhiệm vụ: {base}/tasks/{t["before1"].id}
+   - Báo cáo tiến độ: {base}/tasks/{t["before1"].id}#bao-cao-tien-do
+   - Báo cáo hoàn thành: {base}/tasks/{t["before1"].id}#bao-cao-hoan-thanh
+   - Xin gia hạn: {base}/tasks/{t["before1"].id}#xin-gia-han
 
 5. Xây dựng kế hoạch chuyển đổi số năm 2026
    - Đơn vị chủ trì: Sở Khoa học và Công nghệ
    - Hạn xử lý: ngày 12 tháng 3 năm 2026
    - Tình trạng: còn 3 ngày làm việc
    - Lý do nhận nhắc: đơn vị anh/chị chủ trì thực hiện
-   - Xem chi tiết: {base}/tasks/{t["before3"].id}
+   - Xem nhiệm vụ: {base}/tasks/{t["before3"].id}
+   - Báo cáo tiến độ: {base}/tasks/{t["before3"].id}#bao-cao-tien-do
+   - Báo cáo hoàn thành: {base}/tasks/{t["before3"].id}#bao-cao-hoan-thanh
+   - Xin gia hạn: {base}/tasks/{t["before3"].id}#xin-gia-han
 
-Đây là thông báo tự động, vui lòng không trả lời.
+Đây là thông báo tự động, vui lòng không trả lời thư này.
 """
     assert mail.text.strip() == expected_body.strip()
     # The coordinator hears only about the task it coordinates; the office only about the
@@ -197,7 +212,7 @@ def test_gives_up_as_dead_tells_admins_and_can_be_retried(
     # The alert to the administrators went out through the outbox.
     admin = smtp.to("quantri@ubnd.example.vn")
     assert len(admin) == 1
-    assert admin[0].subject == f"[nhiemvu] Thông báo số {digest.id} không gửi được"
+    assert admin[0].subject == f"[Nhắc việc] Thông báo số {digest.id} không gửi được"
     assert "sau 2 lần thử" in admin[0].text
     with time_machine.travel(_at(9, 8, 30)), Session(engine) as session:
         dead = list_outbox(session=session, state="dead")

@@ -4,12 +4,15 @@ not there at all: each message ends as it would if sent alone, none is sent twic
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email.header import decode_header, make_header
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -206,29 +209,58 @@ def test_a_batch_of_emails(
     assert not due_again & {rows[url].id for url in case.urls}
 
 
-def test_the_message_is_the_one_apprise_builds(server: TroubledServer) -> None:
-    """Headers, encoding, From/To and Message-ID as Apprise's email plugin sends them."""
+def test_the_message_has_both_alternatives_and_the_headers_of_an_automatic_mail(
+    server: TroubledServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Headers, encoding, To and Message-ID as Apprise's email plugin sends them; From with
+    the sending body's name, Auto-Submitted, the local Date; plain text and HTML."""
+    monkeypatch.setenv("NHIEMVU_SMTP_FROM_NAME", "Văn phòng UBND tỉnh Quảng Ngãi")
+    get_settings.cache_clear()
+    body = (
+        "Kính gửi: Chuyên viên Nguyễn Văn An,\n\n1. Rà soát thủ tục KH&CN <lĩnh vực 2>\n"
+        "   - Xem nhiệm vụ: http://127.0.0.1:8000/tasks/7#bao-cao-tien-do\n"
+    )
     outcome = send_one(
         channel_url="mailto:an@skhcn.example.vn",
         subject="[Nhắc việc] 5 nhiệm vụ cần xử lý (2 quá hạn)",
-        body="Kính gửi Nguyễn Văn An,\n\nHạn xử lý: ngày 13 tháng 02 năm 2026",
+        body=body,
         key="digest:an",
     )
     assert outcome.ok
     [mail] = server.received
     message = mail.message
     assert mail.to == ["an@skhcn.example.vn"]
-    assert (message["From"], message["To"]) == (
-        "nhacviec@ubnd.example.vn",
-        "an@skhcn.example.vn",
+    assert str(make_header(decode_header(message["From"]))) == (
+        "Văn phòng UBND tỉnh Quảng Ngãi <nhacviec@ubnd.example.vn>"
     )
+    assert message["From"].isascii()  # encoded, not raw UTF-8 in a header
+    assert message["To"] == "an@skhcn.example.vn"
     assert mail.subject == "[Nhắc việc] 5 nhiệm vụ cần xử lý (2 quá hạn)"
     assert message["Subject"].startswith("=?utf-8?q?")
     assert (message["X-Application"], message["X-Nhiemvu-Key"]) == ("nhiemvu", "digest:an")
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Date"].endswith("+0700")
     assert mail.message_id == message_id_for("digest:an")
-    assert message.get_content_type() == "text/plain"
-    assert message["Content-Transfer-Encoding"] == "quoted-printable"
-    assert mail.text.strip() == "Kính gửi Nguyễn Văn An,\n\nHạn xử lý: ngày 13 tháng 02 năm 2026"
+    assert message.get_content_type() == "multipart/alternative"
+    parts = message.get_payload()
+    assert [part.get_content_type() for part in parts] == ["text/plain", "text/html"]
+    assert mail.text == body
+    html = mail.html
+    assert "Rà soát thủ tục KH&amp;CN &lt;lĩnh vực 2&gt;" in html
+    assert '<a href="http://127.0.0.1:8000/tasks/7#bao-cao-tien-do"' in html  # the address, a link
+    # Nothing fetched from elsewhere, no stylesheet webmail would strip.
+    assert not re.search(r"<(img|link|script|style)\b|src=|url\(", html)
+
+
+@pytest.mark.parametrize("name", ["", "Văn phòng\nBcc: x@y.vn", 'Ủy ban "tỉnh"', "a@b.vn"])
+def test_a_sending_name_that_would_break_the_header_is_refused(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NHIEMVU_SMTP_FROM_NAME", name)
+    get_settings.cache_clear()
+    with pytest.raises(ValidationError, match=r"NHIEMVU_SMTP_FROM_NAME|smtp_from_name"):
+        get_settings()
+    get_settings.cache_clear()
 
 
 def test_connections_are_shared_per_server_and_closed_at_the_end(

@@ -5,21 +5,35 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import apprise
 import pytest
+import time_machine
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from models import ZaloToken
+from models import ChannelKind, Notification, NotificationState, ZaloToken
 from notifications import channels, zalo
-from notifications.delivery import send_one, send_test
+from notifications.contacts import add_contact_channels
+from notifications.delivery import (
+    OA_INTERACTION_CODE,
+    OaContactNeeded,
+    deliver,
+    list_outbox,
+    oa_contact_needed,
+    send_one,
+    send_test,
+)
+from notifications.planner import plan_reminders
 from notifications.tokens import DbTokenStore, save_zalo_tokens
 from settings import get_settings
-from tests.notifications.conftest import ZaloState
-from tests.servers import free_port
+from tests.notifications.conftest import AS_OF, World, ZaloState
+from tests.servers import SmtpServer, free_port
 from tracking.audit import SYSTEM
 from tracking.errors import InvalidInput
 
@@ -70,10 +84,10 @@ def test_error_code_on_http_200_is_a_failure(
     engine: Engine, zalo_api: tuple[str, ZaloState], store: DbTokenStore
 ) -> None:
     _, api = zalo_api
-    api.error_for_user["7002"] = (-213, "User has not interacted with the OA in the last 7 days")
+    api.error_for_user["7002"] = (-201, "Parameters are invalid")
     outcome = send_one(channel_url=f"zalo://{OA}/7002", subject="", body="xin chào")
-    assert not outcome.ok
-    assert "error=-213" in outcome.error and "not interacted" in outcome.error
+    assert not outcome.ok and not outcome.permanent
+    assert "error=-201" in outcome.error and "Parameters are invalid" in outcome.error
     assert api.messages == []
 
 
@@ -235,3 +249,77 @@ def test_send_test_validates_the_url(engine: Engine) -> None:
     with pytest.raises(InvalidInput) as error:
         send_test(channel_url="khong-phai-url", actor=SYSTEM, engine=engine)
     assert error.value.field == "channel_url"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    not_following: bool
+    days_since_interaction: int
+    state: NotificationState
+    code: str  # Zalo's answer
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        Refusal(False, 2, NotificationState.SENT, "0"),
+        Refusal(False, 8, NotificationState.DEAD, "-230"),
+        Refusal(True, 0, NotificationState.DEAD, "-213"),
+    ],
+    ids=lambda case: case.code,
+)
+def test_a_person_the_oa_may_not_write_to_is_final_at_once_and_the_admins_are_told(
+    engine: Engine,
+    world: World,
+    smtp: SmtpServer,
+    zalo_api: tuple[str, ZaloState],
+    store: DbTokenStore,
+    monkeypatch: pytest.MonkeyPatch,
+    case: Refusal,
+) -> None:
+    """Zalo refuses a consultation message to someone who does not follow the Official
+    Account (-213) or has not messaged it for 7 days (-230): that message ends at its first
+    attempt, the person's e-mail still carries the digest, and the administrators are told
+    who must message the Official Account."""
+    _, api = zalo_api
+    monkeypatch.setenv("NHIEMVU_ADMIN_EMAILS", "quantri@ubnd.example.vn")
+    get_settings.cache_clear()
+    if case.not_following:
+        api.not_following.add("7002")
+    api.days_since_interaction["7002"] = case.days_since_interaction
+    at = datetime(2026, 3, 9, 8, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    with time_machine.travel(at), Session(engine, expire_on_commit=False) as session:
+        add_contact_channels(
+            session=session,
+            user_id=world.officer_a.id or 0,
+            urls=[f"zalo://{OA}/7002"],
+            actor=SYSTEM,
+        )
+        plan_reminders(session=session, as_of=AS_OF)
+        session.commit()
+        deliver(engine=engine)
+        rows = session.exec(
+            select(Notification).where(Notification.recipient_user_id == world.officer_a.id)
+        ).all()
+    by_kind = {channels.kind_of(row.channel_url): row for row in rows}
+    zalo_row = by_kind[ChannelKind.ZALO]
+    assert (zalo_row.state, zalo_row.attempts) == (case.state, 1)
+    assert by_kind[ChannelKind.EMAIL].state == NotificationState.SENT
+    assert len(smtp.to("an@skhcn.example.vn")) == 1
+    alerts = smtp.to("quantri@ubnd.example.vn")
+    if case.state == NotificationState.SENT:
+        assert zalo_row.last_error == "" and alerts == []
+        return
+    assert zalo_row.last_error.startswith(f"[{OA_INTERACTION_CODE}]")
+    # The listing an administrator reads shows the reason.
+    with Session(engine) as session:
+        [listed] = [e for e in list_outbox(session=session) if e.id == zalo_row.id]
+    assert listed.state == NotificationState.DEAD and OA_INTERACTION_CODE in listed.last_error
+    [alert] = alerts
+    assert "Nguyễn Văn An" in alert.text
+    assert "nhắn một tin bất kỳ cho Official Account" in alert.text
+    # The command line's `deliver` lists the same people (oa_contact_needed).
+    with Session(engine) as session:
+        assert oa_contact_needed(session=session) == [
+            OaContactNeeded(zalo_row.id or 0, "Nguyễn Văn An", channels.mask(zalo_row.channel_url))
+        ]

@@ -163,7 +163,7 @@ def test_the_draft_waits_for_the_cut_off_then_comes_once_with_a_notice(session: 
     assert [(n.recipient_user_id, n.kind, n.channel_url) for n in notices] == [
         (officer.id, NotificationKind.REPORT_READY, "mailto:lan@lyson.gov.vn")
     ]
-    assert notices[0].subject == "[nhiemvu] Dự thảo báo cáo tháng 3 năm 2026 đã sẵn sàng"
+    assert notices[0].subject == "[Nhắc việc] Dự thảo báo cáo tháng 3 năm 2026 đã sẵn sàng"
     assert "Hạn gửi: ngày 16 tháng 3 năm 2026, gửi Văn phòng UBND tỉnh" in notices[0].body
     assert "Phạm Thị Lan" in notices[0].body
 
@@ -260,3 +260,29 @@ def test_a_recipient_or_note_too_long_is_refused_not_cut(
     session.rollback()
     assert session.exec(select(Obligation)).all() == []
     assert len(session.exec(select(AuditEvent)).all()) == audited
+
+
+@time_machine.travel(date(2026, 3, 20), tick=False)
+def test_a_draft_made_after_the_sending_deadline_says_it_is_late(session: Session) -> None:
+    """The server was down over the deadline: the notice must not ask to sign "đúng hạn"
+    nor quote the past deadline as one to meet."""
+    world = make_world(session)
+    officer = _officer(session, world)
+    _monthly(session, world)
+    obligations.create_due_occurrences(session=session, as_of=date(2026, 3, 9))
+    run = jobs.draft_and_notify(session=session, as_of=date(2026, 3, 18))
+    session.commit()
+    assert [(d["occurrence_key"], d["send_by"]) for d in run.drafted] == [
+        ("2026-M03", "2026-03-16")
+    ]
+    [notice] = session.exec(select(Notification)).all()
+    assert notice.recipient_user_id == officer.id
+    assert notice.subject == (
+        "[Nhắc việc] Dự thảo báo cáo tháng 3 năm 2026 đã sẵn sàng (đã quá hạn gửi)"
+    )
+    assert (
+        "Hạn gửi: ngày 16 tháng 3 năm 2026, gửi Văn phòng UBND tỉnh "
+        "(đã qua, quá hạn 2 ngày làm việc)" in notice.body
+    )
+    assert "đúng hạn" not in notice.body and "còn " not in notice.body
+    assert "Báo cáo đã quá hạn gửi." in notice.body

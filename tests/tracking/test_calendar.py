@@ -1,5 +1,6 @@
 from datetime import date, timedelta
 
+import holidays
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -10,6 +11,7 @@ from tracking.calendar import (
     WorkCalendar,
     load_calendar,
     load_official_overrides,
+    official_holiday_name,
     official_overrides,
 )
 from tracking.deadlines import DeadlineRule
@@ -108,3 +110,45 @@ def test_working_days_between_counts_like_walking_the_days(start: date, span: in
         CALENDAR.is_working_day(low + timedelta(days=n)) for n in range(1, (high - low).days + 1)
     )
     assert CALENDAR.working_days_between(start, end) == (walked if end >= start else -walked)
+
+
+def test_vietnam_culture_day_2026_is_a_decided_day_off_with_its_source() -> None:
+    """24/11/2026 comes from the shipped decisions, whatever the `holidays` version knows."""
+    [row] = [o for o in official_overrides() if o.day == date(2026, 11, 24)]
+    assert (row.is_working_day, row.note) == (False, "Ngày Văn hóa Việt Nam")
+    assert "80-NQ/TW" in row.legal_source
+    info = CALENDAR.info(date(2026, 11, 24))
+    assert (info.is_working_day, info.source, info.reason) == (
+        False,
+        "override",
+        "Ngày Văn hóa Việt Nam",
+    )
+    # Without the package's holidays at all, the day is still off.
+    bare = WorkCalendar(official_overrides())
+    bare._holidays = holidays.HolidayBase()  # no country: no holiday at all
+    assert bare.info(date(2027, 11, 24)).source == "weekday"
+    assert not bare.is_working_day(date(2026, 11, 24))
+
+
+@pytest.mark.parametrize(
+    ("package_name", "official"),
+    [
+        ("Tết Nguyên Đán", "Tết Nguyên đán (mùng 1)"),
+        ("Mùng hai Tết Nguyên Đán", "Tết Nguyên đán (mùng 2)"),
+        ("Mùng năm Tết Nguyên Đán", "Tết Nguyên đán (mùng 5)"),
+        ("Giao thừa Tết Nguyên Đán", "Tết Nguyên đán (giao thừa)"),
+        ("29 Tết", "Tết Nguyên đán (29 Tết)"),
+        ("Ngày Giỗ Tổ Hùng Vương", "Giỗ Tổ Hùng Vương (10/3 âm lịch)"),
+        ("Ngày Quốc tế Lao động (nghỉ bù)", "Ngày Quốc tế lao động (nghỉ bù)"),
+        ("Quốc khánh", "Quốc khánh"),
+        ("Tết Dương lịch", "Tết Dương lịch"),
+    ],
+)
+def test_holiday_names_are_the_official_ones(package_name: str, official: str) -> None:
+    assert official_holiday_name(package_name) == official
+
+
+def test_a_year_without_decisions_shows_official_names() -> None:
+    reasons = {info.reason for info in CALENDAR.days_off_in_year(2027) if info.source == "holiday"}
+    assert "Tết Nguyên đán (mùng 1)" in reasons
+    assert not any("Nguyên Đán" in reason for reason in reasons)

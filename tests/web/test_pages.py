@@ -63,7 +63,7 @@ def test_an_officer_tests_their_own_channel_and_the_mail_arrives(
     expect(page.get_by_text(re.compile("Đã gửi tin thử tới"))).to_be_visible()
     received = site.mailbox.to(COMMUNE_OFFICER.email)
     assert len(received) == before + 1
-    assert received[-1].subject == "[nhiemvu] Thử kênh nhắc việc"
+    assert received[-1].subject == "[Nhắc việc] Thử kênh nhắc việc"
     # A bad address is told next to the field, the input kept.
     page.get_by_label("Địa chỉ nhận nhắc việc (mỗi dòng một địa chỉ)").fill("không-phải-địa-chỉ")
     page.get_by_role("button", name="Lưu các kênh").click()
