@@ -8,7 +8,7 @@ import re
 from fastapi import APIRouter, Response, status
 
 from api.deps import CurrentUser, SessionDep, SettingsDep
-from api.errors import COMMON_RESPONSES
+from api.errors import COMMON_RESPONSES, NOT_FOUND, UNPROCESSABLE
 from api.schemas.directory import CalendarFeedCreated
 from tracking import calendar_feed
 from tracking.errors import NotFound
@@ -55,7 +55,8 @@ def revoke_calendar_feed(principal: CurrentUser, session: SessionDep) -> Respons
 @feeds.get(
     "/calendar/{token}.ics",
     response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}}, 404: {"description": "Không có lịch"}},
+    # The project's error shape (not FastAPI's default 422 model) for every error.
+    responses={200: {"content": {"text/calendar": {}}}, 404: NOT_FOUND, 422: UNPROCESSABLE},
     summary="Lịch iCalendar của một địa chỉ riêng (không cần đăng nhập)",
 )
 def calendar_feed_ics(token: str, session: SessionDep, settings: SettingsDep) -> Response:
