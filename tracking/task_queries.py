@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Subquery, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, Subquery, except_, func, or_, select, union
 from sqlmodel import Session, col
 
 from models import AssignmentRole, ExtensionRequest, Task, TaskAssignment, Unit
@@ -251,15 +251,19 @@ def _matching(flt: TaskFilter, status: StatusColumns, principal: Principal) -> S
             select(*columns).where(*lead, *conditions) for lead in _lead_branches(flt, unit_match)
         ]
     if flt.unit_role in (None, AssignmentRole.COORDINATE):
-        branches.append(
-            select(*columns)
-            .join(TaskAssignment, col(TaskAssignment.task_id) == col(Task.id))
-            .where(
-                unit_match(col(TaskAssignment.unit_id)),
-                col(TaskAssignment.role) == AssignmentRole.COORDINATE.value,
-                *conditions,
-            )
+        coordinated = select(col(TaskAssignment.task_id)).where(
+            unit_match(col(TaskAssignment.unit_id)),
+            col(TaskAssignment.role) == AssignmentRole.COORDINATE.value,
         )
+        if flt.unit_role is None and flt.include_subtree:
+            # Most tasks a subtree coordinates are led within it too: the lead branches find
+            # those. Taken away here on the two indexes alone (ix_taskassignment_unit_role,
+            # ix_task_lead_due), so only the few led from outside are read from the table.
+            led = select(col(Task.id)).where(unit_match(col(Task.lead_unit_id)))
+            task_ids: Any = except_(coordinated, led)
+        else:
+            task_ids = coordinated
+        branches.append(select(*columns).where(col(Task.id).in_(task_ids), *conditions))
     if len(branches) == 1:
         return branches[0].subquery("matching")
     # UNION: a task found by two branches (led and coordinated in a subtree) counts once; its

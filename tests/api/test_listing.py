@@ -80,6 +80,9 @@ def test_filters_by_unit_role_subtree_and_deadline(world: World, listed: dict[st
     assert _ids(world, ROOT, unit=lead, unit_role="coordinate") == []
     subtree = _ids(world, ROOT, unit=lead, include_subtree="true", unit_role="coordinate")
     assert subtree == [listed["coordinated"]]
+    # Led from outside the subtree, coordinated within it: in the subtree's list too.
+    everything = _ids(world, ROOT, unit=lead, include_subtree="true")
+    assert listed["coordinated"] in everything and listed["overdue"] in everything
     assert _ids(world, ROOT, due_to=today_iso(0)) == [listed["overdue"]]
     issuer = _ids(world, ROOT, issuer=world.unit_id("issuer"))
     assert set(issuer) == set(listed.values())
