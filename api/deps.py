@@ -11,8 +11,9 @@ from annotated_types import GroupedMetadata
 from fastapi import Depends, HTTPException, Path, Query, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import AfterValidator, Field, StringConstraints
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
 
 from api.auth import claims_from_token
 from models import Unit, User
@@ -74,13 +75,19 @@ def principal_of(*, session: Session, user_id: int, token_version: int) -> Princ
     """The principal of an active user whose token (or web session) carries their current
     token_version; None otherwise. A bumped token_version (password changed, account
     (de)activated) revokes every older token and session."""
-    user = session.get(User, user_id)
-    if user is None or not user.active or user.token_version != token_version:
+    # One statement (every request asks it): the user, their unit and the unit's parent.
+    parent_unit = aliased(Unit)
+    row = session.execute(
+        select(User, Unit, parent_unit)
+        .join(Unit, col(Unit.id) == col(User.unit_id))
+        .outerjoin(parent_unit, col(parent_unit.id) == col(Unit.parent_id))
+        .where(col(User.id) == user_id)
+    ).one_or_none()
+    if row is None:
         return None
-    unit = session.get(Unit, user.unit_id)
-    if unit is None:
+    user, unit, parent = row
+    if not user.active or user.token_version != token_version:
         return None
-    parent = session.get(Unit, unit.parent_id) if unit.parent_id is not None else None
     return Principal.of(user=user, unit=unit, parent=parent)
 
 

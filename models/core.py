@@ -199,6 +199,23 @@ class Task(SQLModel, table=True):
         ),
         # The few tasks whose deadline on an earlier day differs from due_on (status.py).
         Index("ix_task_lead_extended", "lead_unit_id", "extended_on"),
+        # A unit's tasks not yet confirmed complete on a day (confirmed_on null or later):
+        # the open ones, without the done history, and again all the status rule reads, so
+        # a list of overdue or open tasks reads this index alone.
+        Index(
+            "ix_task_lead_confirmed",
+            "lead_unit_id",
+            "confirmed_on",
+            "due_on",
+            "extended_on",
+            "assigned_on",
+            "completed_on",
+            "cancelled_on",
+            "paused_on",
+            "completion_reported_on",
+            "original_due_on",
+            "id",
+        ),
         Index("ix_task_state_due", "state", "due_on"),
         # One task per occurrence of a recurring duty (migration 0004).
         Index("uq_task_obligation_occurrence", "obligation_id", "occurrence_key", unique=True),

@@ -29,12 +29,17 @@ from sqlmodel import Session, SQLModel
 
 from settings import get_settings
 
+SQLITE_MMAP_BYTES = 2**31  # SQLite's own ceiling
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Reads map the file instead of copying each page through a 2 MB page cache per
+    # connection: at a million tasks a subtree's list or counts touch tens of megabytes.
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cursor.close()
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import holidays
+from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from models import CalendarOverride
@@ -40,6 +42,9 @@ class WorkCalendar:
         self._holidays: holidays.HolidayBase = holidays.country_holidays("VN", language="vi")
         self._cache: dict[date, bool] = {}
         self._cumulative_by_year: dict[int, list[int]] = {}
+        # One calendar serves a process's threads (load_calendar): the holidays package fills
+        # its years as they are asked, so a day not yet known is looked up under this lock.
+        self._lock = threading.Lock()
 
     def info(self, day: date) -> DayInfo:
         override = self._overrides.get(day)
@@ -55,7 +60,8 @@ class WorkCalendar:
     def is_working_day(self, day: date) -> bool:
         cached = self._cache.get(day)
         if cached is None:
-            cached = self._cache[day] = self.info(day).is_working_day
+            with self._lock:
+                cached = self._cache[day] = self.info(day).is_working_day
         return cached
 
     def next_working_day(self, day: date) -> date:
@@ -102,7 +108,7 @@ class WorkCalendar:
                 total += self.is_working_day(day)
                 counts.append(total)
                 day += timedelta(days=1)
-            self._cumulative_by_year[year] = counts
+            self._cumulative_by_year[year] = counts  # whole, so a reader never sees it half-built
         return counts
 
     def days_off_in_year(self, year: int) -> list[DayInfo]:
@@ -156,8 +162,37 @@ def _check_count(count: int) -> None:
         )
 
 
+_OverrideRow = tuple[date, bool, str, str]
+_shared: tuple[tuple[_OverrideRow, ...], WorkCalendar] | None = None
+
+
 def load_calendar(session: Session) -> WorkCalendar:
-    return WorkCalendar(session.exec(select(CalendarOverride)).all())
+    """The working calendar as the session sees the override rows now. The one place that
+    caches it: the process keeps one calendar (its holidays and working-day counts, costly to
+    build) and reuses it while the override rows read are the same, so a change by any process
+    or transaction (even one not yet committed, seen by its own session) takes effect at once."""
+    global _shared
+    columns = (
+        col(CalendarOverride.day),
+        col(CalendarOverride.is_working_day),
+        col(CalendarOverride.note),
+        col(CalendarOverride.legal_source),
+    )
+    rows = tuple(
+        (day, bool(working), note, source)
+        for day, working, note, source in session.execute(
+            sql_select(*columns).order_by(col(CalendarOverride.day))
+        )
+    )
+    shared = _shared
+    if shared is not None and shared[0] == rows:
+        return shared[1]
+    calendar = WorkCalendar(
+        CalendarOverride(day=day, is_working_day=working, note=note, legal_source=source)
+        for day, working, note, source in rows
+    )
+    _shared = (rows, calendar)
+    return calendar
 
 
 def official_overrides() -> list[CalendarOverride]:

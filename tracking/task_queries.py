@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, Subquery, except_, func, or_, select, union
 from sqlmodel import Session, col
 
 from models import AssignmentRole, ExtensionRequest, Task, TaskAssignment, Unit
@@ -174,15 +174,35 @@ def _conditions(
     return conditions
 
 
+# Categories of a task not yet confirmed complete on the day (tracking.status.category_case:
+# a confirmation makes the task done, unless it was cancelled).
+_UNCONFIRMED_CATEGORIES = frozenset(
+    {Category.IN_PROGRESS, Category.OVERDUE, Category.NO_DEADLINE, Category.PAUSED}
+)
+
+
+def _only_unconfirmed(flt: TaskFilter) -> bool:
+    """Whether every task the filter matches was not confirmed complete on flt.as_of: the
+    history of done tasks, most of every unit's tasks, is then no part of the search."""
+    if flt.due_soon or flt.awaiting_confirmation:
+        return True
+    return bool(flt.categories) and set(flt.categories) <= _UNCONFIRMED_CATEGORIES
+
+
 def _lead_branches(flt: TaskFilter, unit_match: Any) -> list[list[ColumnElement[bool]]]:
     """The conditions on the lead unit, split so each branch is one search of an index.
 
     With a deadline range, the tasks whose due_on is their deadline on as_of (never extended
     after it: tracking.status.due_is_settled_sql) are a range of ix_task_lead_due; the few
-    extended after as_of are a range of ix_task_lead_extended (the exact as-of filter stays
-    on both)."""
+    extended after as_of are a range of ix_task_lead_extended. Else, when only tasks not yet
+    confirmed on as_of can match (open categories, due soon, awaiting confirmation), those
+    never confirmed and those confirmed after as_of are two ranges of ix_task_lead_confirmed.
+    The exact as-of filter stays on every branch."""
     lead = unit_match(col(Task.lead_unit_id))
     if flt.due_from is None and flt.due_to is None:
+        if _only_unconfirmed(flt):
+            confirmed = col(Task.confirmed_on)
+            return [[lead, confirmed.is_(None)], [lead, confirmed > flt.as_of]]
         return [[lead]]
     due_range: list[ColumnElement[bool]] = [lead, due_is_settled_sql(flt.as_of)]
     if flt.due_from is not None:
@@ -192,12 +212,28 @@ def _lead_branches(flt: TaskFilter, unit_match: Any) -> list[list[ColumnElement[
     return [due_range, [lead, col(Task.extended_on) > flt.as_of]]
 
 
-def _matching_ids(flt: TaskFilter, status: StatusColumns, principal: Principal) -> Select[Any]:
-    """The ids of the matching tasks: a union of branches, each driven by one index range
-    (the unit's or the subtree's led tasks by deadline, its coordinated ones by assignment)."""
+def _sort_key(sort: TaskSort, due: ColumnElement[Any]) -> ColumnElement[Any] | None:
+    """What a page is ordered by before the id (None: the id alone)."""
+    match sort:
+        case TaskSort.DUE_ON | TaskSort.DUE_ON_DESC:
+            return due
+        case TaskSort.ASSIGNED_ON | TaskSort.ASSIGNED_ON_DESC:
+            return cast(ColumnElement[Any], col(Task.assigned_on))
+        case TaskSort.TITLE:
+            return cast(ColumnElement[Any], col(Task.title))
+    return None
+
+
+def _matching(flt: TaskFilter, status: StatusColumns, principal: Principal) -> Subquery:
+    """The matching tasks, one row each: their id and sort key (columns `id`, `sort_key`).
+    A union of branches, each driven by one index range (the unit's or the subtree's led
+    tasks, its coordinated ones by assignment); the key is read where the branch finds the
+    task (for the led tasks by deadline, from the same index)."""
     conditions = _conditions(flt, status, principal)
+    key = _sort_key(flt.sort, status.due_on_as_of)
+    columns = [col(Task.id).label("id")] + ([] if key is None else [key.label("sort_key")])
     if flt.unit is None:
-        return select(col(Task.id)).where(*conditions)
+        return select(*columns).where(*conditions).subquery("matching")
     unit = flt.unit
     if flt.include_subtree:
         units = select(col(Unit.id)).where(subtree_condition(root=unit))
@@ -212,39 +248,53 @@ def _matching_ids(flt: TaskFilter, status: StatusColumns, principal: Principal) 
     branches: list[Select[Any]] = []
     if flt.unit_role in (None, AssignmentRole.LEAD):
         branches += [
-            select(col(Task.id)).where(*lead, *conditions)
-            for lead in _lead_branches(flt, unit_match)
+            select(*columns).where(*lead, *conditions) for lead in _lead_branches(flt, unit_match)
         ]
     if flt.unit_role in (None, AssignmentRole.COORDINATE):
-        branches.append(
-            select(col(Task.id))
-            .join(TaskAssignment, col(TaskAssignment.task_id) == col(Task.id))
-            .where(
-                unit_match(col(TaskAssignment.unit_id)),
-                col(TaskAssignment.role) == AssignmentRole.COORDINATE.value,
-                *conditions,
-            )
+        coordinated = select(col(TaskAssignment.task_id)).where(
+            unit_match(col(TaskAssignment.unit_id)),
+            col(TaskAssignment.role) == AssignmentRole.COORDINATE.value,
         )
+        if flt.unit_role is None and flt.include_subtree:
+            # Most tasks a subtree coordinates are led within it too: the lead branches find
+            # those. Taken away here on the two indexes alone (ix_taskassignment_unit_role,
+            # ix_task_lead_due), so only the few led from outside are read from the table.
+            led = select(col(Task.id)).where(unit_match(col(Task.lead_unit_id)))
+            task_ids: Any = except_(coordinated, led)
+        else:
+            task_ids = coordinated
+        branches.append(select(*columns).where(col(Task.id).in_(task_ids), *conditions))
     if len(branches) == 1:
-        return branches[0]
-    return select(union(*branches).subquery().c[0])
+        return branches[0].subquery("matching")
+    # UNION: a task found by two branches (led and coordinated in a subtree) counts once; its
+    # sort key is the same in both, a function of the task.
+    return union(*branches).subquery("matching")
 
 
-def _order(statement: Select[Any], sort: TaskSort, due: ColumnElement[Any]) -> Select[Any]:
+def _order(rows: Subquery, sort: TaskSort) -> list[ColumnElement[Any]]:
     match sort:
         case TaskSort.DUE_ON:
-            return statement.order_by(due.is_(None), due, col(Task.id))
+            return [rows.c.sort_key.is_(None), rows.c.sort_key, rows.c.id]
         case TaskSort.DUE_ON_DESC:
-            return statement.order_by(due.is_(None), due.desc(), col(Task.id).desc())
-        case TaskSort.ASSIGNED_ON:
-            return statement.order_by(col(Task.assigned_on), col(Task.id))
+            return [rows.c.sort_key.is_(None), rows.c.sort_key.desc(), rows.c.id.desc()]
+        case TaskSort.ASSIGNED_ON | TaskSort.TITLE:
+            return [rows.c.sort_key, rows.c.id]
         case TaskSort.ASSIGNED_ON_DESC:
-            return statement.order_by(col(Task.assigned_on).desc(), col(Task.id).desc())
+            return [rows.c.sort_key.desc(), rows.c.id.desc()]
         case TaskSort.ID_DESC:
-            return statement.order_by(col(Task.id).desc())
-        case TaskSort.TITLE:
-            return statement.order_by(col(Task.title), col(Task.id))
-    return statement.order_by(col(Task.id))
+            return [rows.c.id.desc()]
+    return [rows.c.id]
+
+
+def _page_rows(session: Session, status: StatusColumns, ids: list[int]) -> list[Any]:
+    """The tasks of a page with their status, in the page's order."""
+    if not ids:
+        return []
+    statement = select(
+        Task, status.category, status.due_on_as_of, status.due_soon, status.awaiting_confirmation
+    ).where(col(Task.id).in_(ids))
+    by_id = {row[0].id: row for row in session.execute(statement)}
+    return [by_id[task_id] for task_id in ids]
 
 
 def list_tasks(
@@ -254,21 +304,24 @@ def list_tasks(
     there are. The calendar (for "due soon") is read when not given."""
     until = due_soon_until(calendar=calendar or load_calendar(session), as_of=flt.as_of)
     status = status_columns(as_of=flt.as_of, due_soon_until=until)
-    matched = _matching_ids(flt, status, principal)
-    total = session.execute(select(func.count()).select_from(matched.subquery())).scalar_one()
-
-    statement = select(
-        Task,
-        status.category,
-        status.due_on_as_of,
-        status.due_soon,
-        status.awaiting_confirmation,
-    ).where(col(Task.id).in_(matched))
+    matching = _matching(flt, status, principal)
     limit = max(1, min(flt.limit, MAX_PAGE))
-    statement = _order(statement, flt.sort, status.due_on_as_of)
-    rows = session.execute(statement.limit(limit).offset(max(0, flt.offset))).all()
-
-    ids = [row[0].id for row in rows]
+    offset = max(0, flt.offset)
+    # The page's ids and the number of matches in one pass over the matching tasks.
+    page = session.execute(
+        select(matching.c.id, func.count().over())
+        .order_by(*_order(matching, flt.sort))
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    if page:
+        total = page[0][1]
+    elif offset == 0:
+        total = 0
+    else:  # past the last page: the count alone
+        total = session.execute(select(func.count()).select_from(matching)).scalar_one()
+    ids = [task_id for task_id, _ in page]
+    rows = _page_rows(session, status, ids)
     coordinators: dict[int, list[int]] = {task_id: [] for task_id in ids}
     if ids:
         assignment_rows = session.execute(

@@ -80,6 +80,9 @@ def test_filters_by_unit_role_subtree_and_deadline(world: World, listed: dict[st
     assert _ids(world, ROOT, unit=lead, unit_role="coordinate") == []
     subtree = _ids(world, ROOT, unit=lead, include_subtree="true", unit_role="coordinate")
     assert subtree == [listed["coordinated"]]
+    # Led from outside the subtree, coordinated within it: in the subtree's list too.
+    everything = _ids(world, ROOT, unit=lead, include_subtree="true")
+    assert listed["coordinated"] in everything and listed["overdue"] in everything
     assert _ids(world, ROOT, due_to=today_iso(0)) == [listed["overdue"]]
     issuer = _ids(world, ROOT, issuer=world.unit_id("issuer"))
     assert set(issuer) == set(listed.values())
@@ -201,3 +204,49 @@ def test_user_add_creates_a_first_admin_who_can_log_in(
     )
     assert token.status_code == 200
     assert token.json()["token_type"] == "bearer"
+
+
+def _sorted_as_the_list_says(items: list[dict[str, object]], sort: str) -> list[int]:
+    """The ids in the order `sort` defines, computed here from the items' own fields."""
+
+    def key(item: dict[str, object]) -> tuple[object, ...]:
+        match sort.lstrip("-"):
+            case "due_on":
+                due = item["due_on_as_of"]
+                return (due is None, due or "", item["id"])
+            case "assigned_on":
+                return (item["assigned_on"], item["id"])
+            case "title":
+                return (item["title"], item["id"])
+        return (item["id"],)
+
+    ordered = sorted(items, key=key, reverse=sort.startswith("-"))
+    if sort == "-due_on":  # tasks without a deadline stay last either way
+        ordered = [i for i in ordered if i["due_on_as_of"] is not None] + [
+            i for i in ordered if i["due_on_as_of"] is None
+        ]
+    return [int(str(item["id"])) for item in ordered]
+
+
+@pytest.mark.parametrize("sort", ["due_on", "-due_on", "assigned_on", "-assigned_on", "id", "-id"])
+def test_every_sort_pages_through_the_same_tasks_once(
+    world: World, listed: dict[str, int], sort: str
+) -> None:
+    """Over a subtree (led and coordinated tasks, one task found by both), pages of two give
+    each task once, in the sort's order, with the same total; past the end, the total alone."""
+    params = {"unit": world.unit_id("root"), "include_subtree": "true", "sort": sort}
+    every = world.client.get(
+        "/api/v1/tasks", params={**params, "limit": 200}, headers=world.headers(*ROOT)
+    ).json()
+    assert every["total"] == len(every["items"]) >= len(listed)
+    assert [i["id"] for i in every["items"]] == _sorted_as_the_list_says(every["items"], sort)
+    paged: list[int] = []
+    for offset in range(0, every["total"] + 2, 2):
+        page = world.client.get(
+            "/api/v1/tasks",
+            params={**params, "limit": 2, "offset": offset},
+            headers=world.headers(*ROOT),
+        ).json()
+        assert page["total"] == every["total"]
+        paged += [item["id"] for item in page["items"]]
+    assert paged == [i["id"] for i in every["items"]]
