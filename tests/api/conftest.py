@@ -163,9 +163,12 @@ def module_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
 
 
 @pytest.fixture(scope="module")
-def world(module_db_url: str) -> Iterator[World]:
+def world(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     settings = Settings(
-        environment=Environment.TEST, secret_key=TEST_SECRET, database_url=module_db_url
+        environment=Environment.TEST,
+        secret_key=TEST_SECRET,
+        database_url=module_db_url,
+        data_dir=tmp_path_factory.mktemp("data"),  # uploaded attachments land here
     )
     engine = make_engine(module_db_url)
     built = build_world(engine, settings)

@@ -35,6 +35,7 @@ from notifications import contacts
 from reports import indicators as indicators_service
 from reports import service as reports_service
 from settings import get_settings
+from tests import samples
 from tests.api.conftest import ROLES, SETUP, World, far_day, today_iso
 from tracking import calendar as calendar_service
 from tracking import calendar_feed, clock
@@ -125,6 +126,20 @@ OTHER_CHANNEL: Rule = {
 
 PLAN_LEADER: Rule = {  # a plan's reminder policy: a leader of the plan's issuing unit
     "own": (OK, 403, 403, OK),
+    "child": (403, 403, 403, OK),
+    "sibling": (403, 403, 403, OK),
+    "parent": (403, 403, 403, OK),
+}
+
+UNIT_LEADER: Rule = {  # the officer in charge of a unit's part: that unit's leaders only
+    "own": (OK, 403, 403, OK),
+    "child": (404, 404, 404, OK),
+    "sibling": (404, 404, 404, OK),
+    "parent": (403, 403, 403, OK),
+}
+
+PLAN_REMINDERS: Rule = {  # plan a day's reminders: the writers of a body's office (and admins)
+    "own": (OK, OK, 403, OK),
     "child": (403, 403, 403, OK),
     "sibling": (403, 403, 403, OK),
     "parent": (403, 403, 403, OK),
@@ -237,6 +252,23 @@ def self_task_with_extension(world: World, subject: str) -> Ctx:
         session.add(request)
         session.commit()
         return {"task": task_id, "version": 1, "extension": request.id}
+
+
+def task_with_attachment(world: World, subject: str) -> Ctx:
+    """A submitted task whose lead unit attached a PDF to its completion report."""
+    context = submitted_task(world, subject)
+    response = world.client.post(
+        f"/api/v1/tasks/{context['task']}/attachments",
+        data={"kind": "completion"},
+        files={"file": ("ho-so.pdf", samples.PDF, "application/pdf")},
+        headers=world.headers("lead", Role.OFFICER),
+    )
+    assert response.status_code == 201, response.text
+    return {**context, "attachment": response.json()["id"]}
+
+
+def completion_pdf(world: World, context: Ctx) -> tuple[str, bytes]:
+    return "ho-so-hoan-thanh.pdf", samples.PDF
 
 
 def subject_unit(world: World, subject: str) -> Ctx:
@@ -767,6 +799,59 @@ CASES = [
         open_task,
         lambda w, c: {"version": c["version"], "note": "Ghi chú mới"},
     ),
+    Case(
+        "tasks.reassign",
+        "PUT",
+        "/api/v1/tasks/{task}/assignments",
+        "issuer",
+        WRITE,
+        200,
+        open_task,
+        lambda w, c: {
+            "version": c["version"],
+            "lead_unit_id": w.unit_id("lead"),
+            "coordinating_unit_ids": [w.unit_id("other")],
+        },
+    ),
+    Case(
+        "tasks.assign_officer",
+        "PUT",
+        "/api/v1/tasks/{task}/assignments/{unit}/officer",
+        "lead",
+        UNIT_LEADER,
+        200,
+        lambda w, s: {**open_task(w, s), "unit": w.unit_id(s)},
+        lambda w, c: {"version": c["version"], "officer_id": w.users[("lead", Role.OFFICER)].id},
+    ),
+    Case(
+        "attachments.upload",
+        "POST",
+        "/api/v1/tasks/{task}/attachments",
+        "lead",
+        WRITE,
+        201,
+        submitted_task,
+        lambda w, c: {"kind": "completion"},
+        file=completion_pdf,
+    ),
+    Case(
+        "attachments.list",
+        "GET",
+        "/api/v1/tasks/{task}/attachments",
+        "lead",
+        READ,
+        200,
+        task_with_attachment,
+    ),
+    Case(
+        "attachments.download",
+        "GET",
+        "/api/v1/tasks/{task}/attachments/{attachment}",
+        "lead",
+        READ,
+        200,
+        task_with_attachment,
+    ),
     Case("tasks.history", "GET", "/api/v1/tasks/{task}/history", "lead", READ, 200, open_task),
     Case("progress.list", "GET", "/api/v1/tasks/{task}/progress", "lead", READ, 200, open_task),
     Case(
@@ -978,6 +1063,15 @@ CASES = [
         target_channel,
         lambda w, c: {"channel_id": c["channel"]},
         writes=False,
+    ),
+    Case(
+        "reminders.plan",
+        "POST",
+        "/api/v1/reminders/plan",
+        "issuer",
+        PLAN_REMINDERS,
+        200,
+        body=lambda w, c: {"as_of": today_iso(), "dry_run": False},
     ),
     Case("policy.global.get", "GET", "/api/v1/reminder-policy", "lead", PUBLIC, 200),
     Case(
@@ -1278,7 +1372,9 @@ def test_authorisation(world: World, case: Case, role: Role, relation: str) -> N
     url = case.path.format(**context)
     kwargs: dict[str, Any] = {"headers": world.headers(caller_unit, role)}
     if case.body is not None:
-        kwargs["json"] = case.body(world, context)
+        # An upload's other fields are form fields of the same multipart body.
+        sent_as = "data" if case.file is not None or case.upload else "json"
+        kwargs[sent_as] = case.body(world, context)
     if case.params is not None:
         kwargs["params"] = case.params(world, context)
     if case.file is not None:
@@ -1332,6 +1428,7 @@ def _template(path: str) -> str:
         "{indicator}": "{indicator_id}",
         "{obligation}": "{obligation_id}",
         "{section}": "{section_id}",
+        "{attachment}": "{attachment_id}",
     }
     for short, long in names.items():
         path = path.replace(short, long)
