@@ -188,12 +188,24 @@ def _scope_ids(scope: PolicyScope) -> Select[Any]:
 
 
 def _window_conditions(
-    *, as_of: date, calendar: WorkCalendar, book: PolicyBook, deadline: Any, earliest: date | None
+    *,
+    as_of: date,
+    calendar: WorkCalendar,
+    book: PolicyBook,
+    deadline: Any,
+    earliest: date | None,
+    task_id: Any = None,
+    in_plan_with_rules: ColumnElement[bool] | None = None,
 ) -> list[ColumnElement[bool]]:
     """The conditions on a deadline column of the planner's window, each an index search: due
     from as_of to the longest 'before' offset; or on a past date whose overdue count is a step
     of the global rules, of a plan's rules (the plan's tasks), or of any rules (a task with
-    its own). `earliest` is the first deadline there is (None: none)."""
+    its own). `earliest` is the first deadline there is (None: none); `task_id` and
+    `in_plan_with_rules` say which task a row is and whether its plan has rules (by default
+    Task's own columns)."""
+    task_id = col(Task.id) if task_id is None else task_id
+    if in_plan_with_rules is None:
+        in_plan_with_rules = col(Task.plan_id).in_(_scope_ids(PolicyScope.PLAN))
     # The last day with at most that many working days left: a deadline on the days off
     # after the furthest offset's working day counts the same (the window ended on that
     # working day before, and missed such a task's first reminder).
@@ -215,12 +227,12 @@ def _window_conditions(
         )
     }.difference(dates)
     conditions.extend(
-        and_(deadline.in_(chunk), col(Task.plan_id).in_(_scope_ids(PolicyScope.PLAN)))
+        and_(deadline.in_(chunk), in_plan_with_rules)
         for chunk in in_chunks(values=sorted(plan_dates))
     )
     if book.has_task_rules:
         # Tasks with rules of their own are few: every overdue one is read.
-        conditions.append(and_(deadline < as_of, col(Task.id).in_(_scope_ids(PolicyScope.TASK))))
+        conditions.append(and_(deadline < as_of, task_id.in_(_scope_ids(PolicyScope.TASK))))
     return conditions
 
 
@@ -253,6 +265,12 @@ def catch_up_statements(
     that day may fall in it, whatever their state now. That deadline is the original one or
     an extension's approved by then, so each is an index search by ix_task_original_due_on
     or ix_extensionrequest_approved_due_on; _tasks_as_of keeps those the day would have."""
+    # Read with the rows the index finds (no index of their own, so none tempts the planner
+    # away from the deadline's): not confirmed done or cancelled by then.
+    not_closed = (
+        or_(col(Task.confirmed_on).is_(None), col(Task.confirmed_on) > as_of),
+        or_(col(Task.cancelled_on).is_(None), col(Task.cancelled_on) > as_of),
+    )
     approved = (
         col(ExtensionRequest.status) == ExtensionStatus.APPROVED,
         col(ExtensionRequest.decided_on) <= as_of,
@@ -262,19 +280,31 @@ def catch_up_statements(
     firsts = session.execute(select(earliest_original, earliest_extended)).one()
     earliest = min((day for day in firsts if day is not None), default=None)
 
-    def conditions(deadline: Any) -> list[ColumnElement[bool]]:
-        return _window_conditions(
-            as_of=as_of, calendar=calendar, book=book, deadline=deadline, earliest=earliest
-        )
-
     statements: list[Select[Any]] = [
-        select(col(Task.id)).where(condition) for condition in conditions(col(Task.original_due_on))
+        select(col(Task.id)).where(*not_closed, condition)
+        for condition in _window_conditions(
+            as_of=as_of,
+            calendar=calendar,
+            book=book,
+            deadline=col(Task.original_due_on),
+            earliest=earliest,
+        )
     ]
+    # The extensions alone (no join: it let SQLite read every task), their task's plan
+    # looked up by ix_task_plan_id.
+    extended = col(ExtensionRequest.task_id)
+    in_plan = select(col(Task.id)).where(col(Task.plan_id).in_(_scope_ids(PolicyScope.PLAN)))
     statements.extend(
-        select(col(ExtensionRequest.task_id))
-        .join(Task, col(Task.id) == col(ExtensionRequest.task_id))
-        .where(*approved, condition)
-        for condition in conditions(col(ExtensionRequest.approved_due_on))
+        select(extended).where(*approved, condition)
+        for condition in _window_conditions(
+            as_of=as_of,
+            calendar=calendar,
+            book=book,
+            deadline=col(ExtensionRequest.approved_due_on),
+            earliest=earliest,
+            task_id=extended,
+            in_plan_with_rules=extended.in_(in_plan),
+        )
     )
     return statements
 

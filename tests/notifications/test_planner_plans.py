@@ -24,7 +24,7 @@ from sqlmodel import Session, col, select
 
 from models import DeadlineKind, PolicyScope, Task, TaskState
 from models.db import is_postgres
-from notifications.planner import _steps, window_statements, window_tasks
+from notifications.planner import _steps, catch_up_statements, window_statements, window_tasks
 from notifications.policy import PolicyBook, effective_policy, set_policy, to_rules
 from tests.world import WorldBuilder, make_world
 from tracking.calendar import load_calendar, load_official_overrides
@@ -263,3 +263,40 @@ def test_each_window_query_searches_task_by_an_index(
     else:
         names = set(_sqlite_plan(session, statements[1]))
     assert any("ix_task_state_due" in name or "ix_task_due_on" in name for name in names), names
+
+
+# A past day's window (a catch-up) searches by the deadline the task had then: the original
+# one, or an approved extension's.
+CATCH_UP_INDEXES = {"ix_task_original_due_on", "ix_extensionrequest_approved_due_on"}
+
+
+def test_each_catch_up_query_searches_by_a_deadline_index(
+    engine: Engine, session: Session, tasks_every_day: dict[str, list[int]]
+) -> None:
+    session.execute(text("ANALYZE"))
+    session.commit()
+    statements = catch_up_statements(
+        session=session,
+        as_of=date(2026, 2, 23),
+        calendar=load_calendar(session),
+        book=PolicyBook(session),
+    )
+    # Each of the window's conditions, on the original deadline then on the extensions'; a
+    # plan's or a task's own rules may search by the plan's tasks or the ids instead, never
+    # reading every task or extension.
+    assert len(statements) == 8
+    for number, statement in enumerate(statements):
+        if is_postgres(engine):
+            nodes = list(_postgres_nodes(session, statement))
+            session.rollback()
+            names = {str(n["Index Name"]) for n in nodes if "Index Name" in n}
+            scanned = {n.get("Relation Name") for n in nodes if n["Node Type"] == "Seq Scan"}
+            assert not scanned & {"task", "extensionrequest"}, nodes
+        else:
+            plan = _sqlite_plan(session, statement)
+            names = set(plan)
+            assert not any(
+                step.startswith(("SCAN task", "SCAN extensionrequest")) for step in plan
+            ), (number, plan)
+        if number % 4 in (0, 1):  # the days ahead, the global rules' past dates
+            assert any(index in name for name in names for index in CATCH_UP_INDEXES), names
