@@ -16,13 +16,15 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 from sqlalchemy import Engine
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
-from models import ContactChannel, ReminderItem, Role, Task, Unit, UnitKind, User
+from models import ContactChannel, ReminderItem, Role, Task, TaskState, Unit, UnitKind, User
 from models.db import make_engine
 from models.migrate import upgrade
+from notifications.delivery import deliver
 from notifications.planner import plan_reminders
 from tests.conftest import scratch_postgres
+from tests.servers import SmtpServer
 from tests.world import ACTOR, WorldBuilder
 from tracking import tasks as task_service
 
@@ -213,7 +215,7 @@ def catch_up_engine(engine: Engine, tmp_path: Path) -> Iterator[Engine]:
 
 
 def test_catch_up_reaches_the_people_the_days_would_have(
-    engine: Engine, catch_up_engine: Engine
+    engine: Engine, catch_up_engine: Engine, smtp: SmtpServer
 ) -> None:
     with time_machine.travel(_at(ASSIGNED_ON), tick=False):
         with Session(engine, expire_on_commit=False) as session:
@@ -250,3 +252,26 @@ def test_catch_up_reaches_the_people_the_days_would_have(
     # t05 due on the first day, extended on the fourth; t07 extended on the second, to a
     # deadline that then falls in the window.
     assert {("Nhiệm vụ t05", DAYS[0]), ("Nhiệm vụ t07", DAYS[3])} <= deadlines
+
+    # Sent afterwards, the catch-up's digests leave out what no longer holds: a task finished
+    # (or cancelled) since, or a deadline moved since; the rest reaches its people.
+    with time_machine.travel(datetime(2026, 3, 16, 9, 0, tzinfo=ZONE), tick=False):
+        delivered = deliver(engine=catch_up_engine)
+    assert delivered.sent > 0
+    with Session(catch_up_engine) as session:
+        items = session.exec(select(ReminderItem).where(col(ReminderItem.planned_on) < AFTER)).all()
+        tasks_now = {task.id: task for task in session.exec(select(Task)).all()}
+    stale = {
+        item.id
+        for item in items
+        if tasks_now[item.task_id].state != TaskState.OPEN
+        or tasks_now[item.task_id].due_on != item.due_on
+    }
+    assert stale, "some reminded task was finished or extended since"
+    assert {item.id for item in items if item.dropped_reason} == stale
+    finished_since = {
+        task.title for task in tasks_now.values() if task.state != TaskState.OPEN
+    } & reminded_tasks
+    assert finished_since
+    for mail in smtp.received:
+        assert not any(title in mail.text for title in finished_since)
