@@ -5,7 +5,9 @@ on a few 'before' offsets, on its deadline and, once overdue, only every few wor
 (notifications.policy), so the window is a set of due dates computed from the calendar and the
 distinct rules in force: the days from the date to the longest 'before' offset, and the past
 dates whose count of working days overdue is a reminder step. Each is found by the index
-ix_task_state_due, and the tasks are read as the few columns planning needs.
+ix_task_state_due, and the tasks are read as the few columns planning needs. A past day (a
+catch-up) is planned with each task as it stood then (tracking.status): the same dates, looked
+up by original deadline and by approved extension deadline, the state and deadline of that day.
 Each reminder is a ReminderItem with a unique key per (task, rule step, recipient, channel,
 effective deadline), inserted with insert-or-ignore, so planning a date twice adds nothing.
 The items of one recipient and channel planned the same day become one digest in the outbox,
