@@ -233,7 +233,7 @@ class Task(SQLModel, table=True):
     assigned_on: date = Field(index=True)
     deadline_kind: DeadlineKind = Field(sa_type=EnumText(DeadlineKind))
     deadline_amount: int | None = None
-    original_due_on: date | None = None
+    original_due_on: date | None = Field(default=None, index=True)  # catch-up planning
     due_on: date | None = Field(default=None, index=True)  # effective (after extensions)
     # The decision day of the latest approved extension (None: never extended), kept with
     # due_on by tracking.tasks.approve_extension. On that day or after, the deadline as of
@@ -298,7 +298,7 @@ class ExtensionRequest(SQLModel, table=True):
     )
     decided_on: date | None = None
     decided_by_id: int | None = Field(default=None, foreign_key="app_user.id")
-    approved_due_on: date | None = None
+    approved_due_on: date | None = Field(default=None, index=True)  # catch-up planning
     decision_note: str = Field(default="", max_length=4000)
 
 

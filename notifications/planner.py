@@ -5,7 +5,9 @@ on a few 'before' offsets, on its deadline and, once overdue, only every few wor
 (notifications.policy), so the window is a set of due dates computed from the calendar and the
 distinct rules in force: the days from the date to the longest 'before' offset, and the past
 dates whose count of working days overdue is a reminder step. Each is found by the index
-ix_task_state_due, and the tasks are read as the few columns planning needs.
+ix_task_state_due, and the tasks are read as the few columns planning needs. A past day (a
+catch-up) is planned with each task as it stood then (tracking.status): the same dates, looked
+up by original deadline and by approved extension deadline, the state and deadline of that day.
 Each reminder is a ReminderItem with a unique key per (task, rule step, recipient, channel,
 effective deadline), inserted with insert-or-ignore, so planning a date twice adds nothing.
 The items of one recipient and channel planned the same day become one digest in the outbox,
@@ -26,10 +28,12 @@ from itertools import groupby, islice
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    ColumnElement,
     Engine,
     Select,
     String,
     Text,
+    and_,
     any_,
     bindparam,
     func,
@@ -45,6 +49,8 @@ from models import (
     AssignmentRole,
     ContactChannel,
     Document,
+    ExtensionRequest,
+    ExtensionStatus,
     Notification,
     NotificationKind,
     Plan,
@@ -69,6 +75,7 @@ from notifications.policy import PolicyBook, Rules
 from settings import get_settings
 from tracking import clock, documents, units
 from tracking.calendar import WorkCalendar, load_calendar
+from tracking.status import Category, TaskFacts, category_as_of, due_as_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,41 +189,38 @@ def _scope_ids(scope: PolicyScope) -> Select[Any]:
     return select(col(ReminderPolicy.scope_id)).where(col(ReminderPolicy.scope) == scope)
 
 
-def window_statements(
-    *, session: Session, as_of: date, calendar: WorkCalendar, book: PolicyBook
-) -> list[WindowStatement]:
-    """The queries of the planner's window, each an index search by deadline: the open tasks
-    (with the day they were assigned) that a rule in force may remind on as_of. Due from as_of
-    to the longest 'before' offset; or on a past date whose overdue count is a step of the
-    global rules, of a plan's rules (the plan's tasks), or of any rules (a task with its own).
-    A task may come from several; _steps then decides with the task's own rules."""
-    # The day of assignment is checked on the rows read (window_tasks): as a condition here it
-    # tempted SQLite to search by ix_task_assigned_on, every task ever assigned.
-    is_open = col(Task.state) == TaskState.OPEN
-    columns = (*_TASK_COLUMNS, col(Task.assigned_on))
+def _window_conditions(
+    *,
+    as_of: date,
+    calendar: WorkCalendar,
+    book: PolicyBook,
+    deadline: Any,
+    earliest: date | None,
+    task_id: Any = None,
+    in_plan_with_rules: ColumnElement[bool] | None = None,
+) -> list[ColumnElement[bool]]:
+    """The conditions on a deadline column of the planner's window, each an index search: due
+    from as_of to the longest 'before' offset; or on a past date whose overdue count is a step
+    of the global rules, of a plan's rules (the plan's tasks), or of any rules (a task with
+    its own). `earliest` is the first deadline there is (None: none); `task_id` and
+    `in_plan_with_rules` say which task a row is and whether its plan has rules (by default
+    Task's own columns)."""
+    task_id = col(Task.id) if task_id is None else task_id
+    if in_plan_with_rules is None:
+        in_plan_with_rules = col(Task.plan_id).in_(_scope_ids(PolicyScope.PLAN))
     # The last day with at most that many working days left: a deadline on the days off
     # after the furthest offset's working day counts the same (the window ended on that
     # working day before, and missed such a task's first reminder).
     window_end = calendar.add_working_days(as_of, book.max_before_offset() + 1) - timedelta(days=1)
-    statements: list[WindowStatement] = [
-        select(*columns).where(is_open, col(Task.due_on) >= as_of, col(Task.due_on) <= window_end)
-    ]
-    earliest: date | None = session.execute(
-        select(func.min(col(Task.due_on))).where(
-            col(Task.state) == TaskState.OPEN, col(Task.due_on).is_not(None)
-        )
-    ).scalar_one()
+    conditions: list[ColumnElement[bool]] = [and_(deadline >= as_of, deadline <= window_end)]
     if earliest is None or earliest >= as_of:
-        return statements
+        return conditions
     # The past deadlines the global rules remind on (every task without rules of its own
     # that are different), then those only a plan's rules add.
     dates = overdue_reminder_dates(
         rules=book.global_rules, as_of=as_of, earliest=earliest, calendar=calendar
     )
-    statements.extend(
-        select(*columns).where(is_open, col(Task.due_on).in_(chunk))
-        for chunk in in_chunks(values=dates)
-    )
+    conditions.extend(deadline.in_(chunk) for chunk in in_chunks(values=dates))
     plan_dates = {
         day
         for rules in set(book.plan_rules) - {book.global_rules}
@@ -224,35 +228,149 @@ def window_statements(
             rules=rules, as_of=as_of, earliest=earliest, calendar=calendar
         )
     }.difference(dates)
-    statements.extend(
-        select(*columns).where(
-            is_open,
-            col(Task.due_on).in_(chunk),
-            col(Task.plan_id).in_(_scope_ids(PolicyScope.PLAN)),
-        )
+    conditions.extend(
+        and_(deadline.in_(chunk), in_plan_with_rules)
         for chunk in in_chunks(values=sorted(plan_dates))
     )
     if book.has_task_rules:
         # Tasks with rules of their own are few: every overdue one is read.
-        statements.append(
-            select(*columns).where(
-                is_open,
-                col(Task.due_on) < as_of,
-                col(Task.id).in_(_scope_ids(PolicyScope.TASK)),
-            )
+        conditions.append(and_(deadline < as_of, task_id.in_(_scope_ids(PolicyScope.TASK))))
+    return conditions
+
+
+def window_statements(
+    *, session: Session, as_of: date, calendar: WorkCalendar, book: PolicyBook
+) -> list[WindowStatement]:
+    """The queries of the planner's window for today, each an index search by the current
+    deadline (_window_conditions on Task.due_on): the open tasks, with the day they were
+    assigned, that a rule in force may remind on as_of. A task may come from several;
+    _steps then decides with the task's own rules."""
+    # The day of assignment is checked on the rows read (window_tasks): as a condition here it
+    # tempted SQLite to search by ix_task_assigned_on, every task ever assigned.
+    is_open = col(Task.state) == TaskState.OPEN
+    columns = (*_TASK_COLUMNS, col(Task.assigned_on))
+    earliest: date | None = session.execute(
+        select(func.min(col(Task.due_on))).where(is_open, col(Task.due_on).is_not(None))
+    ).scalar_one()
+    return [
+        select(*columns).where(is_open, condition)
+        for condition in _window_conditions(
+            as_of=as_of, calendar=calendar, book=book, deadline=col(Task.due_on), earliest=earliest
         )
+    ]
+
+
+def catch_up_statements(
+    *, session: Session, as_of: date, calendar: WorkCalendar, book: PolicyBook
+) -> list[Select[Any]]:
+    """The queries of the window of a past day: the ids of the tasks whose deadline as of
+    that day may fall in it, whatever their state now. That deadline is the original one or
+    an extension's approved by then, so each is an index search by ix_task_original_due_on
+    or ix_extensionrequest_approved_due_on; _tasks_as_of keeps those the day would have."""
+    # Read with the rows the index finds (no index of their own, so none tempts the planner
+    # away from the deadline's): not confirmed done or cancelled by then.
+    not_closed = (
+        or_(col(Task.confirmed_on).is_(None), col(Task.confirmed_on) > as_of),
+        or_(col(Task.cancelled_on).is_(None), col(Task.cancelled_on) > as_of),
+    )
+    approved = (
+        col(ExtensionRequest.status) == ExtensionStatus.APPROVED,
+        col(ExtensionRequest.decided_on) <= as_of,
+    )
+    earliest_original = select(func.min(col(Task.original_due_on))).scalar_subquery()
+    earliest_extended = select(func.min(col(ExtensionRequest.approved_due_on))).scalar_subquery()
+    firsts = session.execute(select(earliest_original, earliest_extended)).one()
+    earliest = min((day for day in firsts if day is not None), default=None)
+
+    statements: list[Select[Any]] = [
+        select(col(Task.id)).where(*not_closed, condition)
+        for condition in _window_conditions(
+            as_of=as_of,
+            calendar=calendar,
+            book=book,
+            deadline=col(Task.original_due_on),
+            earliest=earliest,
+        )
+    ]
+    # The extensions alone (no join: it let SQLite read every task), their task's plan
+    # looked up by ix_task_plan_id.
+    extended = col(ExtensionRequest.task_id)
+    in_plan = select(col(Task.id)).where(col(Task.plan_id).in_(_scope_ids(PolicyScope.PLAN)))
+    statements.extend(
+        select(extended).where(*approved, condition)
+        for condition in _window_conditions(
+            as_of=as_of,
+            calendar=calendar,
+            book=book,
+            deadline=col(ExtensionRequest.approved_due_on),
+            earliest=earliest,
+            task_id=extended,
+            in_plan_with_rules=extended.in_(in_plan),
+        )
+    )
     return statements
+
+
+def _tasks_as_of(session: Session, ids: Collection[int], as_of: date) -> list[WindowTask]:
+    """Of these tasks, those in progress or overdue on as_of (tracking.status rules: assigned
+    by then, not cancelled, confirmed done or paused by then), with their deadline then."""
+    extensions: dict[int, list[ExtensionRequest]] = defaultdict(list)
+    tasks: list[WindowTask] = []
+    for chunk in in_chunks(values=sorted(ids)):
+        for extension in session.execute(
+            select(ExtensionRequest).where(
+                col(ExtensionRequest.task_id).in_(chunk),
+                col(ExtensionRequest.status) == ExtensionStatus.APPROVED,
+            )
+        ).scalars():
+            extensions[extension.task_id].append(extension)
+        for task in session.execute(select(Task).where(col(Task.id).in_(chunk))).scalars():
+            facts = TaskFacts.of(task, extensions[task.id or 0])
+            due = due_as_of(facts, as_of)
+            if due is not None and category_as_of(facts, as_of) in _REMINDED:
+                tasks.append(
+                    WindowTask(
+                        task.id or 0,
+                        task.title,
+                        due,
+                        task.lead_unit_id,
+                        task.issuer_unit_id,
+                        task.plan_id,
+                    )
+                )
+    return tasks
+
+
+# The categories of a task reminded on a day: open then, with a deadline.
+_REMINDED = (Category.IN_PROGRESS, Category.OVERDUE)
 
 
 def window_tasks(
     *, session: Session, as_of: date, calendar: WorkCalendar, book: PolicyBook
 ) -> list[WindowTask]:
-    """The tasks of the planner's window (window_statements), in deadline order."""
-    found: dict[int, WindowTask] = {}
-    for statement in window_statements(session=session, as_of=as_of, calendar=calendar, book=book):
-        for *task, assigned_on in session.execute(statement).all():
-            if assigned_on <= as_of:
-                found[task[0]] = WindowTask(*task)
+    """The tasks of the planner's window, in deadline order: for today (or later) the open
+    tasks by their deadline now (window_statements); for a past day (a catch-up) the tasks
+    as they stood that day, with the deadline they had then (catch_up_statements), so the
+    day plans the items it would have planned then, under the same keys."""
+    if as_of < clock.today():
+        ids = {
+            task_id
+            for statement in catch_up_statements(
+                session=session, as_of=as_of, calendar=calendar, book=book
+            )
+            for task_id in session.execute(statement).scalars()
+        }
+        window = _tasks_as_of(session, ids, as_of)
+    else:
+        window = [
+            WindowTask(*task)
+            for statement in window_statements(
+                session=session, as_of=as_of, calendar=calendar, book=book
+            )
+            for *task, assigned_on in session.execute(statement).all()
+            if assigned_on <= as_of
+        ]
+    found = {task.id: task for task in window}
     return sorted(found.values(), key=lambda task: (task.due_on, task.id))
 
 

@@ -13,20 +13,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from sqlalchemy import Engine, text
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
 from models import DeadlineKind, PolicyScope, Task, TaskState
 from models.db import is_postgres
-from notifications.planner import _steps, window_statements, window_tasks
+from notifications.planner import _steps, catch_up_statements, window_statements, window_tasks
 from notifications.policy import PolicyBook, effective_policy, set_policy, to_rules
 from tests.world import WorldBuilder, make_world
 from tracking.calendar import load_calendar, load_official_overrides
+from tracking.clock import local_zone
 
 # Working days around Tết Bính Ngọ (14–22/02/2026), the make-up Saturday 10/01/2026 (for the
 # swapped Friday 02/01), an ordinary Monday, and the make-up Saturday 22/08/2026.
@@ -159,7 +161,10 @@ def test_the_window_holds_exactly_the_tasks_a_look_at_every_task_reminds(
     open_count = len(session.exec(select(Task.id).where(Task.state == TaskState.OPEN)).all())
     for as_of in PLANNING_DAYS:
         assert calendar.is_working_day(as_of), as_of
-        window = window_tasks(session=session, as_of=as_of, calendar=calendar, book=book)
+        # Planned on the day itself: the window by today's state, which the brute force reads
+        # (a past day is planned with the state as of then: test_catch_up.py).
+        with time_machine.travel(datetime.combine(as_of, time(7), tzinfo=local_zone())):
+            window = window_tasks(session=session, as_of=as_of, calendar=calendar, book=book)
         reminded = {
             task.id
             for task in window
@@ -258,3 +263,40 @@ def test_each_window_query_searches_task_by_an_index(
     else:
         names = set(_sqlite_plan(session, statements[1]))
     assert any("ix_task_state_due" in name or "ix_task_due_on" in name for name in names), names
+
+
+# A past day's window (a catch-up) searches by the deadline the task had then: the original
+# one, or an approved extension's.
+CATCH_UP_INDEXES = {"ix_task_original_due_on", "ix_extensionrequest_approved_due_on"}
+
+
+def test_each_catch_up_query_searches_by_a_deadline_index(
+    engine: Engine, session: Session, tasks_every_day: dict[str, list[int]]
+) -> None:
+    session.execute(text("ANALYZE"))
+    session.commit()
+    statements = catch_up_statements(
+        session=session,
+        as_of=date(2026, 2, 23),
+        calendar=load_calendar(session),
+        book=PolicyBook(session),
+    )
+    # Each of the window's conditions, on the original deadline then on the extensions'; a
+    # plan's or a task's own rules may search by the plan's tasks or the ids instead, never
+    # reading every task or extension.
+    assert len(statements) == 8
+    for number, statement in enumerate(statements):
+        if is_postgres(engine):
+            nodes = list(_postgres_nodes(session, statement))
+            session.rollback()
+            names = {str(n["Index Name"]) for n in nodes if "Index Name" in n}
+            scanned = {n.get("Relation Name") for n in nodes if n["Node Type"] == "Seq Scan"}
+            assert not scanned & {"task", "extensionrequest"}, nodes
+        else:
+            plan = _sqlite_plan(session, statement)
+            names = set(plan)
+            assert not any(
+                step.startswith(("SCAN task", "SCAN extensionrequest")) for step in plan
+            ), (number, plan)
+        if number % 4 in (0, 1):  # the days ahead, the global rules' past dates
+            assert any(index in name for name in names for index in CATCH_UP_INDEXES), names
