@@ -3,16 +3,16 @@
 A past day's reminders are planned with each task's deadline as of that day: its original
 one or an extension's approved by then, looked up by these indexes.
 
-Revision ID: 0015_catch_up_indexes
-Revises: 0014_calendar_feed
+Revision ID: 0016_catch_up_indexes
+Revises: 0015_listing_open_tasks
 """
 
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0015_catch_up_indexes"
-down_revision: str | None = "0014_calendar_feed"
+revision: str = "0016_catch_up_indexes"
+down_revision: str | None = "0015_listing_open_tasks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
