@@ -218,7 +218,7 @@ def _read_docx(content: bytes) -> list[list[Any]]:
     annex_tables: list[tuple[list[list[str]], dict[str, int], int]] = []
     for table in annex.read_docx_tables(content):
         try:
-            header_index, columns = _header(table)
+            header_index, columns = find_header(table, spec=TASK_HEADER)
         except ImportRejected:
             continue  # a table of signatures, recipients…
         annex_tables.append((table, columns, header_index))
@@ -248,27 +248,49 @@ def _header_key(value: str) -> str:
     return ALIASES.get(key, key)
 
 
-def _header(rows: list[list[Any]]) -> tuple[int, dict[str, int]]:
+@dataclass(frozen=True)
+class HeaderSpec:
+    """A file's header row: the columns it may hold, those it must, the column whose presence
+    marks the row as the header, how a cell's text becomes a column name, and the message when
+    no row in the first HEADER_SCAN_ROWS has the marker."""
+
+    columns: Sequence[str]
+    required: Sequence[str]
+    marker: str
+    key: Callable[[str], str]
+    not_found: str
+
+
+def find_header(rows: list[list[Any]], *, spec: HeaderSpec) -> tuple[int, dict[str, int]]:
+    """The header row's index and each known column's position (its first occurrence); a
+    title block above the header is skipped. ImportRejected when there is no header or it
+    lacks a required column."""
     for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         columns: dict[str, int] = {}
         for position, value in enumerate(row):
             if not isinstance(value, str):
                 continue
-            key = _header_key(value)
-            if key in COLUMNS and key not in columns:
+            key = spec.key(value)
+            if key in spec.columns and key not in columns:
                 columns[key] = position
-        if CONTENT in columns:
-            missing = [c for c in REQUIRED if c not in columns]
+        if spec.marker in columns:
+            missing = [c for c in spec.required if c not in columns]
             if missing:
                 raise _file_error(
                     "import.missing_columns",
                     "Thiếu cột: " + ", ".join(f"«{c}»" for c in missing),
                 )
             return index, columns
-    raise _file_error(
-        "import.no_header",
-        "Không tìm thấy dòng tiêu đề có cột «nội dung nhiệm vụ» và «đơn vị chủ trì»",
-    )
+    raise _file_error("import.no_header", spec.not_found)
+
+
+TASK_HEADER = HeaderSpec(
+    columns=COLUMNS,
+    required=REQUIRED,
+    marker=CONTENT,
+    key=_header_key,
+    not_found="Không tìm thấy dòng tiêu đề có cột «nội dung nhiệm vụ» và «đơn vị chủ trì»",
+)
 
 
 class UnitIndex:
@@ -486,7 +508,7 @@ def parse_rows(
     ban, ngành") is a bad row, or with `expand_groups` one task for each unit of the group
     directly under `scope` (the province the plan assigns in). A period named without its
     year ("6 tháng đầu năm") is in `year` (the plan's), else in the year of assignment."""
-    header_index, columns = _header(rows)
+    header_index, columns = find_header(rows, spec=TASK_HEADER)
     parsed: list[ParsedRow] = []
     errors: list[RowError] = []
     section: str | None = None

@@ -24,9 +24,10 @@ from tracking.annex import normalise
 from tracking.audit import Actor, record
 from tracking.errors import Conflict, DomainError
 from tracking.importing import (
-    HEADER_SCAN_ROWS,
+    HeaderSpec,
     ImportRejected,
     RowError,
+    find_header,
     read_rows,
 )
 
@@ -92,29 +93,26 @@ def _text_of(value: Any) -> str:
     return str(value).strip()
 
 
+def _header_key(value: str) -> str:
+    key = normalise(value).rstrip(" *:")
+    return ALIASES.get(key, key)
+
+
+UNIT_HEADER = HeaderSpec(
+    columns=COLUMNS,
+    required=REQUIRED,
+    marker=CODE,
+    key=_header_key,
+    not_found="Không tìm thấy dòng tiêu đề có các cột «mã đơn vị», «tên đơn vị», «loại đơn vị», "
+    "«mã đơn vị cấp trên»",
+)
+
+
 def _header(rows: list[list[Any]]) -> tuple[int, dict[str, int]]:
-    for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        columns: dict[str, int] = {}
-        for position, value in enumerate(row):
-            if not isinstance(value, str):
-                continue
-            key = normalise(value).rstrip(" *:")
-            key = ALIASES.get(key, key)
-            if key in COLUMNS and key not in columns:
-                columns[key] = position
-        if CODE in columns:
-            missing = [column for column in REQUIRED if column not in columns]
-            if missing:
-                raise _file_error(
-                    "import.missing_columns",
-                    "Thiếu cột: " + ", ".join(f"«{column}»" for column in missing),
-                )
-            return index, columns
-    raise _file_error(
-        "import.no_header",
-        "Không tìm thấy dòng tiêu đề có các cột «mã đơn vị», «tên đơn vị», «loại đơn vị», "
-        "«mã đơn vị cấp trên»",
-    )
+    try:
+        return find_header(rows, spec=UNIT_HEADER)
+    except ImportRejected as error:
+        raise UnitImportRejected(error.errors) from None
 
 
 def parse_rows(*, rows: list[list[Any]]) -> tuple[list[UnitRow], list[RowError], set[str]]:
