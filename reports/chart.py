@@ -45,6 +45,8 @@ MARGIN_IN, BAR_IN, ROW_GAP_IN, LEGEND_GAP_IN = 0.05, 0.18, 0.1, 0.12
 NAMES_IN, NAME_LINES = 0.45 * WIDTH_IN, 2
 OUTSIDE_BARS_IN = 1.6
 LINE_SPACING = 1.1
+# The least room between two tick labels.
+TICK_GAP_IN = 0.25
 TOTAL_PAD_PT = 3
 
 
@@ -190,20 +192,22 @@ def completion_by_unit_figure(by_unit: list[UnitCounts]) -> Figure:
     bars_in = count * pitch
 
     figure = Figure(figsize=(WIDTH_IN, bars_in + 4), dpi=DPI)
-    FigureCanvasAgg(figure)
+    canvas = FigureCanvasAgg(figure)
     # Provisional: the bars' final height, room round them to measure what lies outside.
     axes = figure.add_axes((0.5, 2 / (bars_in + 4), 0.4, bars_in / (bars_in + 4)))
     positions = [count - 1 - row for row in range(count)]
     start = [0] * count
-    container = None
+    containers = []
     for label, colour, values in bars.segments:
-        container = axes.barh(
-            positions, values, left=start, height=BAR_IN / pitch, color=colour, label=label
+        containers.append(
+            axes.barh(
+                positions, values, left=start, height=BAR_IN / pitch, color=colour, label=label
+            )
         )
         start = [a + b for a, b in zip(start, values, strict=True)]
-    assert container is not None
-    axes.bar_label(
-        container,
+    # The last segment ends where the bar does, even when it is empty.
+    totals = axes.bar_label(
+        containers[-1],
         labels=[_number(total) for total in bars.totals],
         padding=TOTAL_PAD_PT,
         fontproperties=font,
@@ -214,37 +218,54 @@ def completion_by_unit_figure(by_unit: list[UnitCounts]) -> Figure:
     for tick in axes.get_yticklabels():
         tick.set_linespacing(LINE_SPACING)
     axes.set_xlabel("Số nhiệm vụ", fontproperties=font)
-    if bars.title:
-        title = _wrap(bars.title, width_in=WIDTH_IN - 2 * MARGIN_IN, lines=3)
-        axes.set_title(title, fontproperties=font, linespacing=LINE_SPACING)
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: _number(round(value))))
     axes.xaxis.grid(True, color="#d0d0d0", linewidth=0.6)
     axes.set_axisbelow(True)
     axes.spines[["top", "right"]].set_visible(False)
 
+    # matplotlib's Agg backend has no type hints.
+    renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
     legend_in = 0.0
     if bars.legend:
         legend = _legend(figure, axes, font, columns=2)
-        renderer = figure.canvas.get_renderer()
         if legend.get_window_extent(renderer).width / DPI > WIDTH_IN - 2 * MARGIN_IN:
             legend.remove()
             legend = _legend(figure, axes, font, columns=1)
         legend_in = legend.get_window_extent(renderer).height / DPI + LEGEND_GAP_IN
 
-    # The widest total and the widest tick label set the scale's end and the right margin.
-    largest = max(bars.totals)
-    total_in = _width_in(_number(largest)) + TOTAL_PAD_PT / 72
-    right_in = MARGIN_IN + _width_in(_number(max(largest, 1) * 2)) / 2
-    renderer = figure.canvas.get_renderer()
-    inner = axes.get_window_extent(renderer)
-    outer = axes.get_tightbbox(renderer, for_layout_only=False)
-    assert outer is not None
+    # The names and what lies under the axes set the margins; the widest total and tick label
+    # the scale's end, the number of ticks and the right margin.
+    inner, outer = axes.get_window_extent(renderer), axes.get_tightbbox(renderer)
+    assert outer is not None  # the axes are visible
     left_in = MARGIN_IN + (inner.x0 - outer.x0) / DPI
-    top_in = MARGIN_IN + max(outer.y1 - inner.y1, 0) / DPI
     bottom_in = legend_in + MARGIN_IN + (inner.y0 - outer.y0) / DPI
+    largest = max(max(bars.totals), 1)
+    tick_in = _width_in(_number(2 * largest))
+    right_in = MARGIN_IN + tick_in / 2
     axes_in = WIDTH_IN - left_in - right_in
-    axes.set_xlim(0, max(largest, 1) * axes_in / (axes_in - total_in))
+    # Each total, its pad and its label as drawn (a little wider than the unhinted outline)
+    # fit before the axes' end.
+    ends = [
+        max(total, 1)
+        * axes_in
+        / (axes_in - TOTAL_PAD_PT / 72 - text.get_window_extent(renderer).width / DPI)
+        for total, text in zip(bars.totals, totals, strict=True)
+    ]
+    axes.set_xlim(0, max(ends))
+    ticks = max(int(axes_in / (tick_in + TICK_GAP_IN)), 1)
+    axes.xaxis.set_major_locator(MaxNLocator(nbins=ticks, integer=True))
+
+    top_in = MARGIN_IN
+    if bars.title:
+        # Centred over the bars, so no wider than they are.
+        axes.set_title(
+            _wrap(bars.title, width_in=axes_in, lines=3),
+            fontproperties=font,
+            linespacing=LINE_SPACING,
+        )
+        outer = axes.get_tightbbox(renderer)
+        assert outer is not None
+        top_in += max(outer.y1 - inner.y1, 0) / DPI
 
     height = top_in + bars_in + bottom_in
     figure.set_size_inches(WIDTH_IN, height)
