@@ -62,6 +62,7 @@ def unit(index: int, name: str, counts: tuple[int, int, int, int, int]) -> UnitC
 
 CASES: dict[str, list[UnitCounts]] = {
     "1 unit": [unit(1, LONG_NAMES[0], (12, 3, 7, 2, 5))],
+    "1 unit, a long name": [unit(1, LONG_NAMES[4], (0, 0, 31, 0, 0))],
     "2 units": [unit(1, "Sở Tài chính", (12, 3, 7, 2, 5)), unit(2, "Sở Y tế", (1, 0, 4, 9, 0))],
     "5 long names": [
         unit(index, name, (3 * index, index, 10 - index, index % 3, 2))
@@ -84,6 +85,10 @@ CASES: dict[str, list[UnitCounts]] = {
     "a unit without tasks": [
         unit(1, "Sở Tài chính", (0, 0, 0, 0, 0)),
         unit(2, "Sở Y tế", (1234, 8, 4, 9, 0)),
+    ],
+    "tens of thousands": [
+        unit(index, name, (9000 * index, 1500, 7001, 333, 12))
+        for index, name in enumerate(LONG_NAMES[:4])
     ],
     "no unit with tasks": [
         unit(1, "Sở Tài chính", (0, 0, 0, 0, 0)),
