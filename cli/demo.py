@@ -34,6 +34,7 @@ def demo(
     with database() as session:
         world = demo_world.build(session=session)
         notifications_demo.add_contacts(session=session)
+        notifications_demo.add_fortnight_tasks(session=session)
         typer.echo("Đã tạo dữ liệu mẫu." if world.created else "Dữ liệu mẫu đã có sẵn.")
         counts = count_by_category(
             session=session,
@@ -70,6 +71,9 @@ def demo(
         f"gửi {reminders.received} thư tới máy chủ thư cục bộ"
         + (f" (như vào lúc {reminders.sent_at:%H:%M %d/%m/%Y})." if reminders.sent_at else ".")
     )
+    if reminders.mailbox is not None:
+        for line in reminders.mailbox.lines(world.district.short_name or world.district.name):
+            typer.echo(line)
     typer.echo(f"  Đọc thư: mutt -f {mail_folder.resolve()}  (hộp thư Maildir)")
     with database() as session:
         access = sign_in_lines(session=session, province=demo_world.build(session=session).province)

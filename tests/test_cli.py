@@ -38,28 +38,42 @@ def test_demo_prints_the_seed_summary_and_is_idempotent(engine: Engine) -> None:
         "\n".join(c.text for t in Document(str(docx)).tables for r in t.rows for c in r.cells)
     )
     mails = list(mailbox.Maildir(data_dir / "demo-mail", create=False))
-    assert len(mails) == 4
-    assert "gửi 4 thư tới máy chủ thư cục bộ" in first.output
+    assert len(mails) == 20
+    assert "gửi 20 thư tới máy chủ thư cục bộ" in first.output
     subjects = {str(make_header(decode_header(m["Subject"]))) for m in mails}
     assert "[Nhắc việc] 1 nhiệm vụ cần xử lý (1 quá hạn) - ngày 29 tháng 10 năm 2021" in subjects
+    # The mailbox summed up by kind of reminder and by recipient (tests/notifications/
+    # test_demo_mailbox.py reads the messages themselves).
+    assert (
+        "  Hộp thư có 20 thư nhắc việc của hai tuần (còn 3 ngày làm việc: 4 thư; còn 1 ngày làm"
+        " việc: 4 thư; đến hạn hôm nay: 3 thư; quá hạn: 7 thư; báo lên cấp trên: 4 thư)."
+    ) in first.output
+    assert (
+        "  Tới UBND huyện Lý Sơn và các phòng: 13 thư; tới các cơ quan cấp tỉnh: 7 thư."
+        in first.output
+    )
 
     second = runner.invoke(app, ["demo"])
     assert second.exit_code == 0, second.output
     assert "Dữ liệu mẫu đã có sẵn." in second.output
     assert SEED_SENTENCE in second.output
     assert "lập 0 thư mới, gửi 0 thư" in second.output
-    assert len(list(mailbox.Maildir(data_dir / "demo-mail", create=False))) == 4
+    assert len(list(mailbox.Maildir(data_dir / "demo-mail", create=False))) == 20
+    assert "  Hộp thư có 20 thư nhắc việc của hai tuần (" in second.output
 
     status = runner.invoke(
         app, ["status", "--as-of", "2021-11-02", "--unit", "QNG-LYSON", "--json"]
     )
     assert status.exit_code == 0, status.output
     counts = json.loads(status.output)
+    # The report's five tasks from the province in 2021 (3 done, 2 not due), and the three of
+    # the district's own plan of 2020 the demo's reminders are about, overdue by then.
     assert counts["counts"]["done_on_time"] == 3 and counts["counts"]["in_progress"] == 2
-    assert counts["total"] == 5 and counts["unit"] == "QNG-LYSON"
-    # The whole province includes the department's overdue task.
+    assert counts["counts"]["overdue"] == 3
+    assert counts["total"] == 8 and counts["unit"] == "QNG-LYSON"
+    # The whole province includes the department's overdue tasks: of 30/9 and of 27/10.
     province = json.loads(runner.invoke(app, ["status", "--as-of", "02/11/2021", "--json"]).output)
-    assert province["total"] == 7 and province["counts"]["overdue"] == 1
+    assert province["total"] == 11 and province["counts"]["overdue"] == 5
 
     listing = runner.invoke(app, ["tasks", "--as-of", "2021-11-02", "--unit", "QNG-LYSON"])
     assert listing.exit_code == 0
