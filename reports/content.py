@@ -46,8 +46,8 @@ from tracking import formatting as fmt
 from tracking import plans as plans_service
 from tracking import units as units_service
 from tracking.documents import TYPE_CODES
-from tracking.periods import get_period, get_report_type
 from tracking.errors import InvalidInput
+from tracking.periods import get_period, get_report_type
 from tracking.status import Category
 from tracking.validation import TEXT_RULE, xml_safe_tree
 
@@ -153,6 +153,7 @@ class ReportTexts(BaseModel):
         texts.update({f"sections.{key}": text for key, text in self.sections.items()})
         texts["closing"] = self.closing
         return texts
+
     recipients: list[Free] = Field(default_factory=list, max_length=50)
     signature: Signature = Field(default_factory=Signature)
 
@@ -325,7 +326,9 @@ def _figures(computed: figures.ReportFigures) -> Figures:
 def _givers(computed: figures.ReportFigures, issuers: list[IssuerCounts]) -> dict[int, list[str]]:
     """Who gave each issuer's tasks as the report names them: the body, then the leaders who
     gave some of them ("UBND tỉnh", "Chủ tịch UBND tỉnh")."""
-    return {row.unit_id: [row.short_name, *computed.leaders.get(row.unit_id, [])] for row in issuers}
+    return {
+        row.unit_id: [row.short_name, *computed.leaders.get(row.unit_id, [])] for row in issuers
+    }
 
 
 def _groups(

@@ -44,12 +44,15 @@ def _paragraphs(report: Report) -> list[str]:
 
 def test_the_office_text_places_task_figures_and_indicator_values(session: Session) -> None:
     world = seed_world(session)
-    texts = {
-        "results": "Mở đầu {ghi chú} và {abc}, dấu { lẻ, {nhiem_vu và {chi_tieu.}x.\n"
+    results = (
+        "Mở đầu {ghi chú} và {abc}, dấu { lẻ, {nhiem_vu và {chi_tieu.}x.\n"
         "{chi_tieu}\n"
         "Đã tiếp nhận {chi_tieu.HS_TIEP_NHAN}; {nhiem_vu.da_hoan_thanh}/{nhiem_vu.tong_so}"
         " nhiệm vụ, {nhiem_vu.den_han} đến hạn ({nhiem_vu.ty_le_hoan_thanh}), do"
-        " {nhiem_vu.co_quan_giao} giao.",
+        " {nhiem_vu.co_quan_giao} giao."
+    )
+    texts: dict[str, Any] = {
+        "results": results,
         "sections": {"2": "Ký số đạt {chi_tieu.VB_KY_SO}."},
     }
     # "{chi_tieu.}" has no code: refused; without it the rest is ordinary text.
@@ -58,7 +61,7 @@ def test_the_office_text_places_task_figures_and_indicator_values(session: Sessi
     assert refused.value.code == "report.placeholder_unknown"
     assert refused.value.field == "texts.results"
     session.rollback()
-    texts["results"] = texts["results"].replace(" và {chi_tieu.}x", "")
+    texts["results"] = results.replace(" và {chi_tieu.}x", "")
     paragraphs = _paragraphs(
         _draft(session, unit_code="QNG-LYSON", plan_id=world.plan.id, texts=texts)
     )
@@ -69,7 +72,9 @@ def test_the_office_text_places_task_figures_and_indicator_values(session: Sessi
     assert paragraphs[start + 1] == "Mở đầu {ghi chú} và {abc}, dấu { lẻ, {nhiem_vu."
     stated = paragraphs[start + 2 : start + 4]
     assert stated[0].startswith("- Đã cung cấp 100% dịch vụ công trực tuyến mức độ 2")
-    assert stated[1].startswith("- Đã thực hiện cung cấp 87 thủ tục dịch vụ công trực tuyến mức độ 3")
+    assert stated[1].startswith(
+        "- Đã thực hiện cung cấp 87 thủ tục dịch vụ công trực tuyến mức độ 3"
+    )
     assert paragraphs[start + 4] == (
         "Đã tiếp nhận 12.269 hồ sơ; 03/05 nhiệm vụ, 03 đến hạn (100%), do UBND tỉnh, Chủ tịch"
         " UBND tỉnh giao."
@@ -139,7 +144,11 @@ def test_without_a_plan_tasks_are_grouped_by_who_gave_them_and_ordered_by_deadli
     build = WorldBuilder(session)
     province = build.unit("T", "Ủy ban nhân dân tỉnh T", UnitKind.PROVINCE, short_name="UBND tỉnh")
     district = build.unit(
-        "T-H", "Ủy ban nhân dân huyện H", UnitKind.DISTRICT, parent=province, short_name="UBND huyện H"
+        "T-H",
+        "Ủy ban nhân dân huyện H",
+        UnitKind.DISTRICT,
+        parent=province,
+        short_name="UBND huyện H",
     )
     commune = build.unit(
         "T-H-X", "Ủy ban nhân dân xã X", UnitKind.COMMUNE, parent=district, short_name="UBND xã X"

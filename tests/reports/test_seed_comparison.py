@@ -51,7 +51,9 @@ ADDED = [
     re.compile(r"Biểu đồ: Kết quả thực hiện nhiệm vụ theo đơn vị"),
     re.compile(r"Không có nhiệm vụ quá hạn\."),
     re.compile(r"Các nhiệm vụ được gia hạn \(01 nhiệm vụ\):"),
-    re.compile(r"- [^:]+ \(UBND huyện Lý Sơn\): hạn ban đầu 01/11/2021, hạn sau gia hạn 30/11/2021\."),
+    re.compile(
+        r"- [^:]+ \(UBND huyện Lý Sơn\): hạn ban đầu 01/11/2021, hạn sau gia hạn 30/11/2021\."
+    ),
 ]
 # Three group counts, five task lines, seven paragraphs of the by-unit part.
 ADDED_PARAGRAPHS = 15
