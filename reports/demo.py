@@ -111,7 +111,7 @@ TEXTS: dict[str, Any] = {
     # sentences go ({chi_tieu}), the values it quotes itself ({chi_tieu.MA}) and the task
     # figures the system counts ({nhiem_vu.…}, docs/domain.md).
     "results": "- Đang vận hành có hiệu quả Cổng thông tin điện tử của huyện Lý Sơn"
-    " (<http://lyson.quangngai.gov.vn>), đã cung cấp thường xuyên và đầy đủ các thông tin về"
+    " (http://lyson.quangngai.gov.vn), đã cung cấp thường xuyên và đầy đủ các thông tin về"
     " chủ trương, chính sách, thủ tục hành chính, văn bản quy phạm pháp luật, văn bản chỉ đạo"
     " điều hành (trừ các văn bản mật), thông tin về hoạt động của bộ máy nhà nước,... góp phần"
     " nâng cao tính công khai, minh bạch và tạo điều kiện thuận lợi cho tổ chức, doanh nghiệp,"

@@ -28,6 +28,8 @@ SEED_CORRECTIONS = [
     # Counts below ten take two digits (NĐ 30 practice, and the seed's own "05" and "02" in
     # the same sentence); the seed writes "3" once.
     ("đã hoàn thành 3 nhiệm vụ", "đã hoàn thành 03 nhiệm vụ"),
+    # The extraction marked the portal's address as a link; the report has it plain.
+    ("(<http://lyson.quangngai.gov.vn>)", "(http://lyson.quangngai.gov.vn)"),
     # The closing's "./." is written without the seed's space.
     ("tổng hợp. /.", "tổng hợp./."),
     # Group headings quote the plan's section titles; the seed fitted group 2's to the district.
