@@ -61,23 +61,24 @@ FILING_RECIPIENT = "Lưu: VT"  # the office's own copy, added when the list does
 # (`report make --texts`) reaches the service without the API's types.
 Free = Annotated[str, TEXT_RULE]
 
-# The figures the office's texts may place (docs/domain.md, "The report's texts"): only these
+# The figures the office's texts may place (docs/domain.md, "The report's text"): only these
 # two names are read, with a plain substitution, never a template; any other brace is text.
 PLACEHOLDER = re.compile(r"\{(nhiem_vu|chi_tieu)(?:\.([^{}\s]*))?\}")
 INDICATOR_LIST = "{chi_tieu}"  # a line of section I's text alone: the plan's sentences go here
-TASK_FIELDS: dict[str, str] = {
-    "tinh_hinh": "câu tổng hợp tình hình thực hiện nhiệm vụ của kỳ",
-    "co_quan_giao": "cơ quan, người giao nhiệm vụ («UBND tỉnh, Chủ tịch UBND tỉnh»)",
-    "tong_so": "số nhiệm vụ được giao",
-    "da_hoan_thanh": "số nhiệm vụ đã hoàn thành",
-    "hoan_thanh_dung_han": "số nhiệm vụ hoàn thành đúng hạn",
-    "hoan_thanh_qua_han": "số nhiệm vụ hoàn thành quá hạn",
-    "qua_han": "số nhiệm vụ quá hạn đang thực hiện",
-    "chua_den_han": "số nhiệm vụ chưa đến hạn đang thực hiện",
-    "thuong_xuyen": "số nhiệm vụ thường xuyên",
-    "den_han": "số nhiệm vụ đã đến hạn",
-    "ty_le_hoan_thanh": "tỷ lệ hoàn thành nhiệm vụ đến hạn",
-}
+# {nhiem_vu.<name>}: the tasks' sentence, who gave them, counts and the completion rate.
+TASK_FIELDS = (
+    "tinh_hinh",
+    "co_quan_giao",
+    "tong_so",
+    "da_hoan_thanh",
+    "hoan_thanh_dung_han",
+    "hoan_thanh_qua_han",
+    "qua_han",
+    "chua_den_han",
+    "thuong_xuyen",
+    "den_han",
+    "ty_le_hoan_thanh",
+)
 PLACEHOLDER_HELP = (
     "dùng {nhiem_vu.<tên>} với tên là "
     + ", ".join(TASK_FIELDS)
@@ -431,16 +432,15 @@ def _office_figures(
                 )
             quoted.add(name)
     lines = texts.results.splitlines()
-    marks = [index for index, line in enumerate(lines) if line.strip() == INDICATOR_LIST]
-    cut = marks[0] if marks else -1
+    cut = next((i for i, line in enumerate(lines) if line.strip() == INDICATOR_LIST), None)
     return OfficeFigures(
         values=values,
         task_summary=task_summary,
         task_summary_placed=any(
             "{nhiem_vu.tinh_hinh}" in text for text in texts.body_texts().values()
         ),
-        results_before="\n".join(lines[:cut]) if marks else "",
-        results_after="\n".join(lines[cut + 1 :]),
+        results_before="\n".join(lines[:cut]) if cut is not None else "",
+        results_after="\n".join(lines[cut + 1 :]) if cut is not None else texts.results,
         listed=[i for i in indicators if i.sentence != "" and i.code not in quoted],
     )
 

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from models import UnitKind
 from models.reports import Report
 from reports import service
+from reports.content import PLACEHOLDER, TASK_FIELDS
 from reports.demo import DEMO_ACTOR, TEXTS
 from reports.snapshot import ReportSnapshot
 from tests.world import WorldBuilder, seed_world
@@ -54,6 +55,8 @@ def test_the_office_text_places_task_figures_and_indicator_values(session: Sessi
     texts: dict[str, Any] = {
         "results": results,
         "sections": {"2": "Ký số đạt {chi_tieu.VB_KY_SO}."},
+        # Every name has a value.
+        "closing": " ".join(f"{{nhiem_vu.{name}}}" for name in TASK_FIELDS),
     }
     # "{chi_tieu.}" has no code: refused; without it the rest is ordinary text.
     with pytest.raises(InvalidInput) as refused:
@@ -81,6 +84,7 @@ def test_the_office_text_places_task_figures_and_indicator_values(session: Sessi
     )
     assert not any(p.startswith("- Tổng số hồ sơ") or "Tỷ lệ gửi" in p for p in paragraphs)
     assert "Ký số đạt 99,5%." in paragraphs
+    assert not any(PLACEHOLDER.search(p) for p in paragraphs)
     # The office did not place the tasks' sentence: section II opens with it.
     second = paragraphs.index(next(p for p in paragraphs if p.startswith("II. ")))
     assert paragraphs[second + 1] == (
