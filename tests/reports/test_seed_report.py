@@ -88,3 +88,15 @@ def test_draft_has_a_blank_number_and_an_issued_report_the_next_one(session: Ses
         issued_on=report.document_date,
     )
     assert second.symbol == "556/BC-UBND"
+
+
+def test_seed_report_markdown_keeps_the_headings_and_the_office_lists_as_text(
+    session: Session,
+) -> None:
+    report = issued_seed_report(session)
+    markdown = service.render(session=session, report_id=report.id or 0, fmt="md").content
+    lines = markdown.decode("utf-8").splitlines()
+    assert "#### 5. Tình hình thực hiện nhiệm vụ theo đơn vị chủ trì:" in lines
+    assert "\\- UBND huyện Lý Sơn: 03/03 nhiệm vụ đến hạn đã hoàn thành (100%)." in lines
+    assert any(line.startswith("\\+ Giao Văn phòng huyện thực hiện theo dõi") for line in lines)
+    assert "{" not in markdown.decode("utf-8")
