@@ -90,7 +90,7 @@ def scoped_status(scope: Scope, *, calendar: WorkCalendar, dialect: str) -> CTE:
     status = status_subquery(
         as_of=scope.as_of,
         due_soon_until=until,
-        extra_columns=[task.c.title, task.c.original_due_on],
+        extra_columns=[task.c.title, task.c.original_due_on, task.c.directing_leader],
     )
     if dialect == "sqlite":
         picked = select(task.c.id).where(*_in_scope(scope, task.c))
@@ -108,7 +108,11 @@ class ReportFigures:
     by_unit: list[dict[str, Any]]  # per lead unit of the subtree, in tree order
     by_issuer: list[dict[str, Any]]  # per body that gave tasks, in the order registered
     by_section: list[dict[str, Any]]  # per plan and section, outside any as their own rows
-    tasks: list[dict[str, Any]]  # every task in scope, by section then deadline
+    tasks: list[dict[str, Any]]  # every task in scope, by deadline (none last), then assigned
+    # Not stored in the snapshot (the body's sentences are written from them): each task's
+    # issuer, and the leaders who gave each issuer's tasks ("Chủ tịch UBND tỉnh"), sorted.
+    issuer_of: dict[int, int]
+    leaders: dict[int, list[str]]
 
 
 def _task_rows(scope: Scope, *, session: Session, calendar: WorkCalendar) -> list[Row[Any]]:
@@ -142,13 +146,16 @@ def _task_rows(scope: Scope, *, session: Session, calendar: WorkCalendar) -> lis
             scoped.c.issuer_unit_id,
             scoped.c.plan_id,
             scoped.c.due_soon,
+            scoped.c.directing_leader,
         )
         .select_from(scoped)
         .join(lead, col(lead.id) == scoped.c.lead_unit_id)
+        # The plan's sections group the lines in the body; within one, and without a plan,
+        # the nearest deadline first, then the order the tasks were given in.
         .order_by(
-            scoped.c.section_id,
             scoped.c.due_on_as_of.is_(None),
             scoped.c.due_on_as_of,
+            scoped.c.assigned_on,
             scoped.c.task_id,
         )
     )
@@ -257,6 +264,8 @@ def compute(scope: Scope, *, session: Session) -> ReportFigures:
     per_issuer: defaultdict[int, Counts] = defaultdict(Counts)
     per_section: defaultdict[tuple[int | None, int | None], Counts] = defaultdict(Counts)
     tasks = []
+    issuer_of: dict[int, int] = {}
+    leaders: defaultdict[int, set[str]] = defaultdict(set)
     lines = _TaskLines(as_of=scope.as_of, calendar=calendar)
     # Rows alike for every count are tallied first: one step a row instead of eight.
     alike: Counter[tuple[Category, bool, int, int, int | None, int | None]] = Counter()
@@ -265,6 +274,9 @@ def compute(scope: Scope, *, session: Session) -> ReportFigures:
         key = (row.lead_unit_id, row.issuer_unit_id, row.plan_id, row.section_id)
         alike[(category, bool(row.due_soon), *key)] += 1
         tasks.append(lines.line(row, category))
+        issuer_of[row.task_id] = row.issuer_unit_id
+        if row.directing_leader:
+            leaders[row.issuer_unit_id].add(row.directing_leader)
     for (category, due_soon, lead_id, issuer_id, plan_id, section_id), number in alike.items():
         for counts in (
             totals,
@@ -308,6 +320,8 @@ def compute(scope: Scope, *, session: Session) -> ReportFigures:
         ],
         by_section=_by_section(session, per_section),
         tasks=tasks,
+        issuer_of=issuer_of,
+        leaders={issuer: sorted(names) for issuer, names in leaders.items()},
     )
 
 

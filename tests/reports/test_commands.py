@@ -66,4 +66,6 @@ def test_make_command_writes_the_issued_seed_report(
         "bao-cao-01-BC-UBND.md",
     ]
     text = docx_text((out / "bao-cao-01-BC-UBND.docx").read_bytes())
-    assert "Số: 01/BC-UBND" in text and "có 05 nhiệm vụ do UBND tỉnh giao" in text
+    assert (
+        "Số: 01/BC-UBND" in text and "có 05 nhiệm vụ do UBND tỉnh, Chủ tịch UBND tỉnh giao" in text
+    )

@@ -31,15 +31,21 @@ def test_seed_report_docx_has_the_official_parts(session: Session) -> None:
     ):
         assert line in lines, line
 
-    # Section II's sentence, computed in SQL from the tasks as of 02/11/2021.
-    assert (
-        "Từ đầu năm 2021 đến nay, qua theo dõi trên hệ thống có 05 nhiệm vụ do UBND tỉnh giao,"
-        " đã hoàn thành 03 nhiệm vụ, còn 02 nhiệm vụ chưa đến hạn đang tích cực triển khai"
-        " thực hiện." in lines
+    # The tasks' sentence, computed in SQL from the tasks as of 02/11/2021, where the office's
+    # text places it ({nhiem_vu.tinh_hinh}); section II does not repeat it.
+    sentence = (
+        "Từ đầu năm 2021 đến nay, qua theo dõi trên hệ thống có 05 nhiệm vụ do UBND tỉnh, Chủ"
+        " tịch UBND tỉnh giao, đã hoàn thành 03 nhiệm vụ, còn 02 nhiệm vụ chưa đến hạn đang tích"
+        " cực triển khai thực hiện."
     )
-    # The four sections of Plan 61, in order, and the extension shown with both deadlines.
-    headings = [line for line in lines if re.match(r"^[1-4]\. ", line) and line.endswith(":")]
-    assert [h[:3] for h in headings] == ["1. ", "2. ", "3. ", "4. "]
+    assert sum(line.count(sentence) for line in lines) == 1
+    assert lines[lines.index(next(x for x in lines if x.startswith("II. "))) + 1].startswith("1. ")
+    # The four sections of Plan 61, in order, then the figures by lead unit numbered on; the
+    # extension is stated once, with both deadlines.
+    headings = [line for line in lines if re.match(r"^[1-5]\. ", line) and line.endswith(":")]
+    assert [h[:3] for h in headings] == ["1. ", "2. ", "3. ", "4. ", "5. "]
+    assert headings[-1] == "5. Tình hình thực hiện nhiệm vụ theo đơn vị chủ trì:"
+    assert sum("01/11/2021" in line for line in lines) == 1  # the deadline before extension
     assert any("hạn ban đầu 01/11/2021, hạn sau gia hạn 30/11/2021" in line for line in lines)
     assert "Không có nhiệm vụ quá hạn." in lines
 
@@ -82,3 +88,15 @@ def test_draft_has_a_blank_number_and_an_issued_report_the_next_one(session: Ses
         issued_on=report.document_date,
     )
     assert second.symbol == "556/BC-UBND"
+
+
+def test_seed_report_markdown_keeps_the_headings_and_the_office_lists_as_text(
+    session: Session,
+) -> None:
+    report = issued_seed_report(session)
+    markdown = service.render(session=session, report_id=report.id or 0, fmt="md").content
+    lines = markdown.decode("utf-8").splitlines()
+    assert "#### 5. Tình hình thực hiện nhiệm vụ theo đơn vị chủ trì:" in lines
+    assert "\\- UBND huyện Lý Sơn: 03/03 nhiệm vụ đến hạn đã hoàn thành (100%)." in lines
+    assert any(line.startswith("\\+ Giao Văn phòng huyện thực hiện theo dõi") for line in lines)
+    assert "{" not in markdown.decode("utf-8")
