@@ -46,7 +46,12 @@ class ReportTextsIn(Body):
     summary: Text1000 = Field(default="", description="Trích yếu; để trống thì tự tạo")
     addressee: Text500 = Field(default="", description="Kính gửi (khi báo cáo lên cấp trên)")
     intro: Text5000 = Field(default="", description="Phần mở đầu")
-    results: Text20000 = Field(default="", description="Kết quả (mục I, sau các chỉ tiêu)")
+    results: Text20000 = Field(
+        default="",
+        description="Kết quả (mục I). Một dòng chỉ có {chi_tieu} là chỗ đặt các câu chỉ tiêu"
+        " (mặc định: trước nội dung này). Mọi phần viết chèn được số liệu, ví dụ"
+        " {nhiem_vu.tinh_hinh}, {chi_tieu.MA} (docs/domain.md).",
+    )
     sections: dict[SectionKey, Text20000] = Field(
         default_factory=dict, max_length=50, description="Số thứ tự mục của kế hoạch → nội dung"
     )
