@@ -16,6 +16,7 @@ import io
 import math
 import zipfile
 from collections.abc import Callable, Sequence
+from copy import copy
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -23,6 +24,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -42,14 +44,14 @@ HEADER_ROW = 5  # under the unit, the table's title and the line naming the repo
 TITLE_ROWS = (1, 2, 3)
 # Column widths in Excel's units (about one digit of the default font each): enough for the
 # longest text, up to a cap past which the text wraps; a header wraps on up to three lines.
-PADDING = 2
+PADDING = 1
 MIN_WIDTH = 6
 HEADER_LINES = 3
 # Row heights in points: Excel and LibreOffice do not grow a row for wrapped text the file
 # gives without a height, so each row gets the height of its tallest cell.
 POINTS_PER_LINE = 14.5
 ROW_MARGIN = 3
-CHARACTERS_PER_UNIT = 1.1
+CHARACTERS_PER_UNIT = 1.15
 INCH_PER_MM = 1 / 25.4
 
 
@@ -158,11 +160,19 @@ def _display(value: Any, kind: Kind) -> str:
     return str(value)
 
 
+def _text_width(text: str) -> float:
+    """A text's width in column units: capitals are wider than the digit the unit measures."""
+    return len(text) + 0.25 * sum(1 for character in text if character.isupper())
+
+
 def _width(column: Column, cells: Sequence[str]) -> int:
-    longest = max((len(text) for text in cells), default=0)
-    header_words = max(len(word) for word in column.header.split())
-    header = max(header_words, math.ceil(len(column.header) / HEADER_LINES))
-    return max(MIN_WIDTH, column.least, min(column.cap, max(longest, header))) + PADDING
+    longest = math.ceil(max((_text_width(text) for text in cells), default=0))
+    content = max(MIN_WIDTH, column.least, min(column.cap, longest)) + PADDING
+    # The header may take up to three lines, and no more than the estimate gives it.
+    header = max(MIN_WIDTH, *(len(word) + PADDING for word in column.header.split()))
+    while _lines(column.header, header / CHARACTERS_PER_UNIT) > HEADER_LINES:
+        header += 1
+    return max(content, header)
 
 
 def _lines(text: str, width: float) -> int:
@@ -170,6 +180,8 @@ def _lines(text: str, width: float) -> int:
     character taken as a little less than one unit (most letters of Times New Roman are
     narrower than the digits the unit is measured in)."""
     room = max((width - PADDING) * CHARACTERS_PER_UNIT, 1)
+    if len(text) <= room and "\n" not in text:
+        return 1
     lines = 0
     for paragraph in text.split("\n"):
         lines += 1
@@ -217,17 +229,22 @@ def _print_setup(sheet: Worksheet, *, header: str) -> None:
         part.size = 9
 
 
-def _whole(style: str) -> str:
-    """A whole number in a column of decimals shows without them (87, not 87,0)."""
-    return Kind.COUNT.value if style == Kind.DECIMAL.value else style
-
-
 def _keep_as_text(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
 
 
-def _write(workbook: Workbook, table: Table, *, unit: str, subtitle: str, running: str) -> None:
-    """One table on its own sheet: title rows, header, rows, totals, widths, print setup."""
+def _write(
+    workbook: Workbook,
+    table: Table,
+    *,
+    styles: dict[str, StyleArray],
+    unit: str,
+    subtitle: str,
+    running: str,
+) -> None:
+    """One table on its own sheet: title rows, header, rows, totals, widths, print setup.
+    A data cell takes a copy of its named style's array: setting the style by name looks the
+    name up in a list, most of the time a province's annex took."""
     sheet = workbook.create_sheet(table.sheet)
     columns = table.columns
     count = len(columns)
@@ -241,13 +258,15 @@ def _write(workbook: Workbook, table: Table, *, unit: str, subtitle: str, runnin
     for index, column in enumerate(columns, start=1):
         sheet.cell(row=HEADER_ROW, column=index, value=column.header).style = HEADER
 
-    styles = [column.kind.value for column in columns]
+    kinds = [column.kind for column in columns]
     shown: list[list[str]] = [[] for _ in columns]
     row_number = HEADER_ROW
     for row_number, values in enumerate(table.rows, start=HEADER_ROW + 1):
-        for index, (value, style) in enumerate(zip(values, styles, strict=True)):
+        for index, (value, kind) in enumerate(zip(values, kinds, strict=True)):
             cell = sheet.cell(row=row_number, column=index + 1, value=value)
-            cell.style = _whole(style) if isinstance(value, float) and value.is_integer() else style
+            if kind == Kind.DECIMAL and isinstance(value, float) and value.is_integer():
+                kind = Kind.COUNT  # a whole number shows without decimals: 87, not 87,0
+            cell._style = copy(styles[kind.value])
             if _keep_as_text(value):
                 cell.data_type = "s"
                 cell.quotePrefix = True  # the apostrophe a user would type
@@ -265,9 +284,9 @@ def _write(workbook: Workbook, table: Table, *, unit: str, subtitle: str, runnin
         row_number += 1
         labels = count - len(table.totals)
         values = ["Tổng cộng", *[None] * (labels - 1), *table.totals]
-        for index, (value, style) in enumerate(zip(values, styles, strict=True)):
+        for index, (value, kind) in enumerate(zip(values, kinds, strict=True)):
             cell = sheet.cell(row=row_number, column=index + 1, value=value)
-            cell.style = TOTAL + (Kind.CENTRED if index < labels else style)
+            cell.style = TOTAL + (Kind.CENTRED if index < labels else kind)
             shown[index].append("" if index < labels else _display(value, columns[index].kind))
         if labels > 1:
             sheet.merge_cells(f"A{row_number}:{get_column_letter(labels)}{row_number}")
@@ -279,9 +298,15 @@ def _write(workbook: Workbook, table: Table, *, unit: str, subtitle: str, runnin
         # Bold text is wider: a header wraps as if its column were a tenth narrower.
         max(_lines(c.header, w / CHARACTERS_PER_UNIT) for c, w in zip(columns, widths, strict=True))
     )
+    # Only text wraps: numbers and dates fit their columns on one line.
+    wrapping = [
+        (shown[index], widths[index])
+        for index, kind in enumerate(kinds)
+        if kind in (Kind.TEXT, Kind.CENTRED)
+    ]
     first = HEADER_ROW + 1
-    for offset, cells in enumerate(zip(*shown, strict=True)):
-        lines = max(_lines(text, width) for text, width in zip(cells, widths, strict=True))
+    for offset in range(len(shown[0])):
+        lines = max((_lines(cells[offset], width) for cells, width in wrapping), default=1)
         if lines > 1:
             heights[first + offset].height = _height(lines)
     table_width = sum(widths)
@@ -329,8 +354,8 @@ def _task_table(
         caption=caption,
         columns=[
             Column("STT", Kind.CENTRED),
-            Column("Nhiệm vụ", Kind.TEXT, cap=55, least=30),
-            Column("Đơn vị chủ trì", Kind.TEXT, cap=30, least=16),
+            Column("Nhiệm vụ", Kind.TEXT, cap=45, least=30),
+            Column("Đơn vị chủ trì", Kind.TEXT, cap=25, least=16),
             *[column for column, _ in extra],
         ],
         rows=[
@@ -433,7 +458,7 @@ def _tables(snapshot: ReportSnapshot) -> list[Table]:
                 (Column("Hạn ban đầu", Kind.DATE), lambda t: t.original_due_on),
                 (Column("Hạn sau gia hạn", Kind.DATE), _extended_due),
                 (Column("Ngày hoàn thành", Kind.DATE), lambda t: t.completed_on),
-                (Column("Tình trạng", Kind.TEXT, cap=24), lambda t: CATEGORY_LABELS[t.category]),
+                (Column("Tình trạng", Kind.TEXT, cap=20), lambda t: CATEGORY_LABELS[t.category]),
                 (days_late, lambda t: t.working_days_overdue),
             ],
             "Không có nhiệm vụ.",
@@ -455,11 +480,18 @@ def render_xlsx(snapshot: ReportSnapshot) -> bytes:
     subtitle = f"(Kèm theo {reference} của {snapshot.unit.name}; {as_of})"
     workbook = Workbook()
     workbook.remove(workbook.worksheets[0])
+    styles = {}
     for style in _named_styles():
         workbook.add_named_style(style)
+        styles[style.name] = style.as_tuple()
     for table in _tables(snapshot):
         _write(
-            workbook, table, unit=snapshot.header.issuing_body, subtitle=subtitle, running=running
+            workbook,
+            table,
+            styles=styles,
+            unit=snapshot.header.issuing_body,
+            subtitle=subtitle,
+            running=running,
         )
     day = report.document_date
     stamp = datetime(day.year, day.month, day.day, tzinfo=UTC).replace(tzinfo=None)
