@@ -355,7 +355,7 @@ def _task_table(
         columns=[
             Column("STT", Kind.CENTRED),
             Column("Nhiệm vụ", Kind.TEXT, cap=45, least=30),
-            Column("Đơn vị chủ trì", Kind.TEXT, cap=25, least=16),
+            Column("Đơn vị chủ trì", Kind.TEXT, cap=30, least=16),
             *[column for column, _ in extra],
         ],
         rows=[
