@@ -257,6 +257,7 @@ def _many_units(count: int) -> ReportSnapshot:
             "code": f"XA-{n:03d}",
             "name": f"Ủy ban nhân dân xã số {n}",
             "counts": {**unit["counts"], "done_on_time": 12269 + n, "overdue": n},
+            "total": unit["total"] - unit["counts"]["done_on_time"] + 12269 + 2 * n,
         }
         for n in range(count)
     ]
