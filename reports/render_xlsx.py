@@ -52,6 +52,7 @@ HEADER_LINES = 3
 POINTS_PER_LINE = 14.5
 ROW_MARGIN = 3
 CHARACTERS_PER_UNIT = 1.15
+CAPITALS_AT_MOST = 1.25  # a capital's width in units
 INCH_PER_MM = 1 / 25.4
 
 
@@ -162,11 +163,14 @@ def _display(value: Any, kind: Kind) -> str:
 
 def _text_width(text: str) -> float:
     """A text's width in column units: capitals are wider than the digit the unit measures."""
-    return len(text) + 0.25 * sum(1 for character in text if character.isupper())
+    return len(text) + (CAPITALS_AT_MOST - 1) * sum(1 for c in text if c.isupper())
 
 
 def _width(column: Column, cells: Sequence[str]) -> int:
-    longest = math.ceil(max((_text_width(text) for text in cells), default=0))
+    longest = max(map(len, cells), default=0)
+    if longest < column.cap:  # capitals count only where they may widen the column
+        near = longest / CAPITALS_AT_MOST
+        longest = math.ceil(max(_text_width(text) for text in cells if len(text) >= near))
     content = max(MIN_WIDTH, column.least, min(column.cap, longest)) + PADDING
     # The header may take up to three lines, and no more than the estimate gives it.
     header = max(MIN_WIDTH, *(len(word) + PADDING for word in column.header.split()))

@@ -300,3 +300,14 @@ def test_the_same_snapshot_gives_the_same_bytes_in_another_process(tmp_path: Pat
         cwd=Path(__file__).parents[2],
     )
     assert other.stdout == content
+
+
+def test_a_draft_annex_says_it_belongs_to_a_draft() -> None:
+    stored = _stored()
+    stored["report"] = {**stored["report"], "state": "draft", "number": None, "symbol": None}
+    workbook = _open(render_xlsx(ReportSnapshot.from_stored(stored)))
+    for sheet in workbook.worksheets:
+        assert str(sheet["A3"].value).startswith(
+            "(Kèm theo dự thảo báo cáo của Ủy ban nhân dân huyện Lý Sơn; số liệu đến ngày"
+        )
+        assert sheet.oddHeader.center.text == f"Dự thảo báo cáo – {sheet['A2'].value}"
