@@ -168,7 +168,7 @@ def _text_width(text: str) -> float:
 
 def _width(column: Column, cells: Sequence[str]) -> int:
     longest = max(map(len, cells), default=0)
-    if longest < column.cap:  # capitals count only where they may widen the column
+    if 0 < longest < column.cap:  # capitals count only where they may widen the column
         near = longest / CAPITALS_AT_MOST
         longest = math.ceil(max(_text_width(text) for text in cells if len(text) >= near))
     content = max(MIN_WIDTH, column.least, min(column.cap, longest)) + PADDING
