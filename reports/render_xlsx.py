@@ -171,6 +171,8 @@ def _width(column: Column, cells: Sequence[str]) -> int:
     if 0 < longest < column.cap:  # capitals count only where they may widen the column
         near = longest / CAPITALS_AT_MOST
         longest = math.ceil(max(_text_width(text) for text in cells if len(text) >= near))
+    if column.kind == Kind.DATE:  # an empty table's dates too: its header fits above them
+        longest = len(_display(date.min, Kind.DATE))
     content = max(MIN_WIDTH, column.least, min(column.cap, longest)) + PADDING
     # The header may take up to three lines, and no more than the estimate gives it.
     header = max(MIN_WIDTH, *(len(word) + PADDING for word in column.header.split()))

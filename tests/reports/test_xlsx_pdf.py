@@ -92,7 +92,7 @@ def test_the_annex_prints_each_table_one_a4_landscape_page_wide(tmp_path: Path) 
 
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"Page size:\s+841\.\d+ x 595\.\d+ pts \(A4\)", info), info
-    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))  # type: ignore[union-attr]
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
     texts = [_page_text(pdf, page) for page in range(1, pages + 1)]
     # The running header names the table on each of its pages.
     by_unit = [text for text in texts if "Biểu 01." in text]
