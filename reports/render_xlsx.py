@@ -301,7 +301,7 @@ def _write(
         sheet.column_dimensions[get_column_letter(index)].width = width
     heights = sheet.row_dimensions
     heights[HEADER_ROW].height = _height(
-        # Bold text is wider: a header wraps as if its column were a tenth narrower.
+        # Bold text is wider: a header's character is taken as a whole unit.
         max(_lines(c.header, w / CHARACTERS_PER_UNIT) for c, w in zip(columns, widths, strict=True))
     )
     # Only text wraps: numbers and dates fit their columns on one line.
