@@ -441,7 +441,11 @@ def render_files(
     chosen = [_format(fmt) for fmt in formats]
     report = get(session=session, report_id=report_id)
     assert report.snapshot is not None  # every report gets one when created
-    snapshot = ReportSnapshot.for_writers(report.snapshot)
+    # The annex's Biểu 07 lists every task: only it reads figures.tasks (for_writers).
+    if ReportFormat.XLSX in chosen:
+        snapshot = ReportSnapshot.from_stored(report.snapshot)
+    else:
+        snapshot = ReportSnapshot.for_writers(report.snapshot)
     files = []
     for fmt in chosen:
         stem = _file_stem(report) + ("-phu-luc" if fmt == ReportFormat.XLSX else "")

@@ -212,9 +212,9 @@ class ReportSnapshot(Stored):
 
     @classmethod
     def for_writers(cls, stored: dict[str, Any]) -> ReportSnapshot:
-        """from_stored without figures.tasks, which no writer reads: the body's sentences are
-        written from them when the snapshot is built. A province's are half its snapshot
-        (17,755 lines, 7 of 12 MB), so every download would clean and validate them for
-        nothing."""
+        """from_stored without figures.tasks, which only the XLSX annex's list of tasks
+        reads: the body's sentences are written from them when the snapshot is built. A
+        province's are half its snapshot (17,755 lines, 7 of 12 MB), so every other download
+        would clean and validate them for nothing."""
         figures = {**stored["figures"], "tasks": []}
         return cls.from_stored({**stored, "figures": figures})
