@@ -18,15 +18,16 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from models import Report, TaskState, UnitKind
+from models import Report, UnitKind
 from models.db import make_engine
 from reports import demo as report_demo
-from reports import service
+from reports import screenshots, service
 from reports.pdf import docx_to_pdf, libreoffice_binary
 from reports.snapshot import ReportSnapshot
 from tests.world import ACTOR, WorldBuilder, issued_seed_report
 from tracking import demo as task_demo
-from tracking import tasks
+from tracking import plans, tasks
+from tracking.deadlines import DeadlineRule
 
 MISSING = [tool for tool in ("pdfinfo", "pdftotext") if shutil.which(tool) is None]
 MM = 72 / 25.4
@@ -43,10 +44,12 @@ LONG_TITLE = (
 
 
 def province_draft(session: Session, *, tasks_per_unit: int = 12) -> Report:
-    """The seed world plus communes with many tasks of the province (done, overdue, extended,
-    not yet due), and the province's draft report of 2021 on them; committed."""
+    """The seed world plus districts with many tasks of the province in Plan 61's sections
+    (done, overdue, extended, not yet due), and the province's draft report of 2021 on the
+    plan, with no signer given; committed."""
     world = task_demo.build(session=session)
-    report_demo.add_to_world(session=session)
+    plan = report_demo.add_to_world(session=session).plan
+    sections = plans.sections(session=session, plan_id=plan.id or 0)
     build = WorldBuilder(session)
     leads = [world.department, world.district]
     for index, name in enumerate(("Bình Sơn", "Sơn Tịnh", "Tư Nghĩa", "Mộ Đức")):
@@ -61,21 +64,33 @@ def province_draft(session: Session, *, tasks_per_unit: int = 12) -> Report:
         )
     for lead in leads:
         for n in range(tasks_per_unit):
-            kind = n % 4
-            due = date(2021, 3 + n % 6, 10 + n)
-            task = build.task(
-                LONG_TITLE.format(unit=lead.name, n=n + 1),
-                issuer=world.province,
-                lead=lead,
-                due=due if kind != 3 else date(2021, 12, 20),
+            kind = n % 4  # done, overdue, extended, not yet due
+            due = date(2021, 12, 20) if kind == 3 else date(2021, 3 + n % 6, 10 + n)
+            task = tasks.assign(
+                session=session,
+                actor=ACTOR,
+                title=LONG_TITLE.format(unit=lead.name, n=n + 1),
+                issuer_unit_id=world.province.id or 0,
+                lead_unit_id=lead.id or 0,
+                deadline=DeadlineRule.fixed(due),
                 assigned_on=date(2021, 2, 1 + n),
-                state=TaskState.DONE if kind == 0 else TaskState.OPEN,
+                section_id=sections[n % len(sections)].id,
             )
-            if kind == 2:
+            changes = {"session": session, "actor": ACTOR, "task_id": task.id or 0}
+            if kind == 0:
+                task = tasks.report_completion(
+                    **changes,
+                    expected_version=task.version,
+                    completed_on=date(2021, 3, 1),
+                    reported_on=date(2021, 3, 1),
+                    result="Đã hoàn thành",
+                )
+                tasks.confirm_completion(
+                    **changes, expected_version=task.version, confirmed_on=date(2021, 3, 2)
+                )
+            elif kind == 2:
                 extension = tasks.request_extension(
-                    session=session,
-                    actor=ACTOR,
-                    task_id=task.id or 0,
+                    **changes,
                     expected_version=task.version,
                     proposed_due_on=date(2021, 12, 1 + n),
                     requested_on=date(2021, 2, 20),
@@ -96,6 +111,7 @@ def province_draft(session: Session, *, tasks_per_unit: int = 12) -> Report:
         period_code="2021",
         unit_id=world.province.id or 0,
         as_of=date(2021, 11, 2),
+        plan_id=plan.id,
         issuer_code="UBND",
     )
     session.commit()
@@ -112,10 +128,8 @@ class Laid:
 
 
 def _pages(pdf: Path) -> list[list[str]]:
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
-    count = int(re.search(r"Pages:\s+(\d+)", info.stdout).group(1))  # type: ignore[union-attr]
     pages = []
-    for page in range(1, count + 1):
+    for page in range(1, screenshots.page_count(pdf) + 1):
         text = subprocess.run(
             ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-"],
             capture_output=True,
