@@ -361,6 +361,8 @@ class _BodyParagraphs:
 
 
 def _paragraph_style(text: str, *, last: bool) -> str:
+    """The body's last paragraph closes it (kept with the signature block); one ending in ":"
+    leads in to what follows."""
     if last:
         return "NhiemvuClosing"
     return "NhiemvuLeadIn" if text.rstrip().endswith(":") else "NhiemvuBody"
@@ -369,7 +371,9 @@ def _paragraph_style(text: str, *, last: bool) -> str:
 def _body(document: DocxDocument, snapshot: ReportSnapshot) -> None:
     _add_body_styles(document)
     paragraphs = _BodyParagraphs(document)
-    last = len(snapshot.blocks) - 1
+    last = max(
+        (i for i, block in enumerate(snapshot.blocks) if block.kind == "paragraph"), default=-1
+    )
     for index, block in enumerate(snapshot.blocks):
         if block.kind == "heading":
             paragraphs.add(block.text, "NhiemvuHeading1" if block.level == 1 else "NhiemvuHeading2")
@@ -383,13 +387,13 @@ def _body(document: DocxDocument, snapshot: ReportSnapshot) -> None:
     paragraphs.flush()
 
 
-def signature_lines(signature: SignatureFacts, *, issuing_body: str) -> list[str]:
+def signature_lines(signature: SignatureFacts, *, issuing_body: str, draft: bool) -> list[str]:
     """The signature block's lines above the name. A draft with none given gets the usual
     ones of its body, for the office to correct: "TM. ỦY BAN NHÂN DÂN" / "CHỦ TỊCH" for a
     People's Committee or Council, the head's title for a department, an office or a board,
-    "THỦ TRƯỞNG CƠ QUAN" otherwise."""
+    "THỦ TRƯỞNG CƠ QUAN" otherwise. An issued report shows what was given, nothing more."""
     given = [line.upper() for line in (signature.authority, signature.deputy, signature.title)]
-    if any(given):
+    if any(given) or not draft:
         return [line for line in given if line]
     body = issuing_body.upper()
     for kind in ORGAN_KINDS:
@@ -427,13 +431,14 @@ def _signature(document: DocxDocument, snapshot: ReportSnapshot) -> None:
         end = "." if index == len(recipients) - 1 else ";"
         _paragraph(left, f"- {name}{end}", size=11, align=left_align)
     for index, line in enumerate(
-        signature_lines(snapshot.signature, issuing_body=snapshot.header.issuing_body)
+        signature_lines(
+            snapshot.signature, issuing_body=snapshot.header.issuing_body, draft=not snapshot.issued
+        )
     ):
         _paragraph(right, line, size=14, bold=True, reuse_first=index == 0)
     for _ in range(4):
         _paragraph(right, "")
-    # No name given: the lines stay empty for the signer's name.
-    _paragraph(right, snapshot.signature.name, size=14, bold=True)
+    _paragraph(right, snapshot.signature.name, size=14, bold=True)  # a draft's may be empty
     _keep_cell_together(left)
     _keep_cell_together(right)
 

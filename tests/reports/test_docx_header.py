@@ -72,15 +72,16 @@ def test_the_issuing_body_breaks_after_its_organ(name: str, lines: list[str]) ->
         ("TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", ["THỦ TRƯỞNG CƠ QUAN"]),
     ],
 )
-def test_a_draft_without_a_signer_gets_its_head_s_lines(body: str, lines: list[str]) -> None:
-    assert signature_lines(NO_SIGNER, issuing_body=body) == lines
+def test_a_draft_without_signature_lines_gets_its_head_s(body: str, lines: list[str]) -> None:
+    assert signature_lines(NO_SIGNER, issuing_body=body, draft=True) == lines
+    assert signature_lines(NO_SIGNER, issuing_body=body, draft=False) == []
 
 
 def test_the_signer_s_own_lines_win() -> None:
     given = SignatureFacts(
         authority="TM. Ủy ban nhân dân", deputy="KT. Chủ tịch", title="", name=""
     )
-    lines = signature_lines(given, issuing_body="ỦY BAN NHÂN DÂN HUYỆN LÝ SƠN")
+    lines = signature_lines(given, issuing_body="ỦY BAN NHÂN DÂN HUYỆN LÝ SƠN", draft=True)
     assert lines == ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH"]
 
 
