@@ -174,7 +174,7 @@ TC_PR = (
     "cellIns|cellDel|cellMerge",
     "tcPrChange",
 )
-# §17.4.82 trPr (Table Row Properties): CT_TrPrBase is a choice in any order, each at most
+# §17.4.79 trPr (Table Row Properties): CT_TrPrBase is a choice in any order, each at most
 # once in practice; then ins, del, trPrChange.
 TR_PR_BASE = (
     "cnfStyle",
