@@ -49,6 +49,8 @@ JUSTIFY = WD_ALIGN_PARAGRAPH.JUSTIFY
 INDENT = Cm(1.27)
 CELL_PADDING_MM = 1.9  # Word's default left/right cell margin (0.19 cm)
 BREAKS = re.compile("[\t\r\n]")  # characters python-docx writes as w:tab or w:br
+# A document's symbol with its hyphens: "61/KH-UBND", "20/2020/QĐ-TTg", "61/2018/NĐ-CP".
+SYMBOL = re.compile(r"\b\d+(?:/\d{4})?/\w+(?:-\w+)+")
 # The decree's rule under the issuing body and the trích yếu is 1/3 to 1/2 as long as the line
 # of text above it.
 RULE_FRACTION = 0.4
@@ -317,6 +319,25 @@ def _add_body_styles(document: DocxDocument) -> None:
         element.get_or_add_rPr().extend(list(built.r_lst[0].get_or_add_rPr()))
 
 
+def _text_xml(text: str) -> str:
+    space = ' xml:space="preserve"' if len(text.strip()) < len(text) else ""
+    return f"<w:t{space}>{escape(text)}</w:t>"
+
+
+def _run_content(text: str) -> str:
+    """A run's text, the hyphens of document symbols ("61/KH-UBND") written as w:noBreakHyphen:
+    a clerk never sees a symbol broken over two lines ("61/KH-" / "UBND"). Readers (and
+    python-docx's text) take it for "-"."""
+    hyphens = [
+        symbol.start() + offset
+        for symbol in SYMBOL.finditer(text)
+        for offset, character in enumerate(symbol.group())
+        if character == "-"
+    ]
+    parts = [text[a + 1 : b] for a, b in zip([-1, *hyphens], [*hyphens, len(text)], strict=True)]
+    return "<w:noBreakHyphen/>".join(_text_xml(part) for part in parts)
+
+
 class _BodyParagraphs:
     """Adds the body's paragraphs at the end of the document, fast: a province's report has
     tens of thousands. python-docx's add_paragraph looks for the section properties that close
@@ -334,8 +355,7 @@ class _BodyParagraphs:
         if not text:
             self.pending.append(f"{start}</w:p>")
         elif BREAKS.search(text) is None:
-            space = ' xml:space="preserve"' if len(text.strip()) < len(text) else ""
-            self.pending.append(f"{start}<w:r><w:t{space}>{escape(text)}</w:t></w:r></w:p>")
+            self.pending.append(f"{start}<w:r>{_run_content(text)}</w:r></w:p>")
         else:
             # Tabs and line breaks: python-docx writes them as w:tab and w:br.
             self.flush()

@@ -181,3 +181,11 @@ def test_what_must_not_end_a_page_keeps_with_the_next(session: Session, which: s
     assert _rule_mm(summary_rule, TEXT_WIDTH_MM) == pytest.approx(
         rule_width_mm([summary], size=14, available_mm=TEXT_WIDTH_MM), abs=0.2
     )
+
+
+def test_symbols_hyphens_do_not_break(session: Session) -> None:
+    """ "61/KH-UBND" is written with a non-breaking hyphen, read back as "-"."""
+    document = Document(io.BytesIO(_render(session, "seed")))
+    heading = next(p for p in document.paragraphs if p.text.startswith("II. Kết quả thực hiện"))
+    assert "theo Kế hoạch số 61/KH-UBND ngày 10/4/2019" in heading.text
+    assert heading._p.xpath("count(.//w:noBreakHyphen)") == 1

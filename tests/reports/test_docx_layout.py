@@ -257,3 +257,15 @@ def test_a_province_s_header_and_placeholder_signature(laid_out: dict[str, Laid]
     last = laid.pages[-1]
     assert any("TM. ỦY BAN NHÂN DÂN" in line for line in last)
     assert any(line.endswith("CHỦ TỊCH") for line in last)
+
+
+@pytest.mark.parametrize("which", ["seed", "province"])
+def test_no_document_symbol_is_broken_over_two_lines(laid_out: dict[str, Laid], which: str) -> None:
+    broken = [
+        line
+        for lines in laid_out[which].pages
+        for line in lines
+        if re.search(r"\d+/\w+-$", line)  # "… Kế hoạch số 61/KH-" / "UBND …"
+    ]
+    assert broken == []
+    assert any("61/KH-UBND" in line for lines in laid_out[which].pages for line in lines)
