@@ -137,7 +137,10 @@ def _paragraph(
     if keep_with_next:
         pf.keep_with_next = pf.keep_together = True
     if text:
-        run = paragraph.add_run(text)
+        breaks = BREAKS.search(text) is not None
+        run = paragraph.add_run(text if breaks else None)
+        if not breaks:  # python-docx writes the breaks; symbols' hyphens are written here
+            run._r.extend(list(parse_xml(f"<w:r {nsdecls('w')}>{_run_content(text)}</w:r>")))
         run.font.size, run.font.bold, run.font.italic = Pt(size), bold, italic
         run.font.name = FONT
         _set_fonts(run._r)
