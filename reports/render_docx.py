@@ -49,6 +49,7 @@ JUSTIFY = WD_ALIGN_PARAGRAPH.JUSTIFY
 INDENT = Cm(1.27)
 CELL_PADDING_MM = 1.9  # Word's default left/right cell margin (0.19 cm)
 BREAKS = re.compile("[\t\r\n]")  # characters python-docx writes as w:tab or w:br
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
 # A document's symbol with its hyphens: "61/KH-UBND", "20/2020/QĐ-TTg", "61/2018/NĐ-CP".
 SYMBOL = re.compile(r"\b\d+(?:/\d{4})?/\w+(?:-\w+)+")
 # The decree's rule under the issuing body and the trích yếu is 1/3 to 1/2 as long as the line
@@ -272,8 +273,9 @@ def _header(document: DocxDocument, header: Header) -> None:
     room = _inner_mm(left, left_mm)
     _rule(left, width_mm=rule_width_mm(lines, size=13, available_mm=room), column_mm=left_mm)
     _paragraph(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True, reuse_first=True)
-    _paragraph(right, "Độc lập - Tự do - Hạnh phúc", size=13, bold=True)
-    _rule(right, width_mm=60, column_mm=right_mm)  # as long as the motto, as the decree asks
+    _paragraph(right, MOTTO, size=13, bold=True)
+    # The decree draws the motto's rule as long as the motto.
+    _rule(right, width_mm=round(text_width_mm(MOTTO, size=13), 1), column_mm=right_mm)
     number_cell, date_cell = table.rows[1].cells
     _paragraph(number_cell, header.number_line, size=13, space_before=6, reuse_first=True)
     _paragraph(date_cell, header.place_date, size=14, italic=True, space_before=6, reuse_first=True)

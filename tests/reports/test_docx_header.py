@@ -42,6 +42,7 @@ LINES = [
     "HUYỆN LÝ SƠN",
     "PHƯỜNG CẨM THÀNH",
     "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+    "Độc lập - Tự do - Hạnh phúc",
 ]
 NO_SIGNER = SignatureFacts(authority="", deputy="", title="", name="")
 
