@@ -3,6 +3,7 @@ reminders sent to a local mailbox and, on request, one day of the Prefect flows.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -20,11 +21,15 @@ def demo(
     flows: Annotated[
         bool, typer.Option("--flows", help="Chạy thêm một lần các luồng Prefect của ngày mẫu")
     ] = False,
+    out: Annotated[
+        Path, typer.Option("--out", help="Thư mục ghi ảnh PNG trang đầu, trang cuối báo cáo")
+    ] = Path("out"),
 ) -> None:
     """Dựng dữ liệu mẫu (Kế hoạch 61/KH-UBND, huyện Lý Sơn, năm 2021) và in tình hình."""
     from models.db import get_engine
     from notifications import demo as notifications_demo
     from reports import demo as reports_demo
+    from reports.screenshots import first_and_last_pages
     from settings import ensure_secret_key, get_settings
     from tracking import demo as demo_world
     from tracking.queries import count_by_category
@@ -51,6 +56,12 @@ def demo(
     typer.echo("")
     typer.echo(f"Báo cáo số {report.symbol} ngày {report.document_date:%d/%m/%Y} đã được soạn:")
     for path in files:
+        typer.echo(f"  {path.resolve()}")
+    pdfs = [path for path in files if path.suffix == ".pdf"]
+    pictures = first_and_last_pages(pdf=pdfs[0], folder=out) if pdfs else []
+    if pictures:
+        typer.echo("Ảnh trang đầu và trang cuối của báo cáo:")
+    for path in pictures:
         typer.echo(f"  {path.resolve()}")
     mail_folder = get_settings().data_dir / "demo-mail"
     if flows:

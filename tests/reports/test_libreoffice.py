@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session
 
-from reports import service
+from reports import screenshots, service
 from reports.pdf import libreoffice_binary
 from tests.world import issued_seed_report
 
@@ -87,10 +87,7 @@ def test_pdf_page_one_has_the_decree_header(session: Session, tmp_path: Path) ->
     x2, y2, x2_max = _find(page2, "2")
     assert y2 < 60 and abs((x2 + x2_max) / 2 - TEXT_CENTRE) < 5
 
-    # Page 1 as a picture, for a person to look at (kept next to the PDF).
-    subprocess.run(
-        ["pdftoppm", "-f", "1", "-l", "1", "-r", "60", "-png", str(pdf), str(tmp_path / "trang")],
-        check=True,
-    )
-    png = next(tmp_path.glob("trang*.png"))
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # Page 1 and the last page as pictures, for a person to look at (kept next to the PDF).
+    pictures = screenshots.first_and_last_pages(pdf=pdf, folder=tmp_path)
+    assert [p.name for p in pictures] == ["bao-cao-trang-1.png", "bao-cao-trang-cuoi.png"]
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pictures)
