@@ -10,7 +10,14 @@ from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint, even
 from sqlmodel import Field, SQLModel
 
 from models.encryption import EncryptedText, digest
-from models.search import fill_document, fill_task, fill_unit
+from models.search import (
+    document_default,
+    fill_document,
+    fill_task,
+    fill_unit,
+    task_default,
+    unit_default,
+)
 from models.types import EnumText, instant_field
 
 
@@ -105,7 +112,7 @@ class Unit(SQLModel, table=True):
     # of the body, shown with it; reminders still go to people's own channels.
     email: str = Field(default="", max_length=254)
     # name and short_name folded (models.search): searched by the task list's text filter.
-    search_name: str = Field(default="", max_length=400)
+    search_name: str = Field(default="", max_length=400, sa_column_kwargs={"default": unit_default})
 
 
 class User(SQLModel, table=True):
@@ -163,7 +170,9 @@ class Document(SQLModel, table=True):
     signer: str = Field(default="", max_length=255)
     version: int = 1  # tracking.versioning: edits name the version they saw
     # The symbol folded (models.search): "61/kh-ubnd".
-    search_text: str = Field(default="", max_length=80)
+    search_text: str = Field(
+        default="", max_length=80, sa_column_kwargs={"default": document_default}
+    )
 
 
 class Plan(SQLModel, table=True):
@@ -260,7 +269,7 @@ class Task(SQLModel, table=True):
     obligation_id: int | None = Field(default=None, foreign_key="obligation.id")
     occurrence_key: str | None = Field(default=None, max_length=20)
     # Title and note folded (models.search), for the text search and its index.
-    search_text: str = Field(default="", sa_type=Text)
+    search_text: str = Field(default="", sa_type=Text, sa_column_kwargs={"default": task_default})
 
 
 class TaskAssignment(SQLModel, table=True):

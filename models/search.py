@@ -1,9 +1,10 @@
 """Search text that ignores diacritics and case: one folding rule for stored text and queries.
 
 A task's own words (title and note) are folded into Task.search_text, a unit's names into
-Unit.search_name, a document's number and symbol into Document.search_text, by the mapper
-listeners below on every ORM insert and update (writers that bypass the ORM, such as the
-benchmark world, call the same functions). Unit and document names stay in their own rows: a
+Unit.search_name, a document's number and symbol into Document.search_text: by the mapper
+listeners below on every ORM insert and update, by the columns' defaults on a Core insert
+that leaves them out, and by the same functions where rows are written through the driver
+(the benchmark world). Unit and document names stay in their own rows: a
 renamed unit rewrites one row, not the tasks it leads (tracking.search matches them by id).
 
 Indexes (migration 0017_search): on PostgreSQL trigram GIN indexes (pg_trgm) on the three
@@ -28,6 +29,8 @@ SEARCH_SCHEMA_NAMES = frozenset(
         "ix_document_search_text_trgm",
     }
 )
+# The folded columns, derived from their rows' text (left out of audit snapshots).
+SEARCH_COLUMNS = ("search_text", "search_name")
 
 
 def outside_the_models(name: str | None, _type: str, _parents: object) -> bool:
@@ -72,3 +75,22 @@ def fill_unit(_mapper: Any, _connection: Any, unit: Any) -> None:
 
 def fill_document(_mapper: Any, _connection: Any, document: Any) -> None:
     document.search_text = document_search_text(symbol=document.symbol)
+
+
+def _row(context: Any) -> dict[str, Any]:
+    parameters: dict[str, Any] = context.get_current_parameters()
+    return parameters
+
+
+def task_default(context: Any) -> str:
+    row = _row(context)
+    return task_search_text(title=row.get("title") or "", note=row.get("note") or "")
+
+
+def unit_default(context: Any) -> str:
+    row = _row(context)
+    return unit_search_name(name=row.get("name") or "", short_name=row.get("short_name") or "")
+
+
+def document_default(context: Any) -> str:
+    return document_search_text(symbol=_row(context).get("symbol") or "")
