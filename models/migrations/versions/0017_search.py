@@ -113,9 +113,8 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER {TASK_FTS_TABLE}_{trigger}")
         op.execute(f"DROP TABLE {TASK_FTS_TABLE}")
     op.drop_index("ix_task_source_document_id", table_name="task")
-    with op.batch_alter_table("document") as batch_op:
-        batch_op.drop_column("search_text")
-    with op.batch_alter_table("unit") as batch_op:
-        batch_op.drop_column("search_name")
-    with op.batch_alter_table("task") as batch_op:
-        batch_op.drop_column("search_text")
+    # ALTER TABLE … DROP COLUMN on both (SQLite since 3.35): a batch copy of the table would
+    # drop tables other rows refer to.
+    op.drop_column("document", "search_text")
+    op.drop_column("unit", "search_name")
+    op.drop_column("task", "search_text")
