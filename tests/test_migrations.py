@@ -82,6 +82,8 @@ def _migrate(engine: Engine, step: str, revision: str) -> None:
 
 
 def test_the_search_migration_folds_the_rows_already_there(database_at_0016: Engine) -> None:
+    from sqlmodel import col
+
     from models import Task
     from tracking.search import task_text_condition
 
@@ -120,7 +122,7 @@ def test_the_search_migration_folds_the_rows_already_there(database_at_0016: Eng
         assert tuple(folded) == ("sua duong dao\nghi chu", "dac khu ly son\nly son", "61/kh-ubnd")
         for query in ("duong dao", "ly son", "61/kh"):
             found = connection.execute(
-                sa.select(Task.__table__.c.id).where(task_text_condition(query, postgres=postgres))
+                sa.select(col(Task.id)).where(task_text_condition(query, postgres=postgres))
             ).all()
             assert found == [(7,)], query
     # And back, then up again.

@@ -122,7 +122,7 @@ def _found(session: Session, searched: Searched, query: str, **filters: object) 
     page = list_tasks(
         session=session,
         principal=searched.principal,
-        flt=TaskFilter(as_of=AS_OF, text=query, **filters),  # type: ignore[arg-type]
+        flt=TaskFilter(as_of=AS_OF, text=query, **filters),
     )
     assert page.total == len(page.items)
     names = {task_id: name for name, task_id in searched.ids.items()}
