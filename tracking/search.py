@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, Select, select, union
+from sqlalchemy import ColumnElement, Select, or_, select, union
 from sqlmodel import col
 
 from models import AssignmentRole, Document, Plan, Task, TaskAssignment, Unit
@@ -70,20 +70,33 @@ def matching_documents(folded: str) -> Select[Any]:
     return select(col(Document.id)).where(_contains(col(Document.search_text), folded))
 
 
-def task_text_condition(folded: str, *, postgres: bool) -> ColumnElement[bool]:
-    """Task.id among the tasks the folded query matches (see the module's docstring)."""
+def task_text_condition(folded: str, *, postgres: bool, few_rows: bool) -> ColumnElement[bool]:
+    """Whether a task matches the folded query (see the module's docstring).
+
+    With `few_rows` (the other filters leave a unit's tasks, read by an index range), a test
+    of each of those rows: the folded text by LIKE, the units and documents matched once.
+    Otherwise the matching ids, found from the indexes (every task whose text matches, the
+    tasks of every matching unit or document), and the other filters applied to those."""
     units = matching_units(folded)
     documents = matching_documents(folded)
+    coordinated = select(col(TaskAssignment.task_id)).where(
+        col(TaskAssignment.unit_id).in_(units),
+        col(TaskAssignment.role) == AssignmentRole.COORDINATE.value,
+    )
+    in_plans = select(col(Plan.id)).where(col(Plan.document_id).in_(documents))
+    if few_rows:
+        return or_(
+            _contains(col(Task.search_text), folded),
+            col(Task.lead_unit_id).in_(units),
+            col(Task.id).in_(coordinated),
+            col(Task.source_document_id).in_(documents),
+            col(Task.plan_id).in_(in_plans),
+        )
     ids = union(
         _own_text(folded, postgres=postgres),
         select(col(Task.id)).where(col(Task.lead_unit_id).in_(units)),
-        select(col(TaskAssignment.task_id)).where(
-            col(TaskAssignment.unit_id).in_(units),
-            col(TaskAssignment.role) == AssignmentRole.COORDINATE.value,
-        ),
+        coordinated,
         select(col(Task.id)).where(col(Task.source_document_id).in_(documents)),
-        select(col(Task.id)).where(
-            col(Task.plan_id).in_(select(col(Plan.id)).where(col(Plan.document_id).in_(documents)))
-        ),
+        select(col(Task.id)).where(col(Task.plan_id).in_(in_plans)),
     )
     return col(Task.id).in_(ids)
