@@ -4,8 +4,8 @@ A task's own words (title and note) are folded into Task.search_text, a unit's n
 Unit.search_name, a document's number and symbol into Document.search_text: by the mapper
 listeners below on every ORM insert and update, by the columns' defaults on a Core insert
 that leaves them out, and by the same functions where rows are written through the driver
-(the benchmark world). Unit and document names stay in their own rows: a
-renamed unit rewrites one row, not the tasks it leads (tracking.search matches them by id).
+(the benchmark world). Unit and document names stay in their own rows: a renamed unit
+rewrites one row, not the tasks it leads (tracking.search matches them by id).
 
 Indexes (migration 0017_search): on PostgreSQL trigram GIN indexes (pg_trgm) on the three
 folded columns, searched by LIKE; on SQLite the FTS5 table `task_search` with the trigram

@@ -172,6 +172,11 @@ def test_like_wildcards_are_literal(session: Session, searched: Searched) -> Non
     assert _found(session, searched, "a_s") == {"underscore"}
     assert _found(session, searched, "%%%") == set()
     assert _found(session, searched, '"so"') == set()
+    # The same within one unit, where each of its tasks is tested by LIKE.
+    department = searched.department
+    assert _found(session, searched, "100%", unit=department) == {"percent"}
+    assert _found(session, searched, "a_s", unit=department) == {"underscore"}
+    assert _found(session, searched, "%%%", unit=department) == set()
 
 
 def test_another_provinces_tasks_never_appear(session: Session, searched: Searched) -> None:
