@@ -164,9 +164,8 @@ def _conditions(
         conditions.append(status.due_on_as_of <= flt.due_to)
     folded = search.folded_query(flt.text)
     if folded is not None:
-        # One unit's tasks are few: each tested, not every match in the database found first.
         one_unit = flt.unit is not None and not flt.include_subtree
-        conditions.append(search.task_text_condition(folded, postgres=postgres, few_rows=one_unit))
+        conditions.append(search.task_text_condition(folded, postgres=postgres, one_unit=one_unit))
     return conditions
 
 
