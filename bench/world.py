@@ -71,6 +71,7 @@ from models import (
 from models.db import is_postgres, make_engine, table_of
 from models.encryption import sealer
 from models.migrate import upgrade
+from models.search import document_search_text, task_search_text, unit_search_name
 from reports import service as report_service
 from tracking.audit import Actor
 from tracking.calendar import WorkCalendar, load_calendar, load_official_overrides
@@ -507,7 +508,9 @@ TASK_COLUMNS = (
     "updated_at",
     "obligation_id",
     "occurrence_key",
+    "search_text",  # added by flush from title and note (models.search, as the ORM does)
 )
+_TITLE, _NOTE = TASK_COLUMNS.index("title"), TASK_COLUMNS.index("note")
 ASSIGNMENT_COLUMNS = ("id", "task_id", "unit_id", "role", "assigned_on", "officer_id")
 # The share of parts (lead or coordinating) whose unit put one officer in charge.
 OFFICER_IN_CHARGE_SHARE = 0.85
@@ -731,7 +734,8 @@ class _Generator:
 
     def flush(self, session: Session) -> None:
         self.writer.begin_bulk()
-        self.writer.write("task", TASK_COLUMNS, self.tasks)
+        tasks = [(*row, task_search_text(title=row[_TITLE], note=row[_NOTE])) for row in self.tasks]
+        self.writer.write("task", TASK_COLUMNS, tasks)
         self.writer.write("taskassignment", ASSIGNMENT_COLUMNS, self.assignments)
         self.writer.write("extensionrequest", EXTENSION_COLUMNS, self.extensions)
         session.commit()
@@ -932,8 +936,10 @@ class _Builder:
             "path",
             "place_name",
             "parent_body_name",
+            "search_name",
         )
-        write("unit", unit_columns, self.units)
+        units = [(*row, unit_search_name(name=row[2], short_name=row[3])) for row in self.units]
+        write("unit", unit_columns, units)
         write(
             "app_user",
             (
@@ -1025,8 +1031,9 @@ class _Builder:
                 "issuer_name",
                 "summary",
                 "signer",
+                "search_text",
             ),
-            documents,
+            [(*row, document_search_text(symbol=row[1])) for row in documents],
         )
         write("plan", ("id", "document_id", "title", "issuer_unit_id"), plans)
         write("plansection", ("id", "plan_id", "ordinal", "title"), sections)

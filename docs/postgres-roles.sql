@@ -16,6 +16,11 @@
 --   psql "postgresql://nhiemvu_owner@máy-chủ/nhiemvu" -v ON_ERROR_STOP=1 \
 --        -v app_role=nhiemvu_app -f docs/postgres-roles.sql
 --
+-- Tìm kiếm không dấu dùng phần mở rộng pg_trgm (migration 0017_search chạy
+-- CREATE EXTENSION IF NOT EXISTS pg_trgm). Vai trò chạy `nhiemvu init` cần được phép tạo nó
+-- (chủ cơ sở dữ liệu, vì pg_trgm là phần mở rộng "trusted" từ PostgreSQL 13); nếu không,
+-- quản trị viên tạo trước một lần: CREATE EXTENSION pg_trgm; (vai trò ứng dụng không cần gì thêm).
+--
 -- Từ PostgreSQL 15, PUBLIC không còn quyền CREATE trên schema public; với bản cũ hơn, chủ
 -- schema cần chạy thêm: REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 

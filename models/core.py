@@ -6,10 +6,18 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, String, UniqueConstraint, event
+from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from models.encryption import EncryptedText, digest
+from models.search import (
+    document_default,
+    fill_document,
+    fill_task,
+    fill_unit,
+    task_default,
+    unit_default,
+)
 from models.types import EnumText, instant_field
 
 
@@ -103,6 +111,8 @@ class Unit(SQLModel, table=True):
     # The unit's official mailbox (hộp thư công vụ, e.g. vanphong@quangngai.gov.vn): an address
     # of the body, shown with it; reminders still go to people's own channels.
     email: str = Field(default="", max_length=254)
+    # name and short_name folded (models.search): searched by the task list's text filter.
+    search_name: str = Field(default="", max_length=400, sa_column_kwargs={"default": unit_default})
 
 
 class User(SQLModel, table=True):
@@ -159,6 +169,10 @@ class Document(SQLModel, table=True):
     summary: str = Field(default="", max_length=2000)  # trích yếu
     signer: str = Field(default="", max_length=255)
     version: int = 1  # tracking.versioning: edits name the version they saw
+    # The symbol folded (models.search): "61/kh-ubnd".
+    search_text: str = Field(
+        default="", max_length=80, sa_column_kwargs={"default": document_default}
+    )
 
 
 class Plan(SQLModel, table=True):
@@ -225,7 +239,8 @@ class Task(SQLModel, table=True):
     title: str = Field(max_length=4000)
     plan_id: int | None = Field(default=None, foreign_key="plan.id", index=True)
     section_id: int | None = Field(default=None, foreign_key="plansection.id", index=True)
-    source_document_id: int | None = Field(default=None, foreign_key="document.id")
+    # Indexed for the text search: the tasks of the documents whose number matches.
+    source_document_id: int | None = Field(default=None, foreign_key="document.id", index=True)
     issuer_unit_id: int = Field(foreign_key="unit.id", index=True)
     directing_leader: str = Field(default="", max_length=255)
     # Denormalised from the lead assignment so lists and sweeps use one index.
@@ -253,6 +268,8 @@ class Task(SQLModel, table=True):
     # Set on the tasks a recurring duty creates: the duty and the period ("2026-M03").
     obligation_id: int | None = Field(default=None, foreign_key="obligation.id")
     occurrence_key: str | None = Field(default=None, max_length=20)
+    # Title and note folded (models.search), for the text search and its index.
+    search_text: str = Field(default="", sa_type=Text, sa_column_kwargs={"default": task_default})
 
 
 class TaskAssignment(SQLModel, table=True):
@@ -333,3 +350,9 @@ class AuditEvent(SQLModel, table=True):
     # SHA-256 hex digests: of the previous event (64 zeros for the first), and of this one.
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+# The folded search columns follow every ORM write of the text they fold (models.search).
+for _model, _fill in ((Unit, fill_unit), (Document, fill_document), (Task, fill_task)):
+    event.listen(_model, "before_insert", _fill)
+    event.listen(_model, "before_update", _fill)

@@ -22,6 +22,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from models import AuditEvent, Role
 from models.db import is_postgres
+from models.search import SEARCH_COLUMNS
 from models.types import utc_now
 
 GENESIS_HASH = "0" * 64
@@ -56,8 +57,9 @@ def _json_safe(value: Any) -> Any:
 
 
 def snapshot(row: SQLModel, fields: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """A JSON-safe copy of a row's fields, for the before/after of an audit event."""
-    data = row.model_dump(include=set(fields) if fields else None)
+    """A JSON-safe copy of a row's fields, for the before/after of an audit event (without
+    the folded search columns: derived, and filled only when the row is flushed)."""
+    data = row.model_dump(include=set(fields) if fields else None, exclude=set(SEARCH_COLUMNS))
     return {key: _json_safe(value) for key, value in data.items()}
 
 

@@ -9,7 +9,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from models import Document, Unit
-from tracking import versioning
+from tracking import search, versioning
 from tracking.audit import Actor, add_created, record, snapshot
 from tracking.errors import Conflict, InvalidInput, get_or_not_found
 from tracking.validation import clean_text
@@ -257,11 +257,17 @@ def list_documents(
     *,
     session: Session,
     issuer_unit_id: int | None = None,
+    text: str | None = None,
     limit: int | None = None,
     offset: int = 0,
 ) -> list[Document]:
-    """Documents, latest first (published acts: every signed-in user reads them)."""
+    """Documents, latest first (published acts: every signed-in user reads them); with `text`,
+    only those whose number and symbol contains it, case aside ("61/kh" finds "61/KH-UBND";
+    InvalidInput `search.too_short` under 3 characters)."""
     statement = select(Document).order_by(col(Document.issued_on).desc(), col(Document.id))
     if issuer_unit_id is not None:
         statement = statement.where(Document.issuer_unit_id == issuer_unit_id)
+    folded = search.folded_query(text)
+    if folded is not None:
+        statement = statement.where(col(Document.id).in_(search.matching_documents(folded)))
     return list(session.exec(statement.limit(limit).offset(offset)).all())

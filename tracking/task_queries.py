@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Subquery, except_, func, or_, select, union
+from sqlalchemy import ColumnElement, Select, Subquery, except_, func, select, union
 from sqlmodel import Session, col
 
 from models import AssignmentRole, ExtensionRequest, Task, TaskAssignment, Unit
+from models.db import is_postgres
+from tracking import search
 from tracking import tasks as tasks_service
 from tracking.access import Principal, in_reach, task_reach_filter
 from tracking.calendar import WorkCalendar, load_calendar
@@ -132,14 +134,11 @@ def task_status(
     )
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _conditions(
-    flt: TaskFilter, status: StatusColumns, principal: Principal
+    flt: TaskFilter, status: StatusColumns, principal: Principal, *, postgres: bool
 ) -> list[ColumnElement[bool]]:
-    """The filters on the task itself (every branch of the unit match shares them)."""
+    """The filters on the task itself (every branch of the unit match shares them). A text
+    shorter than search.MIN_LENGTH raises InvalidInput (field `q`)."""
     conditions: list[ColumnElement[bool]] = [col(Task.assigned_on) <= flt.as_of]
     # Tasks involving a unit the principal reaches are readable (tracking.access
     # can_read_task), so a unit filter within reach makes the reach filter redundant.
@@ -163,14 +162,10 @@ def _conditions(
         conditions.append(status.due_on_as_of >= flt.due_from)
     if flt.due_to is not None:
         conditions.append(status.due_on_as_of <= flt.due_to)
-    if flt.text:
-        pattern = f"%{_escape_like(flt.text.strip())}%"
-        conditions.append(
-            or_(
-                col(Task.title).ilike(pattern, escape="\\"),
-                col(Task.note).ilike(pattern, escape="\\"),
-            )
-        )
+    folded = search.folded_query(flt.text)
+    if folded is not None:
+        one_unit = flt.unit is not None and not flt.include_subtree
+        conditions.append(search.task_text_condition(folded, postgres=postgres, one_unit=one_unit))
     return conditions
 
 
@@ -224,12 +219,14 @@ def _sort_key(sort: TaskSort, due: ColumnElement[Any]) -> ColumnElement[Any] | N
     return None
 
 
-def _matching(flt: TaskFilter, status: StatusColumns, principal: Principal) -> Subquery:
+def _matching(
+    flt: TaskFilter, status: StatusColumns, principal: Principal, *, postgres: bool
+) -> Subquery:
     """The matching tasks, one row each: their id and sort key (columns `id`, `sort_key`).
     A union of branches, each driven by one index range (the unit's or the subtree's led
     tasks, its coordinated ones by assignment); the key is read where the branch finds the
     task (for the led tasks by deadline, from the same index)."""
-    conditions = _conditions(flt, status, principal)
+    conditions = _conditions(flt, status, principal, postgres=postgres)
     key = _sort_key(flt.sort, status.due_on_as_of)
     columns = [col(Task.id).label("id")] + ([] if key is None else [key.label("sort_key")])
     if flt.unit is None:
@@ -304,7 +301,7 @@ def list_tasks(
     there are. The calendar (for "due soon") is read when not given."""
     until = due_soon_until(calendar=calendar or load_calendar(session), as_of=flt.as_of)
     status = status_columns(as_of=flt.as_of, due_soon_until=until)
-    matching = _matching(flt, status, principal)
+    matching = _matching(flt, status, principal, postgres=is_postgres(session.get_bind()))
     limit = max(1, min(flt.limit, MAX_PAGE))
     offset = max(0, flt.offset)
     # The page's ids and the number of matches in one pass over the matching tasks.

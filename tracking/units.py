@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from models import COMMUNE_LEVEL_KINDS, Role, Unit, UnitKind, User
 from models.db import in_chunks, is_postgres, table_of
+from tracking import search
 from tracking.audit import Actor, add_created, record, snapshot
 from tracking.errors import Conflict, InvalidInput, NotFound, get_or_not_found
 from tracking.validation import EMAIL_ADDRESS, checked_text, clean_text
@@ -467,15 +468,20 @@ def update_user(
 
 
 def list_units(
-    *, session: Session, parent_id: int | None = None, roots: bool = False
+    *, session: Session, parent_id: int | None = None, roots: bool = False, text: str | None = None
 ) -> list[Unit]:
     """Units in tree order (by path): the children of `parent_id`, else with `roots` the units
-    at the top, else every unit (the published unit tree pickers choose from)."""
+    at the top, else every unit (the published unit tree pickers choose from); with `text`,
+    only those whose name or short name contains it, diacritics and case aside
+    (tracking.search; InvalidInput `search.too_short` under 3 characters)."""
     statement = select(Unit).order_by(col(Unit.path))
     if parent_id is not None:
         statement = statement.where(Unit.parent_id == parent_id)
     elif roots:
         statement = statement.where(col(Unit.parent_id).is_(None))
+    folded = search.folded_query(text)
+    if folded is not None:
+        statement = statement.where(col(Unit.id).in_(search.matching_units(folded)))
     return list(session.exec(statement).all())
 
 

@@ -7,7 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, UploadFile, status
 from sqlmodel import Session
 
-from api.deps import CurrentUser, IdQuery, Limit, Offset, PathId, SessionDep, issuer_of
+from api.deps import (
+    CurrentUser,
+    IdQuery,
+    Limit,
+    Offset,
+    PathId,
+    SessionDep,
+    issuer_of,
+    text,
+)
 from api.errors import COMMON_RESPONSES
 from api.schemas.acts import (
     DocumentCreate,
@@ -40,11 +49,18 @@ def list_documents(
     _principal: CurrentUser,
     session: SessionDep,
     issuer_unit_id: IdQuery = None,
+    q: Annotated[
+        str | None,
+        text(200),
+        Query(
+            description="Tìm theo số, ký hiệu văn bản (61/kh tìm thấy 61/KH-UBND); ít nhất 3 ký tự"
+        ),
+    ] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> list[Document]:
     return documents_service.list_documents(
-        session=session, issuer_unit_id=issuer_unit_id, limit=limit, offset=offset
+        session=session, issuer_unit_id=issuer_unit_id, text=q, limit=limit, offset=offset
     )
 
 

@@ -129,7 +129,10 @@ def list_tasks(
     q: Annotated[
         str | None,
         text(200),
-        Query(description="Tìm trong nội dung và ghi chú"),
+        Query(
+            description="Tìm trong nội dung, ghi chú, số ký hiệu văn bản và tên đơn vị chủ trì, "
+            "phối hợp; không phân biệt dấu và hoa thường; ít nhất 3 ký tự"
+        ),
     ] = None,
     sort: task_queries.TaskSort = task_queries.TaskSort.DUE_ON,
     limit: Limit = 50,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, UploadFile, status
 
-from api.deps import CurrentUser, IdQuery, PathId, SessionDep
+from api.deps import CurrentUser, IdQuery, PathId, SessionDep, text
 from api.errors import COMMON_RESPONSES, body_references
 from api.schemas.directory import UnitCreate, UnitPublic, UnitUpdate
 from models import Unit
@@ -24,8 +24,15 @@ def list_units(
     session: SessionDep,
     parent_id: IdQuery = None,
     roots: Annotated[bool, Query(description="Chỉ các đơn vị gốc")] = False,
+    q: Annotated[
+        str | None,
+        text(200),
+        Query(
+            description="Tìm trong tên đơn vị, không phân biệt dấu và hoa thường; ít nhất 3 ký tự"
+        ),
+    ] = None,
 ) -> list[Unit]:
-    return units_service.list_units(session=session, parent_id=parent_id, roots=roots)
+    return units_service.list_units(session=session, parent_id=parent_id, roots=roots, text=q)
 
 
 @router.get("/{unit_id}", response_model=UnitPublic, summary="Một đơn vị")

@@ -6,6 +6,7 @@ from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table)
 from models.db import make_engine
+from models.search import outside_the_models
 from settings import get_settings
 
 target_metadata = SQLModel.metadata
@@ -17,6 +18,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=outside_the_models,
     )
     with context.begin_transaction():
         context.run_migrations()

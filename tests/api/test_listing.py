@@ -250,3 +250,21 @@ def test_every_sort_pages_through_the_same_tasks_once(
         assert page["total"] == every["total"]
         paged += [item["id"] for item in page["items"]]
     assert paged == [i["id"] for i in every["items"]]
+
+
+def test_the_text_filter_ignores_diacritics_and_refuses_too_short_a_query(
+    world: World, listed: dict[str, int]
+) -> None:
+    assert _ids(world, ROOT, q="DANHMUC qua han ve dat dai") == [listed["overdue"]]
+    # The coordinating unit's name (Phòng Cải cách hành chính, Sở Nội vụ) finds its task.
+    assert listed["coordinated"] in _ids(world, ROOT, q="cai cach hanh chinh")
+    for path in ("/api/v1/tasks", "/api/v1/units", "/api/v1/documents"):
+        refused = world.client.get(path, params={"q": "Sở"}, headers=world.headers(*ROOT))
+        assert refused.status_code == 422, refused.text
+        [error] = refused.json()["detail"]
+        assert (error["code"], error["field"]) == ("search.too_short", "q")
+        assert error["message"] == "Từ khóa tìm kiếm cần ít nhất 3 ký tự"
+    units = world.client.get(
+        "/api/v1/units", params={"q": "so noi vu"}, headers=world.headers(*ROOT)
+    ).json()
+    assert {unit["code"] for unit in units} == {"LEAD", "LEAD-CHILD"}

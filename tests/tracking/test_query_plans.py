@@ -311,3 +311,33 @@ def test_open_tasks_search_the_unconfirmed_range_of_the_lead_index(
         assert _searched(searches, "ix_task_lead_confirmed", "lead_unit_id", "confirmed_on"), (
             searches
         )
+
+
+def test_the_text_search_reads_its_index(session: Session, engine: Engine) -> None:
+    """A province's list searched for a phrase: the task's own text by its index (trigram GIN
+    on PostgreSQL, the FTS5 trigram table on SQLite), never by reading every task; the tasks
+    of a matching unit or document by their indexes (here no unit or document matches)."""
+    province, _, principal = _world(session)
+    flt = TaskFilter(
+        as_of=AS_OF, unit=province, include_subtree=True, text="NHIỆM VỤ 1300", limit=100
+    )
+    with _statements(engine) as sent:
+        page = list_tasks(session=session, principal=principal, flt=flt)
+    # Task 1300 is led by a commune of the province.
+    assert [item.task.title for item in page.items] == ["Nhiệm vụ 1300"]
+    searches = _searches_of(session, sent, "task")
+    assert ("SCAN", "task") not in searches, searches
+    if is_postgres(session.get_bind()):
+        assert _searched(searches, "ix_task_search_text_trgm", "search_text", "nhiem vu 1300")
+        return
+    plans = " ".join(
+        detail
+        for statement, parameters in sent
+        if "FROM task" in statement and statement.lstrip().startswith("SELECT")
+        for *_, detail in session.connection()
+        .connection.cursor()
+        .execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
+        .fetchall()
+    )
+    assert "SCAN task_search VIRTUAL TABLE INDEX" in plans, plans
+    assert _searched(searches, "ix_task_source_document_id", "source_document_id"), searches

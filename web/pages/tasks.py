@@ -33,7 +33,7 @@ from models import (
 )
 from notifications import policy
 from tracking import attachments as attachments_service
-from tracking import clock, task_queries
+from tracking import clock, search, task_queries
 from tracking import documents as documents_service
 from tracking import plans as plans_service
 from tracking import tasks as tasks_service
@@ -122,13 +122,24 @@ def _filter_of(form: FormState, session: Session) -> task_queries.TaskFilter:
         section_id=form.ident("section", "Mục", required=False),
         due_from=form.day("due_from", "Hạn từ ngày", required=False),
         due_to=form.day("due_to", "Hạn đến ngày", required=False),
-        text=form.text("q", "Từ khóa", required=False, max_length=200) or None,
+        text=_search_text(form),
         sort=task_queries.TaskSort(sort_raw)
         if sort_raw in task_queries.TaskSort.__members__.values()
         else task_queries.TaskSort.DUE_ON,
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
+
+
+def _search_text(form: FormState) -> str | None:
+    """The search box's words, or None (with the reason shown) when too short to search."""
+    text = form.text("q", "Từ khóa", required=False, max_length=200)
+    try:
+        search.folded_query(text)
+    except InvalidInput as error:
+        form.add_domain(error)
+        return None
+    return text or None
 
 
 @router.get("/tasks")
