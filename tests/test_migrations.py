@@ -123,7 +123,7 @@ def test_the_search_migration_folds_the_rows_already_there(database_at_0016: Eng
         for query in ("duong dao", "ly son", "61/kh"):
             found = connection.execute(
                 sa.select(col(Task.id)).where(
-                    task_text_condition(query, postgres=postgres, one_unit=False)
+                    task_text_condition(query, postgres=postgres, row_test=False)
                 )
             ).all()
             assert found == [(7,)], query

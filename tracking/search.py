@@ -70,15 +70,13 @@ def matching_documents(folded: str) -> Select[Any]:
     return select(col(Document.id)).where(_contains(col(Document.search_text), folded))
 
 
-def task_text_condition(folded: str, *, postgres: bool, one_unit: bool) -> ColumnElement[bool]:
+def task_text_condition(folded: str, *, postgres: bool, row_test: bool) -> ColumnElement[bool]:
     """Whether a task matches the folded query (see the module's docstring).
 
-    Task ids found from the indexes (every task whose text matches, the tasks of every
-    matching unit or document), the other filters applied to those. On SQLite, when the other
-    filters leave one unit's tasks (`one_unit`, an index range of a few hundred), each of
-    those is tested instead (its folded text by LIKE, units and documents matched once):
-    finding every match in the database first took twice as long. PostgreSQL's planner weighs
-    the id form itself; the row test made it read the whole table for the coordinated tasks.
+    By default the task ids found from the indexes (every task whose text matches, the tasks
+    of every matching unit or document), the other filters applied to those. With `row_test`,
+    for a caller whose other filters leave an index range of a few hundred tasks (one unit's),
+    each of those is tested instead: its folded text by LIKE, units and documents matched once.
     """
     units = matching_units(folded)
     documents = matching_documents(folded)
@@ -87,7 +85,7 @@ def task_text_condition(folded: str, *, postgres: bool, one_unit: bool) -> Colum
         col(TaskAssignment.role) == AssignmentRole.COORDINATE.value,
     )
     in_plans = select(col(Plan.id)).where(col(Plan.document_id).in_(documents))
-    if one_unit and not postgres:
+    if row_test:
         return or_(
             _contains(col(Task.search_text), folded),
             col(Task.lead_unit_id).in_(units),

@@ -341,3 +341,22 @@ def test_the_text_search_reads_its_index(session: Session, engine: Engine) -> No
     )
     assert "SCAN task_search VIRTUAL TABLE INDEX" in plans, plans
     assert _searched(searches, "ix_task_source_document_id", "source_document_id"), searches
+
+
+def test_one_units_text_search_tests_its_own_tasks(session: Session, engine: Engine) -> None:
+    """One unit's list searched for a phrase: its led tasks from the lead index and its
+    coordinated ones by their ids, each tested for the text; the task table is never read
+    whole (on PostgreSQL a semi-join against every match did that at province scale)."""
+    _, commune, principal = _world(session)
+    flt = TaskFilter(as_of=AS_OF, unit=commune, text="nhiem vu", limit=100)
+    with _statements(engine) as sent:
+        page = list_tasks(session=session, principal=principal, flt=flt)
+    assert page.total > 0
+    assert all("Nhiệm vụ" in item.task.title for item in page.items)
+    searches = _searches_of(session, sent, "task")
+    assert ("SCAN", "task") not in searches, searches
+    assert any(_searched(searches, index, "lead_unit_id") for index in LEAD_INDEXES), searches
+
+
+# The indexes led by the lead unit that one unit's list may start from.
+LEAD_INDEXES = ("ix_task_lead_due", "ix_task_lead_confirmed", "ix_task_lead_extended")
