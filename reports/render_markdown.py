@@ -20,11 +20,18 @@ def render_markdown(snapshot: ReportSnapshot) -> str:
     """The report as Markdown (a snapshot read with `from_stored` holds no control character
     the text rule refuses: a lone surrogate could not even be encoded)."""
     header = snapshot.header
+    # The left column's lines: the parent body above the issuing body, or the issuing body
+    # alone at the top (a unit with no parent body, such as a province), as the DOCX has them.
+    bodies = [f"**{header.issuing_body}**"]
+    if header.parent_body:
+        bodies.insert(0, header.parent_body)
+    else:
+        bodies.append("")
     lines = [
         "| | |",
         "|:---:|:---:|",
-        f"| {header.parent_body} | **CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM** |",
-        f"| **{header.issuing_body}** | **Độc lập - Tự do - Hạnh phúc** |",
+        f"| {bodies[0]} | **CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM** |",
+        f"| {bodies[1]} | **Độc lập - Tự do - Hạnh phúc** |",
         f"| {header.number_line} | *{header.place_date}* |",
         "",
         f"## {header.document_type}",

@@ -51,3 +51,18 @@ def test_the_writers_read_the_snapshot_without_its_task_lines(session: Session) 
     assert render_markdown(light) == render_markdown(full)
     assert render_docx(light) == render_docx(full)
     assert render_xlsx(light) != render_xlsx(full)
+
+
+def test_a_body_with_no_parent_heads_the_markdown_header_alone() -> None:
+    """A province's report (no parent body): the issuing body stands first, with no empty
+    cell above it, as in the DOCX."""
+    stored = json.loads((DATA / "snapshot_555_format1.json").read_text(encoding="utf-8"))
+    snapshot = ReportSnapshot.from_stored(stored)
+    header = snapshot.header.model_copy(
+        update={"parent_body": "", "issuing_body": "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"}
+    )
+    lines = render_markdown(snapshot.model_copy(update={"header": header})).splitlines()
+    assert lines[2] == (
+        "| **ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI** | **CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM** |"
+    )
+    assert lines[3] == "|  | **Độc lập - Tự do - Hạnh phúc** |"
